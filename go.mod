@@ -1,0 +1,3 @@
+module github.com/burst-dev/burst
+
+go 1.26
