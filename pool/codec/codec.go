@@ -95,4 +95,3 @@ func typeName(v any) string {
 	}
 	return t.String()
 }
-
