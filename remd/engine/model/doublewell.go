@@ -26,7 +26,7 @@ func NewDoubleWell(o DoubleWellOptions) (*DoubleWell, error) {
 	return &DoubleWell{dyn: dyn}, nil
 }
 
-func (d *DoubleWell) Dim() int            { return 1 }
+func (d *DoubleWell) Dim() int           { return 1 }
 func (d *DoubleWell) Boltzmann() float64 { return 1 }
 
 // DoubleWellPotential is U(x) = 5(x² − 1)² + 0.5x.

@@ -32,7 +32,7 @@ func NewHarmonic(o HarmonicOptions) (*Harmonic, error) {
 	return &Harmonic{dim: o.Dim, dyn: dyn}, nil
 }
 
-func (h *Harmonic) Dim() int            { return h.dim }
+func (h *Harmonic) Dim() int           { return h.dim }
 func (h *Harmonic) Boltzmann() float64 { return 1 }
 
 // Initial draws x and v from the exact equilibrium distribution at t.

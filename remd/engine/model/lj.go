@@ -43,7 +43,7 @@ func NewLJ(o LJOptions) (*LJ, error) {
 	return &LJ{n: o.N, rc: o.Container, dyn: dyn}, nil
 }
 
-func (l *LJ) Dim() int            { return 3 * l.n }
+func (l *LJ) Dim() int           { return 3 * l.n }
 func (l *LJ) Boltzmann() float64 { return 1 }
 
 // Initial places the atoms on the N face-centred-cubic sites nearest the
