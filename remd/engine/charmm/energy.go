@@ -1,0 +1,433 @@
+package charmm
+
+import (
+	"math"
+)
+
+// Coulomb is CHARMM's electrostatic constant CCELEC, kcal·Å/(mol·e²).
+const Coulomb = 332.0716
+
+// Terms is a potential energy split by term, kcal/mol. Angle holds only the
+// θ term; UreyBradley the 1-3 distance term. LJ and Coul are the nonbonded
+// pairs beyond 1-4; LJ14 and Coul14 the 1-4 pairs.
+type Terms struct {
+	Bond, Angle, UreyBradley, Dihedral, Improper float64
+	LJ14, Coul14, LJ, Coul                       float64
+}
+
+// Total is the potential energy.
+func (t Terms) Total() float64 {
+	return t.Bond + t.Angle + t.UreyBradley + t.Dihedral + t.Improper + t.LJ14 + t.Coul14 + t.LJ + t.Coul
+}
+
+// Cutoff selects how nonbonded pairs beyond 1-4 are treated.
+type Cutoff struct {
+	// None sums every pair exactly (O(N²)); for verification.
+	None bool
+	// On and Off (Å): both Lennard-Jones and Coulomb energies are multiplied
+	// by CHARMM's switching function, 1 below On, 0 beyond Off.
+	On, Off float64
+	// Skin (Å) is added to Off for the pair list, which is rebuilt only when
+	// some atom has moved more than Skin/2 since the last build.
+	Skin float64
+}
+
+// StudyCutoff is the study's setting: switch from 10 Å to 12 Å.
+var StudyCutoff = Cutoff{On: 10, Off: 12, Skin: 2}
+
+// ForceField evaluates a System's energy and forces. It keeps a pair list
+// between calls, so it is not safe for concurrent use; each replica worker
+// holds its own.
+type ForceField struct {
+	sys    *System
+	cut    Cutoff
+	pairs  []int32 // i0,j0,i1,j1,…
+	xRef   []float64
+	valid  bool
+	mark   []int32
+	cell   []int32
+	order  []int32
+	start  []int32
+	Builds int // pair-list builds so far (for tests and tuning)
+}
+
+// NewForceField returns an evaluator for sys with the given cutoff.
+func NewForceField(sys *System, c Cutoff) *ForceField {
+	return &ForceField{sys: sys, cut: c}
+}
+
+// Energy returns the potential energy of x (Å) by term, and when f is not
+// nil stores the forces (kcal/mol/Å) in it.
+func (ff *ForceField) Energy(x, f []float64) Terms {
+	if f != nil {
+		clear(f)
+	}
+	var t Terms
+	s := ff.sys
+	t.Bond = bonds(s.Bonds, x, f)
+	t.Angle, t.UreyBradley = angles(s.Angles, x, f)
+	t.Dihedral = dihedrals(s.Dihedrals, x, f)
+	t.Improper = impropers(s.Impropers, x, f)
+	t.LJ14, t.Coul14 = pairs14(s, x, f)
+	if ff.cut.None {
+		t.LJ, t.Coul = ff.allPairs(x, f)
+	} else {
+		ff.ensureList(x)
+		t.LJ, t.Coul = ff.listPairs(x, f)
+	}
+	return t
+}
+
+type vec [3]float64
+
+func at(x []float64, i int) vec { return vec{x[3*i], x[3*i+1], x[3*i+2]} }
+func sub(a, b vec) vec          { return vec{a[0] - b[0], a[1] - b[1], a[2] - b[2]} }
+func dot(a, b vec) float64      { return a[0]*b[0] + a[1]*b[1] + a[2]*b[2] }
+func scale(a vec, s float64) vec {
+	return vec{a[0] * s, a[1] * s, a[2] * s}
+}
+func cross(a, b vec) vec {
+	return vec{a[1]*b[2] - a[2]*b[1], a[2]*b[0] - a[0]*b[2], a[0]*b[1] - a[1]*b[0]}
+}
+func add(f []float64, i int, v vec) {
+	f[3*i] += v[0]
+	f[3*i+1] += v[1]
+	f[3*i+2] += v[2]
+}
+
+func bonds(bs []Bond, x, f []float64) float64 {
+	var e float64
+	for _, b := range bs {
+		d := sub(at(x, b.I), at(x, b.J))
+		r := math.Sqrt(dot(d, d))
+		dr := r - b.R0
+		e += b.K * dr * dr
+		if f != nil {
+			g := scale(d, -2*b.K*dr/r)
+			add(f, b.I, g)
+			add(f, b.J, scale(g, -1))
+		}
+	}
+	return e
+}
+
+func angles(as []Angle, x, f []float64) (eAngle, eUB float64) {
+	for _, a := range as {
+		xi, xj, xk := at(x, a.I), at(x, a.J), at(x, a.K)
+		u, v := sub(xi, xj), sub(xk, xj)
+		ru, rv := math.Sqrt(dot(u, u)), math.Sqrt(dot(v, v))
+		c := dot(u, v) / (ru * rv)
+		c = max(-1, min(1, c))
+		th := math.Acos(c)
+		p := a.P
+		dth := th - p.Theta0
+		eAngle += p.K * dth * dth
+		if f != nil {
+			sn := math.Max(math.Sqrt(1-c*c), 1e-8)
+			// dθ/dxi = -(v/(ru rv) - c u/ru²)/sinθ; F = -dV/dθ dθ/dx.
+			g := 2 * p.K * dth / sn
+			fi := scale(sub(scale(v, 1/(ru*rv)), scale(u, c/(ru*ru))), g)
+			fk := scale(sub(scale(u, 1/(ru*rv)), scale(v, c/(rv*rv))), g)
+			add(f, a.I, fi)
+			add(f, a.K, fk)
+			add(f, a.J, scale(vec{fi[0] + fk[0], fi[1] + fk[1], fi[2] + fk[2]}, -1))
+		}
+		if p.KUB != 0 {
+			d := sub(xi, xk)
+			r := math.Sqrt(dot(d, d))
+			dr := r - p.S0
+			eUB += p.KUB * dr * dr
+			if f != nil {
+				g := scale(d, -2*p.KUB*dr/r)
+				add(f, a.I, g)
+				add(f, a.K, scale(g, -1))
+			}
+		}
+	}
+	return eAngle, eUB
+}
+
+// dihedral returns the IUPAC dihedral angle of i-j-k-l (trans = ±π) and a
+// function that applies forces for a given dV/dφ.
+func dihedral(x []float64, i, j, k, l int) (phi float64, apply func(f []float64, dVdphi float64)) {
+	xi, xj, xk, xl := at(x, i), at(x, j), at(x, k), at(x, l)
+	rij, rkj, rkl := sub(xi, xj), sub(xk, xj), sub(xk, xl)
+	m, n := cross(rij, rkj), cross(rkj, rkl)
+	nkj2 := dot(rkj, rkj)
+	nkj := math.Sqrt(nkj2)
+	phi = math.Atan2(nkj*dot(rij, n), dot(m, n))
+	apply = func(f []float64, dV float64) {
+		m2, n2 := dot(m, m), dot(n, n)
+		if m2 < 1e-24 || n2 < 1e-24 {
+			return // collinear atoms: the angle and its gradient are undefined
+		}
+		fi := scale(m, -dV*nkj/m2)
+		fl := scale(n, dV*nkj/n2)
+		p := dot(rij, rkj) / nkj2
+		q := dot(rkl, rkj) / nkj2
+		sv := sub(scale(fi, p), scale(fl, q))
+		fj := sub(fi, sv)
+		fk := vec{fl[0] + sv[0], fl[1] + sv[1], fl[2] + sv[2]}
+		add(f, i, fi)
+		add(f, j, scale(fj, -1))
+		add(f, k, scale(fk, -1))
+		add(f, l, fl)
+	}
+	return phi, apply
+}
+
+func dihedrals(ds []Dihedral, x, f []float64) float64 {
+	var e float64
+	for _, d := range ds {
+		phi, apply := dihedral(x, d.I, d.J, d.K, d.L)
+		var dV float64
+		for _, t := range d.Terms {
+			if t.N == 0 { // CHARMM: multiplicity 0 means harmonic
+				dp := wrap(phi - t.Delta)
+				e += t.K * dp * dp
+				dV += 2 * t.K * dp
+				continue
+			}
+			a := float64(t.N)*phi - t.Delta
+			e += t.K * (1 + math.Cos(a))
+			dV -= t.K * float64(t.N) * math.Sin(a)
+		}
+		if f != nil {
+			apply(f, dV)
+		}
+	}
+	return e
+}
+
+func impropers(is []Improper, x, f []float64) float64 {
+	var e float64
+	for _, d := range is {
+		psi, apply := dihedral(x, d.I, d.J, d.K, d.L)
+		dp := wrap(psi - d.P.Psi0)
+		e += d.P.K * dp * dp
+		if f != nil {
+			apply(f, 2*d.P.K*dp)
+		}
+	}
+	return e
+}
+
+// wrap maps an angle difference into [-π, π).
+func wrap(a float64) float64 {
+	return a - 2*math.Pi*math.Floor((a+math.Pi)/(2*math.Pi))
+}
+
+func pairs14(s *System, x, f []float64) (eLJ, eC float64) {
+	for _, p := range s.Pairs14 {
+		d := sub(at(x, p.I), at(x, p.J))
+		r2 := dot(d, d)
+		inv2 := 1 / r2
+		s6 := p.Rmin * p.Rmin * inv2
+		s6 = s6 * s6 * s6
+		lj := p.Eps * (s6*s6 - 2*s6)
+		c := s.E14Fac * Coulomb * p.QQ * math.Sqrt(inv2)
+		eLJ += lj
+		eC += c
+		if f != nil {
+			// -(dV/dr)/r
+			g := (12*p.Eps*(s6*s6-s6) + c) * inv2
+			add(f, p.I, scale(d, g))
+			add(f, p.J, scale(d, -g))
+		}
+	}
+	return eLJ, eC
+}
+
+// pair evaluates one nonbonded pair at squared distance r2 and returns the
+// LJ and Coulomb energies and -(dV/dr)/r, all including the switch.
+func (ff *ForceField) pair(i, j int, r2 float64) (lj, c, g float64) {
+	s := ff.sys
+	t := int(s.typeOf[i])*s.ntype + int(s.typeOf[j])
+	eps, rmin := s.ljEps[t], s.ljRmin[t]
+	inv2 := 1 / r2
+	s6 := rmin * rmin * inv2
+	s6 = s6 * s6 * s6
+	lj = eps * (s6*s6 - 2*s6)
+	c = Coulomb * s.Charge[i] * s.Charge[j] * math.Sqrt(inv2)
+	g = (12*eps*(s6*s6-s6) + c) * inv2
+	if !ff.cut.None {
+		on2, off2 := ff.cut.On*ff.cut.On, ff.cut.Off*ff.cut.Off
+		if r2 > on2 {
+			den := off2 - on2
+			den = den * den * den
+			a := off2 - r2
+			sw := a * a * (off2 + 2*r2 - 3*on2) / den
+			dsw := 12 * a * (on2 - r2) / den // (dS/dr)/r
+			g = g*sw - (lj+c)*dsw
+			lj *= sw
+			c *= sw
+		}
+	}
+	return lj, c, g
+}
+
+func (ff *ForceField) allPairs(x, f []float64) (eLJ, eC float64) {
+	s := ff.sys
+	n := s.N()
+	for i := 0; i < n; i++ {
+		ex := s.excl[i]
+		xi := at(x, i)
+		for j := i + 1; j < n; j++ {
+			if len(ex) > 0 && int(ex[0]) == j {
+				ex = ex[1:]
+				continue
+			}
+			d := sub(xi, at(x, j))
+			lj, c, g := ff.pair(i, j, dot(d, d))
+			eLJ += lj
+			eC += c
+			if f != nil {
+				add(f, i, scale(d, g))
+				add(f, j, scale(d, -g))
+			}
+		}
+	}
+	return eLJ, eC
+}
+
+func (ff *ForceField) listPairs(x, f []float64) (eLJ, eC float64) {
+	off2 := ff.cut.Off * ff.cut.Off
+	for p := 0; p < len(ff.pairs); p += 2 {
+		i, j := int(ff.pairs[p]), int(ff.pairs[p+1])
+		dx := x[3*i] - x[3*j]
+		dy := x[3*i+1] - x[3*j+1]
+		dz := x[3*i+2] - x[3*j+2]
+		r2 := dx*dx + dy*dy + dz*dz
+		if r2 >= off2 {
+			continue
+		}
+		lj, c, g := ff.pair(i, j, r2)
+		eLJ += lj
+		eC += c
+		if f != nil {
+			f[3*i] += g * dx
+			f[3*i+1] += g * dy
+			f[3*i+2] += g * dz
+			f[3*j] -= g * dx
+			f[3*j+1] -= g * dy
+			f[3*j+2] -= g * dz
+		}
+	}
+	return eLJ, eC
+}
+
+// ensureList rebuilds the pair list when it is missing or some atom has
+// moved more than half the skin since it was built.
+func (ff *ForceField) ensureList(x []float64) {
+	if ff.valid && len(ff.xRef) == len(x) {
+		lim := ff.cut.Skin * ff.cut.Skin / 4
+		ok := true
+		for i := 0; i < len(x); i += 3 {
+			dx, dy, dz := x[i]-ff.xRef[i], x[i+1]-ff.xRef[i+1], x[i+2]-ff.xRef[i+2]
+			if dx*dx+dy*dy+dz*dz > lim {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return
+		}
+	}
+	ff.buildList(x)
+}
+
+// buildList fills the pair list with a cell grid over the bounding box
+// (vacuum: no periodic images), so its cost grows linearly with atoms.
+// Atoms sit in cells in index order and cells are visited in a fixed
+// order, so the list, and hence every sum, is reproducible.
+func (ff *ForceField) buildList(x []float64) {
+	s := ff.sys
+	n := s.N()
+	rl := ff.cut.Off + ff.cut.Skin
+	rl2 := rl * rl
+	lo := vec{math.Inf(1), math.Inf(1), math.Inf(1)}
+	hi := vec{math.Inf(-1), math.Inf(-1), math.Inf(-1)}
+	for i := 0; i < n; i++ {
+		for k := 0; k < 3; k++ {
+			lo[k] = math.Min(lo[k], x[3*i+k])
+			hi[k] = math.Max(hi[k], x[3*i+k])
+		}
+	}
+	size := rl
+	var dim [3]int
+	for {
+		total := 1
+		for k := 0; k < 3; k++ {
+			dim[k] = int((hi[k]-lo[k])/size) + 1
+			total *= dim[k]
+		}
+		if total <= 8*n+64 {
+			break
+		}
+		size *= 1.5 // a sparse, spread-out system: coarser cells bound memory
+	}
+	ncell := dim[0] * dim[1] * dim[2]
+	ff.cell = resize(ff.cell, n)
+	ff.start = resize(ff.start, ncell+1)
+	ff.order = resize(ff.order, n)
+	clear(ff.start)
+	cellOf := func(i int) (c [3]int) {
+		for k := 0; k < 3; k++ {
+			c[k] = min(int((x[3*i+k]-lo[k])/size), dim[k]-1)
+		}
+		return c
+	}
+	for i := 0; i < n; i++ {
+		c := cellOf(i)
+		id := (c[0]*dim[1]+c[1])*dim[2] + c[2]
+		ff.cell[i] = int32(id)
+		ff.start[id+1]++
+	}
+	for c := 0; c < ncell; c++ {
+		ff.start[c+1] += ff.start[c]
+	}
+	fill := append([]int32(nil), ff.start[:ncell]...)
+	for i := 0; i < n; i++ {
+		c := ff.cell[i]
+		ff.order[fill[c]] = int32(i)
+		fill[c]++
+	}
+	ff.mark = resize(ff.mark, n)
+	for i := range ff.mark {
+		ff.mark[i] = -1
+	}
+	ff.pairs = ff.pairs[:0]
+	for i := 0; i < n; i++ {
+		for _, j := range s.excl[i] {
+			ff.mark[j] = int32(i)
+		}
+		c := cellOf(i)
+		xi := at(x, i)
+		for a := max(c[0]-1, 0); a <= min(c[0]+1, dim[0]-1); a++ {
+			for b := max(c[1]-1, 0); b <= min(c[1]+1, dim[1]-1); b++ {
+				for cc := max(c[2]-1, 0); cc <= min(c[2]+1, dim[2]-1); cc++ {
+					id := (a*dim[1]+b)*dim[2] + cc
+					for _, j := range ff.order[ff.start[id]:ff.start[id+1]] {
+						if int(j) <= i || ff.mark[j] == int32(i) {
+							continue
+						}
+						d := sub(xi, at(x, int(j)))
+						if dot(d, d) < rl2 {
+							ff.pairs = append(ff.pairs, int32(i), j)
+						}
+					}
+				}
+			}
+		}
+	}
+	ff.xRef = append(ff.xRef[:0], x...)
+	ff.valid = true
+	ff.Builds++
+}
+
+func resize(s []int32, n int) []int32 {
+	if cap(s) < n {
+		return make([]int32, n)
+	}
+	return s[:n]
+}
