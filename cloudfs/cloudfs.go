@@ -1,0 +1,484 @@
+// Package cloudfs presents an object store — S3, GCS, Azure Blob, IBM COS,
+// MinIO, a local directory or memory — as a file system: the read side is
+// io/fs (so fs.ReadFile, fs.WalkDir, fs.Glob, fs.Sub and testing/fstest all
+// work), and the write side has the shapes of package os (Create, WriteFile,
+// Remove, RemoveAll, Rename, MkdirAll).
+//
+// A file system is opened from a gocloud.dev/blob URL:
+//
+//	fsys, err := cloudfs.Open(ctx, "s3://my-bucket?region=eu-west-1&prefix=runs/42/")
+//	if err != nil { ... }
+//	defer fsys.Close()
+//	if err := fsys.WriteFile("state/replica-3.json", data); err != nil { ... }
+//	data, err := fs.ReadFile(fsys, "state/replica-3.json")
+//
+// mem:// and file:// work out of the box. For cloud stores, blank-import the
+// gocloud driver (gocloud.dev/blob/s3blob, gcsblob or azureblob), so programs
+// that do not use a cloud never link its SDK.
+//
+// # Directories
+//
+// Object stores have no directories, only keys. cloudfs treats "/" in a key
+// as a path separator: a directory exists while some key lies below it, and
+// ReadDir is one delimiter listing, which also yields each file's size and
+// modification time, so fs.WalkDir costs one list request per directory and
+// none per file. MkdirAll therefore only checks its argument; empty
+// directories do not exist. Keys that are not valid fs paths (such as "a//b",
+// "./x" or a "dir/" marker object) are skipped by listings.
+//
+// # Contexts
+//
+// io/fs methods take no context, so an *FS carries one: Open's FS uses
+// context.Background, and
+//
+//	cfs := fsys.WithContext(ctx)
+//
+// returns a view of the same bucket whose every call, including reads of
+// files it opened and writes through writers it created, uses ctx. Views are
+// cheap (a small struct copy), so bind one per request or per task.
+//
+// # Errors
+//
+// Every error is an *fs.PathError carrying the operation and the name, and
+// wraps fs.ErrNotExist, fs.ErrExist, fs.ErrPermission or fs.ErrInvalid where
+// one applies, as package os does, together with the driver's error (so
+// gocloud.dev/gcerrors.Code and FS.ErrorAs still see it).
+package cloudfs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"gocloud.dev/blob"
+	_ "gocloud.dev/blob/fileblob" // file:// is always available
+	_ "gocloud.dev/blob/memblob"  // mem:// is always available
+	"gocloud.dev/gcerrors"
+)
+
+// DefaultPartSize is the size of the parts a Writer uploads, and so the
+// bound on the memory one Writer holds per upload stream.
+const DefaultPartSize = 8 << 20
+
+// FS is a file system over one bucket, rooted at a key prefix.
+// It implements fs.FS, fs.ReadFileFS, fs.ReadDirFS, fs.StatFS, fs.SubFS and
+// fs.GlobFS. An FS is safe for concurrent use.
+type FS struct {
+	b    *blob.Bucket
+	root string // key prefix: "" or ends with "/"
+	ctx  context.Context
+	opts Options
+}
+
+// Options tune an FS. The zero value is the default.
+type Options struct {
+	// PartSize is the size in bytes of each part of a streaming upload
+	// (Create); a Writer holds about PartSize*Concurrency bytes.
+	// 0 means DefaultPartSize. Some services have minimums (S3: 5 MiB).
+	PartSize int
+	// Concurrency is how many parts of one upload may be in flight.
+	// 0 means 1, which keeps memory bounded by PartSize.
+	Concurrency int
+}
+
+var (
+	_ fs.ReadFileFS = (*FS)(nil)
+	_ fs.ReadDirFS  = (*FS)(nil)
+	_ fs.StatFS     = (*FS)(nil)
+	_ fs.SubFS      = (*FS)(nil)
+	_ fs.GlobFS     = (*FS)(nil)
+)
+
+// Open opens the file system named by a gocloud.dev/blob URL, for example
+//
+//	mem://
+//	file:///var/data/runs
+//	s3://bucket?region=us-east-1
+//	s3://bucket?endpoint=https://s3.eu-de.cloud-object-storage.appdomain.cloud&region=eu-de&use_path_style=true
+//	gs://bucket
+//	azblob://container
+//
+// Besides the driver's own query parameters, Open accepts
+//
+//	prefix=runs/42/   root the file system at this key prefix (a directory)
+//	part_size=16MiB   Options.PartSize (bytes, or with a KiB/MiB/GiB suffix)
+//	part_concurrency=4   Options.Concurrency
+//
+// ctx is used only to open the bucket; see WithContext for calls.
+func Open(ctx context.Context, urlstr string) (*FS, error) {
+	u, err := url.Parse(urlstr)
+	if err != nil {
+		return nil, fmt.Errorf("cloudfs: open %q: %w", urlstr, err)
+	}
+	q := u.Query()
+	var opts Options
+	root := ""
+	if v := q.Get("prefix"); v != "" {
+		p := strings.Trim(v, "/")
+		if p != "" && !fs.ValidPath(p) {
+			return nil, fmt.Errorf("cloudfs: open %q: prefix %q is not a valid slash-separated path (want e.g. runs/42/)", urlstr, v)
+		}
+		if p != "" {
+			root = p + "/"
+		}
+	}
+	if v := q.Get("part_size"); v != "" {
+		n, err := parseSize(v)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("cloudfs: open %q: part_size %q: want a positive byte count such as 8388608 or 8MiB", urlstr, v)
+		}
+		opts.PartSize = n
+	}
+	if v := q.Get("part_concurrency"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("cloudfs: open %q: part_concurrency %q: want a positive integer", urlstr, v)
+		}
+		opts.Concurrency = n
+	}
+	// The prefix is applied here rather than by gocloud, so that Sub views
+	// share one bucket and As reaches the driver's own client.
+	q.Del("prefix")
+	q.Del("part_size")
+	q.Del("part_concurrency")
+	u.RawQuery = q.Encode()
+	b, err := blob.OpenBucket(ctx, u.String())
+	if err != nil {
+		return nil, fmt.Errorf("cloudfs: open %q: %w", urlstr, err)
+	}
+	f := New(b, &opts)
+	f.root = root
+	return f, nil
+}
+
+func parseSize(s string) (int, error) {
+	mult := 1
+	for _, u := range []struct {
+		suffix string
+		mult   int
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSuffix(s, u.suffix), u.mult
+			break
+		}
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, err
+	}
+	return n * mult, nil
+}
+
+// New returns a file system over an open bucket, for buckets built with a
+// driver's own constructor. Closing the FS closes b. opts may be nil.
+func New(b *blob.Bucket, opts *Options) *FS {
+	f := &FS{b: b, ctx: context.Background()}
+	if opts != nil {
+		f.opts = *opts
+	}
+	if f.opts.PartSize <= 0 {
+		f.opts.PartSize = DefaultPartSize
+	}
+	if f.opts.Concurrency <= 0 {
+		f.opts.Concurrency = 1
+	}
+	return f
+}
+
+// WithContext returns a view of fsys whose calls use ctx: every method of
+// the view, and every File and Writer it returns, stops when ctx ends.
+// The view shares the bucket with fsys.
+func (f *FS) WithContext(ctx context.Context) *FS {
+	if ctx == nil {
+		panic("cloudfs: nil Context")
+	}
+	g := *f
+	g.ctx = ctx
+	return &g
+}
+
+// Context returns the context the FS's calls use.
+func (f *FS) Context() context.Context { return f.ctx }
+
+// Close closes the bucket. It is shared by all views made with WithContext
+// and Sub, so close only the FS that Open returned.
+func (f *FS) Close() error {
+	if err := f.b.Close(); err != nil {
+		return fmt.Errorf("cloudfs: close: %w", err)
+	}
+	return nil
+}
+
+// As converts i to a driver-specific type, as blob.Bucket.As does: for
+// example *s3.Client for s3blob, *storage.Client for gcsblob,
+// *container.Client for azureblob. It reports whether it did.
+func (f *FS) As(i any) bool { return f.b.As(i) }
+
+// ErrorAs converts err, as returned by this FS, to a driver-specific error
+// type, as blob.Bucket.ErrorAs does.
+func (f *FS) ErrorAs(err error, i any) bool { return f.b.ErrorAs(err, i) }
+
+// Bucket returns the underlying bucket. Its keys include the FS's prefix.
+func (f *FS) Bucket() *blob.Bucket { return f.b }
+
+// Sub returns the file system rooted at dir, sharing the bucket.
+func (f *FS) Sub(dir string) (fs.FS, error) {
+	if !fs.ValidPath(dir) {
+		return nil, &fs.PathError{Op: "sub", Path: dir, Err: errInvalidName}
+	}
+	if dir == "." {
+		return f, nil
+	}
+	g := *f
+	g.root = f.root + dir + "/"
+	return &g, nil
+}
+
+// key is the object key of the file name.
+func (f *FS) key(name string) string {
+	if name == "." {
+		return strings.TrimSuffix(f.root, "/")
+	}
+	return f.root + name
+}
+
+// dirPrefix is the key prefix of everything inside directory name.
+func (f *FS) dirPrefix(name string) string {
+	if name == "." {
+		return f.root
+	}
+	return f.root + name + "/"
+}
+
+var (
+	errInvalidName = fmt.Errorf("invalid name: want an unrooted slash-separated path without . or .. elements or trailing slash (see io/fs.ValidPath): %w", fs.ErrInvalid)
+	errIsDir       = fmt.Errorf("is a directory: %w", fs.ErrExist)
+	errNotDir      = fmt.Errorf("not a directory: %w", fs.ErrInvalid)
+	errFileExists  = fmt.Errorf("a file exists with that name: %w", fs.ErrExist)
+	errNotEmpty    = fmt.Errorf("directory not empty: %w", fs.ErrExist)
+	errRoot        = fmt.Errorf("not allowed on the root directory: %w", fs.ErrInvalid)
+)
+
+// kindError joins a portable io/fs error kind with the driver's error, so
+// that errors.Is sees the kind and gcerrors/ErrorAs still see the cause.
+type kindError struct {
+	kind error
+	err  error
+}
+
+func (e *kindError) Error() string   { return e.kind.Error() + ": " + e.err.Error() }
+func (e *kindError) Unwrap() []error { return []error{e.kind, e.err} }
+
+// pathError wraps a bucket error for the user: the kind from gcerrors, in an
+// *fs.PathError naming op and the file system name.
+func pathError(op, name string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return err
+	}
+	var kind error
+	switch gcerrors.Code(err) {
+	case gcerrors.NotFound:
+		kind = fs.ErrNotExist
+	case gcerrors.AlreadyExists:
+		kind = fs.ErrExist
+	case gcerrors.PermissionDenied:
+		kind = fs.ErrPermission
+	case gcerrors.InvalidArgument:
+		kind = fs.ErrInvalid
+	}
+	if kind != nil {
+		err = &kindError{kind: kind, err: err}
+	}
+	return &fs.PathError{Op: op, Path: name, Err: err}
+}
+
+func isNotExist(err error) bool { return gcerrors.Code(err) == gcerrors.NotFound }
+
+// validName checks a file name (not "."), as os would for a file.
+func validName(op, name string) error {
+	if !fs.ValidPath(name) {
+		return &fs.PathError{Op: op, Path: name, Err: errInvalidName}
+	}
+	if name == "." {
+		return &fs.PathError{Op: op, Path: name, Err: errRoot}
+	}
+	return nil
+}
+
+// modTime normalises a service time: list and head responses of some
+// services differ below the second (S3's HEAD has one-second resolution),
+// and fs.FileInfo from ReadDir must equal that from Stat.
+func modTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.Truncate(time.Second).UTC()
+}
+
+// isDir reports whether some key lies below directory name.
+func (f *FS) isDir(ctx context.Context, name string) (bool, error) {
+	objs, _, err := f.b.ListPage(ctx, blob.FirstPageToken, 1, &blob.ListOptions{Prefix: f.dirPrefix(name)})
+	if err != nil {
+		return false, err
+	}
+	return len(objs) > 0, nil
+}
+
+// Stat returns the FileInfo of a file or directory without opening it.
+func (f *FS) Stat(name string) (fs.FileInfo, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "stat", Path: name, Err: errInvalidName}
+	}
+	info, err := f.stat(f.ctx, name)
+	if err != nil {
+		return nil, pathError("stat", name, err)
+	}
+	return info, nil
+}
+
+func (f *FS) stat(ctx context.Context, name string) (*fileInfo, error) {
+	if name == "." {
+		return &fileInfo{name: ".", mode: fs.ModeDir | 0o755}, nil
+	}
+	a, err := f.b.Attributes(ctx, f.key(name))
+	if err == nil {
+		return &fileInfo{name: path.Base(name), size: a.Size, mode: 0o644, modTime: modTime(a.ModTime), sys: a}, nil
+	}
+	if !isNotExist(err) {
+		return nil, err
+	}
+	dir, derr := f.isDir(ctx, name)
+	if derr != nil {
+		return nil, derr
+	}
+	if dir {
+		return &fileInfo{name: path.Base(name), mode: fs.ModeDir | 0o755}, nil
+	}
+	return nil, err
+}
+
+// Open opens a file for reading, or a directory for ReadDir.
+// The file reads lazily: Open itself asks only for the object's attributes.
+func (f *FS) Open(name string) (fs.File, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: errInvalidName}
+	}
+	info, err := f.stat(f.ctx, name)
+	if err != nil {
+		return nil, pathError("open", name, err)
+	}
+	if info.IsDir() {
+		return &dir{f: f, name: name, info: info}, nil
+	}
+	return &File{f: f, ctx: f.ctx, name: name, key: f.key(name), info: info}, nil
+}
+
+// ReadFile reads a whole file with one request.
+func (f *FS) ReadFile(name string) ([]byte, error) {
+	if err := validName("read", name); err != nil {
+		if name == "." {
+			return nil, &fs.PathError{Op: "read", Path: name, Err: errIsDir}
+		}
+		return nil, err
+	}
+	r, err := f.b.NewReader(f.ctx, f.key(name), nil)
+	if err != nil {
+		if isNotExist(err) {
+			if dir, derr := f.isDir(f.ctx, name); derr == nil && dir {
+				return nil, &fs.PathError{Op: "read", Path: name, Err: errIsDir}
+			}
+		}
+		return nil, pathError("read", name, err)
+	}
+	defer r.Close()
+	// One allocation of the right size; the last Read confirms EOF.
+	buf := make([]byte, 0, r.Size()+1)
+	for {
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return buf, nil
+			}
+			return nil, pathError("read", name, err)
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+	}
+}
+
+// ReadDir lists a directory with one delimiter listing per page of entries
+// (no request per entry), sorted by name.
+func (f *FS) ReadDir(name string) ([]fs.DirEntry, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "readdir", Path: name, Err: errInvalidName}
+	}
+	ents, err := f.readDir(f.ctx, name)
+	if err != nil {
+		return nil, pathError("readdir", name, err)
+	}
+	return ents, nil
+}
+
+func (f *FS) readDir(ctx context.Context, name string) ([]fs.DirEntry, error) {
+	prefix := f.dirPrefix(name)
+	it := f.b.List(&blob.ListOptions{Prefix: prefix, Delimiter: "/"})
+	var ents []fs.DirEntry
+	marker := false
+	for {
+		obj, err := it.Next(ctx)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			return nil, err
+		}
+		rel := strings.TrimPrefix(obj.Key, prefix)
+		if obj.IsDir {
+			rel = strings.TrimSuffix(rel, "/")
+		}
+		if rel == "" {
+			marker = true // a "dir/" marker object, as consoles create
+			continue
+		}
+		if strings.Contains(rel, "/") || !fs.ValidPath(rel) {
+			continue // not representable as a path element
+		}
+		fi := &fileInfo{name: rel, mode: 0o644, size: obj.Size, modTime: modTime(obj.ModTime)}
+		if obj.IsDir {
+			fi = &fileInfo{name: rel, mode: fs.ModeDir | 0o755}
+		}
+		ents = append(ents, fs.FileInfoToDirEntry(fi))
+	}
+	if len(ents) == 0 && !marker && name != "." {
+		// Either an empty listing of a file name, or nothing at all.
+		if _, err := f.b.Attributes(ctx, f.key(name)); err == nil {
+			return nil, errNotDir
+		}
+		return nil, &kindError{kind: fs.ErrNotExist, err: errors.New("no such directory")}
+	}
+	sortEntries(&ents)
+	return ents, nil
+}
+
+// Glob returns the names of all files matching pattern, as fs.Glob does,
+// listing each directory the pattern reaches once.
+func (f *FS) Glob(pattern string) ([]string, error) {
+	return fs.Glob(globView{f}, pattern)
+}
+
+// globView hides FS.Glob so fs.Glob falls back to ReadDir and Stat.
+type globView struct{ f *FS }
+
+func (g globView) Open(name string) (fs.File, error)          { return g.f.Open(name) }
+func (g globView) Stat(name string) (fs.FileInfo, error)      { return g.f.Stat(name) }
+func (g globView) ReadDir(name string) ([]fs.DirEntry, error) { return g.f.ReadDir(name) }

@@ -1,0 +1,276 @@
+package cloudfs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"gocloud.dev/blob"
+)
+
+// File is an object opened for reading. It implements fs.File, io.Seeker,
+// io.ReaderAt and io.WriterTo.
+//
+// Read streams from the current offset with one ranged request, reopened
+// only after a Seek that moves the offset; ReadAt fetches exactly the range
+// asked for and may be called concurrently. The size is the one seen at
+// Open.
+type File struct {
+	f    *FS
+	ctx  context.Context
+	name string
+	key  string
+	info *fileInfo
+
+	mu     sync.Mutex
+	r      *blob.Reader // nil until the first Read, or after a moving Seek
+	off    int64
+	closed bool
+}
+
+var (
+	_ io.ReadSeekCloser = (*File)(nil)
+	_ io.ReaderAt       = (*File)(nil)
+	_ io.WriterTo       = (*File)(nil)
+)
+
+// Stat returns the FileInfo seen at Open.
+func (fl *File) Stat() (fs.FileInfo, error) { return fl.info, nil }
+
+// Read reads from the current offset.
+func (fl *File) Read(p []byte) (int, error) {
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	if fl.closed {
+		return 0, &fs.PathError{Op: "read", Path: fl.name, Err: fs.ErrClosed}
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if fl.off >= fl.info.size {
+		return 0, io.EOF
+	}
+	if err := fl.openReader(); err != nil {
+		return 0, err
+	}
+	n, err := fl.r.Read(p)
+	fl.off += int64(n)
+	if err != nil && err != io.EOF {
+		return n, pathError("read", fl.name, err)
+	}
+	return n, err
+}
+
+// openReader starts a ranged read from the current offset to the size seen
+// at Open, so a concurrently growing object cannot make Read overrun it.
+func (fl *File) openReader() error {
+	if fl.r != nil {
+		return nil
+	}
+	r, err := fl.f.b.NewRangeReader(fl.ctx, fl.key, fl.off, fl.info.size-fl.off, nil)
+	if err != nil {
+		return pathError("read", fl.name, err)
+	}
+	fl.r = r
+	return nil
+}
+
+// WriteTo copies the rest of the file to w; io.Copy uses it.
+func (fl *File) WriteTo(w io.Writer) (int64, error) {
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	if fl.closed {
+		return 0, &fs.PathError{Op: "read", Path: fl.name, Err: fs.ErrClosed}
+	}
+	if fl.off >= fl.info.size {
+		return 0, nil
+	}
+	if err := fl.openReader(); err != nil {
+		return 0, err
+	}
+	n, err := fl.r.WriteTo(w)
+	fl.off += n
+	if err != nil {
+		return n, pathError("read", fl.name, err)
+	}
+	return n, nil
+}
+
+// Seek sets the offset for the next Read, as os.File.Seek does.
+func (fl *File) Seek(offset int64, whence int) (int64, error) {
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	if fl.closed {
+		return 0, &fs.PathError{Op: "seek", Path: fl.name, Err: fs.ErrClosed}
+	}
+	var abs int64
+	switch whence {
+	case io.SeekStart:
+		abs = offset
+	case io.SeekCurrent:
+		abs = fl.off + offset
+	case io.SeekEnd:
+		abs = fl.info.size + offset
+	default:
+		return 0, &fs.PathError{Op: "seek", Path: fl.name, Err: fmt.Errorf("whence %d: want io.SeekStart, io.SeekCurrent or io.SeekEnd: %w", whence, fs.ErrInvalid)}
+	}
+	if abs < 0 {
+		return 0, &fs.PathError{Op: "seek", Path: fl.name, Err: fmt.Errorf("negative offset %d: %w", abs, fs.ErrInvalid)}
+	}
+	if abs != fl.off && fl.r != nil {
+		_ = fl.r.Close()
+		fl.r = nil
+	}
+	fl.off = abs
+	return abs, nil
+}
+
+// ReadAt reads len(p) bytes at off with one ranged request. It does not
+// move the offset of Read and is safe to call concurrently.
+func (fl *File) ReadAt(p []byte, off int64) (int, error) {
+	fl.mu.Lock()
+	closed := fl.closed
+	fl.mu.Unlock()
+	if closed {
+		return 0, &fs.PathError{Op: "read", Path: fl.name, Err: fs.ErrClosed}
+	}
+	if off < 0 {
+		return 0, &fs.PathError{Op: "read", Path: fl.name, Err: fmt.Errorf("negative offset %d: %w", off, fs.ErrInvalid)}
+	}
+	size := fl.info.size
+	if off >= size {
+		return 0, io.EOF
+	}
+	want := min(int64(len(p)), size-off)
+	if want == 0 {
+		return 0, nil
+	}
+	r, err := fl.f.b.NewRangeReader(fl.ctx, fl.key, off, want, nil)
+	if err != nil {
+		return 0, pathError("read", fl.name, err)
+	}
+	defer r.Close()
+	n, err := io.ReadFull(r, p[:want])
+	if err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return n, io.EOF // the object shrank since Open
+		}
+		return n, pathError("read", fl.name, err)
+	}
+	if int64(n) < int64(len(p)) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// Close ends any read in progress. A second Close reports fs.ErrClosed.
+func (fl *File) Close() error {
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	if fl.closed {
+		return &fs.PathError{Op: "close", Path: fl.name, Err: fs.ErrClosed}
+	}
+	fl.closed = true
+	if fl.r != nil {
+		_ = fl.r.Close() // a read-side close has nothing to lose
+		fl.r = nil
+	}
+	return nil
+}
+
+// dir is an opened directory. Its entries are listed on the first ReadDir.
+type dir struct {
+	f      *FS
+	name   string
+	info   *fileInfo
+	ents   []fs.DirEntry
+	listed bool
+	closed bool
+}
+
+func (d *dir) Stat() (fs.FileInfo, error) { return d.info, nil }
+
+func (d *dir) Read([]byte) (int, error) {
+	return 0, &fs.PathError{Op: "read", Path: d.name, Err: errIsDir}
+}
+
+func (d *dir) Close() error {
+	if d.closed {
+		return &fs.PathError{Op: "close", Path: d.name, Err: fs.ErrClosed}
+	}
+	d.closed = true
+	return nil
+}
+
+// ReadDir follows fs.ReadDirFile: with n > 0 it returns at most n entries
+// and io.EOF at the end; with n <= 0 it returns all remaining entries.
+func (d *dir) ReadDir(n int) ([]fs.DirEntry, error) {
+	if d.closed {
+		return nil, &fs.PathError{Op: "readdir", Path: d.name, Err: fs.ErrClosed}
+	}
+	if !d.listed {
+		ents, err := d.f.readDir(d.f.ctx, d.name)
+		if err != nil {
+			return nil, pathError("readdir", d.name, err)
+		}
+		d.ents, d.listed = ents, true
+	}
+	if n <= 0 {
+		ents := d.ents
+		d.ents = nil
+		return ents, nil
+	}
+	if len(d.ents) == 0 {
+		return nil, io.EOF
+	}
+	n = min(n, len(d.ents))
+	ents := d.ents[:n:n]
+	d.ents = d.ents[n:]
+	return ents, nil
+}
+
+// fileInfo describes a file or directory. Files are regular (0644),
+// directories 0755; a directory has no size or modification time.
+type fileInfo struct {
+	name    string
+	size    int64
+	mode    fs.FileMode
+	modTime time.Time
+	sys     any
+}
+
+func (fi *fileInfo) Name() string       { return fi.name }
+func (fi *fileInfo) Size() int64        { return fi.size }
+func (fi *fileInfo) Mode() fs.FileMode  { return fi.mode }
+func (fi *fileInfo) ModTime() time.Time { return fi.modTime }
+func (fi *fileInfo) IsDir() bool        { return fi.mode.IsDir() }
+
+// Sys returns the *blob.Attributes for a file that was Stat-ed or opened,
+// and nil otherwise.
+func (fi *fileInfo) Sys() any { return fi.sys }
+
+// sortEntries sorts by name and, where a key is both a file and a prefix
+// ("a" and "a/b"), keeps the file, which is what Open returns.
+func sortEntries(ents *[]fs.DirEntry) {
+	e := *ents
+	slices.SortStableFunc(e, func(a, b fs.DirEntry) int {
+		if c := strings.Compare(a.Name(), b.Name()); c != 0 {
+			return c
+		}
+		// Files first, so Compact below keeps them.
+		switch {
+		case !a.IsDir() && b.IsDir():
+			return -1
+		case a.IsDir() && !b.IsDir():
+			return 1
+		}
+		return 0
+	})
+	*ents = slices.CompactFunc(e, func(a, b fs.DirEntry) bool { return a.Name() == b.Name() })
+}

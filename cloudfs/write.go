@@ -1,0 +1,326 @@
+package cloudfs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"strings"
+	"sync"
+
+	"gocloud.dev/blob"
+	"golang.org/x/sync/errgroup"
+)
+
+// bulkConcurrency bounds the requests RemoveAll and Rename of a directory
+// keep in flight.
+const bulkConcurrency = 16
+
+// Writer streams a new object. Nothing is visible under its name until Close
+// returns nil: a failed or aborted write leaves any previous object intact.
+// Data is uploaded in parts of Options.PartSize, so memory stays bounded by
+// the part size whatever the object's size.
+type Writer struct {
+	name   string
+	w      *blob.Writer
+	cancel context.CancelFunc
+
+	mu     sync.Mutex
+	closed bool
+}
+
+var _ io.WriteCloser = (*Writer)(nil)
+
+// Create starts writing the file name, replacing any file of that name
+// when the returned Writer is closed. Parent directories are implicit.
+// Create fails with fs.ErrExist if name is a directory.
+func (f *FS) Create(name string) (*Writer, error) {
+	if err := validName("open", name); err != nil {
+		return nil, err
+	}
+	if err := f.checkNotDir(f.ctx, "open", name); err != nil {
+		return nil, err
+	}
+	// A cancelled context is how gocloud aborts an upload, so the writer
+	// owns one: Abort cancels it, and so does the end of f's context.
+	ctx, cancel := context.WithCancel(f.ctx)
+	w, err := f.b.NewWriter(ctx, f.key(name), f.writerOptions())
+	if err != nil {
+		cancel()
+		return nil, pathError("open", name, err)
+	}
+	return &Writer{name: name, w: w, cancel: cancel}, nil
+}
+
+func (f *FS) writerOptions() *blob.WriterOptions {
+	return &blob.WriterOptions{BufferSize: f.opts.PartSize, MaxConcurrency: f.opts.Concurrency}
+}
+
+func (f *FS) checkNotDir(ctx context.Context, op, name string) error {
+	dir, err := f.isDir(ctx, name)
+	if err != nil {
+		return pathError(op, name, err)
+	}
+	if dir {
+		return &fs.PathError{Op: op, Path: name, Err: errIsDir}
+	}
+	return nil
+}
+
+// Write buffers p into the current part, uploading full parts.
+func (w *Writer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return 0, &fs.PathError{Op: "write", Path: w.name, Err: fs.ErrClosed}
+	}
+	n, err := w.w.Write(p)
+	if err != nil {
+		return n, pathError("write", w.name, err)
+	}
+	return n, nil
+}
+
+// Close uploads the last part and completes the object; only then is it
+// visible. A second Close reports fs.ErrClosed.
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return &fs.PathError{Op: "close", Path: w.name, Err: fs.ErrClosed}
+	}
+	w.closed = true
+	err := w.w.Close()
+	w.cancel()
+	if err != nil {
+		return pathError("close", w.name, err)
+	}
+	return nil
+}
+
+// Abort discards the write: the object is not created, and a previous
+// object of that name is kept. Abort after Close does nothing.
+func (w *Writer) Abort() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return
+	}
+	w.closed = true
+	w.cancel()
+	_ = w.w.Close() // reports the cancellation, which is the point
+}
+
+// WriteFile writes data to the file name in one request, replacing any file
+// of that name; it is visible only once WriteFile returns nil.
+// Parent directories are implicit. WriteFile fails with fs.ErrExist if name
+// is a directory.
+func (f *FS) WriteFile(name string, data []byte) error {
+	if err := validName("open", name); err != nil {
+		return err
+	}
+	if err := f.checkNotDir(f.ctx, "open", name); err != nil {
+		return err
+	}
+	if err := f.b.WriteAll(f.ctx, f.key(name), data, f.writerOptions()); err != nil {
+		return pathError("write", name, err)
+	}
+	return nil
+}
+
+// Remove removes the file name, as os.Remove does. A directory with files
+// in it is not removed (fs.ErrExist, "directory not empty"); an empty one
+// does not exist, apart from a "dir/" marker object, which Remove deletes.
+func (f *FS) Remove(name string) error {
+	if err := validName("remove", name); err != nil {
+		return err
+	}
+	err := f.b.Delete(f.ctx, f.key(name))
+	if err == nil {
+		return nil
+	}
+	if !isNotExist(err) {
+		return pathError("remove", name, err)
+	}
+	objs, _, lerr := f.b.ListPage(f.ctx, blob.FirstPageToken, 2, &blob.ListOptions{Prefix: f.dirPrefix(name)})
+	if lerr != nil {
+		return pathError("remove", name, lerr)
+	}
+	switch {
+	case len(objs) == 0:
+		return pathError("remove", name, err)
+	case len(objs) == 1 && objs[0].Key == f.dirPrefix(name):
+		if err := f.b.Delete(f.ctx, objs[0].Key); err != nil && !isNotExist(err) {
+			return pathError("remove", name, err)
+		}
+		return nil
+	default:
+		return &fs.PathError{Op: "remove", Path: name, Err: errNotEmpty}
+	}
+}
+
+// RemoveAll removes name and everything below it, as os.RemoveAll does. It
+// returns nil if name does not exist. Deletes run concurrently; on an error
+// some objects may be left, and RemoveAll can simply be called again.
+func (f *FS) RemoveAll(name string) error {
+	if err := validName("RemoveAll", name); err != nil {
+		return err
+	}
+	g, ctx := errgroup.WithContext(f.ctx)
+	g.SetLimit(bulkConcurrency)
+	del := func(key string) {
+		g.Go(func() error {
+			if err := f.b.Delete(ctx, key); err != nil && !isNotExist(err) {
+				return err
+			}
+			return nil
+		})
+	}
+	del(f.key(name))
+	it := f.b.List(&blob.ListOptions{Prefix: f.dirPrefix(name)})
+	for {
+		obj, err := it.Next(ctx)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			_ = g.Wait()
+			return pathError("RemoveAll", name, err)
+		}
+		del(obj.Key)
+	}
+	if err := g.Wait(); err != nil {
+		return pathError("RemoveAll", name, err)
+	}
+	return nil
+}
+
+// MkdirAll checks that name could be a directory and does nothing else:
+// directories are implicit in object keys, so one exists as soon as a file
+// is written below it. It fails with fs.ErrExist if name is a file.
+func (f *FS) MkdirAll(name string) error {
+	if !fs.ValidPath(name) {
+		return &fs.PathError{Op: "mkdir", Path: name, Err: errInvalidName}
+	}
+	if name == "." {
+		return nil
+	}
+	// Any file on the path blocks the directory, as it would in os.
+	for p := name; p != "."; p = parentDir(p) {
+		ok, err := f.b.Exists(f.ctx, f.key(p))
+		if err != nil {
+			return pathError("mkdir", name, err)
+		}
+		if ok {
+			return &fs.PathError{Op: "mkdir", Path: name, Err: fmt.Errorf("%s: %w", p, errFileExists)}
+		}
+	}
+	return nil
+}
+
+func parentDir(name string) string {
+	i := strings.LastIndexByte(name, '/')
+	if i < 0 {
+		return "."
+	}
+	return name[:i]
+}
+
+// Rename renames a file or a directory, as os.Rename does; a file replaces
+// an existing file at newname. Object stores cannot rename, so a file is
+// copied and then deleted, and a directory is copied object by object and
+// its old objects deleted only once every copy succeeded: a failure leaves
+// the old tree whole (and possibly part of a new one).
+func (f *FS) Rename(oldname, newname string) error {
+	for _, n := range []string{oldname, newname} {
+		if err := validName("rename", n); err != nil {
+			return err
+		}
+	}
+	ctx := f.ctx
+	fail := func(err error) error {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return err
+		}
+		return pathError("rename", oldname, fmt.Errorf("to %s: %w", newname, err))
+	}
+	_, err := f.b.Attributes(ctx, f.key(oldname))
+	switch {
+	case err == nil: // a file
+		if oldname == newname {
+			return nil
+		}
+		if err := f.checkNotDir(ctx, "rename", newname); err != nil {
+			return err
+		}
+		if err := f.b.Copy(ctx, f.key(newname), f.key(oldname), nil); err != nil {
+			return fail(err)
+		}
+		if err := f.b.Delete(ctx, f.key(oldname)); err != nil && !isNotExist(err) {
+			return fail(err)
+		}
+		return nil
+	case !isNotExist(err):
+		return fail(err)
+	}
+	// A directory, or nothing.
+	oldPrefix, newPrefix := f.dirPrefix(oldname), f.dirPrefix(newname)
+	var keys []string
+	it := f.b.List(&blob.ListOptions{Prefix: oldPrefix})
+	for {
+		obj, lerr := it.Next(ctx)
+		if lerr == io.EOF {
+			break
+		}
+		if lerr != nil {
+			return fail(lerr)
+		}
+		keys = append(keys, obj.Key)
+	}
+	if len(keys) == 0 {
+		return fail(err) // NotFound from Attributes
+	}
+	if oldname == newname {
+		return nil
+	}
+	if strings.HasPrefix(newPrefix, oldPrefix) {
+		return &fs.PathError{Op: "rename", Path: oldname, Err: fmt.Errorf("to %s: a directory cannot move inside itself: %w", newname, fs.ErrInvalid)}
+	}
+	if ok, err := f.b.Exists(ctx, f.key(newname)); err != nil {
+		return fail(err)
+	} else if ok {
+		return &fs.PathError{Op: "rename", Path: oldname, Err: fmt.Errorf("to %s: %w", newname, errFileExists)}
+	}
+	if ok, err := f.isDir(ctx, newname); err != nil {
+		return fail(err)
+	} else if ok {
+		return &fs.PathError{Op: "rename", Path: oldname, Err: fmt.Errorf("to %s: %w", newname, errNotEmpty)}
+	}
+	if err := f.each(ctx, keys, func(ctx context.Context, k string) error {
+		return f.b.Copy(ctx, newPrefix+strings.TrimPrefix(k, oldPrefix), k, nil)
+	}); err != nil {
+		return fail(err)
+	}
+	if err := f.each(ctx, keys, func(ctx context.Context, k string) error {
+		if err := f.b.Delete(ctx, k); err != nil && !isNotExist(err) {
+			return err
+		}
+		return nil
+	}); err != nil {
+		return fail(err)
+	}
+	return nil
+}
+
+// each runs fn on every key with bounded concurrency; the first error
+// stops the rest.
+func (f *FS) each(ctx context.Context, keys []string, fn func(context.Context, string) error) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(bulkConcurrency)
+	for _, k := range keys {
+		g.Go(func() error { return fn(ctx, k) })
+	}
+	return g.Wait()
+}
