@@ -1,0 +1,90 @@
+package pool
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"sort"
+	"sync"
+)
+
+// Backend is the driver interface a backend implements: carry one call
+// envelope to a worker and bring its result envelope back. The Pool owns
+// everything else — encoding, limits, retries, timeouts, statistics — so a
+// backend stays small.
+type Backend interface {
+	// Invoke runs req on a worker. It returns an error only when no Response
+	// could be had; that error wraps ErrWorkerLost, ErrThrottled or
+	// ErrTransient when another attempt may succeed. When ctx ends, Invoke
+	// returns promptly and, where the platform allows, cancels the call.
+	Invoke(ctx context.Context, req *Request) (*Response, error)
+	// Limit is how many calls the backend runs at once unless the user says
+	// otherwise: as many as it has cores, for CPU-bound work.
+	Limit() int
+	// Close releases the backend's workers and connections.
+	Close() error
+}
+
+// An Opener makes a Backend from a URL. The pool-wide query parameters
+// (limit, timeout, retries, codec) are removed before the opener sees it, so
+// an opener should reject every parameter it does not know.
+type Opener func(ctx context.Context, u *url.URL) (Backend, error)
+
+var openers struct {
+	sync.RWMutex
+	m map[string]Opener
+}
+
+// RegisterBackend makes pool.Open accept URLs with the given scheme. Backend
+// packages call it from init; registering a scheme twice panics.
+func RegisterBackend(scheme string, open Opener) {
+	openers.Lock()
+	defer openers.Unlock()
+	if openers.m == nil {
+		openers.m = map[string]Opener{}
+	}
+	if _, dup := openers.m[scheme]; dup {
+		panic(fmt.Sprintf("pool: backend scheme %q registered twice", scheme))
+	}
+	openers.m[scheme] = open
+}
+
+// Schemes lists the registered backend schemes, sorted.
+func Schemes() []string {
+	openers.RLock()
+	defer openers.RUnlock()
+	s := make([]string, 0, len(openers.m))
+	for k := range openers.m {
+		s = append(s, k)
+	}
+	sort.Strings(s)
+	return s
+}
+
+func opener(scheme string) (Opener, bool) {
+	openers.RLock()
+	defer openers.RUnlock()
+	o, ok := openers.m[scheme]
+	return o, ok
+}
+
+// UnknownParams returns an error naming the first query parameter of u that
+// is not in accepted, for openers to reject typos instead of ignoring them.
+func UnknownParams(u *url.URL, accepted ...string) error {
+	keys := make([]string, 0, len(u.Query()))
+	for k := range u.Query() {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		ok := false
+		for _, a := range accepted {
+			ok = ok || a == k
+		}
+		if !ok {
+			all := append([]string{"limit", "timeout", "retries", "codec"}, accepted...)
+			return fmt.Errorf("pool: %s://: unknown parameter %q (accepted: %v)", u.Scheme, k, all)
+		}
+	}
+	return nil
+}

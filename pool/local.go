@@ -1,0 +1,39 @@
+package pool
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"runtime"
+	"strconv"
+)
+
+// local runs calls as goroutines of this process. Without encoding the Pool
+// calls the Go function directly; with ?encode=1 every call goes through the
+// codec and the worker-side Handle, exactly as on a remote backend, so a
+// program that works here also works remotely.
+type local struct{ encode bool }
+
+func init() {
+	RegisterBackend("local", func(_ context.Context, u *url.URL) (Backend, error) {
+		if err := UnknownParams(u, "encode"); err != nil {
+			return nil, err
+		}
+		b := &local{}
+		if v := u.Query().Get("encode"); v != "" {
+			enc, err := strconv.ParseBool(v)
+			if err != nil {
+				return nil, fmt.Errorf("pool: local://?encode=%q: want true/false/1/0", v)
+			}
+			b.encode = enc
+		}
+		return b, nil
+	})
+}
+
+func (b *local) Invoke(ctx context.Context, req *Request) (*Response, error) {
+	return Handle(ctx, req), nil
+}
+
+func (b *local) Limit() int   { return runtime.GOMAXPROCS(0) }
+func (b *local) Close() error { return nil }

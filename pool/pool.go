@@ -1,0 +1,241 @@
+package pool
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/burst-dev/burst/pool/codec"
+)
+
+// Pool runs calls on a backend. It is safe for concurrent use. A Pool made by
+// With shares its backend, pool-wide limit and statistics with its parent.
+type Pool struct {
+	core *core
+	set  settings
+	sem  chan struct{} // this view's own limit, nil when it has none
+}
+
+// core is what all views of one pool share.
+type core struct {
+	backend  Backend
+	direct   bool // call Go functions directly, without encoding
+	job      string
+	nextID   atomic.Uint64
+	sem      chan struct{} // pool-wide limit
+	stats    counters
+	log      *slog.Logger
+	closed   atomic.Bool
+	once     sync.Once
+	closeErr error
+}
+
+type settings struct {
+	limit    int // 0: the backend's Limit
+	timeout  time.Duration
+	retries  int
+	codec    codec.Codec
+	backoff  [2]time.Duration // initial, max
+	logger   *slog.Logger
+	buildChk bool
+}
+
+// An Option configures a Pool (Open, New) or a view of one (With).
+type Option func(*settings)
+
+// WithLimit caps how many calls run at once: through the whole pool when
+// given to Open or New, through one view when given to With (in addition to
+// the pool-wide cap). n < 1 means the backend's default.
+func WithLimit(n int) Option { return func(s *settings) { s.limit = n } }
+
+// WithTimeout bounds each attempt of a call; the deadline travels to the
+// worker, whose context for the function ends with it. 0 means none.
+func WithTimeout(d time.Duration) Option { return func(s *settings) { s.timeout = d } }
+
+// WithRetries sets how many times a retryable failure (lost worker,
+// throttling, transient transport, an error marked Retryable) is retried. The
+// default is 3; 0 disables retries.
+func WithRetries(n int) Option { return func(s *settings) { s.retries = n } }
+
+// WithBackoff sets the first and the largest wait between attempts; waits grow
+// exponentially between them, with ±50 % jitter. Default 20 ms and 5 s.
+func WithBackoff(initial, max time.Duration) Option {
+	return func(s *settings) { s.backoff = [2]time.Duration{initial, max} }
+}
+
+// WithCodec sets how inputs and outputs are encoded (default codec.JSON).
+func WithCodec(c codec.Codec) Option { return func(s *settings) { s.codec = c } }
+
+// WithLogger sets where the pool logs retries and worker events.
+func WithLogger(l *slog.Logger) Option { return func(s *settings) { s.logger = l } }
+
+// WithoutBuildCheck sends calls without the driver's build id, so workers of
+// another build accept them. Only for tools that know both sides agree.
+func WithoutBuildCheck() Option { return func(s *settings) { s.buildChk = false } }
+
+func defaults() settings {
+	return settings{retries: 3, codec: codec.JSON, backoff: [2]time.Duration{20 * time.Millisecond, 5 * time.Second},
+		logger: slog.Default(), buildChk: true}
+}
+
+// New makes a Pool over a backend.
+func New(b Backend, opts ...Option) *Pool {
+	set := defaults()
+	for _, o := range opts {
+		o(&set)
+	}
+	limit := set.limit
+	if limit < 1 {
+		limit = b.Limit()
+	}
+	if limit < 1 {
+		limit = 1
+	}
+	var jid [6]byte
+	_, _ = rand.Read(jid[:])
+	c := &core{backend: b, job: hex.EncodeToString(jid[:]), sem: make(chan struct{}, limit), log: set.logger}
+	if l, ok := b.(*local); ok && !l.encode {
+		c.direct = true
+	}
+	set.limit = 0 // the pool-wide limit lives in core.sem
+	return &Pool{core: c, set: set}
+}
+
+// Open opens a pool from a URL such as "local://", "local://?encode=1" or
+// "process://?workers=2". Every scheme accepts the pool-wide parameters
+// limit (calls at once), timeout (per attempt, a Go duration), retries and
+// codec (json, gob); the rest belong to the backend. Options override URL
+// parameters.
+func Open(ctx context.Context, rawURL string, opts ...Option) (*Pool, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("pool: open %q: %w", rawURL, err)
+	}
+	open, ok := opener(u.Scheme)
+	if !ok {
+		return nil, fmt.Errorf("pool: open %q: unknown backend scheme %q (registered: %s; import the backend's package, e.g. _ \"github.com/burst-dev/burst/pool/process\")",
+			rawURL, u.Scheme, strings.Join(Schemes(), ", "))
+	}
+	q := u.Query()
+	var urlOpts []Option
+	for _, key := range []string{"limit", "timeout", "retries", "codec"} {
+		v := q.Get(key)
+		if !q.Has(key) {
+			continue
+		}
+		q.Del(key)
+		o, err := urlOption(key, v)
+		if err != nil {
+			return nil, fmt.Errorf("pool: open %q: %w", rawURL, err)
+		}
+		urlOpts = append(urlOpts, o)
+	}
+	u.RawQuery = q.Encode()
+	b, err := open(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	return New(b, append(urlOpts, opts...)...), nil
+}
+
+func urlOption(key, v string) (Option, error) {
+	switch key {
+	case "limit", "retries":
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("parameter %s=%q: want a whole number ≥ 0", key, v)
+		}
+		if key == "limit" {
+			return WithLimit(n), nil
+		}
+		return WithRetries(n), nil
+	case "timeout":
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return nil, fmt.Errorf("parameter timeout=%q: want a Go duration such as 30s or 5m", v)
+		}
+		return WithTimeout(d), nil
+	default: // codec
+		c, err := codec.Lookup(v)
+		if err != nil {
+			return nil, fmt.Errorf("parameter codec: %w", err)
+		}
+		return WithCodec(c), nil
+	}
+}
+
+// With returns a view of p with other settings: its own concurrency limit
+// (on top of the pool-wide one), timeout, retries or codec. The view shares
+// p's backend and statistics; closing either closes both.
+func (p *Pool) With(opts ...Option) *Pool {
+	v := &Pool{core: p.core, set: p.set, sem: p.sem}
+	v.set.limit = 0
+	for _, o := range opts {
+		o(&v.set)
+	}
+	if v.set.limit > 0 {
+		v.sem = make(chan struct{}, v.set.limit)
+	}
+	return v
+}
+
+// Limit is how many calls may run at once through p.
+func (p *Pool) Limit() int {
+	if p.sem != nil && cap(p.sem) < cap(p.core.sem) {
+		return cap(p.sem)
+	}
+	return cap(p.core.sem)
+}
+
+// Backend returns the pool's backend, for tools that need to reach it.
+func (p *Pool) Backend() Backend { return p.core.backend }
+
+// Job is the pool's random job id; it travels in every call envelope.
+func (p *Pool) Job() string { return p.core.job }
+
+// Stats returns the totals over all calls made through the pool so far.
+func (p *Pool) Stats() Stats { return p.core.stats.snapshot() }
+
+// Close closes the backend. Calls after Close fail with ErrClosed; calls in
+// flight may fail.
+func (p *Pool) Close() error {
+	c := p.core
+	c.once.Do(func() {
+		c.closed.Store(true)
+		c.closeErr = c.backend.Close()
+	})
+	return c.closeErr
+}
+
+// acquire takes a slot in the view's and the pool's limits.
+func (p *Pool) acquire(ctx context.Context) (release func(), err error) {
+	if p.sem != nil {
+		select {
+		case p.sem <- struct{}{}:
+		case <-ctx.Done():
+			return nil, context.Cause(ctx)
+		}
+	}
+	select {
+	case p.core.sem <- struct{}{}:
+	case <-ctx.Done():
+		if p.sem != nil {
+			<-p.sem
+		}
+		return nil, context.Cause(ctx)
+	}
+	return func() {
+		<-p.core.sem
+		if p.sem != nil {
+			<-p.sem
+		}
+	}, nil
+}

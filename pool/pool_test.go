@@ -1,0 +1,289 @@
+package pool_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/burst-dev/burst/pool"
+)
+
+func TestMain(m *testing.M) {
+	pool.Main()
+	os.Exit(m.Run())
+}
+
+type errFunc struct{ msg string }
+
+func (e *errFunc) Error() string { return e.msg }
+
+var (
+	square = pool.Register("test.square", func(ctx context.Context, x int) (int, error) {
+		return x * x, nil
+	})
+	failIf = pool.Register("test.failIf", func(ctx context.Context, x int) (int, error) {
+		if x < 0 {
+			return 0, &errFunc{fmt.Sprintf("negative %d", x)}
+		}
+		return x, nil
+	})
+	sleepy = pool.Register("test.sleepy", func(ctx context.Context, d time.Duration) (string, error) {
+		select {
+		case <-time.After(d):
+			return "slept", nil
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+	})
+	panicky = pool.Register("test.panicky", func(ctx context.Context, s string) (string, error) {
+		panic("boom: " + s)
+	})
+	flaky = pool.Register("test.flaky", func(ctx context.Context, n int) (int, error) {
+		if flakyCount.Add(1) <= int64(n) {
+			return 0, pool.Retryable(errors.New("not yet"))
+		}
+		return 42, nil
+	})
+	flakyCount atomic.Int64
+)
+
+// backends are the in-process variants every behaviour must hold on.
+var localURLs = []string{"local://", "local://?encode=1"}
+
+func open(t *testing.T, url string, opts ...pool.Option) *pool.Pool {
+	t.Helper()
+	p, err := pool.Open(context.Background(), url, opts...)
+	if err != nil {
+		t.Fatalf("Open(%q): %v", url, err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+func TestMapKeepsInputOrder(t *testing.T) {
+	for _, u := range localURLs {
+		t.Run(u, func(t *testing.T) {
+			p := open(t, u, pool.WithLimit(7))
+			in := make([]int, 1000)
+			for i := range in {
+				in[i] = i
+			}
+			out, err := square.Map(context.Background(), p, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, y := range out {
+				if y != i*i {
+					t.Fatalf("out[%d] = %d, want %d", i, y, i*i)
+				}
+			}
+		})
+	}
+}
+
+func TestFunctionErrorReachesCaller(t *testing.T) {
+	for _, u := range localURLs {
+		t.Run(u, func(t *testing.T) {
+			p := open(t, u)
+			_, err := failIf.Call(context.Background(), p, -3)
+			if err == nil || !strings.Contains(err.Error(), "negative -3") {
+				t.Fatalf("err = %v, want the function's message", err)
+			}
+			var ce *pool.CallError
+			if !errors.As(err, &ce) || ce.Func != "test.failIf" || ce.Attempts != 1 {
+				t.Fatalf("err = %#v, want *CallError for test.failIf after 1 attempt", err)
+			}
+			if u == "local://" {
+				var fe *errFunc
+				if !errors.As(err, &fe) {
+					t.Fatalf("in-process call lost the error's type: %T", err)
+				}
+			} else {
+				var re *pool.RemoteError
+				if !errors.As(err, &re) || re.Type != "*pool_test.errFunc" {
+					t.Fatalf("err = %v, want *RemoteError of type *pool_test.errFunc", err)
+				}
+			}
+		})
+	}
+}
+
+func TestPanicBecomesError(t *testing.T) {
+	for _, u := range localURLs {
+		t.Run(u, func(t *testing.T) {
+			p := open(t, u)
+			_, err := panicky.Call(context.Background(), p, "x")
+			var pe *pool.PanicError
+			if !errors.As(err, &pe) || pe.Value != "boom: x" || !strings.Contains(pe.Stack, "pool_test") {
+				t.Fatalf("err = %v, want *PanicError with value and stack", err)
+			}
+			// The worker survives the panic.
+			if y, err := square.Call(context.Background(), p, 3); err != nil || y != 9 {
+				t.Fatalf("after panic: Call = %d, %v; want 9, nil", y, err)
+			}
+		})
+	}
+}
+
+func TestRetryableErrorsAreRetried(t *testing.T) {
+	for _, u := range localURLs {
+		t.Run(u, func(t *testing.T) {
+			flakyCount.Store(0)
+			p := open(t, u, pool.WithBackoff(time.Millisecond, time.Millisecond))
+			fut := func() (int, pool.Stats, error) {
+				y, err := flaky.Call(context.Background(), p, 2)
+				return y, p.Stats(), err
+			}
+			y, st, err := fut()
+			if err != nil || y != 42 {
+				t.Fatalf("Call = %d, %v; want 42 after two retries", y, err)
+			}
+			if st.Retries != 2 {
+				t.Fatalf("Stats.Retries = %d, want 2", st.Retries)
+			}
+			// A plain function error is not retried.
+			flakyCount.Store(0)
+			_, err = failIf.Call(context.Background(), p, -1)
+			var ce *pool.CallError
+			if !errors.As(err, &ce) || ce.Attempts != 1 {
+				t.Fatalf("plain error: %v, want exactly 1 attempt", err)
+			}
+		})
+	}
+}
+
+func TestRetriesRunOut(t *testing.T) {
+	flakyCount.Store(0)
+	p := open(t, "local://?encode=1", pool.WithRetries(1), pool.WithBackoff(time.Millisecond, time.Millisecond))
+	_, err := flaky.Call(context.Background(), p, 5)
+	var ce *pool.CallError
+	if !errors.As(err, &ce) || ce.Attempts != 2 || !pool.IsRetryable(err) {
+		t.Fatalf("err = %v, want a retryable error after 2 attempts", err)
+	}
+}
+
+func TestTimeoutEndsFunctionContext(t *testing.T) {
+	for _, u := range localURLs {
+		t.Run(u, func(t *testing.T) {
+			p := open(t, u, pool.WithTimeout(20*time.Millisecond))
+			_, err := sleepy.Call(context.Background(), p, time.Minute)
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("err = %v, want DeadlineExceeded", err)
+			}
+		})
+	}
+}
+
+func TestUnknownSchemeListsKnown(t *testing.T) {
+	_, err := pool.Open(context.Background(), "nosuch://x")
+	if err == nil || !strings.Contains(err.Error(), "local") || !strings.Contains(err.Error(), `"nosuch"`) {
+		t.Fatalf("err = %v, want it to name the scheme and list the registered ones", err)
+	}
+}
+
+func TestBadURLParameters(t *testing.T) {
+	for _, u := range []string{"local://?limit=x", "local://?timeout=forever", "local://?codec=xml", "local://?encode=maybe", "local://?wrkers=2"} {
+		if _, err := pool.Open(context.Background(), u); err == nil {
+			t.Errorf("Open(%q) succeeded, want an error", u)
+		} else {
+			t.Logf("%s: %v", u, err)
+		}
+	}
+}
+
+func TestDuplicateRegisterPanicsNamingBothSites(t *testing.T) {
+	defer func() {
+		r := fmt.Sprint(recover())
+		if strings.Count(r, "pool_test.go:") != 2 {
+			t.Fatalf("panic = %q, want both call sites", r)
+		}
+	}()
+	pool.Register("test.square", func(ctx context.Context, x int) (int, error) { return x, nil })
+}
+
+func TestClosedPoolRefusesCalls(t *testing.T) {
+	p := open(t, "local://")
+	p.Close()
+	if _, err := square.Call(context.Background(), p, 2); !errors.Is(err, pool.ErrClosed) {
+		t.Fatalf("err = %v, want ErrClosed", err)
+	}
+}
+
+func TestStreamYieldsInOrderWithBoundedWindow(t *testing.T) {
+	p := open(t, "local://", pool.WithLimit(4))
+	var got []int
+	seq := func(yield func(int) bool) {
+		for i := range 100 {
+			if !yield(i) {
+				return
+			}
+		}
+	}
+	for y, err := range square.Stream(context.Background(), p, seq) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, y)
+	}
+	want := make([]int, 100)
+	for i := range want {
+		want[i] = i * i
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %v, want squares in order", got)
+	}
+}
+
+func TestStreamStopsOnError(t *testing.T) {
+	p := open(t, "local://")
+	seq := slices.Values([]int{1, 2, -1, 4})
+	var n int
+	var last error
+	for _, err := range failIf.Stream(context.Background(), p, seq) {
+		n++
+		last = err
+	}
+	if n != 3 || last == nil {
+		t.Fatalf("yielded %d items, last err %v; want 3 with the error last", n, last)
+	}
+}
+
+func TestWaitAnyAndAll(t *testing.T) {
+	p := open(t, "local://", pool.WithLimit(4))
+	g, _ := pool.WithContext(context.Background(), p)
+	fast := sleepy.Go(g, time.Millisecond)
+	slow := sleepy.Go(g, 300*time.Millisecond)
+	done, pending, err := pool.Wait(context.Background(), []*pool.Future[string]{slow, fast}, pool.AnyCompleted)
+	if err != nil || len(done) != 1 || done[0] != fast || len(pending) != 1 {
+		t.Fatalf("AnyCompleted: done=%d pending=%d err=%v; want the fast one done", len(done), len(pending), err)
+	}
+	done, pending, err = pool.Wait(context.Background(), []*pool.Future[string]{slow, fast}, pool.AllCompleted)
+	if err != nil || len(done) != 2 || len(pending) != 0 {
+		t.Fatalf("AllCompleted: done=%d pending=%d err=%v", len(done), len(pending), err)
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if s := slow.Stats(); s.Attempts != 1 || s.Ended.Sub(s.Started) < 300*time.Millisecond {
+		t.Fatalf("Stats = %+v, want one attempt of ≥ 300ms", s)
+	}
+}
+
+func TestWaitReturnsWhenContextEnds(t *testing.T) {
+	p := open(t, "local://")
+	g, _ := pool.WithContext(context.Background(), p)
+	f := sleepy.Go(g, time.Hour)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	_, pending, err := pool.Wait(ctx, []*pool.Future[string]{f}, pool.AllCompleted)
+	if !errors.Is(err, context.DeadlineExceeded) || len(pending) != 1 {
+		t.Fatalf("err=%v pending=%d, want deadline and 1 pending", err, len(pending))
+	}
+	p.Close()
+}

@@ -1,0 +1,312 @@
+package process_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/process"
+)
+
+func TestMain(m *testing.M) {
+	pool.Main()
+	os.Exit(m.Run())
+}
+
+var (
+	double = pool.Register("proc.double", func(ctx context.Context, x int) (int, error) { return 2 * x, nil })
+	pid    = pool.Register("proc.pid", func(ctx context.Context, _ struct{}) (int, error) { return os.Getpid(), nil })
+	hold   = pool.Register("proc.hold", func(ctx context.Context, in holdIn) (int, error) {
+		select {
+		case <-time.After(in.D):
+			return in.X, nil
+		case <-ctx.Done():
+			if in.Marker != "" {
+				os.WriteFile(in.Marker, []byte(context.Cause(ctx).Error()), 0o644)
+			}
+			return 0, ctx.Err()
+		}
+	})
+	chatty = pool.Register("proc.chatty", func(ctx context.Context, s string) (string, error) {
+		fmt.Println("to stdout:", s) // must not corrupt the protocol
+		fmt.Fprintln(os.Stderr, "to stderr:", s)
+		return s, nil
+	})
+	explode = pool.Register("proc.explode", func(ctx context.Context, s string) (string, error) { panic(s) })
+	echo    = pool.Register("proc.echo", func(ctx context.Context, b []byte) (int, error) { return len(b), nil })
+)
+
+type holdIn struct {
+	X      int
+	D      time.Duration
+	Marker string
+}
+
+func openProc(t testing.TB, workers int, opts ...pool.Option) (*pool.Pool, *process.Backend) {
+	t.Helper()
+	return openWith(t, process.Options{Workers: workers}, opts...)
+}
+
+func openWith(t testing.TB, o process.Options, opts ...pool.Option) (*pool.Pool, *process.Backend) {
+	t.Helper()
+	b, err := process.New(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := pool.New(b, opts...)
+	t.Cleanup(func() { p.Close() })
+	return p, b
+}
+
+func TestRunsInChildProcesses(t *testing.T) {
+	p, b := openProc(t, 2, pool.WithLimit(8))
+	ins := make([]struct{}, 50)
+	pids, err := pid.Map(context.Background(), p, ins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]bool{}
+	for _, x := range pids {
+		if x == os.Getpid() {
+			t.Fatal("call ran in the driver process")
+		}
+		seen[x] = true
+	}
+	if len(b.PIDs()) != 2 {
+		t.Fatalf("PIDs = %v, want 2 workers", b.PIDs())
+	}
+	for x := range seen {
+		if !contains(b.PIDs(), x) {
+			t.Fatalf("call ran in pid %d, not one of the workers %v", x, b.PIDs())
+		}
+	}
+}
+
+func TestOpenByURL(t *testing.T) {
+	p, err := pool.Open(context.Background(), "process://?workers=1&limit=3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if p.Limit() != 3 {
+		t.Fatalf("Limit = %d, want 3", p.Limit())
+	}
+	if y, err := double.Call(context.Background(), p, 21); err != nil || y != 42 {
+		t.Fatalf("Call = %d, %v", y, err)
+	}
+	if _, err := pool.Open(context.Background(), "process://?workers=0"); err == nil {
+		t.Fatal("workers=0 accepted")
+	}
+}
+
+func TestMapOrderOverProcesses(t *testing.T) {
+	p, _ := openProc(t, 2, pool.WithLimit(16))
+	in := make([]int, 2000)
+	for i := range in {
+		in[i] = i
+	}
+	out, err := double.Map(context.Background(), p, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, y := range out {
+		if y != 2*i {
+			t.Fatalf("out[%d] = %d, want %d", i, y, 2*i)
+		}
+	}
+}
+
+func TestStdoutDoesNotCorruptProtocolAndIsForwarded(t *testing.T) {
+	var buf syncBuffer
+	p, _ := openWith(t, process.Options{Workers: 1, Output: &buf})
+	got, err := chatty.Call(context.Background(), p, "hello")
+	if err != nil || got != "hello" {
+		t.Fatalf("Call = %q, %v", got, err)
+	}
+	p.Close()
+	out := buf.String()
+	for _, want := range []string{"[worker 0] to stdout: hello\n", "[worker 0] to stderr: hello\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("forwarded output %q lacks %q", out, want)
+		}
+	}
+}
+
+func TestPanicInWorkerIsAnErrorAndWorkerSurvives(t *testing.T) {
+	p, b := openProc(t, 1)
+	before := b.PIDs()
+	_, err := explode.Call(context.Background(), p, "kaboom")
+	var pe *pool.PanicError
+	if !errors.As(err, &pe) || pe.Value != "kaboom" || !strings.Contains(pe.Stack, "process_test") {
+		t.Fatalf("err = %v, want *PanicError with value and stack", err)
+	}
+	if y, err := double.Call(context.Background(), p, 1); err != nil || y != 2 {
+		t.Fatalf("after panic: %d, %v", y, err)
+	}
+	if after := b.PIDs(); after[0] != before[0] {
+		t.Fatalf("worker was replaced (%v → %v); a panic must not kill it", before, after)
+	}
+}
+
+func TestCancellationReachesWorker(t *testing.T) {
+	p, _ := openProc(t, 1)
+	marker := t.TempDir() + "/cancelled"
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := hold.Call(ctx, p, holdIn{D: time.Hour, Marker: marker})
+		done <- err
+	}()
+	time.Sleep(200 * time.Millisecond) // let the call reach the worker
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if b, err := os.ReadFile(marker); err == nil {
+			if !strings.Contains(string(b), "canceled") {
+				t.Fatalf("function's context ended with %q, want canceled", b)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the function in the worker never saw its context cancelled")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestTimeoutTravelsToWorker(t *testing.T) {
+	p, _ := openProc(t, 1, pool.WithTimeout(50*time.Millisecond), pool.WithRetries(0))
+	_, err := hold.Call(context.Background(), p, holdIn{D: time.Hour})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want DeadlineExceeded", err)
+	}
+}
+
+func TestUnknownFunctionAndBadInput(t *testing.T) {
+	_, b := openProc(t, 1)
+	ctx := context.Background()
+	resp, err := b.Invoke(ctx, &pool.Request{Version: pool.ProtocolVersion, Func: "no.such", ID: 1, Attempt: 1, Codec: "json", Input: []byte("1")})
+	if err != nil || resp.Error == nil || resp.Error.Code != pool.CodeUnknownFunction || !strings.Contains(resp.Error.Message, "proc.double") {
+		t.Fatalf("unknown function: resp=%+v err=%v; want unknown_function listing registered names", resp, err)
+	}
+	resp, err = b.Invoke(ctx, &pool.Request{Version: pool.ProtocolVersion, Func: "proc.double", ID: 2, Attempt: 1, Codec: "json", Input: []byte(`"not a number"`)})
+	if err != nil || resp.Error == nil || resp.Error.Code != pool.CodeBadInput {
+		t.Fatalf("bad input: resp=%+v err=%v; want bad_input", resp, err)
+	}
+	// Through the pool the same failures are typed errors.
+	p := pool.New(b)
+	_, err = pool.Register("proc.onlyInDriver", func(ctx context.Context, x int) (int, error) { return x, nil }).Call(ctx, p, 1)
+	if err != nil {
+		// Registered after the worker started, so the worker does not know it.
+		if !errors.Is(err, pool.ErrUnknownFunction) {
+			t.Fatalf("err = %v, want ErrUnknownFunction", err)
+		}
+	}
+	// The worker keeps serving.
+	if y, err := double.Call(ctx, p, 4); err != nil || y != 8 {
+		t.Fatalf("after bad calls: %d, %v", y, err)
+	}
+}
+
+func TestOversizedMessage(t *testing.T) {
+	p, _ := openWith(t, process.Options{Workers: 1, MaxMessage: 1 << 10})
+	_, err := echo.Call(context.Background(), p, make([]byte, 4<<10))
+	if !errors.Is(err, pool.ErrTooLarge) || !strings.Contains(err.Error(), "max_message") {
+		t.Fatalf("err = %v, want ErrTooLarge naming the max_message parameter", err)
+	}
+	if n, err := echo.Call(context.Background(), p, make([]byte, 100)); err != nil || n != 100 {
+		t.Fatalf("after oversize: %d, %v", n, err)
+	}
+}
+
+func TestBuildMismatchIsRefused(t *testing.T) {
+	p, _ := openWith(t, process.Options{Workers: 1, Env: []string{"BURST_BUILD_ID=some-other-build"}})
+	_, err := double.Call(context.Background(), p, 1)
+	if !errors.Is(err, pool.ErrBuildMismatch) || !strings.Contains(err.Error(), "builds differ") && !strings.Contains(err.Error(), "redeploy") {
+		t.Fatalf("err = %v, want ErrBuildMismatch telling the user to redeploy", err)
+	}
+}
+
+func TestSIGKILLMidCallLosesNoCall(t *testing.T) {
+	p, b := openProc(t, 2, pool.WithLimit(1000), pool.WithBackoff(time.Millisecond, 10*time.Millisecond))
+	const n = 1000
+	var calls atomic.Int64
+	in := make([]holdIn, n)
+	for i := range in {
+		in[i] = holdIn{X: i, D: time.Duration(50+i%200) * time.Millisecond}
+	}
+	var out []int
+	var err error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		out, err = hold.Map(context.Background(), p, in)
+		calls.Store(int64(len(out)))
+	}()
+	time.Sleep(100 * time.Millisecond) // calls are now in flight in both workers
+	victim := b.PIDs()[0]
+	if err := syscall.Kill(victim, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	if err != nil {
+		t.Fatalf("Map after SIGKILL: %v", err)
+	}
+	for i, y := range out {
+		if y != i {
+			t.Fatalf("out[%d] = %d, want %d: a result went missing or moved", i, y, i)
+		}
+	}
+	st := p.Stats()
+	if st.Calls != n || st.Retries == 0 {
+		t.Fatalf("Stats = %+v, want %d calls with some retried", st, n)
+	}
+	if contains(b.PIDs(), victim) || len(b.PIDs()) != 2 {
+		t.Fatalf("PIDs = %v; the killed worker %d should have been replaced", b.PIDs(), victim)
+	}
+}
+
+func TestWorkerWithoutMainFailsClearly(t *testing.T) {
+	_, err := process.New(context.Background(), process.Options{Workers: 1, Command: []string{"/bin/sh", "-c", "echo no pool.Main here; exit 3"}})
+	if err == nil || !strings.Contains(err.Error(), "pool.Main") || !strings.Contains(err.Error(), "no pool.Main here") {
+		t.Fatalf("err = %v, want a hint about pool.Main and the worker's output", err)
+	}
+}
+
+func contains(xs []int, x int) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

@@ -1,0 +1,63 @@
+package pool
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// CallStats describes one call. Started and Ended come from the worker's
+// clock, the others from the driver's.
+type CallStats struct {
+	Func      string
+	ID        uint64
+	Submitted time.Time // when the call was made
+	Started   time.Time // when the function began (last attempt)
+	Ended     time.Time // when the function returned (last attempt)
+	Returned  time.Time // when the result was back in the driver
+	Attempts  int
+	Worker    string // which worker ran the last attempt
+	ColdStart bool   // the worker's first call
+	BytesIn   int    // encoded input size (0 when not encoded)
+	BytesOut  int    // encoded output size
+}
+
+// Stats aggregates every call made through a pool.
+type Stats struct {
+	Calls      int64         // calls finished, successful or not
+	Failed     int64         // calls that returned an error
+	Retries    int64         // extra attempts beyond the first
+	ColdStarts int64         // calls that were a worker's first
+	BytesIn    int64         // encoded input bytes sent
+	BytesOut   int64         // encoded output bytes received
+	Busy       time.Duration // sum over calls of Ended − Started
+}
+
+type counters struct {
+	calls, failed, retries, cold, bytesIn, bytesOut, busy atomic.Int64
+}
+
+func (c *counters) record(s *CallStats, failed bool) {
+	c.calls.Add(1)
+	if failed {
+		c.failed.Add(1)
+	}
+	if s.Attempts > 1 {
+		c.retries.Add(int64(s.Attempts - 1))
+	}
+	if s.ColdStart {
+		c.cold.Add(1)
+	}
+	c.bytesIn.Add(int64(s.BytesIn))
+	c.bytesOut.Add(int64(s.BytesOut))
+	if !s.Started.IsZero() && s.Ended.After(s.Started) {
+		c.busy.Add(int64(s.Ended.Sub(s.Started)))
+	}
+}
+
+func (c *counters) snapshot() Stats {
+	return Stats{
+		Calls: c.calls.Load(), Failed: c.failed.Load(), Retries: c.retries.Load(),
+		ColdStarts: c.cold.Load(), BytesIn: c.bytesIn.Load(), BytesOut: c.bytesOut.Load(),
+		Busy: time.Duration(c.busy.Load()),
+	}
+}
