@@ -1,0 +1,34 @@
+package pool_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/burst-dev/burst/pool"
+)
+
+// FuzzHandleEnvelope feeds arbitrary bytes to the worker side as a call
+// envelope: whatever arrives, decoding and Handle must not panic, and every
+// envelope that decodes gets a response naming its call.
+func FuzzHandleEnvelope(f *testing.F) {
+	f.Add([]byte(`{"v":1,"func":"test.square","id":7,"attempt":1,"codec":"json","input":3}`))
+	f.Add([]byte(`{"v":1,"func":"test.square","id":7,"attempt":1,"codec":"gob","input":"AAEC"}`))
+	f.Add([]byte(`{"v":1,"func":"test.panicky","id":1,"codec":"json","input":"x"}`))
+	f.Add([]byte(`{"v":2,"func":"nope"}`))
+	f.Add([]byte(`{"v":1,"func":"test.square","codec":"json","input":{"a":[1,2]},"deadline":-5}`))
+	f.Add([]byte(`not json`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var req pool.Request
+		if err := json.Unmarshal(data, &req); err != nil {
+			return
+		}
+		resp := pool.Handle(context.Background(), &req)
+		if resp == nil || resp.ID != req.ID {
+			t.Fatalf("Handle(%s) = %+v, want a response for call %d", data, resp, req.ID)
+		}
+		if resp.Error == nil && resp.Output == nil {
+			t.Fatalf("Handle(%s): neither output nor error", data)
+		}
+	})
+}
