@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // Frame kinds. Every frame is: kind (1 byte), call sequence number (8 bytes,
@@ -25,14 +26,7 @@ type frame struct {
 }
 
 func writeFrame(w *bufio.Writer, f frame) error {
-	var h [headerSize]byte
-	h[0] = f.kind
-	binary.BigEndian.PutUint64(h[1:9], f.seq)
-	binary.BigEndian.PutUint32(h[9:13], uint32(len(f.payload)))
-	if _, err := w.Write(h[:]); err != nil {
-		return err
-	}
-	_, err := w.Write(f.payload)
+	_, err := w.Write(appendFrame(nil, f))
 	return err
 }
 
@@ -69,57 +63,58 @@ func readFrame(r *bufio.Reader, max int) (frame, error) {
 	return f, nil
 }
 
-// sender batches frames from many goroutines into one buffered writer and
-// flushes only when no more frames are waiting, so a burst of calls costs one
-// write system call rather than one each.
+// sender writes frames from many goroutines with group commit: a goroutine
+// that finds no write in progress writes its frame at once (no hand-off, so a
+// lone call pays one system call), while frames that arrive during a write are
+// gathered and written together by that same goroutine, so a burst of calls
+// costs few system calls.
 type sender struct {
-	ch   chan frame
-	quit chan struct{}
-	done chan struct{}
-	err  error
+	w        io.Writer
+	mu       sync.Mutex
+	buf      []byte
+	spare    []byte
+	flushing bool
+	err      error
 }
 
-func newSender(w io.Writer) *sender {
-	s := &sender{ch: make(chan frame, 1024), quit: make(chan struct{}), done: make(chan struct{})}
-	go func() {
-		defer close(s.done)
-		bw := bufio.NewWriterSize(w, 64<<10)
-		write := func(f frame) {
-			if s.err == nil { // after an error the peer is gone: drop
-				s.err = writeFrame(bw, f)
-			}
-		}
-		for {
-			select {
-			case f := <-s.ch:
-				write(f)
-				if len(s.ch) == 0 && s.err == nil {
-					s.err = bw.Flush()
-				}
-			case <-s.quit:
-				for {
-					select {
-					case f := <-s.ch:
-						write(f)
-					default:
-						if s.err == nil {
-							s.err = bw.Flush()
-						}
-						return
-					}
-				}
-			}
-		}
-	}()
-	return s
-}
+func newSender(w io.Writer) *sender { return &sender{w: w} }
 
-// close writes what is queued and stops. Frames sent after close are dropped.
-func (s *sender) close() {
-	select {
-	case <-s.quit:
-	default:
-		close(s.quit)
+// send queues f and returns once it is written, or handed to the goroutine
+// writing right now. An error means the peer is gone.
+func (s *sender) send(f frame) error {
+	s.mu.Lock()
+	if s.err != nil {
+		err := s.err
+		s.mu.Unlock()
+		return err
 	}
-	<-s.done
+	s.buf = appendFrame(s.buf, f)
+	if s.flushing {
+		s.mu.Unlock()
+		return nil
+	}
+	s.flushing = true
+	for len(s.buf) > 0 && s.err == nil {
+		data := s.buf
+		s.buf, s.spare = s.spare[:0], nil
+		s.mu.Unlock()
+		_, err := s.w.Write(data)
+		s.mu.Lock()
+		s.spare = data[:0]
+		if err != nil {
+			s.err = err
+		}
+	}
+	s.flushing = false
+	err := s.err
+	s.mu.Unlock()
+	return err
+}
+
+func appendFrame(b []byte, f frame) []byte {
+	var h [headerSize]byte
+	h[0] = f.kind
+	binary.BigEndian.PutUint64(h[1:9], f.seq)
+	binary.BigEndian.PutUint32(h[9:13], uint32(len(f.payload)))
+	return append(append(b, h[:]...), f.payload...)
 }

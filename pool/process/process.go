@@ -253,11 +253,13 @@ func (b *Backend) spawnLocked(i int) {
 func (b *Backend) died(w *worker, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if !w.isReady() {
+	switch {
+	case b.closed:
+	case !w.ready.Load():
 		b.fails++
 		b.lastErr = fmt.Errorf("process: worker %d exited before it was ready (did main, or TestMain, call pool.Main() first?): %v%s",
 			w.index, err, w.tail())
-	} else {
+	default:
 		slog.Warn("burst: process worker lost; starting a replacement", "worker", w.index, "pid", w.cmd.Process.Pid, "err", err)
 	}
 	if !b.closed && b.workers[w.index] == w && b.fails < maxStartFailures {
@@ -279,7 +281,8 @@ type worker struct {
 	cmd      *exec.Cmd
 	calls    *os.File // our end of the call pipe
 	send     *sender
-	ready    atomic.Bool
+	ready    atomic.Bool // said hello
+	gone     atomic.Bool // known to be unusable: stop picking it
 	dead     chan struct{}
 	inflight atomic.Int64
 	mu       sync.Mutex
@@ -324,7 +327,7 @@ func startWorker(b *Backend, i int) (*worker, error) {
 	return w, nil
 }
 
-func (w *worker) isReady() bool { return w != nil && w.ready.Load() }
+func (w *worker) isReady() bool { return w != nil && w.ready.Load() && !w.gone.Load() }
 
 // forward copies one of the worker's output streams, line by line.
 func (w *worker) forward(r io.Reader, prefix string) {
@@ -359,6 +362,7 @@ func (w *worker) read(r *os.File, outputs *sync.WaitGroup) {
 			continue
 		}
 		if err != nil {
+			w.gone.Store(true)
 			break
 		}
 		switch f.kind {
@@ -407,13 +411,10 @@ func (w *worker) invoke(ctx context.Context, seq uint64, payload []byte) (*pool.
 	lost := func() error {
 		return fmt.Errorf("process: worker %d (pid %d) died with the call in flight: %w", w.index, w.cmd.Process.Pid, pool.ErrWorkerLost)
 	}
-	select {
-	case w.send.ch <- frame{kind: kindCall, seq: seq, payload: payload}:
-	case <-w.dead:
-		return nil, lost()
-	case <-ctx.Done():
+	if err := w.send.send(frame{kind: kindCall, seq: seq, payload: payload}); err != nil {
 		w.forget(seq)
-		return nil, context.Cause(ctx)
+		w.gone.Store(true) // the pipe is broken: the worker is dying
+		return nil, lost()
 	}
 	select {
 	case resp := <-ch:
@@ -427,11 +428,8 @@ func (w *worker) invoke(ctx context.Context, seq uint64, payload []byte) (*pool.
 		}
 	case <-ctx.Done():
 		w.forget(seq)
-		select {
-		case w.send.ch <- frame{kind: kindCancel, seq: seq}:
-		case <-w.dead:
-		case <-time.After(time.Second): // the worker is not reading; it will be cleaned up on close
-		}
+		// Best effort: a worker that is gone needs no cancel.
+		go w.send.send(frame{kind: kindCancel, seq: seq})
 		return nil, context.Cause(ctx)
 	}
 }
@@ -445,10 +443,7 @@ func (w *worker) forget(seq uint64) {
 // stop closes the call pipe, which ends a healthy worker, and kills it if it
 // has not exited after a grace period.
 func (w *worker) stop() {
-	// Closing the pipe first means a sender stuck on a worker that stopped
-	// reading cannot hold Close up.
 	w.calls.Close()
-	w.send.close()
 	select {
 	case <-w.dead:
 	case <-time.After(5 * time.Second):

@@ -45,9 +45,8 @@ func serve(ctx context.Context) error {
 	host, _ := os.Hostname()
 	pool.SetWorkerID(fmt.Sprintf("%s/%d#%s", host, os.Getpid(), os.Getenv(envWorker)))
 	send := newSender(out)
-	defer send.close()
 	h, _ := json.Marshal(hello{PID: os.Getpid(), Build: pool.BuildID()})
-	send.ch <- frame{kind: kindHello, payload: h}
+	send.send(frame{kind: kindHello, payload: h})
 
 	var (
 		mu    sync.Mutex
@@ -67,7 +66,7 @@ func serve(ctx context.Context) error {
 				Error: &pool.WireError{Code: pool.CodeTooLarge, Message: fmt.Sprintf(
 					"process worker: result of %d bytes exceeds the message limit of %d bytes (process://?max_message=)", len(b), max)}})
 		}
-		send.ch <- frame{kind: kindResult, seq: seq, payload: b}
+		send.send(frame{kind: kindResult, seq: seq, payload: b})
 	}
 	r := bufio.NewReaderSize(in, 64<<10)
 	for {
