@@ -1,0 +1,189 @@
+package remd
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+
+	"github.com/burst-dev/burst/remd/engine"
+)
+
+const (
+	checkpointVersion = 1
+	checkpointFile    = "checkpoint.json"
+)
+
+var errNoCheckpoint = errors.New("no checkpoint")
+
+// runState is everything a run needs to continue after its last completed
+// round; it is the checkpoint.
+type runState struct {
+	Version     int         `json:"version"`
+	Fingerprint fingerprint `json:"fingerprint"`
+	// RunID names this run's states in ObjectStore and Shared storage.
+	RunID string `json:"run_id"`
+	Done  int    `json:"rounds_done"`
+	// Perm[k] is the replica at temperature k, TempOf its inverse, both for
+	// the next round. PrevT[r] is the temperature of replica r's last
+	// segment (its velocities still belong to it).
+	Perm   []int          `json:"perm"`
+	TempOf []int          `json:"temp_of"`
+	PrevT  []float64      `json:"prev_t"`
+	States []engine.State `json:"states,omitempty"` // Payload storage only
+	// Acceptance counts per neighbour pair (k, k+1).
+	Attempts []int `json:"attempts"`
+	Accepted []int `json:"accepted"`
+	// Round trips: TripPhase[r] is 0 before replica r first reaches the
+	// coldest temperature, 1 on its way to the hottest, 2 on its way back.
+	TripPhase []int `json:"trip_phase"`
+	TripsOf   []int `json:"trips_of"`
+	// Byte lengths of the output files at this checkpoint; a resumed run
+	// cuts them back to these lengths before appending.
+	Offsets map[string]int64 `json:"offsets,omitempty"`
+
+	WallSeconds   float64 `json:"wall_seconds"`
+	EngineSeconds float64 `json:"engine_seconds"`
+	Calls         int64   `json:"calls"`
+	Retries       int64   `json:"retries"`
+	OverheadSum   float64 `json:"overhead_sum_us"`
+	OverheadN     int     `json:"overhead_n"`
+}
+
+// fingerprint is what must not change between a run and its resumption,
+// because it changes the numbers.
+type fingerprint struct {
+	System       string      `json:"system"`
+	Engine       engine.Spec `json:"engine"`
+	Temperatures []float64   `json:"temperatures"`
+	Steps        int         `json:"steps"`
+	Exchange     Scheme      `json:"exchange"`
+	SwapAttempts int         `json:"swap_attempts"`
+	Seed         uint64      `json:"seed"`
+	Storage      Storage     `json:"storage"`
+	StoreURL     string      `json:"store_url,omitempty"`
+}
+
+func fingerprintOf(c *Config) fingerprint {
+	return fingerprint{
+		System: c.System, Engine: c.Engine, Temperatures: c.Temperatures, Steps: c.Steps,
+		Exchange: c.Exchange, SwapAttempts: c.SwapAttempts, Seed: c.Seed, Storage: c.Storage, StoreURL: c.storeURL(),
+	}
+}
+
+// compatible names every setting that differs from the checkpoint's.
+func (f fingerprint) compatible(now fingerprint) error {
+	var diffs []string
+	a, b := reflect.ValueOf(f), reflect.ValueOf(now)
+	for i := range a.NumField() {
+		x, _ := json.Marshal(a.Field(i).Interface())
+		y, _ := json.Marshal(b.Field(i).Interface())
+		if string(x) != string(y) {
+			name := strings.Split(a.Type().Field(i).Tag.Get("json"), ",")[0]
+			diffs = append(diffs, fmt.Sprintf("%s: checkpoint %s, now %s", name, x, y))
+		}
+	}
+	if len(diffs) > 0 {
+		return fmt.Errorf("remd: resume: settings differ from the checkpointed run (use the same flags, or another -out): %s", strings.Join(diffs, "; "))
+	}
+	return nil
+}
+
+// trips advances the round-trip count with the temperature indices the
+// replicas ran at this round (perm[k] = replica at temperature k).
+func (s *runState) trips(perm []int) {
+	n := len(perm)
+	if n < 2 {
+		return
+	}
+	coldest, hottest := perm[0], perm[n-1]
+	if s.TripPhase[hottest] == 1 {
+		s.TripPhase[hottest] = 2
+	}
+	if s.TripPhase[coldest] == 2 {
+		s.TripsOf[coldest]++
+	}
+	s.TripPhase[coldest] = 1
+}
+
+func (s *runState) summary(c *Config, cores int) Summary {
+	sum := Summary{
+		System: c.System, Engine: c.Engine, Replicas: len(c.Temperatures), Temperatures: c.Temperatures,
+		Rounds: s.Done, Steps: c.Steps, Seed: c.Seed, Exchange: c.Exchange,
+		Acceptance: make([]float64, len(s.Attempts)), Attempts: s.Attempts, Accepted: s.Accepted,
+		RoundTripsPerReplica: s.TripsOf,
+		Backend:              c.Backend, Storage: c.Storage, WallSeconds: s.WallSeconds, EngineSeconds: s.EngineSeconds,
+		Cores: cores, Calls: s.Calls, Retries: s.Retries,
+	}
+	for k := range s.Attempts {
+		if s.Attempts[k] > 0 {
+			sum.Acceptance[k] = float64(s.Accepted[k]) / float64(s.Attempts[k])
+		}
+	}
+	for _, t := range s.TripsOf {
+		sum.RoundTrips += t
+	}
+	if s.WallSeconds > 0 && cores > 0 {
+		sum.ParallelEfficiency = s.EngineSeconds / (s.WallSeconds * float64(cores))
+	}
+	if s.OverheadN > 0 {
+		sum.DriverOverheadUS = s.OverheadSum / float64(s.OverheadN)
+	}
+	return sum
+}
+
+func saveCheckpoint(dir string, s *runState) error {
+	return writeJSONAtomic(dir, checkpointFile, s)
+}
+
+func loadCheckpoint(dir string) (*runState, error) {
+	b, err := os.ReadFile(filepath.Join(dir, checkpointFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, errNoCheckpoint
+	}
+	if err != nil {
+		return nil, fmt.Errorf("remd: resume: %w", err)
+	}
+	var s runState
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("remd: resume: %s is damaged: %w", filepath.Join(dir, checkpointFile), err)
+	}
+	if s.Version != checkpointVersion {
+		return nil, fmt.Errorf("remd: resume: %s has version %d, this program reads version %d", filepath.Join(dir, checkpointFile), s.Version, checkpointVersion)
+	}
+	return &s, nil
+}
+
+// writeJSONAtomic replaces dir/name with v, so that a reader (or a run killed
+// at any moment) sees either the old file or the new one, never a mix.
+func writeJSONAtomic(dir, name string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("remd: encode %s: %w", name, err)
+	}
+	b = append(b, '\n')
+	f, err := os.CreateTemp(dir, name+".tmp*")
+	if err != nil {
+		return fmt.Errorf("remd: %w", err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(dir, name))
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("remd: write %s: %w", filepath.Join(dir, name), err)
+	}
+	return nil
+}

@@ -1,0 +1,37 @@
+// Package remd runs replica-exchange molecular dynamics (parallel tempering)
+// on a burst pool: N replicas of a system, one per temperature of a ladder,
+// each round advancing every replica by one segment of MD steps as one pool
+// call, then attempting to swap the configurations of neighbouring
+// temperatures with the Metropolis criterion
+//
+//	Δ = (β_i − β_j)(U_j − U_i),  accept if Δ ≤ 0, else with probability e^−Δ,
+//
+// where replica i sits at temperature i. An accepted swap rescales the
+// replicas' velocities by sqrt(T_new/T_old), and every segment continues from
+// its replica's own last coordinates and velocities.
+//
+// A run is deterministic: each segment's random stream is derived from
+// (seed, replica, round) and each round's exchange stream from (seed, round),
+// so one seed gives byte-identical output on every pool backend, in every
+// storage mode (Payload, ObjectStore, Shared) and across a resume from the
+// checkpoint written after every round.
+//
+// Engines (the code that moves atoms) are looked up by name in package
+// remd/engine; package remd/engine/model registers model systems with exact
+// answers, which package remd/validate provides.
+//
+//	import _ "github.com/burst-dev/burst/remd/engine/model"
+//
+//	func main() {
+//		pool.Main()
+//		p, _ := pool.Open(ctx, "local://")
+//		ts, _ := remd.Temperatures(remd.Geometric, 0.3, 3, 8)
+//		res, err := remd.Run(ctx, p, remd.Config{
+//			Engine:       engine.Spec{Name: "doublewell"},
+//			Temperatures: ts, Rounds: 1000, Steps: 100, Seed: 1,
+//			Out:          "remd-out",
+//		})
+//	}
+//
+// The files Run writes into Out are documented in docs/remd.md.
+package remd

@@ -1,0 +1,394 @@
+package remd
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/remd/engine"
+)
+
+// Config describes a replica-exchange run.
+type Config struct {
+	// System labels the run in its outputs; default Engine.Name.
+	System string
+	// Engine names the engine and its options; it travels in every call.
+	Engine engine.Spec
+	// Temperatures is the ladder, strictly increasing: replica exchange
+	// index k means Temperatures[k]. See Temperatures and CheckTemperatures.
+	Temperatures []float64
+	// Rounds of Steps MD steps each. A resumed run may ask for more rounds
+	// than the interrupted one did, to extend it.
+	Rounds, Steps int
+	// Exchange is the scheme (default Neighbors). SwapAttempts is the number
+	// of attempts per round for SwapAll (default: one per replica).
+	Exchange     Scheme
+	SwapAttempts int
+	// Seed determines every random number of the run.
+	Seed uint64
+	// Storage says where states live between segments (default Payload);
+	// StorageURL is the cloudfs URL for ObjectStore, SharedURL the shared
+	// URL for Shared. The workers must be able to reach them: mem:// only
+	// works with an in-process pool.
+	Storage    Storage
+	StorageURL string
+	SharedURL  string
+	// Out is the directory for the output files and the checkpoint; empty
+	// means no files (and no checkpoint).
+	Out string
+	// Resume continues from the checkpoint in Out, if there is one; without
+	// one the run starts afresh.
+	Resume bool
+	// Backend labels the pool in summary.json (for example its URL).
+	Backend string
+	// OnRound, if set, sees every round after it is checkpointed.
+	OnRound func(RoundResult)
+	// Progress, if set, is told after every round how many are done.
+	Progress func(done, total int)
+	// Logger receives progress notes; default slog.Default().
+	Logger *slog.Logger
+
+	// delta is the Metropolis exponent; tests replace it with wrong ones.
+	delta deltaFunc
+}
+
+// RoundResult is one round as the outputs record it.
+type RoundResult struct {
+	Round int
+	// By temperature index, for the segment just run (before exchanges):
+	Replica   []int       // the replica at temperature k
+	Potential []float64   // its potential energy at the end of the segment
+	X         [][]float64 // its leading coordinates, for systems of ≤ 3 coordinates
+	Exchanges []Exchange
+}
+
+// Result is what Run returns.
+type Result struct {
+	Summary Summary
+	// Final holds every replica's state after the last round, by replica.
+	Final []engine.State
+}
+
+// Summary is summary.json. The fields after RoundTripsPerReplica describe
+// timing and environment and differ between otherwise identical runs.
+type Summary struct {
+	System               string      `json:"system"`
+	Engine               engine.Spec `json:"engine"`
+	Replicas             int         `json:"replicas"`
+	Temperatures         []float64   `json:"temperatures"`
+	Rounds               int         `json:"rounds"`
+	Steps                int         `json:"steps"`
+	Seed                 uint64      `json:"seed"`
+	Exchange             Scheme      `json:"exchange"`
+	Acceptance           []float64   `json:"acceptance"`
+	Attempts             []int       `json:"attempts"`
+	Accepted             []int       `json:"accepted"`
+	RoundTrips           int         `json:"round_trips"`
+	RoundTripsPerReplica []int       `json:"round_trips_per_replica"`
+
+	Backend            string  `json:"backend"`
+	Storage            Storage `json:"storage"`
+	WallSeconds        float64 `json:"wall_seconds"`
+	EngineSeconds      float64 `json:"engine_seconds"`
+	Cores              int     `json:"cores"`
+	ParallelEfficiency float64 `json:"parallel_efficiency"`
+	DriverOverheadUS   float64 `json:"driver_overhead_us"`
+	Calls              int64   `json:"calls"`
+	Retries            int64   `json:"retries"`
+}
+
+// TimingFields are the summary.json fields that describe timing and
+// environment; everything else is identical for one seed on every backend
+// and storage mode and across resumes.
+var TimingFields = []string{"backend", "storage", "wall_seconds", "engine_seconds", "cores",
+	"parallel_efficiency", "driver_overhead_us", "calls", "retries"}
+
+func (c *Config) normalize() (engine.Engine, error) {
+	if c.Engine.Name == "" {
+		return nil, errors.New("remd: no engine (system) given")
+	}
+	e, err := engine.New(c.Engine)
+	if err != nil {
+		return nil, fmt.Errorf("remd: %w", err)
+	}
+	if c.System == "" {
+		c.System = c.Engine.Name
+	}
+	if err := CheckTemperatures(c.Temperatures); err != nil {
+		return nil, err
+	}
+	if c.Rounds < 1 {
+		return nil, fmt.Errorf("remd: rounds = %d: need at least 1", c.Rounds)
+	}
+	if c.Steps < 1 {
+		return nil, fmt.Errorf("remd: steps = %d: need at least 1", c.Steps)
+	}
+	if c.Exchange == "" {
+		c.Exchange = Neighbors
+	}
+	if err := c.Exchange.check(); err != nil {
+		return nil, err
+	}
+	if c.SwapAttempts == 0 {
+		c.SwapAttempts = len(c.Temperatures)
+	}
+	if c.SwapAttempts < 0 {
+		return nil, fmt.Errorf("remd: swap attempts = %d: need ≥ 0", c.SwapAttempts)
+	}
+	if c.Storage == "" {
+		c.Storage = Payload
+	}
+	switch c.Storage {
+	case Payload:
+	case ObjectStore:
+		if c.StorageURL == "" {
+			return nil, errors.New("remd: storage objectstore needs a cloudfs URL (StorageURL, e.g. file:///tmp/remd-states or s3://bucket)")
+		}
+	case Shared:
+		if c.SharedURL == "" {
+			return nil, errors.New("remd: storage shared needs a shared URL (SharedURL, e.g. redis://127.0.0.1:6379/0 or mem://)")
+		}
+	default:
+		return nil, fmt.Errorf("remd: storage %q: want one of %v", c.Storage, Storages)
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.delta == nil {
+		c.delta = metropolisDelta
+	}
+	return e, nil
+}
+
+func (c *Config) storeURL() string {
+	switch c.Storage {
+	case ObjectStore:
+		return c.StorageURL
+	case Shared:
+		return c.SharedURL
+	}
+	return ""
+}
+
+// Run runs replica exchange on p: every round, each replica runs one segment
+// at its current temperature as one call, all calls of a round as one Map;
+// then neighbouring (or random) temperatures attempt exchanges. With Out set
+// it writes the output files and checkpoints after every round.
+func Run(ctx context.Context, p *pool.Pool, cfg Config) (*Result, error) {
+	e, err := cfg.normalize()
+	if err != nil {
+		return nil, err
+	}
+	n := len(cfg.Temperatures)
+	coords := 0
+	if e.Dim() <= 3 {
+		coords = e.Dim()
+	}
+	beta := make([]float64, n)
+	for k, t := range cfg.Temperatures {
+		beta[k] = 1 / (e.Boltzmann() * t)
+	}
+	ex := &exchanger{scheme: cfg.Exchange, attempts: cfg.SwapAttempts, beta: beta, delta: cfg.delta}
+
+	st, out, err := start(&cfg, n, coords)
+	if err != nil {
+		return nil, err
+	}
+	defer out.close()
+	if st.Done > 0 {
+		cfg.Logger.Info("remd: resuming", "dir", cfg.Out, "rounds_done", st.Done, "rounds", cfg.Rounds)
+	}
+
+	stats0 := p.Stats()
+	sessionStart := time.Now()
+	wall0, calls0, retries0 := st.WallSeconds, st.Calls, st.Retries
+	var lastEnd int64 // max End of the previous round in this session
+	url := cfg.storeURL()
+
+	for r := st.Done; r < cfg.Rounds; r++ {
+		ins := make([]SegmentIn, n)
+		for rep := range ins {
+			in := SegmentIn{
+				Engine: cfg.Engine, Seed: cfg.Seed, Replica: rep, Round: r, Steps: cfg.Steps,
+				T: cfg.Temperatures[st.TempOf[rep]], PrevT: st.PrevT[rep], Coords: coords,
+				Storage: cfg.Storage, URL: url,
+			}
+			if cfg.Storage == Payload {
+				if r > 0 {
+					in.State = &st.States[rep]
+				}
+			} else {
+				if r > 0 {
+					in.InKey = stateKey(st.RunID, r-1, rep)
+				}
+				in.OutKey = stateKey(st.RunID, r, rep)
+				if r > 1 {
+					in.DropKey = stateKey(st.RunID, r-2, rep)
+				}
+			}
+			ins[rep] = in
+		}
+		t0 := time.Now()
+		outs, err := segment.Map(ctx, p, ins)
+		if err != nil {
+			return nil, fmt.Errorf("remd: round %d: %w", r, err)
+		}
+		rr := RoundResult{Round: r, Replica: slices.Clone(st.Perm), Potential: make([]float64, n)}
+		if coords > 0 {
+			rr.X = make([][]float64, n)
+		}
+		var cpu float64
+		first, last := int64(math.MaxInt64), int64(0)
+		for k, rep := range st.Perm {
+			rr.Potential[k] = outs[rep].Potential
+			if coords > 0 {
+				rr.X[k] = outs[rep].X
+			}
+		}
+		for rep, o := range outs {
+			cpu += o.CPUSeconds
+			first, last = min(first, o.Start), max(last, o.End)
+			st.PrevT[rep] = cfg.Temperatures[st.TempOf[rep]]
+			if cfg.Storage == Payload {
+				st.States[rep] = *o.State
+			}
+		}
+		overhead := -1.0
+		if lastEnd != 0 {
+			overhead = float64(first-lastEnd) / 1e3
+			st.OverheadSum += overhead
+			st.OverheadN++
+		}
+		lastEnd = last
+
+		st.trips(rr.Replica)
+		u := slices.Clone(rr.Potential)
+		rr.Exchanges = ex.round(r, st.Perm, u, exchangeRNG(cfg.Seed, r))
+		for _, x := range rr.Exchanges {
+			if x.J == x.I+1 {
+				st.Attempts[x.I]++
+				if x.Accepted {
+					st.Accepted[x.I]++
+				}
+			}
+		}
+		for k, rep := range st.Perm {
+			st.TempOf[rep] = k
+		}
+
+		st.Done = r + 1
+		st.EngineSeconds += cpu
+		st.WallSeconds = wall0 + time.Since(sessionStart).Seconds()
+		ps := p.Stats()
+		st.Calls = calls0 + ps.Calls - stats0.Calls
+		st.Retries = retries0 + ps.Retries - stats0.Retries
+		if out != nil {
+			if err := out.round(&cfg, &rr, time.Since(t0).Seconds(), cpu, overhead); err != nil {
+				return nil, err
+			}
+			st.Offsets = out.offsets()
+			if err := saveCheckpoint(cfg.Out, st); err != nil {
+				return nil, err
+			}
+		}
+		if cfg.OnRound != nil {
+			cfg.OnRound(rr)
+		}
+		if cfg.Progress != nil {
+			cfg.Progress(st.Done, cfg.Rounds)
+		}
+	}
+
+	res := &Result{Summary: st.summary(&cfg, p.Limit())}
+	if cfg.Storage == Payload {
+		res.Final = st.States
+	} else {
+		s, err := openStore(ctx, cfg.Storage, url)
+		if err != nil {
+			return nil, err
+		}
+		res.Final = make([]engine.State, n)
+		for rep := range res.Final {
+			if res.Final[rep], err = s.load(ctx, stateKey(st.RunID, st.Done-1, rep)); err != nil {
+				return nil, fmt.Errorf("remd: final state: %w", err)
+			}
+		}
+		if st.Done > 1 {
+			for rep := range n {
+				if err := s.remove(ctx, stateKey(st.RunID, st.Done-2, rep)); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	if out != nil {
+		if err := writeJSONAtomic(cfg.Out, "summary.json", res.Summary); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// start returns the run state to begin from: a checkpoint's when resuming,
+// otherwise round 0 with replica k at temperature k.
+func start(cfg *Config, n, coords int) (*runState, *outputs, error) {
+	fp := fingerprintOf(cfg)
+	if cfg.Out != "" && cfg.Resume {
+		st, err := loadCheckpoint(cfg.Out)
+		switch {
+		case err == nil:
+			if err := st.Fingerprint.compatible(fp); err != nil {
+				return nil, nil, err
+			}
+			if st.Done > cfg.Rounds {
+				return nil, nil, fmt.Errorf("remd: resume: the checkpoint in %s has %d rounds done, more than the %d asked for", cfg.Out, st.Done, cfg.Rounds)
+			}
+			out, err := reopenOutputs(cfg.Out, coords, st.Offsets)
+			if err != nil {
+				return nil, nil, err
+			}
+			return st, out, nil
+		case errors.Is(err, errNoCheckpoint):
+			cfg.Logger.Info("remd: no checkpoint to resume from; starting afresh", "dir", cfg.Out)
+		default:
+			return nil, nil, err
+		}
+	}
+	var id [8]byte
+	if _, err := rand.Read(id[:]); err != nil {
+		return nil, nil, err
+	}
+	st := &runState{
+		Version:     checkpointVersion,
+		Fingerprint: fp,
+		RunID:       hex.EncodeToString(id[:]),
+		Perm:        make([]int, n),
+		TempOf:      make([]int, n),
+		PrevT:       make([]float64, n),
+		Attempts:    make([]int, max(n-1, 0)),
+		Accepted:    make([]int, max(n-1, 0)),
+		TripPhase:   make([]int, n),
+		TripsOf:     make([]int, n),
+	}
+	for k := range n {
+		st.Perm[k], st.TempOf[k] = k, k
+	}
+	if cfg.Storage == Payload {
+		st.States = make([]engine.State, n)
+	}
+	if cfg.Out == "" {
+		return st, nil, nil
+	}
+	out, err := createOutputs(cfg.Out, coords)
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, out, nil
+}
