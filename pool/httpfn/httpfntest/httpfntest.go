@@ -1,0 +1,88 @@
+// Package httpfntest helps test HTTP pool backends through their real worker
+// path: it re-executes the test binary with a platform's environment, so
+// pool.Main detects the platform exactly as in production, and it checks that
+// a worker refuses unsigned, forged, stale and replayed calls.
+package httpfntest
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/burst-dev/burst/internal/testenv"
+	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/httpfn"
+)
+
+// Secret is the shared secret test workers are started with.
+const Secret = "test-secret-0123456789"
+
+// StartWorker re-executes the test binary (whose TestMain must call
+// pool.Main) as a worker listening on 127.0.0.1 and returns its address.
+// env returns the platform's variables for the chosen port.
+func StartWorker(t testing.TB, name string, env func(port int) []string) *testenv.Process {
+	t.Helper()
+	port := testenv.FreePort(t)
+	vars := append([]string{httpfn.EnvListenHost + "=127.0.0.1", httpfn.EnvSecret + "=" + Secret}, env(port)...)
+	return testenv.Start(t, name, "127.0.0.1:"+strconv.Itoa(port), vars, os.Args[0], "-test.run=^$", "-test.bench=^$")
+}
+
+// Send delivers one envelope with the given signature (nil: unsigned) the way
+// the platform would and reports whether it ran (ok) or was refused
+// (rejected); anything else is a test failure the function reports itself.
+type Send func(ctx context.Context, body []byte, sig *httpfn.Signature) (ok, rejected bool, err error)
+
+// Envelope returns a call envelope for the registered function name with a
+// JSON input, built by this binary (so its build id matches).
+func Envelope(t testing.TB, name string, input any) []byte {
+	t.Helper()
+	in, err := json.Marshal(input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(&pool.Request{Version: pool.ProtocolVersion, Func: name, Job: "test", ID: 1, Attempt: 1,
+		Codec: "json", Build: pool.BuildID(), Input: in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestRejection checks, through send, that a worker runs a correctly signed
+// call once and refuses it unsigned, signed with another secret, signed too
+// long ago, tampered with, or sent a second time.
+func TestRejection(t *testing.T, body []byte, send Send) {
+	ctx := context.Background()
+	now := time.Now()
+	good := httpfn.Sign([]byte(Secret), body, now)
+	tampered := append([]byte(nil), body...)
+	tampered[len(tampered)-2] ^= 1 // inside the closing of the input
+	cases := []struct {
+		name string
+		body []byte
+		sig  *httpfn.Signature
+		ok   bool
+	}{
+		{"signed", body, &good, true},
+		{"replayed", body, &good, false},
+		{"unsigned", body, nil, false},
+		{"other secret", body, ptr(httpfn.Sign([]byte("not the secret"), body, now)), false},
+		{"stale", body, ptr(httpfn.Sign([]byte(Secret), body, now.Add(-time.Hour))), false},
+		{"from the future", body, ptr(httpfn.Sign([]byte(Secret), body, now.Add(time.Hour))), false},
+		{"tampered body", tampered, ptr(httpfn.Sign([]byte(Secret), body, now)), false},
+	}
+	for _, c := range cases {
+		ok, rejected, err := send(ctx, c.body, c.sig)
+		if err != nil {
+			t.Fatalf("%s: send: %v", c.name, err)
+		}
+		if ok != c.ok || rejected == c.ok {
+			t.Errorf("%s: ran=%v rejected=%v, want ran=%v rejected=%v", c.name, ok, rejected, c.ok, !c.ok)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,23 @@
+package httpfn
+
+import (
+	"context"
+
+	"github.com/burst-dev/burst/pool"
+)
+
+// ServeEnv is the whole worker of a platform that runs an HTTP server
+// listening on the port in portEnv: it names the worker after the platform,
+// reads the secret from the environment and serves until ctx ends.
+func ServeEnv(ctx context.Context, platform, portEnv, defaultHost string, idEnvs ...string) error {
+	h, err := HandlerFromEnv()
+	if err != nil {
+		return err
+	}
+	addr, err := ListenAddr(portEnv, defaultHost)
+	if err != nil {
+		return err
+	}
+	pool.SetWorkerID(WorkerID(platform, idEnvs...))
+	return ListenAndServe(ctx, addr, h)
+}
