@@ -204,6 +204,14 @@ func (f *Func[In, Out]) call(ctx context.Context, p *Pool, in In) (out Out, st C
 		st.BytesIn = len(b)
 		req = &Request{Version: ProtocolVersion, Func: f.name, Job: c.job, ID: st.ID,
 			Codec: p.set.codec.Name(), Input: EncodePayload(p.set.codec, b)}
+		if s := p.set.spill; s != nil && len(req.Input) > p.set.spillAt {
+			key := spillKey(c.job, st.ID, 0, "in")
+			if err := s.Put(ctx, key, req.Input); err != nil {
+				return out, st, fmt.Errorf("spill input to %s: %w", key, err)
+			}
+			defer s.Delete(context.WithoutCancel(ctx), key)
+			req.Input, req.InputRef = nil, key
+		}
 		if p.set.buildChk {
 			req.Build = BuildID()
 		}
@@ -271,6 +279,17 @@ func (f *Func[In, Out]) remote(ctx context.Context, p *Pool, req *Request, st *C
 	}
 	if resp.Error != nil {
 		return out, resp.Error.err()
+	}
+	if resp.OutputRef != "" {
+		if p.set.spill == nil {
+			return out, fmt.Errorf("the worker spilled the result to %s but this pool has no payload store (use pool.WithSpill)", resp.OutputRef)
+		}
+		data, err := p.set.spill.Get(ctx, resp.OutputRef)
+		if err != nil {
+			return out, fmt.Errorf("fetch spilled result %s: %w", resp.OutputRef, err)
+		}
+		p.set.spill.Delete(context.WithoutCancel(ctx), resp.OutputRef)
+		resp.Output = data
 	}
 	b, err := DecodePayload(p.set.codec, resp.Output)
 	if err != nil {

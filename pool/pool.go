@@ -46,6 +46,8 @@ type settings struct {
 	backoff  [2]time.Duration // initial, max
 	logger   *slog.Logger
 	buildChk bool
+	spill    PayloadStore
+	spillAt  int
 }
 
 // An Option configures a Pool (Open, New) or a view of one (With).
@@ -173,7 +175,8 @@ func urlOption(key, v string) (Option, error) {
 }
 
 // With returns a view of p with other settings: its own concurrency limit
-// (on top of the pool-wide one), timeout, retries or codec. The view shares
+// (on top of the pool-wide one), timeout, retries, codec or payload store.
+// The view shares
 // p's backend and statistics; closing either closes both.
 func (p *Pool) With(opts ...Option) *Pool {
 	v := &Pool{core: p.core, set: p.set, sem: p.sem}

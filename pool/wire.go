@@ -90,7 +90,10 @@ func SetWorkerID(id string) { workerID = id }
 // Handle runs one call against this binary's registry: the worker side of
 // every backend. It never panics and always returns a Response, whose Error
 // says what went wrong when the call could not run or the function failed.
-func Handle(ctx context.Context, req *Request) *Response {
+// A call whose input was spilled needs a Handler with a Store.
+func Handle(ctx context.Context, req *Request) *Response { return Handler{}.Handle(ctx, req) }
+
+func handle(ctx context.Context, req *Request) *Response {
 	resp := &Response{Version: ProtocolVersion, ID: req.ID, Attempt: req.Attempt, Worker: workerID}
 	resp.Cold = !workerServed.Swap(true)
 	resp.Start = time.Now().UnixNano()

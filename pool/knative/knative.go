@@ -1,0 +1,149 @@
+// Package knative is the pool backend for functions served over plain HTTP:
+// a Knative Service, or any endpoint running this binary's worker. Importing
+// it registers the "knative" scheme:
+//
+//	p, err := pool.Open(ctx, "knative://burst-worker.default.example.com")
+//
+// The driver POSTs each signed call envelope to the service (optionally as a
+// binary-mode CloudEvent, optionally with a bearer token); the worker is the
+// same binary, whose pool.Main serves HTTP on $PORT when it finds K_SERVICE,
+// the variable Knative sets in every revision's container.
+package knative
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+
+	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/httpfn"
+)
+
+// Scheme is the URL scheme this package registers with pool.Open.
+const Scheme = "knative"
+
+// Options configure a knative Backend.
+type Options struct {
+	// URL of the service, http:// or https://.
+	URL string
+	// Secret signs calls; the worker's BURST_SECRET must be the same.
+	Secret []byte
+	// Token, when set, is sent as "Authorization: Bearer <Token>" (for a
+	// service behind an authenticating gateway).
+	Token string
+	// CloudEvents sends each call as a binary-mode CloudEvent (ce-* headers,
+	// type dev.burst.call), for brokers and triggers that route on them.
+	CloudEvents bool
+	// Concurrency is how many calls run at once by default (default 100).
+	Concurrency int
+	// MaxMessage bounds a call's body in bytes (0: no limit).
+	MaxMessage int
+	// HTTP sends the requests (default httpfn.DefaultHTTPClient).
+	HTTP *http.Client
+}
+
+func init() {
+	pool.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (pool.Backend, error) {
+		o, err := OptionsFromURL(u)
+		if err != nil {
+			return nil, err
+		}
+		return New(o)
+	})
+	pool.RegisterWorker("knative", isWorker, serve)
+}
+
+// OptionsFromURL reads knative://HOST[:PORT][/PATH] with parameters
+// tls (default true; false for plain http inside a cluster), token_env
+// (variable holding a bearer token), secret_env (variable holding the shared
+// secret, default BURST_SECRET), cloudevents, concurrency and max_message.
+func OptionsFromURL(u *url.URL) (Options, error) {
+	if err := pool.UnknownParams(u, "tls", "token_env", "secret_env", "cloudevents", "concurrency", "max_message"); err != nil {
+		return Options{}, err
+	}
+	if u.Host == "" {
+		return Options{}, fmt.Errorf("knative: URL %q has no host: want knative://HOST[:PORT][/PATH]", u.String())
+	}
+	q := u.Query()
+	scheme := "https"
+	if v := q.Get("tls"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return Options{}, fmt.Errorf("knative: parameter tls=%q: want true or false", v)
+		}
+		if !b {
+			scheme = "http"
+		}
+	}
+	o := Options{URL: (&url.URL{Scheme: scheme, Host: u.Host, Path: u.Path}).String()}
+	secretEnv := q.Get("secret_env")
+	if secretEnv == "" {
+		secretEnv = httpfn.EnvSecret
+	}
+	o.Secret = []byte(os.Getenv(secretEnv))
+	if e := q.Get("token_env"); e != "" {
+		if o.Token = os.Getenv(e); o.Token == "" {
+			return Options{}, fmt.Errorf("knative: token_env=%s but $%s is empty", e, e)
+		}
+	}
+	if v := q.Get("cloudevents"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return Options{}, fmt.Errorf("knative: parameter cloudevents=%q: want true or false", v)
+		}
+		o.CloudEvents = b
+	}
+	for key, dst := range map[string]*int{"concurrency": &o.Concurrency, "max_message": &o.MaxMessage} {
+		if v := q.Get(key); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return Options{}, fmt.Errorf("knative: parameter %s=%q: want a whole number ≥ 1", key, v)
+			}
+			*dst = n
+		}
+	}
+	return o, nil
+}
+
+// New returns a Backend that calls the service at o.URL.
+func New(o Options) (pool.Backend, error) {
+	if _, err := url.ParseRequestURI(o.URL); err != nil || o.URL == "" {
+		return nil, fmt.Errorf("knative: service URL %q: want http(s)://host[:port]/path", o.URL)
+	}
+	if len(o.Secret) == 0 {
+		return nil, fmt.Errorf("knative: no shared secret: set %s (the same value the service's BURST_SECRET has)", httpfn.EnvSecret)
+	}
+	c := &httpfn.Client{Name: Scheme, URL: o.URL, Secret: o.Secret, HTTP: o.HTTP,
+		Concurrency: o.Concurrency, MaxMessage: o.MaxMessage}
+	if c.HTTP == nil {
+		c.HTTP = httpfn.DefaultHTTPClient(c.Limit())
+	}
+	if o.Token != "" || o.CloudEvents {
+		c.Authorize = func(ctx context.Context, r *http.Request) error {
+			if o.Token != "" {
+				r.Header.Set("Authorization", "Bearer "+o.Token)
+			}
+			if o.CloudEvents {
+				r.Header.Set("Ce-Specversion", "1.0")
+				r.Header.Set("Ce-Type", "dev.burst.call")
+				r.Header.Set("Ce-Source", "burst")
+				r.Header.Set("Ce-Id", r.Header.Get(httpfn.HeaderNonce))
+			}
+			return nil
+		}
+	}
+	return c, nil
+}
+
+// isWorker: Knative sets K_SERVICE in every revision. Cloud Run (and so GCP
+// functions) and Code Engine set it too; their own packages serve those.
+func isWorker() bool {
+	return os.Getenv("K_SERVICE") != "" && os.Getenv("FUNCTION_TARGET") == "" && os.Getenv("CE_APP") == ""
+}
+
+func serve(ctx context.Context) error {
+	return httpfn.ServeEnv(ctx, "knative", "PORT", "", "K_REVISION")
+}
