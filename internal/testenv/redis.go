@@ -23,7 +23,7 @@ type RedisOptions struct {
 type Redis struct {
 	*Process
 	// Dir holds the server's data files (the AOF when Persist is set).
-	Dir string
+	Dir  string
 	opts RedisOptions
 }
 
