@@ -1,0 +1,172 @@
+package knative_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/httpfn"
+	"github.com/burst-dev/burst/pool/httpfn/httpfntest"
+	"github.com/burst-dev/burst/pool/knative"
+)
+
+func TestMain(m *testing.M) {
+	pool.Main()
+	os.Exit(m.Run())
+}
+
+var (
+	square = pool.Register("kn.square", func(ctx context.Context, x int) (int, error) { return x * x, nil })
+	pid    = pool.Register("kn.pid", func(ctx context.Context, _ struct{}) (int, error) { return os.Getpid(), nil })
+	fail   = pool.Register("kn.fail", func(ctx context.Context, s string) (int, error) { return 0, errors.New(s) })
+	boom   = pool.Register("kn.boom", func(ctx context.Context, s string) (int, error) { panic(s) })
+)
+
+func startWorker(t testing.TB) string {
+	w := httpfntest.StartWorker(t, "knative-worker", func(port int) []string {
+		return []string{"K_SERVICE=burst-test", "K_REVISION=burst-test-00001", fmt.Sprintf("PORT=%d", port)}
+	})
+	return w.Addr
+}
+
+func open(t testing.TB, addr string, opts ...pool.Option) *pool.Pool {
+	t.Helper()
+	t.Setenv(httpfn.EnvSecret, httpfntest.Secret)
+	p, err := pool.Open(context.Background(), "knative://"+addr+"?tls=false&cloudevents=true", opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+func TestCallsRunInTheWorkerProcess(t *testing.T) {
+	p := open(t, startWorker(t), pool.WithLimit(8))
+	ins := make([]int, 200)
+	for i := range ins {
+		ins[i] = i
+	}
+	got, err := square.Map(context.Background(), p, ins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, y := range got {
+		if y != i*i {
+			t.Fatalf("out[%d] = %d, want %d", i, y, i*i)
+		}
+	}
+	wp, err := pid.Call(context.Background(), p, struct{}{})
+	if err != nil || wp == os.Getpid() {
+		t.Fatalf("pid = %d, %v; want another process than %d", wp, err, os.Getpid())
+	}
+}
+
+func TestErrorsAndPanicsComeBack(t *testing.T) {
+	p := open(t, startWorker(t))
+	_, err := fail.Call(context.Background(), p, "no good")
+	var re *pool.RemoteError
+	if !errors.As(err, &re) || re.Message != "no good" {
+		t.Fatalf("err = %v, want RemoteError %q", err, "no good")
+	}
+	_, err = boom.Call(context.Background(), p, "kaboom")
+	var pe *pool.PanicError
+	if !errors.As(err, &pe) || pe.Value != "kaboom" {
+		t.Fatalf("err = %v, want PanicError kaboom", err)
+	}
+}
+
+func TestWorkerRefusesUnsignedAndReplayedCalls(t *testing.T) {
+	addr := startWorker(t)
+	body := httpfntest.Envelope(t, square.Name(), 3)
+	httpfntest.TestRejection(t, body, func(ctx context.Context, body []byte, sig *httpfn.Signature) (bool, bool, error) {
+		r, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr, bytes.NewReader(body))
+		if sig != nil {
+			sig.SetHeader(r.Header)
+		}
+		res, err := http.DefaultClient.Do(r)
+		if err != nil {
+			return false, false, err
+		}
+		defer res.Body.Close()
+		io.Copy(io.Discard, res.Body)
+		return res.StatusCode == 200, res.StatusCode == 401, nil
+	})
+}
+
+func TestWorkerWithoutSecretDoesNotServe(t *testing.T) {
+	// A deployment that forgot BURST_SECRET must fail loudly, not run calls
+	// unauthenticated.
+	cmd := reexec(t, "K_SERVICE=x", "PORT=1", httpfn.EnvSecret+"=")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), httpfn.EnvSecret) {
+		t.Fatalf("worker without secret: err = %v, output %q; want exit ≠ 0 naming %s", err, out, httpfn.EnvSecret)
+	}
+}
+
+func TestOptionsFromURL(t *testing.T) {
+	t.Setenv("KN_TOKEN", "tok")
+	t.Setenv("MY_SECRET", "s3")
+	cases := []struct {
+		in      string
+		want    knative.Options
+		wantErr string
+	}{
+		{in: "knative://svc.example.com/run?secret_env=MY_SECRET", want: knative.Options{URL: "https://svc.example.com/run", Secret: []byte("s3")}},
+		{in: "knative://10.0.0.1:8080?tls=false&token_env=KN_TOKEN&concurrency=7&secret_env=MY_SECRET",
+			want: knative.Options{URL: "http://10.0.0.1:8080", Token: "tok", Concurrency: 7, Secret: []byte("s3")}},
+		{in: "knative://svc?tls=maybe", wantErr: "tls"},
+		{in: "knative://svc?colour=red", wantErr: `unknown parameter "colour"`},
+		{in: "knative:///path", wantErr: "no host"},
+		{in: "knative://svc?token_env=NOPE_UNSET", wantErr: "NOPE_UNSET"},
+		{in: "knative://svc?concurrency=0", wantErr: "concurrency"},
+	}
+	for _, c := range cases {
+		u, _ := url.Parse(c.in)
+		got, err := knative.OptionsFromURL(u)
+		if c.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+				t.Errorf("%s: err = %v, want one mentioning %q", c.in, err, c.wantErr)
+			}
+			continue
+		}
+		if err != nil || got.URL != c.want.URL || got.Token != c.want.Token || got.Concurrency != c.want.Concurrency || string(got.Secret) != string(c.want.Secret) {
+			t.Errorf("%s: got %+v, %v; want %+v", c.in, got, err, c.want)
+		}
+	}
+}
+
+func TestOpenWithoutSecretFails(t *testing.T) {
+	t.Setenv(httpfn.EnvSecret, "")
+	_, err := pool.Open(context.Background(), "knative://127.0.0.1:1?tls=false")
+	if err == nil || !strings.Contains(err.Error(), httpfn.EnvSecret) {
+		t.Fatalf("err = %v, want one naming %s", err, httpfn.EnvSecret)
+	}
+}
+
+func TestCancelledCallReturnsPromptly(t *testing.T) {
+	p := open(t, startWorker(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_, err := slow.Call(ctx, p, 30*time.Second)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want DeadlineExceeded", err)
+	}
+}
+
+var slow = pool.Register("kn.slow", func(ctx context.Context, d time.Duration) (int, error) {
+	select {
+	case <-time.After(d):
+		return 1, nil
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+})
