@@ -2,6 +2,7 @@ package charmm
 
 import (
 	"math"
+	"slices"
 )
 
 // Coulomb is CHARMM's electrostatic constant CCELEC, kcal·Å/(mol·e²).
@@ -39,16 +40,20 @@ var StudyCutoff = Cutoff{On: 10, Off: 12, Skin: 2}
 // between calls, so it is not safe for concurrent use; each replica worker
 // holds its own.
 type ForceField struct {
-	sys    *System
-	cut    Cutoff
-	pairs  []int32 // i0,j0,i1,j1,…
-	xRef   []float64
-	valid  bool
-	mark   []int32
-	cell   []int32
-	order  []int32
-	start  []int32
-	Builds int // pair-list builds so far (for tests and tuning)
+	sys *System
+	cut Cutoff
+	// The pair list: partners j > i of atom i are pairJ[pairStart[i]:pairStart[i+1]],
+	// sorted, so the sum over pairs within the cutoff runs in the same order
+	// whenever the list was built: segments split anywhere give the same bits.
+	pairStart []int32
+	pairJ     []int32
+	xRef      []float64
+	valid     bool
+	mark      []int32
+	cell      []int32
+	order     []int32
+	start     []int32
+	Builds    int // pair-list builds so far (for tests and tuning)
 }
 
 // NewForceField returns an evaluator for sys with the given cutoff.
@@ -147,39 +152,49 @@ func angles(as []Angle, x, f []float64) (eAngle, eUB float64) {
 	return eAngle, eUB
 }
 
-// dihedral returns the IUPAC dihedral angle of i-j-k-l (trans = ±π) and a
-// function that applies forces for a given dV/dφ.
-func dihedral(x []float64, i, j, k, l int) (phi float64, apply func(f []float64, dVdphi float64)) {
+// torsion is the geometry of a dihedral i-j-k-l.
+type torsion struct {
+	i, j, k, l    int
+	rij, rkj, rkl vec
+	m, n          vec
+	nkj2, nkj     float64
+}
+
+// dihedral returns the IUPAC dihedral angle of i-j-k-l (trans = ±π) and the
+// geometry needed to apply forces for it.
+func dihedral(x []float64, i, j, k, l int) (float64, torsion) {
 	xi, xj, xk, xl := at(x, i), at(x, j), at(x, k), at(x, l)
-	rij, rkj, rkl := sub(xi, xj), sub(xk, xj), sub(xk, xl)
-	m, n := cross(rij, rkj), cross(rkj, rkl)
-	nkj2 := dot(rkj, rkj)
-	nkj := math.Sqrt(nkj2)
-	phi = math.Atan2(nkj*dot(rij, n), dot(m, n))
-	apply = func(f []float64, dV float64) {
-		m2, n2 := dot(m, m), dot(n, n)
-		if m2 < 1e-24 || n2 < 1e-24 {
-			return // collinear atoms: the angle and its gradient are undefined
-		}
-		fi := scale(m, -dV*nkj/m2)
-		fl := scale(n, dV*nkj/n2)
-		p := dot(rij, rkj) / nkj2
-		q := dot(rkl, rkj) / nkj2
-		sv := sub(scale(fi, p), scale(fl, q))
-		fj := sub(fi, sv)
-		fk := vec{fl[0] + sv[0], fl[1] + sv[1], fl[2] + sv[2]}
-		add(f, i, fi)
-		add(f, j, scale(fj, -1))
-		add(f, k, scale(fk, -1))
-		add(f, l, fl)
+	t := torsion{i: i, j: j, k: k, l: l}
+	t.rij, t.rkj, t.rkl = sub(xi, xj), sub(xk, xj), sub(xk, xl)
+	t.m, t.n = cross(t.rij, t.rkj), cross(t.rkj, t.rkl)
+	t.nkj2 = dot(t.rkj, t.rkj)
+	t.nkj = math.Sqrt(t.nkj2)
+	return math.Atan2(t.nkj*dot(t.rij, t.n), dot(t.m, t.n)), t
+}
+
+// apply adds the forces of a torsion potential with derivative dV/dφ.
+func (t *torsion) apply(f []float64, dV float64) {
+	m2, n2 := dot(t.m, t.m), dot(t.n, t.n)
+	if m2 < 1e-24 || n2 < 1e-24 {
+		return // collinear atoms: the angle and its gradient are undefined
 	}
-	return phi, apply
+	fi := scale(t.m, -dV*t.nkj/m2)
+	fl := scale(t.n, dV*t.nkj/n2)
+	p := dot(t.rij, t.rkj) / t.nkj2
+	q := dot(t.rkl, t.rkj) / t.nkj2
+	sv := sub(scale(fi, p), scale(fl, q))
+	fj := sub(fi, sv)
+	fk := vec{fl[0] + sv[0], fl[1] + sv[1], fl[2] + sv[2]}
+	add(f, t.i, fi)
+	add(f, t.j, scale(fj, -1))
+	add(f, t.k, scale(fk, -1))
+	add(f, t.l, fl)
 }
 
 func dihedrals(ds []Dihedral, x, f []float64) float64 {
 	var e float64
 	for _, d := range ds {
-		phi, apply := dihedral(x, d.I, d.J, d.K, d.L)
+		phi, tor := dihedral(x, d.I, d.J, d.K, d.L)
 		var dV float64
 		for _, t := range d.Terms {
 			if t.N == 0 { // CHARMM: multiplicity 0 means harmonic
@@ -193,7 +208,7 @@ func dihedrals(ds []Dihedral, x, f []float64) float64 {
 			dV -= t.K * float64(t.N) * math.Sin(a)
 		}
 		if f != nil {
-			apply(f, dV)
+			tor.apply(f, dV)
 		}
 	}
 	return e
@@ -202,11 +217,11 @@ func dihedrals(ds []Dihedral, x, f []float64) float64 {
 func impropers(is []Improper, x, f []float64) float64 {
 	var e float64
 	for _, d := range is {
-		psi, apply := dihedral(x, d.I, d.J, d.K, d.L)
+		psi, tor := dihedral(x, d.I, d.J, d.K, d.L)
 		dp := wrap(psi - d.P.Psi0)
 		e += d.P.K * dp * dp
 		if f != nil {
-			apply(f, 2*d.P.K*dp)
+			tor.apply(f, 2*d.P.K*dp)
 		}
 	}
 	return e
@@ -291,26 +306,55 @@ func (ff *ForceField) allPairs(x, f []float64) (eLJ, eC float64) {
 }
 
 func (ff *ForceField) listPairs(x, f []float64) (eLJ, eC float64) {
-	off2 := ff.cut.Off * ff.cut.Off
-	for p := 0; p < len(ff.pairs); p += 2 {
-		i, j := int(ff.pairs[p]), int(ff.pairs[p+1])
-		dx := x[3*i] - x[3*j]
-		dy := x[3*i+1] - x[3*j+1]
-		dz := x[3*i+2] - x[3*j+2]
-		r2 := dx*dx + dy*dy + dz*dz
-		if r2 >= off2 {
-			continue
+	s := ff.sys
+	on2, off2 := ff.cut.On*ff.cut.On, ff.cut.Off*ff.cut.Off
+	den := off2 - on2
+	invDen := 1 / (den * den * den)
+	nt := s.ntype
+	n := s.N()
+	for i := 0; i < n; i++ {
+		xi, yi, zi := x[3*i], x[3*i+1], x[3*i+2]
+		qi := Coulomb * s.Charge[i]
+		row := int(s.typeOf[i]) * nt
+		var fxi, fyi, fzi float64
+		for _, jj := range ff.pairJ[ff.pairStart[i]:ff.pairStart[i+1]] {
+			j := int(jj)
+			dx, dy, dz := xi-x[3*j], yi-x[3*j+1], zi-x[3*j+2]
+			r2 := dx*dx + dy*dy + dz*dz
+			if r2 >= off2 {
+				continue
+			}
+			t := row + int(s.typeOf[j])
+			eps, rmin := s.ljEps[t], s.ljRmin[t]
+			inv2 := 1 / r2
+			s6 := rmin * rmin * inv2
+			s6 = s6 * s6 * s6
+			lj := eps * (s6*s6 - 2*s6)
+			c := qi * s.Charge[j] * math.Sqrt(inv2)
+			g := (12*eps*(s6*s6-s6) + c) * inv2
+			if r2 > on2 {
+				a := off2 - r2
+				sw := a * a * (off2 + 2*r2 - 3*on2) * invDen
+				dsw := 12 * a * (on2 - r2) * invDen // (dS/dr)/r
+				g = g*sw - (lj+c)*dsw
+				lj *= sw
+				c *= sw
+			}
+			eLJ += lj
+			eC += c
+			if f != nil {
+				fxi += g * dx
+				fyi += g * dy
+				fzi += g * dz
+				f[3*j] -= g * dx
+				f[3*j+1] -= g * dy
+				f[3*j+2] -= g * dz
+			}
 		}
-		lj, c, g := ff.pair(i, j, r2)
-		eLJ += lj
-		eC += c
 		if f != nil {
-			f[3*i] += g * dx
-			f[3*i+1] += g * dy
-			f[3*i+2] += g * dz
-			f[3*j] -= g * dx
-			f[3*j+1] -= g * dy
-			f[3*j+2] -= g * dz
+			f[3*i] += fxi
+			f[3*i+1] += fyi
+			f[3*i+2] += fzi
 		}
 	}
 	return eLJ, eC
@@ -396,8 +440,10 @@ func (ff *ForceField) buildList(x []float64) {
 	for i := range ff.mark {
 		ff.mark[i] = -1
 	}
-	ff.pairs = ff.pairs[:0]
+	ff.pairJ = ff.pairJ[:0]
+	ff.pairStart = resize(ff.pairStart, n+1)
 	for i := 0; i < n; i++ {
+		ff.pairStart[i] = int32(len(ff.pairJ))
 		for _, j := range s.excl[i] {
 			ff.mark[j] = int32(i)
 		}
@@ -413,13 +459,15 @@ func (ff *ForceField) buildList(x []float64) {
 						}
 						d := sub(xi, at(x, int(j)))
 						if dot(d, d) < rl2 {
-							ff.pairs = append(ff.pairs, int32(i), j)
+							ff.pairJ = append(ff.pairJ, j)
 						}
 					}
 				}
 			}
 		}
+		slices.Sort(ff.pairJ[ff.pairStart[i]:])
 	}
+	ff.pairStart[n] = int32(len(ff.pairJ))
 	ff.xRef = append(ff.xRef[:0], x...)
 	ff.valid = true
 	ff.Builds++

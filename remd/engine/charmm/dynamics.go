@@ -1,0 +1,232 @@
+package charmm
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// accelUnit converts kcal/mol/Å per amu into Å/fs²
+// (1 kcal/mol = 4.184e-4 amu·Å²/fs²).
+const accelUnit = 4.184e-4
+
+// Constraint holds atoms I and J at distance D (Å).
+type Constraint struct {
+	I, J int
+	D    float64
+}
+
+// HBondConstraints returns one constraint per bond that involves a hydrogen
+// (mass below 3.5 amu), at the bond's equilibrium length: SHAKE on bonds to
+// hydrogen, which permits 2 fs steps.
+func (s *System) HBondConstraints() []Constraint {
+	var cs []Constraint
+	for _, b := range s.Bonds {
+		if s.Mass[b.I] < 3.5 || s.Mass[b.J] < 3.5 {
+			cs = append(cs, Constraint{b.I, b.J, b.R0})
+		}
+	}
+	return cs
+}
+
+// Integrator is Langevin dynamics in the BAOAB splitting (Leimkuhler and
+// Matthews 2013) with SHAKE/RATTLE constraints: positions in Å, velocities
+// in Å/fs, time in fs, temperature in K. With Gamma = 0 it is velocity
+// Verlet with RATTLE, which conserves energy.
+type Integrator struct {
+	Sys         *System
+	FF          *ForceField
+	DT          float64 // fs
+	Gamma       float64 // 1/ps
+	Constraints []Constraint
+	// Tol is the relative tolerance of SHAKE and RATTLE (default 1e-10).
+	Tol float64
+
+	f    []float64
+	xOld []float64
+}
+
+// ErrConstraint is returned when SHAKE or RATTLE does not converge, which in
+// practice means the trajectory has blown up (time step too large).
+var ErrConstraint = fmt.Errorf("charmm: SHAKE/RATTLE did not converge")
+
+func (in *Integrator) tol() float64 {
+	if in.Tol > 0 {
+		return in.Tol
+	}
+	return 1e-10
+}
+
+// Run advances x and v by steps steps at temperature t (K) and returns the
+// potential energy terms of the final coordinates.
+func (in *Integrator) Run(ctx context.Context, x, v []float64, t float64, steps int, rng *rand.Rand) (Terms, error) {
+	s := in.Sys
+	n := s.N()
+	if len(in.f) != 3*n {
+		in.f = make([]float64, 3*n)
+		in.xOld = make([]float64, 3*n)
+	}
+	f := in.f
+	h := in.DT
+	c1 := math.Exp(-in.Gamma / 1000 * h)
+	c2 := math.Sqrt(1 - c1*c1)
+	kT := Boltzmann * t * accelUnit // (Å/fs)² · amu
+	sd := make([]float64, n)        // thermal velocity scale per atom
+	for i := range sd {
+		sd[i] = math.Sqrt(kT / s.Mass[i])
+	}
+	terms := in.FF.Energy(x, f)
+	kick := func() error {
+		for i := 0; i < n; i++ {
+			a := 0.5 * h * accelUnit / s.Mass[i]
+			v[3*i] += a * f[3*i]
+			v[3*i+1] += a * f[3*i+1]
+			v[3*i+2] += a * f[3*i+2]
+		}
+		return in.rattle(x, v)
+	}
+	drift := func() error {
+		if len(in.Constraints) == 0 {
+			for k := range x {
+				x[k] += 0.5 * h * v[k]
+			}
+			return nil
+		}
+		copy(in.xOld, x)
+		for k := range x {
+			x[k] += 0.5 * h * v[k]
+		}
+		if err := in.shake(in.xOld, x); err != nil {
+			return err
+		}
+		// The velocity that actually carried the atoms there.
+		for k := range x {
+			v[k] = (x[k] - in.xOld[k]) / (0.5 * h)
+		}
+		return in.rattle(x, v)
+	}
+	for step := 0; step < steps; step++ {
+		if step%100 == 0 {
+			if err := ctx.Err(); err != nil {
+				return terms, err
+			}
+		}
+		if err := kick(); err != nil {
+			return terms, fmt.Errorf("step %d: %w", step, err)
+		}
+		if err := drift(); err != nil {
+			return terms, fmt.Errorf("step %d: %w", step, err)
+		}
+		if in.Gamma > 0 {
+			for i := 0; i < n; i++ {
+				for k := 3 * i; k < 3*i+3; k++ {
+					v[k] = c1*v[k] + c2*sd[i]*rng.NormFloat64()
+				}
+			}
+			if err := in.rattle(x, v); err != nil {
+				return terms, fmt.Errorf("step %d: %w", step, err)
+			}
+		}
+		if err := drift(); err != nil {
+			return terms, fmt.Errorf("step %d: %w", step, err)
+		}
+		terms = in.FF.Energy(x, f)
+		if e := terms.Total(); math.IsNaN(e) || math.IsInf(e, 0) {
+			return terms, fmt.Errorf("charmm: potential energy is %v at step %d (time step too large or bad structure)", e, step)
+		}
+		if err := kick(); err != nil {
+			return terms, fmt.Errorf("step %d: %w", step, err)
+		}
+	}
+	return terms, nil
+}
+
+// shake moves x (unconstrained new positions) onto the constraint surface
+// along the bond vectors of ref, which satisfies the constraints.
+func (in *Integrator) shake(ref, x []float64) error {
+	m := in.Sys.Mass
+	tol := in.tol()
+	for iter := 0; iter < 1000; iter++ {
+		done := true
+		for _, c := range in.Constraints {
+			i, j := c.I, c.J
+			r := sub(at(x, i), at(x, j))
+			diff := c.D*c.D - dot(r, r)
+			if math.Abs(diff) <= 2*tol*c.D*c.D {
+				continue
+			}
+			done = false
+			r0 := sub(at(ref, i), at(ref, j))
+			wi, wj := 1/m[i], 1/m[j]
+			den := 2 * dot(r0, r) * (wi + wj)
+			if den == 0 || math.IsNaN(den) {
+				return ErrConstraint
+			}
+			g := diff / den
+			add(x, i, scale(r0, g*wi))
+			add(x, j, scale(r0, -g*wj))
+		}
+		if done {
+			return nil
+		}
+	}
+	return ErrConstraint
+}
+
+// rattle removes the velocity components along every constraint.
+func (in *Integrator) rattle(x, v []float64) error {
+	if len(in.Constraints) == 0 {
+		return nil
+	}
+	m := in.Sys.Mass
+	tol := in.tol()
+	for iter := 0; iter < 1000; iter++ {
+		done := true
+		for _, c := range in.Constraints {
+			i, j := c.I, c.J
+			r := sub(at(x, i), at(x, j))
+			vij := sub(at(v, i), at(v, j))
+			rv := dot(r, vij)
+			// |r·v| relative to |r||v| with a floor of 1e-3 Å/fs so that
+			// nearly motionless atoms do not demand impossible precision.
+			if math.Abs(rv) <= tol*c.D*math.Max(math.Sqrt(dot(vij, vij)), 1e-3) {
+				continue
+			}
+			done = false
+			wi, wj := 1/m[i], 1/m[j]
+			k := rv / (dot(r, r) * (wi + wj))
+			add(v, i, scale(r, -k*wi))
+			add(v, j, scale(r, k*wj))
+		}
+		if done {
+			return nil
+		}
+	}
+	return ErrConstraint
+}
+
+// Constrain puts x exactly on the constraint surface (starting from itself)
+// and removes constrained components from v; for initial structures.
+func (in *Integrator) Constrain(x, v []float64) error {
+	if len(in.Constraints) == 0 {
+		return nil
+	}
+	ref := append([]float64(nil), x...)
+	if err := in.shake(ref, x); err != nil {
+		return err
+	}
+	if v != nil {
+		return in.rattle(x, v)
+	}
+	return nil
+}
+
+// Kinetic returns the kinetic energy of v in kcal/mol.
+func (s *System) Kinetic(v []float64) float64 {
+	var e float64
+	for i, m := range s.Mass {
+		e += 0.5 * m * (v[3*i]*v[3*i] + v[3*i+1]*v[3*i+1] + v[3*i+2]*v[3*i+2])
+	}
+	return e / accelUnit
+}

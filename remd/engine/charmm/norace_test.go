@@ -1,0 +1,5 @@
+//go:build !race
+
+package charmm_test
+
+const raceEnabled = false
