@@ -1,0 +1,63 @@
+package pool_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/burst-dev/burst/pool"
+)
+
+// Upper is registered at package level, so every worker — the same binary —
+// knows it by name.
+var Upper = pool.Register("example.upper", func(ctx context.Context, s string) (string, error) {
+	return strings.ToUpper(s), nil
+})
+
+func Example() {
+	ctx := context.Background()
+	p, err := pool.Open(ctx, "local://?encode=1") // every call through the codec, as remotely
+	if err != nil {
+		panic(err)
+	}
+	defer p.Close()
+	out, err := Upper.Map(ctx, p, []string{"replica", "exchange"})
+	fmt.Println(out, err)
+	// Output: [REPLICA EXCHANGE] <nil>
+}
+
+func ExampleWithContext() {
+	ctx := context.Background()
+	p, _ := pool.Open(ctx, "local://")
+	defer p.Close()
+	g, _ := pool.WithContext(ctx, p)
+	g.SetLimit(2)
+	a := Upper.Go(g, "a")
+	b := Upper.Go(g, "b")
+	if err := g.Wait(); err != nil {
+		panic(err)
+	}
+	x, _ := a.Get(ctx)
+	y, _ := b.Get(ctx)
+	fmt.Println(x, y)
+	// Output: A B
+}
+
+func ExampleFunc_Stream() {
+	ctx := context.Background()
+	p, _ := pool.Open(ctx, "local://?limit=4")
+	defer p.Close()
+	words := func(yield func(string) bool) {
+		for _, w := range []string{"never", "materialised"} {
+			if !yield(w) {
+				return
+			}
+		}
+	}
+	for out, err := range Upper.Stream(ctx, p, words) {
+		fmt.Println(out, err)
+	}
+	// Output:
+	// NEVER <nil>
+	// MATERIALISED <nil>
+}
