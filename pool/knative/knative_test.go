@@ -1,17 +1,12 @@
 package knative_test
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/burst-dev/burst/pool"
 	"github.com/burst-dev/burst/pool/httpfn"
@@ -23,13 +18,6 @@ func TestMain(m *testing.M) {
 	pool.Main()
 	os.Exit(m.Run())
 }
-
-var (
-	square = pool.Register("kn.square", func(ctx context.Context, x int) (int, error) { return x * x, nil })
-	pid    = pool.Register("kn.pid", func(ctx context.Context, _ struct{}) (int, error) { return os.Getpid(), nil })
-	fail   = pool.Register("kn.fail", func(ctx context.Context, s string) (int, error) { return 0, errors.New(s) })
-	boom   = pool.Register("kn.boom", func(ctx context.Context, s string) (int, error) { panic(s) })
-)
 
 func startWorker(t testing.TB) string {
 	w := httpfntest.StartWorker(t, "knative-worker", func(port int) []string {
@@ -49,57 +37,14 @@ func open(t testing.TB, addr string, opts ...pool.Option) *pool.Pool {
 	return p
 }
 
-func TestCallsRunInTheWorkerProcess(t *testing.T) {
-	p := open(t, startWorker(t), pool.WithLimit(8))
-	ins := make([]int, 200)
-	for i := range ins {
-		ins[i] = i
-	}
-	got, err := square.Map(context.Background(), p, ins)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, y := range got {
-		if y != i*i {
-			t.Fatalf("out[%d] = %d, want %d", i, y, i*i)
-		}
-	}
-	wp, err := pid.Call(context.Background(), p, struct{}{})
-	if err != nil || wp == os.Getpid() {
-		t.Fatalf("pid = %d, %v; want another process than %d", wp, err, os.Getpid())
-	}
-}
-
-func TestErrorsAndPanicsComeBack(t *testing.T) {
-	p := open(t, startWorker(t))
-	_, err := fail.Call(context.Background(), p, "no good")
-	var re *pool.RemoteError
-	if !errors.As(err, &re) || re.Message != "no good" {
-		t.Fatalf("err = %v, want RemoteError %q", err, "no good")
-	}
-	_, err = boom.Call(context.Background(), p, "kaboom")
-	var pe *pool.PanicError
-	if !errors.As(err, &pe) || pe.Value != "kaboom" {
-		t.Fatalf("err = %v, want PanicError kaboom", err)
-	}
+func TestCallsThroughTheWorker(t *testing.T) {
+	httpfntest.TestCalls(t, open(t, startWorker(t), pool.WithLimit(8)))
 }
 
 func TestWorkerRefusesUnsignedAndReplayedCalls(t *testing.T) {
 	addr := startWorker(t)
-	body := httpfntest.Envelope(t, square.Name(), 3)
-	httpfntest.TestRejection(t, body, func(ctx context.Context, body []byte, sig *httpfn.Signature) (bool, bool, error) {
-		r, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr, bytes.NewReader(body))
-		if sig != nil {
-			sig.SetHeader(r.Header)
-		}
-		res, err := http.DefaultClient.Do(r)
-		if err != nil {
-			return false, false, err
-		}
-		defer res.Body.Close()
-		io.Copy(io.Discard, res.Body)
-		return res.StatusCode == 200, res.StatusCode == 401, nil
-	})
+	body := httpfntest.Envelope(t, httpfntest.Square.Name(), 3)
+	httpfntest.TestRejection(t, body, httpfntest.PostTo("http://"+addr))
 }
 
 func TestWorkerWithoutSecretDoesNotServe(t *testing.T) {
@@ -151,22 +96,3 @@ func TestOpenWithoutSecretFails(t *testing.T) {
 		t.Fatalf("err = %v, want one naming %s", err, httpfn.EnvSecret)
 	}
 }
-
-func TestCancelledCallReturnsPromptly(t *testing.T) {
-	p := open(t, startWorker(t))
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	_, err := slow.Call(ctx, p, 30*time.Second)
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("err = %v, want DeadlineExceeded", err)
-	}
-}
-
-var slow = pool.Register("kn.slow", func(ctx context.Context, d time.Duration) (int, error) {
-	select {
-	case <-time.After(d):
-		return 1, nil
-	case <-ctx.Done():
-		return 0, ctx.Err()
-	}
-})

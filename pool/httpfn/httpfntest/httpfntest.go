@@ -5,8 +5,11 @@
 package httpfntest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"strconv"
 	"testing"
@@ -86,3 +89,24 @@ func TestRejection(t *testing.T, body []byte, send Send) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// PostTo is a Send that POSTs the envelope to url with the signature in
+// headers, as the driver does; 401 counts as refused.
+func PostTo(url string) Send {
+	return func(ctx context.Context, body []byte, sig *httpfn.Signature) (bool, bool, error) {
+		r, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+		if err != nil {
+			return false, false, err
+		}
+		if sig != nil {
+			sig.SetHeader(r.Header)
+		}
+		res, err := http.DefaultClient.Do(r)
+		if err != nil {
+			return false, false, err
+		}
+		defer res.Body.Close()
+		io.Copy(io.Discard, res.Body)
+		return res.StatusCode == http.StatusOK, res.StatusCode == http.StatusUnauthorized, nil
+	}
+}
