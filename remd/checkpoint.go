@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/burst-dev/burst/remd/engine"
@@ -93,6 +94,22 @@ func (f fingerprint) compatible(now fingerprint) error {
 	return nil
 }
 
+// snapshot copies what a checkpoint records, so the round loop can go on
+// changing s while the copy is written. States are shared: a state is never
+// changed after a segment returned it.
+func (s *runState) snapshot() *runState {
+	c := *s
+	c.Perm = slices.Clone(s.Perm)
+	c.TempOf = slices.Clone(s.TempOf)
+	c.PrevT = slices.Clone(s.PrevT)
+	c.States = slices.Clone(s.States)
+	c.Attempts = slices.Clone(s.Attempts)
+	c.Accepted = slices.Clone(s.Accepted)
+	c.TripPhase = slices.Clone(s.TripPhase)
+	c.TripsOf = slices.Clone(s.TripsOf)
+	return &c
+}
+
 // trips advances the round-trip count with the temperature indices the
 // replicas ran at this round (perm[k] = replica at temperature k).
 func (s *runState) trips(perm []int) {
@@ -136,8 +153,8 @@ func (s *runState) summary(c *Config, cores int) Summary {
 	return sum
 }
 
-func saveCheckpoint(dir string, s *runState) error {
-	return writeJSONAtomic(dir, checkpointFile, s)
+func saveCheckpoint(dir string, s *runState, durable bool) error {
+	return writeJSONAtomic(dir, checkpointFile, s, durable)
 }
 
 func loadCheckpoint(dir string) (*runState, error) {
@@ -159,8 +176,10 @@ func loadCheckpoint(dir string) (*runState, error) {
 }
 
 // writeJSONAtomic replaces dir/name with v, so that a reader (or a run killed
-// at any moment) sees either the old file or the new one, never a mix.
-func writeJSONAtomic(dir, name string, v any) error {
+// at any moment) sees either the old file or the new one, never a mix. With
+// sync the data is on disk before the rename, so a machine crash cannot
+// leave an empty file either.
+func writeJSONAtomic(dir, name string, v any, sync bool) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return fmt.Errorf("remd: encode %s: %w", name, err)
@@ -172,7 +191,7 @@ func writeJSONAtomic(dir, name string, v any) error {
 	}
 	tmp := f.Name()
 	_, err = f.Write(b)
-	if err == nil {
+	if err == nil && sync {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {

@@ -46,6 +46,11 @@ type Config struct {
 	// Resume continues from the checkpoint in Out, if there is one; without
 	// one the run starts afresh.
 	Resume bool
+	// Durable syncs the files and the checkpoint to disk every round. The
+	// checkpoint is replaced atomically either way, which is all a killed
+	// run needs to resume; Durable also survives a crash of the machine, at
+	// the price of a few disk syncs per round.
+	Durable bool
 	// Backend labels the pool in summary.json (for example its URL).
 	Backend string
 	// OnRound, if set, sees every round after it is checkpointed.
@@ -212,6 +217,22 @@ func Run(ctx context.Context, p *pool.Pool, cfg Config) (*Result, error) {
 	var lastEnd int64 // max End of the previous round in this session
 	url := cfg.storeURL()
 
+	// The files and the checkpoint of round r are written while round r+1
+	// computes, so disk syncs never stall the pool. Round r+1 only starts
+	// once round r−1's checkpoint is on disk, which is why segments drop
+	// states three rounds old, not two: a run killed now resumes from round
+	// r−1 at worst and finds its states.
+	var pending chan error
+	wait := func() error {
+		if pending == nil {
+			return nil
+		}
+		err := <-pending
+		pending = nil
+		return err
+	}
+	defer wait()
+
 	for r := st.Done; r < cfg.Rounds; r++ {
 		ins := make([]SegmentIn, n)
 		for rep := range ins {
@@ -229,14 +250,17 @@ func Run(ctx context.Context, p *pool.Pool, cfg Config) (*Result, error) {
 					in.InKey = stateKey(st.RunID, r-1, rep)
 				}
 				in.OutKey = stateKey(st.RunID, r, rep)
-				if r > 1 {
-					in.DropKey = stateKey(st.RunID, r-2, rep)
+				if r > 2 {
+					in.DropKey = stateKey(st.RunID, r-3, rep)
 				}
 			}
 			ins[rep] = in
 		}
 		t0 := time.Now()
 		outs, err := segment.Map(ctx, p, ins)
+		if werr := wait(); werr != nil {
+			return nil, werr
+		}
 		if err != nil {
 			return nil, fmt.Errorf("remd: round %d: %w", r, err)
 		}
@@ -290,13 +314,17 @@ func Run(ctx context.Context, p *pool.Pool, cfg Config) (*Result, error) {
 		st.Calls = calls0 + ps.Calls - stats0.Calls
 		st.Retries = retries0 + ps.Retries - stats0.Retries
 		if out != nil {
-			if err := out.round(&cfg, &rr, time.Since(t0).Seconds(), cpu, overhead); err != nil {
-				return nil, err
-			}
-			st.Offsets = out.offsets()
-			if err := saveCheckpoint(cfg.Out, st); err != nil {
-				return nil, err
-			}
+			snap := st.snapshot()
+			wall := time.Since(t0).Seconds()
+			pending = make(chan error, 1)
+			go func() {
+				err := out.round(&cfg, &rr, wall, cpu, overhead)
+				if err == nil {
+					snap.Offsets = out.offsets()
+					err = saveCheckpoint(cfg.Out, snap, cfg.Durable)
+				}
+				pending <- err
+			}()
 		}
 		if cfg.OnRound != nil {
 			cfg.OnRound(rr)
@@ -304,6 +332,9 @@ func Run(ctx context.Context, p *pool.Pool, cfg Config) (*Result, error) {
 		if cfg.Progress != nil {
 			cfg.Progress(st.Done, cfg.Rounds)
 		}
+	}
+	if err := wait(); err != nil {
+		return nil, err
 	}
 
 	res := &Result{Summary: st.summary(&cfg, p.Limit())}
@@ -320,16 +351,16 @@ func Run(ctx context.Context, p *pool.Pool, cfg Config) (*Result, error) {
 				return nil, fmt.Errorf("remd: final state: %w", err)
 			}
 		}
-		if st.Done > 1 {
+		for r := max(0, st.Done-3); r < st.Done-1; r++ {
 			for rep := range n {
-				if err := s.remove(ctx, stateKey(st.RunID, st.Done-2, rep)); err != nil {
+				if err := s.remove(ctx, stateKey(st.RunID, r, rep)); err != nil {
 					return nil, err
 				}
 			}
 		}
 	}
 	if out != nil {
-		if err := writeJSONAtomic(cfg.Out, "summary.json", res.Summary); err != nil {
+		if err := writeJSONAtomic(cfg.Out, "summary.json", res.Summary, true); err != nil {
 			return nil, err
 		}
 	}

@@ -30,7 +30,8 @@ type SegmentIn struct {
 	// when the segment starts from the engine's initial state). Otherwise
 	// the state after round r is stored under Key(r) in the store at URL:
 	// the segment reads InKey (empty in round 0), writes OutKey, and drops
-	// DropKey, a state two rounds old that no checkpoint refers to any more.
+	// DropKey, a state three rounds old that no checkpoint can refer to any
+	// more (see Run).
 	Storage Storage       `json:"storage"`
 	URL     string        `json:"url,omitempty"`
 	State   *engine.State `json:"state,omitempty"`
