@@ -92,22 +92,28 @@ func (q *Queue[T]) decode(b []byte) (T, error) {
 const maxBlock = 200 * time.Millisecond
 
 // deadlineMargin ends a blocking request that long before the context's
-// deadline, so the store answers "nothing" before the client gives up on
-// the connection (which would cost a reconnect, and for Get could drop an
-// item handed out in that instant).
-const deadlineMargin = 25 * time.Millisecond
+// deadline, and after that the store is polled without blocking. Redis
+// times out blocked clients on its cron tick (every 100 ms by default), so
+// a server-side wait can overrun by that much; were the client to give up
+// on the connection first, it would cost a reconnect, and for Get could
+// drop an item handed out in that instant.
+const deadlineMargin = 150 * time.Millisecond
+
+// pollInterval is the pause between non-blocking tries inside the margin.
+const pollInterval = 5 * time.Millisecond
 
 // poll calls try with a wait for each step until it reports an item, fails,
 // or ctx ends.
 func poll(ctx context.Context, try func(wait time.Duration) (bool, error)) error {
 	for {
 		wait := maxBlock
-		if dl, ok := ctx.Deadline(); ok {
+		dl, hasDL := ctx.Deadline()
+		if hasDL {
 			if left := time.Until(dl) - deadlineMargin; left < wait {
 				wait = left
 			}
 		}
-		if wait < time.Millisecond {
+		if wait < pollInterval {
 			wait = 0
 		}
 		got, err := try(wait)
@@ -124,9 +130,17 @@ func poll(ctx context.Context, try func(wait time.Duration) (bool, error)) error
 			return err
 		}
 		if wait == 0 {
-			// Inside the deadline margin: sleep out the rest.
-			<-ctx.Done()
-			return ctx.Err()
+			pause := pollInterval
+			if left := time.Until(dl); hasDL && left < pause {
+				pause = left
+			}
+			t := time.NewTimer(pause)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			case <-t.C:
+			}
 		}
 	}
 }
@@ -169,21 +183,39 @@ func (it *Item[T]) Token() string { return it.token }
 // with a *DecodeError and stays leased, so the caller can Ack it to drop it
 // (its bytes are in the error) or Release it.
 func (q *Queue[T]) Take(ctx context.Context) (*Item[T], error) {
+	return q.take(ctx, "Take", "")
+}
+
+func (q *Queue[T]) take(ctx context.Context, op, ack string) (*Item[T], error) {
 	if err := q.ready(); err != nil {
-		return nil, q.fail("Take", err)
+		return nil, q.fail(op, err)
 	}
 	var tok string
 	var b []byte
 	err := poll(ctx, func(wait time.Duration) (bool, error) {
-		t, v, ok, err := q.c.conn.QueueTake(ctx, q.key, q.opt.lease, wait)
+		t, v, ok, err := q.c.conn.QueueTake(ctx, q.key, ack, q.opt.lease, wait)
+		if err == nil {
+			ack = "" // done, whether or not an item came too
+		}
 		tok, b = t, v
 		return ok, err
 	})
 	if err != nil {
-		return nil, q.fail("Take", err)
+		return nil, q.fail(op, err)
 	}
 	v, err := q.decode(b)
 	return &Item[T]{Value: v, q: q, token: tok}, err
+}
+
+// AckAndTake acknowledges it and takes the next item, in one round trip
+// when an item is waiting: the loop of a consumer that wants every item
+// processed at least once without paying a round trip for each Ack. If
+// its lease had ended, it fails with ErrLeaseExpired and takes nothing.
+// After another error, it may or may not have been acknowledged (as after
+// a failed Ack); if the error is ctx's, it was unless ctx had ended before
+// the call.
+func (it *Item[T]) AckAndTake(ctx context.Context) (*Item[T], error) {
+	return it.q.take(ctx, "AckAndTake", it.token)
 }
 
 func (it *Item[T]) settle(ctx context.Context, op string, f func() (bool, error)) error {

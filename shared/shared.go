@@ -65,7 +65,7 @@ var (
 	// ErrLeaseExpired: Ack, Extend or Release of a queue item whose lease
 	// ended; the item went back to the queue and may be held by another
 	// consumer now.
-	ErrLeaseExpired = errors.New("queue item lease expired")
+	ErrLeaseExpired = driver.ErrLeaseExpired
 	// ErrNegative: a WaitGroup counter would go below zero.
 	ErrNegative = errors.New("negative WaitGroup counter")
 	// ErrBadInput: an invalid name, namespace, option or URL.

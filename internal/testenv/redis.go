@@ -1,10 +1,14 @@
 package testenv
 
 import (
+	"bufio"
 	"fmt"
+	"net"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 )
 
 // RedisOptions configures StartRedis.
@@ -67,5 +71,52 @@ func StartRedis(tb testing.TB, opts RedisOptions) *Redis {
 	args = append(args, opts.Args...)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	p := Start(tb, "redis-server", addr, nil, bin, args...)
-	return &Redis{Process: p, Dir: dir, opts: opts}
+	r := &Redis{Process: p, Dir: dir, opts: opts}
+	r.waitReady()
+	return r
+}
+
+// Restart is Process.Restart followed by a wait until the server has
+// loaded its data: redis-server accepts connections before that and
+// answers LOADING meanwhile.
+func (r *Redis) Restart() {
+	r.tb.Helper()
+	r.Process.Restart()
+	r.waitReady()
+}
+
+func (r *Redis) waitReady() {
+	r.tb.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	var last string
+	for time.Now().Before(deadline) {
+		last = r.ping()
+		if last == "+PONG" {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	r.tb.Fatalf("testenv: redis-server on %s not ready after 60s: %s", r.Addr, last)
+}
+
+func (r *Redis) ping() string {
+	c, err := net.DialTimeout("tcp", r.Addr, time.Second)
+	if err != nil {
+		return err.Error()
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(2 * time.Second))
+	br := bufio.NewReader(c)
+	if r.opts.Password != "" {
+		fmt.Fprintf(c, "*2\r\n$4\r\nAUTH\r\n$%d\r\n%s\r\n", len(r.opts.Password), r.opts.Password)
+		if line, err := br.ReadString('\n'); err != nil || !strings.HasPrefix(line, "+OK") {
+			return fmt.Sprintf("AUTH: %q %v", line, err)
+		}
+	}
+	fmt.Fprintf(c, "PING\r\n")
+	line, err := br.ReadString('\n')
+	if err != nil {
+		return err.Error()
+	}
+	return strings.TrimSpace(line)
 }

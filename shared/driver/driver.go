@@ -33,6 +33,8 @@ var (
 	// ErrMismatch: the stored object disagrees with the caller (for example a
 	// Barrier created with a different number of parties).
 	ErrMismatch = errors.New("shared object mismatch")
+	// ErrLeaseExpired: a queue token no longer holds its value.
+	ErrLeaseExpired = errors.New("queue item lease expired")
 )
 
 // Conn is an open connection to one store. Keys are full keys (namespace
@@ -68,8 +70,11 @@ type Conn interface {
 	QueueGet(ctx context.Context, key string, wait time.Duration) (val []byte, ok bool, err error)
 	// QueueTake moves the oldest value to the taken set under a lease and
 	// returns a token naming it, waiting up to wait for one. Values whose
-	// lease has ended go back to the front of the queue first.
-	QueueTake(ctx context.Context, key string, lease, wait time.Duration) (token string, val []byte, ok bool, err error)
+	// lease has ended go back to the front of the queue first. If ack is
+	// not empty, that token is acknowledged first, in the same step (as
+	// QueueAck); if it no longer holds its value, nothing is taken and the
+	// error wraps ErrLeaseExpired.
+	QueueTake(ctx context.Context, key, ack string, lease, wait time.Duration) (token string, val []byte, ok bool, err error)
 	// QueueAck removes a taken value for good; false if the token no
 	// longer holds it (its lease ended and it was handed out again).
 	QueueAck(ctx context.Context, key, token string) (bool, error)

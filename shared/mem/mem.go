@@ -340,9 +340,16 @@ func (c *conn) requeue(q *queue, now time.Time) {
 	q.items = append(front, q.items...)
 }
 
-func (c *conn) QueueTake(ctx context.Context, key string, lease, wait time.Duration) (string, []byte, bool, error) {
+func (c *conn) QueueTake(ctx context.Context, key, ack string, lease, wait time.Duration) (string, []byte, bool, error) {
 	c.s.mu.Lock()
 	defer c.s.mu.Unlock()
+	if ack != "" {
+		q := c.queue(key)
+		if _, ok := q.taken[ack]; !ok {
+			return "", nil, false, fmt.Errorf("%s: token %s: %w", c.name, ack, driver.ErrLeaseExpired)
+		}
+		delete(q.taken, ack)
+	}
 	var t *time.Timer
 	for {
 		q := c.queue(key)

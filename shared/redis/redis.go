@@ -107,7 +107,13 @@ func (c *conn) wrap(ctx context.Context, op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if cerr := ctx.Err(); cerr != nil {
+	cerr := ctx.Err()
+	if dl, ok := ctx.Deadline(); ok && cerr == nil && !time.Now().Before(dl) {
+		// The read deadline (the context's) can fire a moment before the
+		// context's own timer does.
+		cerr = context.DeadlineExceeded
+	}
+	if cerr != nil {
 		return fmt.Errorf("redis %s %s: %w (%v)", c.addr, op, cerr, err)
 	}
 	msg := err.Error()
@@ -370,7 +376,11 @@ end
 `
 
 var (
-	take = goredis.NewScript(requeueLua + `
+	take = goredis.NewScript(`
+if ARGV[2] ~= '' then
+  if redis.call('ZREM', KEYS[3], ARGV[2]) == 0 then return redis.error_reply('LEASE expired') end
+  redis.call('HDEL', KEYS[2], ARGV[2])
+end` + requeueLua + `
 local v = redis.call('RPOP', KEYS[1])
 if not v then return false end
 local tok = tostring(redis.call('INCR', KEYS[4]))
@@ -403,10 +413,13 @@ func queueKeys(key string) []string {
 	return []string{key, taken(key), leases(key), seq(key)}
 }
 
-func (c *conn) takeOnce(ctx context.Context, key string, lease time.Duration) (string, []byte, bool, error) {
-	res, err := take.Run(ctx, c.rdb, queueKeys(key), lease.Milliseconds()).Slice()
+func (c *conn) takeOnce(ctx context.Context, key, ack string, lease time.Duration) (string, []byte, bool, error) {
+	res, err := take.Run(ctx, c.rdb, queueKeys(key), lease.Milliseconds(), ack).Slice()
 	if err == goredis.Nil {
 		return "", nil, false, nil
+	}
+	if err != nil && strings.HasPrefix(err.Error(), "LEASE") {
+		return "", nil, false, fmt.Errorf("redis %s: token %s: %w", c.addr, ack, driver.ErrLeaseExpired)
 	}
 	if err != nil {
 		return "", nil, false, c.wrap(ctx, "Take script", err)
@@ -422,8 +435,8 @@ func (c *conn) takeOnce(ctx context.Context, key string, lease time.Duration) (s
 	return tok, b, true, nil
 }
 
-func (c *conn) QueueTake(ctx context.Context, key string, lease, wait time.Duration) (string, []byte, bool, error) {
-	tok, b, ok, err := c.takeOnce(ctx, key, lease)
+func (c *conn) QueueTake(ctx context.Context, key, ack string, lease, wait time.Duration) (string, []byte, bool, error) {
+	tok, b, ok, err := c.takeOnce(ctx, key, ack, lease)
 	if ok || err != nil || wait <= 0 {
 		return tok, b, ok, err
 	}
@@ -437,7 +450,7 @@ func (c *conn) QueueTake(ctx context.Context, key string, lease, wait time.Durat
 	if err != nil {
 		return "", nil, false, c.wrap(ctx, "BLMOVE", err)
 	}
-	return c.takeOnce(ctx, key, lease)
+	return c.takeOnce(ctx, key, "", lease)
 }
 
 func (c *conn) QueueAck(ctx context.Context, key, token string) (bool, error) {

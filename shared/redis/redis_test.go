@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -95,6 +96,8 @@ func TestMultiProcessCompareAndSwap(t *testing.T) {
 	errs := make([]error, procs)
 	for i := range procs {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		// A child must not outlive a test binary killed by a timeout.
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 		cmd.Env = append(os.Environ(), envChildURL+"="+u, envChildN+"="+strconv.Itoa(each))
 		g.Go(func() {
 			if out, err := cmd.CombinedOutput(); err != nil {
@@ -368,7 +371,12 @@ func TestEveryOperationFailsCleanlyDuringOutage(t *testing.T) {
 		"Map.StoreMany": func() error { return m.StoreMany(ctx, map[string]int{"a": 1}) },
 		"Queue.Put":     func() error { return q.Put(ctx, 1) },
 		"Queue.Take": func() error {
-			it, err := q.Take(ctx)
+			if err := q.Put(ctx, 2); err != nil {
+				return err
+			}
+			tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			it, err := q.Take(tctx)
 			if err == nil {
 				err = it.Ack(ctx)
 			}

@@ -53,6 +53,7 @@ func Run(t *testing.T, open Open) {
 		{"Queue/TakeAck", testQueueTakeAck},
 		{"Queue/LeaseExpiryRedelivers", testQueueLeaseExpiry},
 		{"Queue/ExtendKeepsLease", testQueueExtend},
+		{"Queue/AckAndTake", testQueueAckAndTake},
 		{"Queue/ReleaseRedeliversAtOnce", testQueueRelease},
 		{"Queue/UndecodableItem", testQueueDecodeError},
 		{"Mutex/LockUnlock", testMutexBasics},
@@ -973,5 +974,46 @@ func testBadNames(t *testing.T, open Open) {
 		if !errors.Is(err, shared.ErrBadInput) {
 			t.Errorf("%s: err = %v, want ErrBadInput", k, err)
 		}
+	}
+}
+
+func testQueueAckAndTake(t *testing.T, open Open) {
+	ctx := ctxT(t)
+	q := shared.NewQueue[int](open(t), "q", shared.WithLease(200*time.Millisecond))
+	must(t, q.PutMany(ctx, 1, 2, 3))
+	it, err := q.Take(ctx)
+	must(t, err)
+	for want := 2; want <= 3; want++ {
+		it, err = it.AckAndTake(ctx)
+		if err != nil || it.Value != want {
+			t.Fatalf("AckAndTake = %v, %v; want %d", it, err, want)
+		}
+		if w, tk, _ := q.Len(ctx); w != 3-want || tk != 1 {
+			t.Errorf("Len after AckAndTake = %d, %d; want %d waiting, 1 taken", w, tk, 3-want)
+		}
+	}
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if _, err := it.AckAndTake(short); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("AckAndTake on an empty queue: err = %v, want DeadlineExceeded", err)
+	}
+	if w, tk, _ := q.Len(ctx); w != 0 || tk != 0 {
+		t.Errorf("Len after the last AckAndTake timed out = %d, %d; want 0, 0 (acknowledged)", w, tk)
+	}
+	// A lease that ended and was handed to another consumer: nothing is
+	// acknowledged and nothing taken.
+	must(t, q.PutMany(ctx, 4, 5))
+	it, err = q.Take(ctx)
+	must(t, err)
+	time.Sleep(250 * time.Millisecond)
+	again, err := q.Take(ctx)
+	if err != nil || again.Value != 4 {
+		t.Fatalf("Take after the lease ended = %v, %v; want 4 again", again, err)
+	}
+	if got, err := it.AckAndTake(ctx); !errors.Is(err, shared.ErrLeaseExpired) {
+		t.Errorf("AckAndTake after the lease ended = %v, %v; want ErrLeaseExpired", got, err)
+	}
+	if w, tk, _ := q.Len(ctx); w != 1 || tk != 1 {
+		t.Errorf("Len after a refused AckAndTake = %d, %d; want 1 waiting, 1 taken", w, tk)
 	}
 }
