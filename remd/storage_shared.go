@@ -1,0 +1,49 @@
+package remd
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/burst-dev/burst/remd/engine"
+	"github.com/burst-dev/burst/shared"
+)
+
+func init() {
+	storeOpeners[Shared] = func(ctx context.Context, url string) (stateStore, error) {
+		c, err := shared.Open(ctx, url)
+		if err != nil {
+			return nil, err
+		}
+		return sharedStore{shared.NewMap[string, engine.State](c, "remd-states")}, nil
+	}
+}
+
+// sharedStore keeps states in one shared.Map keyed like the object store.
+type sharedStore struct {
+	m *shared.Map[string, engine.State]
+}
+
+func (s sharedStore) load(ctx context.Context, key string) (engine.State, error) {
+	st, ok, err := s.m.Load(ctx, key)
+	if err != nil {
+		return st, fmt.Errorf("load state %s: %w", key, err)
+	}
+	if !ok {
+		return st, fmt.Errorf("load state %s: not in the shared map (was the run started with another -shared-url, or the store flushed?)", key)
+	}
+	return st, nil
+}
+
+func (s sharedStore) save(ctx context.Context, key string, st engine.State) error {
+	if err := s.m.Store(ctx, key, st); err != nil {
+		return fmt.Errorf("save state %s: %w", key, err)
+	}
+	return nil
+}
+
+func (s sharedStore) remove(ctx context.Context, key string) error {
+	if err := s.m.Delete(ctx, key); err != nil {
+		return fmt.Errorf("remove state %s: %w", key, err)
+	}
+	return nil
+}
