@@ -10,6 +10,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"strconv"
 	"testing"
@@ -109,4 +112,21 @@ func PostTo(url string) Send {
 		io.Copy(io.Discard, res.Body)
 		return res.StatusCode == http.StatusOK, res.StatusCode == http.StatusUnauthorized, nil
 	}
+}
+
+// Gateway stands in front of a worker like the platform's authenticating
+// front end: it forwards only requests that allow accepts, and answers 401
+// otherwise. It records the requests it forwarded.
+func Gateway(t testing.TB, workerAddr string, allow func(*http.Request) bool) *httptest.Server {
+	target, _ := url.Parse("http://" + workerAddr)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !allow(r) {
+			http.Error(w, "gateway: not authorised", http.StatusUnauthorized)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
 }

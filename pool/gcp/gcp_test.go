@@ -1,0 +1,78 @@
+package gcp_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+
+	"golang.org/x/oauth2"
+
+	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/gcp"
+	"github.com/burst-dev/burst/pool/gcp/gcpworker"
+	"github.com/burst-dev/burst/pool/httpfn/httpfntest"
+)
+
+func TestMain(m *testing.M) {
+	pool.Main()
+	os.Exit(m.Run())
+}
+
+// startFunction runs the test binary as Cloud Run functions would: the
+// Functions Framework serving FUNCTION_TARGET on $PORT.
+func startFunction(t *testing.T) string {
+	return httpfntest.StartWorker(t, "gcp-function", func(port int) []string {
+		return []string{"FUNCTION_TARGET=" + gcpworker.EntryPoint, "K_SERVICE=burst-worker", "K_REVISION=burst-worker-00001-abc",
+			fmt.Sprintf("PORT=%d", port)}
+	}).Addr
+}
+
+const idToken = "eyJ.test-id-token.sig"
+
+func TestCallsThroughTheFunctionsFramework(t *testing.T) {
+	// The gateway plays Cloud Run's IAM check of the ID token.
+	gw := httpfntest.Gateway(t, startFunction(t), func(r *http.Request) bool {
+		return r.Header.Get("Authorization") == "Bearer "+idToken
+	})
+	b, err := gcp.New(context.Background(), gcp.Options{URL: gw.URL + "/", Secret: []byte(httpfntest.Secret),
+		TokenSource: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: idToken})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := pool.New(b, pool.WithLimit(8))
+	defer p.Close()
+	httpfntest.TestCalls(t, p)
+}
+
+func TestWorkerRefusesUnsignedAndReplayedCalls(t *testing.T) {
+	addr := startFunction(t)
+	httpfntest.TestRejection(t, httpfntest.Envelope(t, httpfntest.Square.Name(), 4), httpfntest.PostTo("http://"+addr))
+}
+
+func TestOptionsFromURL(t *testing.T) {
+	t.Setenv("TOK", "idtok")
+	cases := []struct{ in, wantURL, wantTok, wantErr string }{
+		{in: "gcp://proj/europe-west1/burst", wantURL: "https://europe-west1-proj.cloudfunctions.net/burst"},
+		{in: "gcp://?url=https://burst-abc-ew.a.run.app&token_env=TOK", wantURL: "https://burst-abc-ew.a.run.app", wantTok: "idtok"},
+		{in: "gcp://proj/burst", wantErr: "PROJECT/REGION/FUNCTION"},
+		{in: "gcp://proj/r/f?zone=a", wantErr: `unknown parameter "zone"`},
+		{in: "gcp://proj/r/f?token_env=NOT_SET_X", wantErr: "NOT_SET_X"},
+	}
+	for _, c := range cases {
+		u, _ := url.Parse(c.in)
+		o, err := gcp.OptionsFromURL(u)
+		if c.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+				t.Errorf("%s: err = %v, want one mentioning %q", c.in, err, c.wantErr)
+			}
+			continue
+		}
+		if err != nil || o.URL != c.wantURL || o.IDToken != c.wantTok {
+			t.Errorf("%s: got URL %q token %q err %v; want %q %q", c.in, o.URL, o.IDToken, err, c.wantURL, c.wantTok)
+		}
+	}
+}
