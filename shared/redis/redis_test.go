@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/burst-dev/burst/internal/testenv"
 	"github.com/burst-dev/burst/shared"
 	_ "github.com/burst-dev/burst/shared/redis"
@@ -28,7 +30,14 @@ const (
 	envChildN   = "BURST_SHARED_TEST_CHILD_N"
 )
 
+// quiet drops go-redis's own log lines ("failed to dial"): the tests
+// provoke outages on purpose and check the errors they return instead.
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}
+
 func TestMain(m *testing.M) {
+	goredis.SetLogger(quiet{})
 	if u := os.Getenv(envChildURL); u != "" {
 		os.Exit(casChild(u))
 	}
