@@ -93,6 +93,10 @@ func TestRejection(t *testing.T, body []byte, send Send) {
 
 func ptr[T any](v T) *T { return &v }
 
+// HeaderKey is a context key whose http.Header value PostTo adds to its
+// request (platform credentials).
+type HeaderKey struct{}
+
 // PostTo is a Send that POSTs the envelope to url with the signature in
 // headers, as the driver does; 401 counts as refused.
 func PostTo(url string) Send {
@@ -103,6 +107,11 @@ func PostTo(url string) Send {
 		}
 		if sig != nil {
 			sig.SetHeader(r.Header)
+		}
+		if h, ok := ctx.Value(HeaderKey{}).(http.Header); ok {
+			for k, v := range h {
+				r.Header[k] = v
+			}
 		}
 		res, err := http.DefaultClient.Do(r)
 		if err != nil {
