@@ -150,22 +150,27 @@ func (in *Integrator) shake(ref, x []float64) error {
 	for iter := 0; iter < 1000; iter++ {
 		done := true
 		for _, c := range in.Constraints {
-			i, j := c.I, c.J
-			r := sub(at(x, i), at(x, j))
-			diff := c.D*c.D - dot(r, r)
-			if math.Abs(diff) <= 2*tol*c.D*c.D {
+			wi, wj := 1/m[c.I], 1/m[c.J]
+			i, j := 3*c.I, 3*c.J
+			rx, ry, rz := x[i]-x[j], x[i+1]-x[j+1], x[i+2]-x[j+2]
+			d2 := c.D * c.D
+			diff := d2 - (rx*rx + ry*ry + rz*rz)
+			if math.Abs(diff) <= 2*tol*d2 {
 				continue
 			}
 			done = false
-			r0 := sub(at(ref, i), at(ref, j))
-			wi, wj := 1/m[i], 1/m[j]
-			den := 2 * dot(r0, r) * (wi + wj)
+			ox, oy, oz := ref[i]-ref[j], ref[i+1]-ref[j+1], ref[i+2]-ref[j+2]
+			den := 2 * (ox*rx + oy*ry + oz*rz) * (wi + wj)
 			if den == 0 || math.IsNaN(den) {
 				return ErrConstraint
 			}
 			g := diff / den
-			add(x, i, scale(r0, g*wi))
-			add(x, j, scale(r0, -g*wj))
+			x[i] += g * wi * ox
+			x[i+1] += g * wi * oy
+			x[i+2] += g * wi * oz
+			x[j] -= g * wj * ox
+			x[j+1] -= g * wj * oy
+			x[j+2] -= g * wj * oz
 		}
 		if done {
 			return nil
@@ -184,20 +189,24 @@ func (in *Integrator) rattle(x, v []float64) error {
 	for iter := 0; iter < 1000; iter++ {
 		done := true
 		for _, c := range in.Constraints {
-			i, j := c.I, c.J
-			r := sub(at(x, i), at(x, j))
-			vij := sub(at(v, i), at(v, j))
-			rv := dot(r, vij)
+			wi, wj := 1/m[c.I], 1/m[c.J]
+			i, j := 3*c.I, 3*c.J
+			rx, ry, rz := x[i]-x[j], x[i+1]-x[j+1], x[i+2]-x[j+2]
+			vx, vy, vz := v[i]-v[j], v[i+1]-v[j+1], v[i+2]-v[j+2]
+			rv := rx*vx + ry*vy + rz*vz
 			// |r·v| relative to |r||v| with a floor of 1e-3 Å/fs so that
 			// nearly motionless atoms do not demand impossible precision.
-			if math.Abs(rv) <= tol*c.D*math.Max(math.Sqrt(dot(vij, vij)), 1e-3) {
+			if math.Abs(rv) <= tol*c.D*math.Max(math.Sqrt(vx*vx+vy*vy+vz*vz), 1e-3) {
 				continue
 			}
 			done = false
-			wi, wj := 1/m[i], 1/m[j]
-			k := rv / (dot(r, r) * (wi + wj))
-			add(v, i, scale(r, -k*wi))
-			add(v, j, scale(r, k*wj))
+			k := rv / ((rx*rx + ry*ry + rz*rz) * (wi + wj))
+			v[i] -= k * wi * rx
+			v[i+1] -= k * wi * ry
+			v[i+2] -= k * wi * rz
+			v[j] += k * wj * rx
+			v[j+1] += k * wj * ry
+			v[j+2] += k * wj * rz
 		}
 		if done {
 			return nil

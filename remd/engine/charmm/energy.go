@@ -83,129 +83,179 @@ func (ff *ForceField) Energy(x, f []float64) Terms {
 	return t
 }
 
-type vec [3]float64
-
-func at(x []float64, i int) vec { return vec{x[3*i], x[3*i+1], x[3*i+2]} }
-func sub(a, b vec) vec          { return vec{a[0] - b[0], a[1] - b[1], a[2] - b[2]} }
-func dot(a, b vec) float64      { return a[0]*b[0] + a[1]*b[1] + a[2]*b[2] }
-func scale(a vec, s float64) vec {
-	return vec{a[0] * s, a[1] * s, a[2] * s}
-}
-func cross(a, b vec) vec {
-	return vec{a[1]*b[2] - a[2]*b[1], a[2]*b[0] - a[0]*b[2], a[0]*b[1] - a[1]*b[0]}
-}
-func add(f []float64, i int, v vec) {
-	f[3*i] += v[0]
-	f[3*i+1] += v[1]
-	f[3*i+2] += v[2]
-}
-
 func bonds(bs []Bond, x, f []float64) float64 {
 	var e float64
-	for _, b := range bs {
-		d := sub(at(x, b.I), at(x, b.J))
-		r := math.Sqrt(dot(d, d))
+	for q := range bs {
+		b := &bs[q]
+		i, j := 3*b.I, 3*b.J
+		dx, dy, dz := x[i]-x[j], x[i+1]-x[j+1], x[i+2]-x[j+2]
+		r := math.Sqrt(dx*dx + dy*dy + dz*dz)
 		dr := r - b.R0
 		e += b.K * dr * dr
 		if f != nil {
-			g := scale(d, -2*b.K*dr/r)
-			add(f, b.I, g)
-			add(f, b.J, scale(g, -1))
+			g := -2 * b.K * dr / r
+			f[i] += g * dx
+			f[i+1] += g * dy
+			f[i+2] += g * dz
+			f[j] -= g * dx
+			f[j+1] -= g * dy
+			f[j+2] -= g * dz
 		}
 	}
 	return e
 }
 
 func angles(as []Angle, x, f []float64) (eAngle, eUB float64) {
-	for _, a := range as {
-		xi, xj, xk := at(x, a.I), at(x, a.J), at(x, a.K)
-		u, v := sub(xi, xj), sub(xk, xj)
-		ru, rv := math.Sqrt(dot(u, u)), math.Sqrt(dot(v, v))
-		c := dot(u, v) / (ru * rv)
+	for q := range as {
+		a := &as[q]
+		i, j, k := 3*a.I, 3*a.J, 3*a.K
+		ux, uy, uz := x[i]-x[j], x[i+1]-x[j+1], x[i+2]-x[j+2]
+		vx, vy, vz := x[k]-x[j], x[k+1]-x[j+1], x[k+2]-x[j+2]
+		uu, vv := ux*ux+uy*uy+uz*uz, vx*vx+vy*vy+vz*vz
+		inv := 1 / math.Sqrt(uu*vv)
+		c := (ux*vx + uy*vy + uz*vz) * inv
 		c = max(-1, min(1, c))
 		th := math.Acos(c)
-		p := a.P
+		p := &a.P
 		dth := th - p.Theta0
 		eAngle += p.K * dth * dth
 		if f != nil {
 			sn := math.Max(math.Sqrt(1-c*c), 1e-8)
-			// dθ/dxi = -(v/(ru rv) - c u/ru²)/sinθ; F = -dV/dθ dθ/dx.
+			// dθ/dxi = -(v/(|u||v|) - c u/|u|²)/sinθ; F = -dV/dθ dθ/dx.
 			g := 2 * p.K * dth / sn
-			fi := scale(sub(scale(v, 1/(ru*rv)), scale(u, c/(ru*ru))), g)
-			fk := scale(sub(scale(u, 1/(ru*rv)), scale(v, c/(rv*rv))), g)
-			add(f, a.I, fi)
-			add(f, a.K, fk)
-			add(f, a.J, scale(vec{fi[0] + fk[0], fi[1] + fk[1], fi[2] + fk[2]}, -1))
+			gu, gv := g*c/uu, g*c/vv
+			gi := g * inv
+			fix, fiy, fiz := gi*vx-gu*ux, gi*vy-gu*uy, gi*vz-gu*uz
+			fkx, fky, fkz := gi*ux-gv*vx, gi*uy-gv*vy, gi*uz-gv*vz
+			f[i] += fix
+			f[i+1] += fiy
+			f[i+2] += fiz
+			f[k] += fkx
+			f[k+1] += fky
+			f[k+2] += fkz
+			f[j] -= fix + fkx
+			f[j+1] -= fiy + fky
+			f[j+2] -= fiz + fkz
 		}
 		if p.KUB != 0 {
-			d := sub(xi, xk)
-			r := math.Sqrt(dot(d, d))
+			dx, dy, dz := x[i]-x[k], x[i+1]-x[k+1], x[i+2]-x[k+2]
+			r := math.Sqrt(dx*dx + dy*dy + dz*dz)
 			dr := r - p.S0
 			eUB += p.KUB * dr * dr
 			if f != nil {
-				g := scale(d, -2*p.KUB*dr/r)
-				add(f, a.I, g)
-				add(f, a.K, scale(g, -1))
+				g := -2 * p.KUB * dr / r
+				f[i] += g * dx
+				f[i+1] += g * dy
+				f[i+2] += g * dz
+				f[k] -= g * dx
+				f[k+1] -= g * dy
+				f[k+2] -= g * dz
 			}
 		}
 	}
 	return eAngle, eUB
 }
 
-// torsion is the geometry of a dihedral i-j-k-l.
+// torsion is the geometry of a dihedral i-j-k-l, kept in scalars: arrays
+// of three floats passed by value cost several times more here.
 type torsion struct {
-	i, j, k, l    int
-	rij, rkj, rkl vec
-	m, n          vec
-	nkj2, nkj     float64
+	i, j, k, l        int
+	ijx, ijy, ijz     float64 // r_ij = x_i - x_j
+	kjx, kjy, kjz     float64 // r_kj = x_k - x_j
+	klx, kly, klz     float64 // r_kl = x_k - x_l
+	mx, my, mz        float64 // m = r_ij × r_kj
+	nx, ny, nz        float64 // n = r_kj × r_kl
+	nkj2, nkj, m2, n2 float64
 }
 
-// dihedral returns the IUPAC dihedral angle of i-j-k-l (trans = ±π) and the
-// geometry needed to apply forces for it.
-func dihedral(x []float64, i, j, k, l int) (float64, torsion) {
-	xi, xj, xk, xl := at(x, i), at(x, j), at(x, k), at(x, l)
+func newTorsion(x []float64, i, j, k, l int) torsion {
 	t := torsion{i: i, j: j, k: k, l: l}
-	t.rij, t.rkj, t.rkl = sub(xi, xj), sub(xk, xj), sub(xk, xl)
-	t.m, t.n = cross(t.rij, t.rkj), cross(t.rkj, t.rkl)
-	t.nkj2 = dot(t.rkj, t.rkj)
+	i, j, k, l = 3*i, 3*j, 3*k, 3*l
+	t.ijx, t.ijy, t.ijz = x[i]-x[j], x[i+1]-x[j+1], x[i+2]-x[j+2]
+	t.kjx, t.kjy, t.kjz = x[k]-x[j], x[k+1]-x[j+1], x[k+2]-x[j+2]
+	t.klx, t.kly, t.klz = x[k]-x[l], x[k+1]-x[l+1], x[k+2]-x[l+2]
+	t.mx, t.my, t.mz = t.ijy*t.kjz-t.ijz*t.kjy, t.ijz*t.kjx-t.ijx*t.kjz, t.ijx*t.kjy-t.ijy*t.kjx
+	t.nx, t.ny, t.nz = t.kjy*t.klz-t.kjz*t.kly, t.kjz*t.klx-t.kjx*t.klz, t.kjx*t.kly-t.kjy*t.klx
+	t.nkj2 = t.kjx*t.kjx + t.kjy*t.kjy + t.kjz*t.kjz
 	t.nkj = math.Sqrt(t.nkj2)
-	return math.Atan2(t.nkj*dot(t.rij, t.n), dot(t.m, t.n)), t
+	t.m2 = t.mx*t.mx + t.my*t.my + t.mz*t.mz
+	t.n2 = t.nx*t.nx + t.ny*t.ny + t.nz*t.nz
+	return t
 }
 
-// apply adds the forces of a torsion potential with derivative dV/dφ.
+// cosSin returns cos φ and sin φ of the IUPAC dihedral angle (trans = ±π);
+// ok is false for collinear atoms, where φ is undefined.
+func (t *torsion) cosSin() (c, s float64, ok bool) {
+	mn := math.Sqrt(t.m2 * t.n2)
+	if mn < 1e-24 {
+		return 0, 0, false
+	}
+	c = (t.mx*t.nx + t.my*t.ny + t.mz*t.nz) / mn
+	s = t.nkj * (t.ijx*t.nx + t.ijy*t.ny + t.ijz*t.nz) / mn
+	return c, s, true
+}
+
+// dihedral returns the IUPAC dihedral angle of i-j-k-l and its geometry.
+func dihedral(x []float64, i, j, k, l int) (float64, torsion) {
+	t := newTorsion(x, i, j, k, l)
+	return math.Atan2(t.nkj*(t.ijx*t.nx+t.ijy*t.ny+t.ijz*t.nz), t.mx*t.nx+t.my*t.ny+t.mz*t.nz), t
+}
+
+// apply adds the forces of a torsion potential with derivative dV/dφ
+// (Bekker's decomposition, as in GROMACS).
 func (t *torsion) apply(f []float64, dV float64) {
-	m2, n2 := dot(t.m, t.m), dot(t.n, t.n)
-	if m2 < 1e-24 || n2 < 1e-24 {
+	if t.m2 < 1e-24 || t.n2 < 1e-24 {
 		return // collinear atoms: the angle and its gradient are undefined
 	}
-	fi := scale(t.m, -dV*t.nkj/m2)
-	fl := scale(t.n, dV*t.nkj/n2)
-	p := dot(t.rij, t.rkj) / t.nkj2
-	q := dot(t.rkl, t.rkj) / t.nkj2
-	sv := sub(scale(fi, p), scale(fl, q))
-	fj := sub(fi, sv)
-	fk := vec{fl[0] + sv[0], fl[1] + sv[1], fl[2] + sv[2]}
-	add(f, t.i, fi)
-	add(f, t.j, scale(fj, -1))
-	add(f, t.k, scale(fk, -1))
-	add(f, t.l, fl)
+	a := -dV * t.nkj / t.m2
+	b := dV * t.nkj / t.n2
+	fix, fiy, fiz := a*t.mx, a*t.my, a*t.mz
+	flx, fly, flz := b*t.nx, b*t.ny, b*t.nz
+	p := (t.ijx*t.kjx + t.ijy*t.kjy + t.ijz*t.kjz) / t.nkj2
+	q := (t.klx*t.kjx + t.kly*t.kjy + t.klz*t.kjz) / t.nkj2
+	svx, svy, svz := p*fix-q*flx, p*fiy-q*fly, p*fiz-q*flz
+	i, j, k, l := 3*t.i, 3*t.j, 3*t.k, 3*t.l
+	f[i] += fix
+	f[i+1] += fiy
+	f[i+2] += fiz
+	f[j] -= fix - svx
+	f[j+1] -= fiy - svy
+	f[j+2] -= fiz - svz
+	f[k] -= flx + svx
+	f[k+1] -= fly + svy
+	f[k+2] -= flz + svz
+	f[l] += flx
+	f[l+1] += fly
+	f[l+2] += flz
 }
 
 func dihedrals(ds []Dihedral, x, f []float64) float64 {
 	var e float64
 	for _, d := range ds {
-		phi, tor := dihedral(x, d.I, d.J, d.K, d.L)
+		tor := newTorsion(x, d.I, d.J, d.K, d.L)
+		// cos φ and sin φ straight from the geometry, then cos nφ and sin nφ
+		// by the multiple-angle recurrence: no atan2, cos or sin per term.
+		c1, s1, ok := tor.cosSin()
+		if !ok {
+			continue
+		}
 		var dV float64
-		for _, t := range d.Terms {
+		for k, t := range d.Terms {
 			if t.N == 0 { // CHARMM: multiplicity 0 means harmonic
-				dp := wrap(phi - t.Delta)
+				dp := wrap(math.Atan2(s1, c1) - t.Delta)
 				e += t.K * dp * dp
 				dV += 2 * t.K * dp
 				continue
 			}
-			a := float64(t.N)*phi - t.Delta
-			e += t.K * (1 + math.Cos(a))
-			dV -= t.K * float64(t.N) * math.Sin(a)
+			cn, sn := c1, s1
+			for m := 1; m < t.N; m++ {
+				cn, sn = cn*c1-sn*s1, sn*c1+cn*s1
+			}
+			// cos(nφ-δ) and sin(nφ-δ)
+			cd := cn*d.cosDelta[k] + sn*d.sinDelta[k]
+			sd := sn*d.cosDelta[k] - cn*d.sinDelta[k]
+			e += t.K * (1 + cd)
+			dV -= t.K * float64(t.N) * sd
 		}
 		if f != nil {
 			tor.apply(f, dV)
@@ -233,10 +283,11 @@ func wrap(a float64) float64 {
 }
 
 func pairs14(s *System, x, f []float64) (eLJ, eC float64) {
-	for _, p := range s.Pairs14 {
-		d := sub(at(x, p.I), at(x, p.J))
-		r2 := dot(d, d)
-		inv2 := 1 / r2
+	for q := range s.Pairs14 {
+		p := &s.Pairs14[q]
+		i, j := 3*p.I, 3*p.J
+		dx, dy, dz := x[i]-x[j], x[i+1]-x[j+1], x[i+2]-x[j+2]
+		inv2 := 1 / (dx*dx + dy*dy + dz*dz)
 		s6 := p.Rmin * p.Rmin * inv2
 		s6 = s6 * s6 * s6
 		lj := p.Eps * (s6*s6 - 2*s6)
@@ -244,10 +295,13 @@ func pairs14(s *System, x, f []float64) (eLJ, eC float64) {
 		eLJ += lj
 		eC += c
 		if f != nil {
-			// -(dV/dr)/r
-			g := (12*p.Eps*(s6*s6-s6) + c) * inv2
-			add(f, p.I, scale(d, g))
-			add(f, p.J, scale(d, -g))
+			g := (12*p.Eps*(s6*s6-s6) + c) * inv2 // -(dV/dr)/r
+			f[i] += g * dx
+			f[i+1] += g * dy
+			f[i+2] += g * dz
+			f[j] -= g * dx
+			f[j+1] -= g * dy
+			f[j+2] -= g * dz
 		}
 	}
 	return eLJ, eC
@@ -286,19 +340,23 @@ func (ff *ForceField) allPairs(x, f []float64) (eLJ, eC float64) {
 	n := s.N()
 	for i := 0; i < n; i++ {
 		ex := s.excl[i]
-		xi := at(x, i)
+		xi, yi, zi := x[3*i], x[3*i+1], x[3*i+2]
 		for j := i + 1; j < n; j++ {
 			if len(ex) > 0 && int(ex[0]) == j {
 				ex = ex[1:]
 				continue
 			}
-			d := sub(xi, at(x, j))
-			lj, c, g := ff.pair(i, j, dot(d, d))
+			dx, dy, dz := xi-x[3*j], yi-x[3*j+1], zi-x[3*j+2]
+			lj, c, g := ff.pair(i, j, dx*dx+dy*dy+dz*dz)
 			eLJ += lj
 			eC += c
 			if f != nil {
-				add(f, i, scale(d, g))
-				add(f, j, scale(d, -g))
+				f[3*i] += g * dx
+				f[3*i+1] += g * dy
+				f[3*i+2] += g * dz
+				f[3*j] -= g * dx
+				f[3*j+1] -= g * dy
+				f[3*j+2] -= g * dz
 			}
 		}
 	}
@@ -389,8 +447,8 @@ func (ff *ForceField) buildList(x []float64) {
 	n := s.N()
 	rl := ff.cut.Off + ff.cut.Skin
 	rl2 := rl * rl
-	lo := vec{math.Inf(1), math.Inf(1), math.Inf(1)}
-	hi := vec{math.Inf(-1), math.Inf(-1), math.Inf(-1)}
+	lo := [3]float64{math.Inf(1), math.Inf(1), math.Inf(1)}
+	hi := [3]float64{math.Inf(-1), math.Inf(-1), math.Inf(-1)}
 	for i := 0; i < n; i++ {
 		for k := 0; k < 3; k++ {
 			lo[k] = math.Min(lo[k], x[3*i+k])
@@ -448,7 +506,7 @@ func (ff *ForceField) buildList(x []float64) {
 			ff.mark[j] = int32(i)
 		}
 		c := cellOf(i)
-		xi := at(x, i)
+		xi, yi, zi := x[3*i], x[3*i+1], x[3*i+2]
 		for a := max(c[0]-1, 0); a <= min(c[0]+1, dim[0]-1); a++ {
 			for b := max(c[1]-1, 0); b <= min(c[1]+1, dim[1]-1); b++ {
 				for cc := max(c[2]-1, 0); cc <= min(c[2]+1, dim[2]-1); cc++ {
@@ -457,8 +515,8 @@ func (ff *ForceField) buildList(x []float64) {
 						if int(j) <= i || ff.mark[j] == int32(i) {
 							continue
 						}
-						d := sub(xi, at(x, int(j)))
-						if dot(d, d) < rl2 {
+						dx, dy, dz := xi-x[3*j], yi-x[3*j+1], zi-x[3*j+2]
+						if dx*dx+dy*dy+dz*dz < rl2 {
 							ff.pairJ = append(ff.pairJ, j)
 						}
 					}

@@ -2,6 +2,7 @@ package charmm
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"slices"
 )
@@ -46,6 +47,8 @@ type Angle struct {
 type Dihedral struct {
 	I, J, K, L int
 	Terms      []DihedralTerm
+	// cosDelta and sinDelta per term, so the energy needs no trigonometry.
+	cosDelta, sinDelta []float64
 }
 
 // Improper is one resolved harmonic improper.
@@ -149,7 +152,12 @@ func NewSystem(psf *PSF, par *Params) (*System, error) {
 		if !ok {
 			return nil, &MissingParamError{"DIHEDRALS", []string{typ(d[0]), typ(d[1]), typ(d[2]), typ(d[3])}, fmt.Sprintf("PSF dihedral %d (%s)", k+1, desc(d[0], d[1], d[2], d[3]))}
 		}
-		s.Dihedrals = append(s.Dihedrals, Dihedral{d[0], d[1], d[2], d[3], t})
+		dh := Dihedral{I: d[0], J: d[1], K: d[2], L: d[3], Terms: t}
+		for _, term := range t {
+			dh.cosDelta = append(dh.cosDelta, math.Cos(term.Delta))
+			dh.sinDelta = append(dh.sinDelta, math.Sin(term.Delta))
+		}
+		s.Dihedrals = append(s.Dihedrals, dh)
 	}
 	for k, d := range psf.Impropers {
 		p, ok := par.Improper(typ(d[0]), typ(d[1]), typ(d[2]), typ(d[3]))

@@ -1,0 +1,217 @@
+// Command ww-bench measures the pure-Go CHARMM engine ("ww") against GROMACS
+// on the study's WW domain, in one run on one machine:
+//
+//  1. one 1000-step segment at 2 fs with SHAKE on one core: the Go engine
+//     against one GROMACS segment through the gromacs engine adapter
+//     (grompp + mdrun -nt 1 + gmx energy), and against mdrun alone;
+//  2. ns/day of the Go engine at 1 fs (unconstrained) and 2 fs (SHAKE).
+//
+// Both wall-clock and CPU time (user+system, own process for Go, child
+// processes for GROMACS) are reported, since wall time on a shared machine
+// includes waiting for a core. Run it from the repository root:
+//
+//	go run ./examples/ww-bench            # needs gmx on PATH (docs/charmm.md)
+//	go run ./examples/ww-bench -gmx ''    # Go engine only
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"text/template"
+	"time"
+
+	"github.com/burst-dev/burst/remd/engine"
+	"github.com/burst-dev/burst/remd/engine/charmm"
+	"github.com/burst-dev/burst/remd/engine/gromacs"
+)
+
+var (
+	pdb    = flag.String("pdb", charmm.DefaultPDB, "WW domain coordinates")
+	psf    = flag.String("psf", charmm.DefaultPSF, "WW domain structure")
+	par    = flag.String("par", charmm.DefaultPar, "CHARMM parameters")
+	gmx    = flag.String("gmx", "gmx", "GROMACS executable; empty skips GROMACS")
+	steps  = flag.Int("steps", 1000, "steps per segment")
+	reps   = flag.Int("reps", 3, "repetitions of each measurement (the best is reported)")
+	nsSecs = flag.Float64("nsday-seconds", 5, "minimum seconds of dynamics for each ns/day figure")
+)
+
+type timing struct{ wall, cpu time.Duration }
+
+func cpu(who int) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(who, &ru); err != nil {
+		log.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// measure runs f reps times and keeps the fastest wall time (and its CPU).
+func measure(who int, f func() error) (timing, error) {
+	best := timing{wall: 1 << 62}
+	for r := 0; r < *reps; r++ {
+		c0, t0 := cpu(who), time.Now()
+		if err := f(); err != nil {
+			return timing{}, err
+		}
+		t := timing{time.Since(t0), cpu(who) - c0}
+		if t.wall < best.wall {
+			best = t
+		}
+	}
+	return best, nil
+}
+
+var tty = func() bool { st, err := os.Stderr.Stat(); return err == nil && st.Mode()&os.ModeCharDevice != 0 }()
+
+func progress(format string, args ...any) {
+	if tty {
+		fmt.Fprintf(os.Stderr, "… "+format+"\n", args...)
+	}
+}
+
+func main() {
+	flag.Parse()
+	runtime.GOMAXPROCS(1) // one core, as the figure asks
+	ctx := context.Background()
+
+	goEngine := func(dt float64, shake bool) *charmm.Engine {
+		e, err := charmm.New(charmm.Options{PDB: *pdb, PSF: *psf, Par: *par, DT: dt, Shake: &shake})
+		if err != nil {
+			log.Fatal(err)
+		}
+		return e
+	}
+	e2 := goEngine(2, true)
+	rng := rand.New(rand.NewPCG(1, 2))
+	st0, err := e2.Initial(rng, 300)
+	if err != nil {
+		log.Fatal(err)
+	}
+	progress("Go engine: %d steps at 2 fs", *steps)
+	goSeg, err := measure(syscall.RUSAGE_SELF, func() error {
+		st := st0.Clone()
+		_, err := e2.Segment(ctx, &st, 300, *steps, rng)
+		return err
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	fmt.Printf("WW domain, %d atoms, %d steps per segment, best of %d, GOMAXPROCS=1, %s/%s, %d CPUs\n\n",
+		e2.Sys.N(), *steps, *reps, runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
+	fmt.Printf("Figure 1: one %d-step segment at 2 fs (SHAKE / h-bond constraints)\n", *steps)
+	fmt.Printf("%-46s %10s %10s %9s\n", "", "wall", "CPU", "wall/Go")
+	row := func(name string, t timing) {
+		fmt.Printf("%-46s %10s %10s %8.1fx\n", name, t.wall.Round(time.Millisecond), t.cpu.Round(time.Millisecond), t.wall.Seconds()/goSeg.wall.Seconds())
+	}
+	row("Go ww engine, Segment", goSeg)
+	if *gmx != "" {
+		adapter, mdrun, err := gromacsFigures(ctx, st0)
+		if err != nil {
+			log.Fatalf("GROMACS: %v", err)
+		}
+		row("GROMACS adapter: grompp + mdrun -nt 1 + energy", adapter)
+		row("GROMACS mdrun -nt 1 alone", mdrun)
+	}
+
+	fmt.Printf("\nFigure 2: Go ww engine throughput, one core, γ = 5/ps, switch 10-12 Å\n")
+	fmt.Printf("%-30s %12s %12s\n", "", "ns/day", "ms/step")
+	for _, c := range []struct {
+		dt    float64
+		shake bool
+	}{{1, false}, {2, true}} {
+		e := goEngine(c.dt, c.shake)
+		st, err := e.Initial(rng, 300)
+		if err != nil {
+			log.Fatal(err)
+		}
+		progress("Go engine throughput at %g fs", c.dt)
+		var n int
+		t0 := time.Now()
+		for time.Since(t0).Seconds() < *nsSecs {
+			if _, err := e.Segment(ctx, &st, 300, 500, rng); err != nil {
+				log.Fatal(err)
+			}
+			n += 500
+		}
+		sec := time.Since(t0).Seconds()
+		fmt.Printf("%-30s %12.2f %12.3f\n", fmt.Sprintf("dt %g fs, shake %v", c.dt, c.shake), float64(n)*c.dt*1e-6/(sec/86400), 1000*sec/float64(n))
+	}
+}
+
+// gromacsFigures builds the WW domain with pdb2gmx (charmm27, no CMAP, 12 nm
+// box) and times one adapter segment and one bare mdrun of the same length.
+func gromacsFigures(ctx context.Context, st0 engine.State) (adapter, mdrun timing, err error) {
+	dir, err := os.MkdirTemp("", "ww-bench-*")
+	if err != nil {
+		return
+	}
+	defer os.RemoveAll(dir)
+	run := func(args ...string) error {
+		cmd := exec.CommandContext(ctx, *gmx, args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GMX_MAXBACKUP=-1")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("gmx %v: %w\n%s", args, err, out)
+		}
+		return nil
+	}
+	pdbAbs, _ := filepath.Abs(*pdb)
+	progress("GROMACS: pdb2gmx")
+	if err = run("pdb2gmx", "-f", pdbAbs, "-o", "p.gro", "-p", "topol.top", "-ff", "charmm27", "-water", "none", "-nocmap"); err != nil {
+		return
+	}
+	if err = run("editconf", "-f", "p.gro", "-o", "ww.gro", "-c", "-box", "12", "12", "12"); err != nil {
+		return
+	}
+	e, err := gromacs.New(gromacs.Options{Gmx: *gmx, Top: filepath.Join(dir, "topol.top"), Conf: filepath.Join(dir, "ww.gro"), WorkDir: dir})
+	if err != nil {
+		return
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	gst, err := e.Initial(rng, 300)
+	if err != nil {
+		return
+	}
+	progress("GROMACS: adapter segments")
+	adapter, err = measure(syscall.RUSAGE_CHILDREN, func() error {
+		st := gst.Clone()
+		_, err := e.Segment(ctx, &st, 300, *steps, rng)
+		return err
+	})
+	if err != nil {
+		return
+	}
+	// mdrun alone: the same run input, prepared once.
+	if err = os.WriteFile(filepath.Join(dir, "bare.mdp"), []byte(renderDefault(*steps)), 0o644); err != nil {
+		return
+	}
+	if err = run("grompp", "-f", "bare.mdp", "-c", "ww.gro", "-p", "topol.top", "-o", "bare.tpr", "-po", "bare-out.mdp"); err != nil {
+		return
+	}
+	progress("GROMACS: bare mdrun")
+	mdrun, err = measure(syscall.RUSAGE_CHILDREN, func() error {
+		return run("mdrun", "-s", "bare.tpr", "-deffnm", "bare", "-nt", "1")
+	})
+	return
+}
+
+// renderDefault fills gromacs.DefaultMDP for a bare mdrun from ww.gro with
+// velocities drawn at 300 K.
+func renderDefault(steps int) string {
+	var b strings.Builder
+	t := template.Must(template.New("mdp").Parse(gromacs.DefaultMDP))
+	if err := t.Execute(&b, map[string]any{"Steps": steps, "Temperature": 300.0, "Seed": 7, "GenVel": "yes", "Continuation": "no"}); err != nil {
+		log.Fatal(err)
+	}
+	return b.String()
+}
