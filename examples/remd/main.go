@@ -58,7 +58,7 @@ type options struct {
 	seed                                    uint64
 	backend, storage, storageURL, sharedURL string
 	out, config                             string
-	resume, quiet                           bool
+	resume, quiet, durable                  bool
 }
 
 func parse(args []string, stderr io.Writer) (*options, map[string]bool, error) {
@@ -87,6 +87,7 @@ func parse(args []string, stderr io.Writer) (*options, map[string]bool, error) {
 	fs.StringVar(&o.sharedURL, "shared-url", "", "shared URL for -storage shared (redis://host:port/0, mem://)")
 	fs.StringVar(&o.out, "out", "remd-out", "output directory")
 	fs.BoolVar(&o.resume, "resume", false, "continue the run checkpointed in -out (its settings must match)")
+	fs.BoolVar(&o.durable, "durable", false, "sync files and checkpoint to disk every round (survives a machine crash, not only a killed run)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar and no summary on stdout")
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
@@ -127,7 +128,7 @@ var systemDefaults = map[string][2]float64{
 // combinations with the allowed values named.
 func (o *options) remdConfig(set map[string]bool) (remd.Config, error) {
 	cfg := remd.Config{
-		Rounds: o.rounds, Steps: o.steps, Seed: o.seed, Out: o.out, Resume: o.resume,
+		Rounds: o.rounds, Steps: o.steps, Seed: o.seed, Out: o.out, Resume: o.resume, Durable: o.durable,
 		Exchange: remd.Scheme(o.exchange), SwapAttempts: o.swaps, Backend: o.backend,
 		Storage: remd.Storage(o.storage), StorageURL: o.storageURL, SharedURL: o.sharedURL,
 	}

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/remd"
+)
+
+// The test binary doubles as the remd program (REMD_TEST_MAIN=1), so a test
+// can run it as a child process and kill it.
+func TestMain(m *testing.M) {
+	pool.Main()
+	if os.Getenv("REMD_TEST_MAIN") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func TestBadFlagsAreNamed(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-system", "argon"}, "want harmonic, doublewell, lj13, lj38 or ljN"},
+		{[]string{"-system", "lj1"}, "ljN with N ≥ 2"},
+		{[]string{"-ladder", "cubic"}, "want geometric, linear or list"},
+		{[]string{"-ladder", "list"}, "-ladder list needs -temps"},
+		{[]string{"-temps", "1,0.5"}, "must increase strictly"},
+		{[]string{"-temps", "1,x"}, `"x" is not a number`},
+		{[]string{"-temps", "1,2", "-tmin", "1"}, "drop -tmin"},
+		{[]string{"-exchange", "all"}, "want neighbors or swap-all"},
+		{[]string{"-storage", "disk"}, "want payload, objectstore or shared"},
+		{[]string{"-storage", "objectstore"}, "needs -storage-url"},
+		{[]string{"-storage", "shared"}, "needs -shared-url"},
+		{[]string{"-storage-url", "file:///tmp/x"}, "apply to -storage objectstore and shared"},
+		{[]string{"-storage", "shared", "-shared-url", "mem://", "-backend", "process://?workers=2"}, "lives in this process only"},
+		{[]string{"-dim", "3"}, "-dim applies only to -system harmonic"},
+		{[]string{"-system", "harmonic", "-container", "3"}, "-container applies only to Lennard-Jones"},
+		{[]string{"-swaps", "5"}, "-swaps applies only to -exchange swap-all"},
+		{[]string{"-replicas", "0"}, "need at least 1"},
+		{[]string{"-tmin", "2", "-tmax", "1"}, "tmin ≤ tmax"},
+		{[]string{"-rounds", "0"}, "rounds = 0"},
+		{[]string{"-system", "doublewell", "-dt", "-1"}, "dt = -1"},
+		{[]string{"-backend", "nowhere://"}, "nowhere"},
+		{[]string{"-config", "burst.yaml"}, "not implemented yet"},
+		{[]string{"extra"}, "unexpected arguments"},
+	}
+	for _, c := range cases {
+		args := append([]string{"-out", t.TempDir(), "-quiet"}, c.args...)
+		err := run(context.Background(), args, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("remd %s: err = %v, want one mentioning %q", strings.Join(c.args, " "), err, c.want)
+		}
+	}
+}
+
+func TestWritesEveryFile(t *testing.T) {
+	dir := t.TempDir()
+	var stdout bytes.Buffer
+	err := run(context.Background(), []string{"-system", "doublewell", "-rounds", "30", "-steps", "50", "-out", dir}, &stdout, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"summary.json", "energies.csv", "samples.csv", "exchanges.csv", "walks.csv", "timing.csv", "report.svg", "report.png"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	if !strings.Contains(stdout.String(), "acceptance:") {
+		t.Errorf("stdout has no summary:\n%s", stdout.String())
+	}
+	var s remd.Summary
+	b, _ := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.System != "doublewell" || s.Replicas != 8 || s.Rounds != 30 || len(s.Acceptance) != 7 {
+		t.Errorf("summary = %+v, want doublewell, 8 replicas, 30 rounds, 7 pairs", s)
+	}
+}
+
+// deterministic returns the files that must be byte-identical.
+func deterministic(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	for _, f := range []string{"energies.csv", "samples.csv", "exchanges.csv", "walks.csv"} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m[f] = string(b)
+	}
+	var s map[string]any
+	b, _ := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range remd.TimingFields {
+		delete(s, f)
+	}
+	b, _ = json.Marshal(s)
+	m["summary.json"] = string(b)
+	return m
+}
+
+// A run killed with SIGKILL at an arbitrary moment resumes with -resume to
+// the same bytes as a run that was never interrupted.
+func TestKilledRunResumesToIdenticalOutput(t *testing.T) {
+	args := []string{"-system", "doublewell", "-replicas", "6", "-rounds", "300", "-steps", "300", "-seed", "7", "-quiet"}
+	want := t.TempDir()
+	if err := run(context.Background(), append(args, "-out", want), io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+
+	dir := t.TempDir()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, append(args, "-out", dir)...)
+	cmd.Env = append(os.Environ(), "REMD_TEST_MAIN=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Kill it once a few rounds are checkpointed, in the middle of a round.
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		var cp struct {
+			Done int `json:"rounds_done"`
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "checkpoint.json"))
+		if err == nil && json.Unmarshal(b, &cp) == nil && cp.Done >= 20 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("the run never checkpointed 20 rounds")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	if _, err := os.Stat(filepath.Join(dir, "summary.json")); err == nil {
+		t.Skip("the run finished before it could be killed")
+	}
+
+	if err := run(context.Background(), append(args, "-out", dir, "-resume"), io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	got, exp := deterministic(t, dir), deterministic(t, want)
+	for f := range exp {
+		if got[f] != exp[f] {
+			t.Errorf("%s differs between the killed-and-resumed run and the uninterrupted one", f)
+		}
+	}
+}
