@@ -2,9 +2,19 @@ package testenv
 
 import (
 	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,6 +29,9 @@ type RedisOptions struct {
 	Persist bool
 	// Password, if set, is required from clients (requirepass).
 	Password string
+	// TLS serves TLS only (rediss://), with a self-signed certificate for
+	// 127.0.0.1 in CertPEM; clients must trust it or skip verification.
+	TLS bool
 	// Args are extra redis-server arguments, e.g. "--maxmemory", "10mb".
 	Args []string
 }
@@ -27,14 +40,19 @@ type RedisOptions struct {
 type Redis struct {
 	*Process
 	// Dir holds the server's data files (the AOF when Persist is set).
-	Dir  string
-	opts RedisOptions
+	Dir string
+	// CertPEM is the server's self-signed certificate when TLS is set.
+	CertPEM []byte
+	opts    RedisOptions
 }
 
 // URL returns redis://[:password@]addr/0, with query parameters from q
 // (e.g. "namespace", "t1") appended.
 func (r *Redis) URL(q url.Values) string {
 	u := url.URL{Scheme: "redis", Host: r.Addr, Path: "/0", RawQuery: q.Encode()}
+	if r.opts.TLS {
+		u.Scheme = "rediss"
+	}
 	if r.opts.Password != "" {
 		u.User = url.UserPassword("", r.opts.Password)
 	}
@@ -68,10 +86,18 @@ func StartRedis(tb testing.TB, opts RedisOptions) *Redis {
 	if opts.Password != "" {
 		args = append(args, "--requirepass", opts.Password)
 	}
+	var certPEM []byte
+	if opts.TLS {
+		var certFile, keyFile string
+		certPEM, certFile, keyFile = selfSignedCert(tb, dir)
+		args[1] = "0" // no plain-text port
+		args = append(args, "--tls-port", strconv.Itoa(port), "--tls-cert-file", certFile,
+			"--tls-key-file", keyFile, "--tls-ca-cert-file", certFile, "--tls-auth-clients", "no")
+	}
 	args = append(args, opts.Args...)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	p := Start(tb, "redis-server", addr, nil, bin, args...)
-	r := &Redis{Process: p, Dir: dir, opts: opts}
+	r := &Redis{Process: p, Dir: dir, CertPEM: certPEM, opts: opts}
 	r.waitReady()
 	return r
 }
@@ -100,7 +126,16 @@ func (r *Redis) waitReady() {
 }
 
 func (r *Redis) ping() string {
-	c, err := net.DialTimeout("tcp", r.Addr, time.Second)
+	var c net.Conn
+	var err error
+	d := &net.Dialer{Timeout: time.Second}
+	if r.opts.TLS {
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(r.CertPEM)
+		c, err = tls.DialWithDialer(d, "tcp", r.Addr, &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"})
+	} else {
+		c, err = d.Dial("tcp", r.Addr)
+	}
 	if err != nil {
 		return err.Error()
 	}
@@ -119,4 +154,41 @@ func (r *Redis) ping() string {
 		return err.Error()
 	}
 	return strings.TrimSpace(line)
+}
+
+// selfSignedCert writes a fresh key and certificate for 127.0.0.1.
+func selfSignedCert(tb testing.TB, dir string) (certPEM []byte, certFile, keyFile string) {
+	tb.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	certPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	certFile, keyFile = filepath.Join(dir, "tls-cert.pem"), filepath.Join(dir, "tls-key.pem")
+	if err := os.WriteFile(certFile, certPEM, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return certPEM, certFile, keyFile
 }

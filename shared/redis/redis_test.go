@@ -431,3 +431,31 @@ func TestRedisAsExposesTheNativeClient(t *testing.T) {
 		t.Errorf("Addr() = %q, want %q", c.Addr(), r.Addr)
 	}
 }
+
+func TestTLS(t *testing.T) {
+	r := testenv.StartRedis(t, testenv.RedisOptions{TLS: true, Password: "pw"})
+	ctx := context.Background()
+	u := r.URL(url.Values{"namespace": {"tls"}})
+	if !strings.HasPrefix(u, "rediss://") {
+		t.Fatalf("URL = %q, want rediss://", u)
+	}
+	// The server's certificate is self-signed: not trusted by default.
+	if c, err := shared.Open(ctx, u); err == nil {
+		c.Close()
+		t.Fatal("Open trusted a self-signed certificate")
+	} else if !strings.Contains(err.Error(), "certificate") || !strings.Contains(err.Error(), r.Addr) {
+		t.Errorf("Open with an untrusted certificate: %v; want an error about the certificate naming %s", err, r.Addr)
+	}
+	c, err := shared.Open(ctx, u+"&skip_verify=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	m := shared.NewMap[string, string](c, "m")
+	if err := m.Store(ctx, "k", "over TLS"); err != nil {
+		t.Fatal(err)
+	}
+	if v, _, err := m.Load(ctx, "k"); v != "over TLS" || err != nil {
+		t.Errorf("Load over TLS = %q, %v", v, err)
+	}
+}
