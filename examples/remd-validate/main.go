@@ -3,12 +3,13 @@
 //
 //   - harmonic oscillators: mean exchange acceptance against
 //     2·I_{1/(1+R)}(d/2, d/2) (Predescu et al. 2004) over a grid of d and R;
+//
 //   - the double well: P(x > 0) and ⟨U⟩ at every temperature against
 //     quadrature, within 3 block-average standard errors, and the KS
 //     distance of the sampled x below 0.02, for several seeds.
 //
-//	go run ./examples/remd-validate                  # about a minute on 2 cores
-//	go run ./examples/remd-validate -scale 5 -seeds 10
+//     go run ./examples/remd-validate                  # about a minute on 2 cores
+//     go run ./examples/remd-validate -scale 5 -seeds 10
 //
 // It exits with status 1 if any check fails. The in-repo tests run shorter
 // versions of the same checks (and show that the study's Metropolis formula
