@@ -1,0 +1,158 @@
+package openwhisk_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/burst-dev/burst/pool/httpfn"
+	"github.com/burst-dev/burst/pool/httpfn/httpfntest"
+)
+
+// owHost is a local OpenWhisk for tests: the REST endpoint of the controller
+// (blocking invokes with basic auth, activation results by id) in front of
+// action containers run as the Go action-loop proxy runs them: the action
+// executable (this test binary) with fd 3 for results, __OW_WAIT_FOR_ACK set,
+// one activation line at a time on stdin.
+type owHost struct {
+	t        *testing.T
+	srv      *httptest.Server
+	user     string
+	pass     string
+	free     chan *container
+	blocking time.Duration // how long a blocking invoke waits before 202
+	nextID   atomic.Int64
+	mu       sync.Mutex
+	results  map[string][]byte // finished activations by id
+}
+
+type container struct {
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	result *bufio.Reader
+	logs   *bytes.Buffer
+}
+
+func newOWHost(t *testing.T, containers int, blocking time.Duration) *owHost {
+	h := &owHost{t: t, user: "23bc46b1-71f6-4ed5-8c54-816aa4f8c502", pass: "123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP",
+		free: make(chan *container, containers), blocking: blocking, results: map[string][]byte{}}
+	for range containers {
+		h.free <- h.start()
+	}
+	h.srv = httptest.NewServer(http.HandlerFunc(h.serve))
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+func (h *owHost) auth() string { return h.user + ":" + h.pass }
+
+// start runs one action container and waits for its ack.
+func (h *owHost) start() *container {
+	resR, resW, err := os.Pipe()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
+	cmd.Env = append(os.Environ(), "__OW_WAIT_FOR_ACK=1", httpfn.EnvSecret+"="+httpfntest.Secret)
+	cmd.ExtraFiles = []*os.File{resW}
+	logs := new(bytes.Buffer)
+	cmd.Stdout, cmd.Stderr = logs, logs
+	stdin, _ := cmd.StdinPipe()
+	if err := cmd.Start(); err != nil {
+		h.t.Fatal(err)
+	}
+	resW.Close()
+	c := &container{cmd: cmd, stdin: stdin, result: bufio.NewReader(resR), logs: logs}
+	h.t.Cleanup(func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait(); resR.Close() })
+	line, err := c.result.ReadBytes('\n')
+	if err != nil || strings.TrimSpace(string(line)) != `{"ok":true}` {
+		h.t.Fatalf("action did not ack: %q, %v; output:\n%s", line, err, logs)
+	}
+	return c
+}
+
+// run sends one activation to a free container and returns its result line.
+func (h *owHost) run(id string, value json.RawMessage) []byte {
+	c := <-h.free
+	defer func() { h.free <- c }()
+	line, _ := json.Marshal(map[string]any{"value": value, "namespace": "guest", "action_name": "/guest/burst",
+		"activation_id": id, "transaction_id": "tx" + id, "deadline": fmt.Sprint(time.Now().Add(time.Minute).UnixMilli())})
+	if _, err := c.stdin.Write(append(line, '\n')); err != nil {
+		return []byte(`{"error":"The action did not produce a valid response and exited unexpectedly."}`)
+	}
+	res, err := c.result.ReadBytes('\n')
+	if err != nil {
+		return []byte(`{"error":"The action did not produce a valid response and exited unexpectedly."}`)
+	}
+	return bytes.TrimSpace(res)
+}
+
+func (h *owHost) serve(w http.ResponseWriter, r *http.Request) {
+	if u, p, ok := r.BasicAuth(); !ok || u != h.user || p != h.pass {
+		w.WriteHeader(http.StatusUnauthorized)
+		io.WriteString(w, `{"error":"The supplied authentication is invalid","code":"abc"}`)
+		return
+	}
+	switch {
+	case r.Method == http.MethodPost && r.URL.Path == "/api/v1/namespaces/guest/actions/burst":
+		if r.URL.Query().Get("blocking") != "true" || r.URL.Query().Get("result") != "true" {
+			http.Error(w, "test host supports blocking result invokes only", http.StatusBadRequest)
+			return
+		}
+		value, _ := io.ReadAll(r.Body)
+		id := fmt.Sprintf("%032x", h.nextID.Add(1))
+		done := make(chan []byte, 1)
+		go func() {
+			res := h.run(id, value)
+			h.mu.Lock()
+			h.results[id] = res
+			h.mu.Unlock()
+			done <- res
+		}()
+		select {
+		case res := <-done:
+			writeResult(w, res)
+		case <-time.After(h.blocking):
+			w.WriteHeader(http.StatusAccepted)
+			fmt.Fprintf(w, `{"activationId":%q}`, id)
+		}
+	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/v1/namespaces/guest/activations/"):
+		id := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/api/v1/namespaces/guest/activations/"), "/result")
+		h.mu.Lock()
+		res, ok := h.results[id]
+		h.mu.Unlock()
+		if !ok {
+			http.Error(w, `{"error":"The requested resource does not exist."}`, http.StatusNotFound)
+			return
+		}
+		status := "success"
+		if bytes.Contains(res, []byte(`"error"`)) {
+			status = "application error"
+		}
+		fmt.Fprintf(w, `{"result":%s,"status":%q,"success":%v}`, res, status, status == "success")
+	default:
+		http.Error(w, `{"error":"The requested resource does not exist."}`, http.StatusNotFound)
+	}
+}
+
+// writeResult answers a blocking invoke: the result, or 502 when the
+// action's result is an application error (has a top-level "error").
+func writeResult(w http.ResponseWriter, res []byte) {
+	var probe map[string]json.RawMessage
+	w.Header().Set("Content-Type", "application/json")
+	if json.Unmarshal(res, &probe) == nil && probe["error"] != nil {
+		w.WriteHeader(http.StatusBadGateway)
+	}
+	w.Write(res)
+}
