@@ -1,0 +1,144 @@
+// Command remd-bench measures how well replica exchange uses a pool: parallel
+// efficiency = engine_seconds / (wall_seconds × cores), where engine_seconds
+// is the CPU time spent inside segments (never waiting for a core), and the
+// per-round driver overhead, the time between the last segment of a round
+// ending and the first of the next starting.
+//
+//	go run ./examples/remd-bench        # lj38, 192 replicas, 100 rounds of 1000 steps, local:// and process://?workers=2
+//	go run ./examples/remd-bench -rounds 10 -backends local://
+//
+// The figure is only meaningful on an otherwise idle machine; the load
+// average before and after each run is printed next to it.
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/burst-dev/burst/pool"
+	_ "github.com/burst-dev/burst/pool/process"
+	"github.com/burst-dev/burst/remd"
+	"github.com/burst-dev/burst/remd/engine"
+	_ "github.com/burst-dev/burst/remd/engine/model"
+)
+
+func main() {
+	pool.Main()
+	system := flag.Int("atoms", 38, "Lennard-Jones cluster size")
+	replicas := flag.Int("replicas", 192, "replicas")
+	rounds := flag.Int("rounds", 100, "rounds")
+	steps := flag.Int("steps", 1000, "MD steps per segment")
+	storage := flag.String("storage", "payload", "payload, objectstore (file:// in a temp dir) or shared (mem:// on local, needs -shared-url otherwise)")
+	sharedURL := flag.String("shared-url", "mem://", "shared URL for -storage shared")
+	backends := flag.String("backends", "local://,process://?workers=2", "comma-separated pool URLs")
+	flag.Parse()
+
+	ts, err := remd.Temperatures(remd.Geometric, 0.1, 0.45, *replicas)
+	if err != nil {
+		fail(err)
+	}
+	goals := map[string]float64{"local://": 0.95, "process://?workers=2": 0.90}
+	fmt.Printf("lj%d, %d replicas, %d rounds × %d steps, %s storage\n", *system, *replicas, *rounds, *steps, *storage)
+	fmt.Printf("%-24s %9s %9s %5s %10s %6s %12s %12s %12s %14s\n",
+		"backend", "wall s", "engine s", "cores", "efficiency", "goal", "overhead µs", "median µs", "p90 µs", "load before/after")
+	for _, b := range strings.Split(*backends, ",") {
+		load0 := loadavg()
+		s, gaps, err := bench(b, *system, ts, *rounds, *steps, remd.Storage(*storage), *sharedURL)
+		if err != nil {
+			fail(err)
+		}
+		goal := "-"
+		if g, ok := goals[b]; ok {
+			goal = fmt.Sprintf("%.2f", g)
+		}
+		fmt.Printf("%-24s %9.2f %9.2f %5d %10.3f %6s %12.0f %12.0f %12.0f %14s\n",
+			b, s.WallSeconds, s.EngineSeconds, s.Cores, s.ParallelEfficiency, goal, s.DriverOverheadUS,
+			quantile(gaps, 0.5), quantile(gaps, 0.9), load0+"/"+loadavg())
+	}
+}
+
+func bench(backend string, atoms int, ts []float64, rounds, steps int, storage remd.Storage, sharedURL string) (remd.Summary, []float64, error) {
+	ctx := context.Background()
+	p, err := pool.Open(ctx, backend)
+	if err != nil {
+		return remd.Summary{}, nil, err
+	}
+	defer p.Close()
+	out, err := os.MkdirTemp("", "remd-bench-")
+	if err != nil {
+		return remd.Summary{}, nil, err
+	}
+	defer os.RemoveAll(out)
+	cfg := remd.Config{
+		System:       fmt.Sprintf("lj%d", atoms),
+		Engine:       engine.Spec{Name: "lj", Options: json.RawMessage(fmt.Sprintf(`{"n":%d}`, atoms))},
+		Temperatures: ts, Rounds: rounds, Steps: steps, Seed: 1, Out: out, Backend: backend, Storage: storage,
+	}
+	switch storage {
+	case remd.ObjectStore:
+		cfg.StorageURL = "file://" + filepath.Join(out, "states")
+		os.MkdirAll(filepath.Join(out, "states"), 0o755)
+	case remd.Shared:
+		cfg.SharedURL = sharedURL
+	}
+	res, err := remd.Run(ctx, p, cfg)
+	if err != nil {
+		return remd.Summary{}, nil, err
+	}
+	gaps, err := overheads(filepath.Join(out, "timing.csv"))
+	return res.Summary, gaps, err
+}
+
+func overheads(path string) ([]float64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, err
+	}
+	var gaps []float64
+	for _, r := range recs[1:] {
+		if r[3] == "" {
+			continue
+		}
+		v, err := strconv.ParseFloat(r[3], 64)
+		if err != nil {
+			return nil, err
+		}
+		gaps = append(gaps, v)
+	}
+	return gaps, nil
+}
+
+func quantile(xs []float64, q float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[int(q*float64(len(s)-1))]
+}
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Fields(string(b))[0]
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "remd-bench:", err)
+	os.Exit(1)
+}
