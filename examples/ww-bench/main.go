@@ -29,7 +29,6 @@ import (
 	"text/template"
 	"time"
 
-	"github.com/burst-dev/burst/remd/engine"
 	"github.com/burst-dev/burst/remd/engine/charmm"
 	"github.com/burst-dev/burst/remd/engine/gromacs"
 )
@@ -54,20 +53,34 @@ func cpu(who int) time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// measure runs f reps times and keeps the fastest wall time (and its CPU).
-func measure(who int, f func() error) (timing, error) {
-	best := timing{wall: 1 << 62}
+// job is one measured thing: f runs it once; who says whose CPU time counts.
+type job struct {
+	name string
+	who  int
+	f    func() error
+	best timing
+}
+
+// measureInterleaved runs every job once per round, reps rounds, so a busy
+// machine slows all of them alike, and keeps each job's fastest wall time.
+func measureInterleaved(jobs []*job) error {
+	for _, j := range jobs {
+		j.best = timing{wall: 1 << 62}
+	}
 	for r := 0; r < *reps; r++ {
-		c0, t0 := cpu(who), time.Now()
-		if err := f(); err != nil {
-			return timing{}, err
-		}
-		t := timing{time.Since(t0), cpu(who) - c0}
-		if t.wall < best.wall {
-			best = t
+		for _, j := range jobs {
+			progress("round %d/%d: %s", r+1, *reps, j.name)
+			c0, t0 := cpu(j.who), time.Now()
+			if err := j.f(); err != nil {
+				return fmt.Errorf("%s: %w", j.name, err)
+			}
+			t := timing{time.Since(t0), cpu(j.who) - c0}
+			if t.wall < j.best.wall {
+				j.best = t
+			}
 		}
 	}
-	return best, nil
+	return nil
 }
 
 var tty = func() bool { st, err := os.Stderr.Stat(); return err == nil && st.Mode()&os.ModeCharDevice != 0 }()
@@ -96,31 +109,37 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	progress("Go engine: %d steps at 2 fs", *steps)
-	goSeg, err := measure(syscall.RUSAGE_SELF, func() error {
+	jobs := []*job{{name: "Go ww engine, Segment", who: syscall.RUSAGE_SELF, f: func() error {
 		st := st0.Clone()
 		_, err := e2.Segment(ctx, &st, 300, *steps, rng)
 		return err
-	})
-	if err != nil {
-		log.Fatal(err)
-	}
-
-	fmt.Printf("WW domain, %d atoms, %d steps per segment, best of %d, GOMAXPROCS=1, %s/%s, %d CPUs\n\n",
-		e2.Sys.N(), *steps, *reps, runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
-	fmt.Printf("Figure 1: one %d-step segment at 2 fs (SHAKE / h-bond constraints)\n", *steps)
-	fmt.Printf("%-46s %10s %10s %9s\n", "", "wall", "CPU", "wall/Go")
-	row := func(name string, t timing) {
-		fmt.Printf("%-46s %10s %10s %8.1fx\n", name, t.wall.Round(time.Millisecond), t.cpu.Round(time.Millisecond), t.wall.Seconds()/goSeg.wall.Seconds())
-	}
-	row("Go ww engine, Segment", goSeg)
+	}}}
 	if *gmx != "" {
-		adapter, mdrun, err := gromacsFigures(ctx, st0)
+		dir, err := os.MkdirTemp("", "ww-bench-*")
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer os.RemoveAll(dir)
+		adapter, mdrun, err := gromacsJobs(ctx, dir)
 		if err != nil {
 			log.Fatalf("GROMACS: %v", err)
 		}
-		row("GROMACS adapter: grompp + mdrun -nt 1 + energy", adapter)
-		row("GROMACS mdrun -nt 1 alone", mdrun)
+		jobs = append(jobs,
+			&job{name: "GROMACS adapter: grompp + mdrun -nt 1 + energy", who: syscall.RUSAGE_CHILDREN, f: adapter},
+			&job{name: "GROMACS mdrun -nt 1 alone", who: syscall.RUSAGE_CHILDREN, f: mdrun})
+	}
+	if err := measureInterleaved(jobs); err != nil {
+		log.Fatal(err)
+	}
+	goSeg := jobs[0].best
+
+	fmt.Printf("WW domain, %d atoms, %d steps per segment, best of %d interleaved rounds, GOMAXPROCS=1, %s/%s, %d CPUs\n\n",
+		e2.Sys.N(), *steps, *reps, runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
+	fmt.Printf("Figure 1: one %d-step segment at 2 fs (SHAKE / h-bond constraints)\n", *steps)
+	fmt.Printf("%-46s %10s %10s %9s %9s\n", "", "wall", "CPU", "wall/Go", "CPU/Go")
+	for _, j := range jobs {
+		fmt.Printf("%-46s %10s %10s %8.2fx %8.2fx\n", j.name, j.best.wall.Round(time.Millisecond), j.best.cpu.Round(time.Millisecond),
+			j.best.wall.Seconds()/goSeg.wall.Seconds(), j.best.cpu.Seconds()/goSeg.cpu.Seconds())
 	}
 
 	fmt.Printf("\nFigure 2: Go ww engine throughput, one core, γ = 5/ps, switch 10-12 Å\n")
@@ -148,14 +167,9 @@ func main() {
 	}
 }
 
-// gromacsFigures builds the WW domain with pdb2gmx (charmm27, no CMAP, 12 nm
-// box) and times one adapter segment and one bare mdrun of the same length.
-func gromacsFigures(ctx context.Context, st0 engine.State) (adapter, mdrun timing, err error) {
-	dir, err := os.MkdirTemp("", "ww-bench-*")
-	if err != nil {
-		return
-	}
-	defer os.RemoveAll(dir)
+// gromacsJobs builds the WW domain with pdb2gmx (charmm27, no CMAP, 12 nm
+// box) and returns one adapter segment and one bare mdrun of the same length.
+func gromacsJobs(ctx context.Context, dir string) (adapter, mdrun func() error, err error) {
 	run := func(args ...string) error {
 		cmd := exec.CommandContext(ctx, *gmx, args...)
 		cmd.Dir = dir
@@ -165,44 +179,40 @@ func gromacsFigures(ctx context.Context, st0 engine.State) (adapter, mdrun timin
 		}
 		return nil
 	}
-	pdbAbs, _ := filepath.Abs(*pdb)
+	pdbAbs, err := filepath.Abs(*pdb)
+	if err != nil {
+		return nil, nil, err
+	}
 	progress("GROMACS: pdb2gmx")
 	if err = run("pdb2gmx", "-f", pdbAbs, "-o", "p.gro", "-p", "topol.top", "-ff", "charmm27", "-water", "none", "-nocmap"); err != nil {
-		return
+		return nil, nil, err
 	}
 	if err = run("editconf", "-f", "p.gro", "-o", "ww.gro", "-c", "-box", "12", "12", "12"); err != nil {
-		return
+		return nil, nil, err
 	}
 	e, err := gromacs.New(gromacs.Options{Gmx: *gmx, Top: filepath.Join(dir, "topol.top"), Conf: filepath.Join(dir, "ww.gro"), WorkDir: dir})
 	if err != nil {
-		return
+		return nil, nil, err
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	gst, err := e.Initial(rng, 300)
 	if err != nil {
-		return
+		return nil, nil, err
 	}
-	progress("GROMACS: adapter segments")
-	adapter, err = measure(syscall.RUSAGE_CHILDREN, func() error {
+	adapter = func() error {
 		st := gst.Clone()
 		_, err := e.Segment(ctx, &st, 300, *steps, rng)
 		return err
-	})
-	if err != nil {
-		return
 	}
 	// mdrun alone: the same run input, prepared once.
 	if err = os.WriteFile(filepath.Join(dir, "bare.mdp"), []byte(renderDefault(*steps)), 0o644); err != nil {
-		return
+		return nil, nil, err
 	}
 	if err = run("grompp", "-f", "bare.mdp", "-c", "ww.gro", "-p", "topol.top", "-o", "bare.tpr", "-po", "bare-out.mdp"); err != nil {
-		return
+		return nil, nil, err
 	}
-	progress("GROMACS: bare mdrun")
-	mdrun, err = measure(syscall.RUSAGE_CHILDREN, func() error {
-		return run("mdrun", "-s", "bare.tpr", "-deffnm", "bare", "-nt", "1")
-	})
-	return
+	mdrun = func() error { return run("mdrun", "-s", "bare.tpr", "-deffnm", "bare", "-nt", "1") }
+	return adapter, mdrun, nil
 }
 
 // renderDefault fills gromacs.DefaultMDP for a bare mdrun from ww.gro with

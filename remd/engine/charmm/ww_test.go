@@ -80,7 +80,11 @@ func TestForcesAreMinusTheGradient(t *testing.T) {
 			f := make([]float64, len(x))
 			ff.Energy(x, f)
 			const h = 1e-5
-			for k := 0; k < 60; k++ {
+			samples := 60
+			if raceEnabled {
+				samples = 15 // each no-cutoff energy is O(N²), and slow under -race
+			}
+			for k := 0; k < samples; k++ {
 				i := rng.IntN(len(x))
 				xp := slices.Clone(x)
 				xp[i] += h

@@ -51,7 +51,7 @@ func TestSegmentsCarryStateAndReportThePotential(t *testing.T) {
 	}
 	start := st.Clone()
 	ctx := context.Background()
-	u1, err := e.Segment(ctx, &st, 300, 50, rng)
+	u1, err := e.Segment(ctx, &st, 300, 50, rand.New(rand.NewPCG(9, 9)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,19 +64,15 @@ func TestSegmentsCarryStateAndReportThePotential(t *testing.T) {
 		t.Errorf("Segment returned U = %.4f kJ/mol; Potential(final x) = %.4f", u1, u)
 	}
 	// Same state, same seed: the same segment (one thread, one machine).
-	a, b := start.Clone(), start.Clone()
-	ua, err := e.Segment(ctx, &a, 350, 50, rand.New(rand.NewPCG(9, 9)))
+	again := start.Clone()
+	u2, err := e.Segment(ctx, &again, 300, 50, rand.New(rand.NewPCG(9, 9)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ub, err := e.Segment(ctx, &b, 350, 50, rand.New(rand.NewPCG(9, 9)))
-	if err != nil {
-		t.Fatal(err)
+	if u1 != u2 || !slices.Equal(st.X, again.X) || !slices.Equal(st.V, again.V) {
+		t.Errorf("two segments from one state and seed differ: U %v vs %v", u1, u2)
 	}
-	if ua != ub || !slices.Equal(a.X, b.X) || !slices.Equal(a.V, b.V) {
-		t.Errorf("two segments from one state and seed differ: U %v vs %v", ua, ub)
-	}
-	t.Logf("U after 50 steps at 300 K: %.2f kJ/mol; at 350 K from the start: %.2f", u1, ua)
+	t.Logf("U after 50 steps at 300 K: %.2f kJ/mol", u1)
 }
 
 func TestBadInputsAreReported(t *testing.T) {
