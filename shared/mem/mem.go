@@ -217,17 +217,13 @@ func (c *conn) MapCompareAndDelete(_ context.Context, key, field string, old []b
 	return true, nil
 }
 
-// MapScan walks the fields in sorted order; the cursor is one past the
-// position of the last field returned in a snapshot of the names, which is
-// good enough in memory: the values are read under the lock.
-func (c *conn) MapScan(_ context.Context, key string, cursor uint64, count int) ([]string, [][]byte, uint64, error) {
+// MapScan returns every field, sorted, in one batch: the map is in memory
+// already, and a positional cursor would skip fields when others are
+// deleted between calls.
+func (c *conn) MapScan(_ context.Context, key string, _ uint64, _ int) ([]string, [][]byte, uint64, error) {
 	c.s.mu.Lock()
 	defer c.s.mu.Unlock()
 	h := c.hash(key, false)
-	// One batch: a map in memory is already loaded, and index cursors
-	// would skip fields when others are deleted between calls.
-	_ = cursor
-	_ = count
 	fields := make([]string, 0, len(h))
 	for f := range h {
 		fields = append(fields, f)
@@ -272,9 +268,9 @@ func (c *conn) QueuePut(_ context.Context, key string, vals [][]byte) error {
 	return nil
 }
 
-// wait blocks until the store changes, wait passes or ctx ends; it is
-// called with mu held and returns with it held.
-func (c *conn) wait(ctx context.Context, d time.Duration, t *time.Timer) bool {
+// wait blocks until a queue gains items, t fires or ctx ends (false for
+// the last two); it is called with mu held and returns with it held.
+func (c *conn) wait(ctx context.Context, t *time.Timer) bool {
 	ch := c.s.changed
 	c.s.mu.Unlock()
 	defer c.s.mu.Lock()
@@ -307,7 +303,7 @@ func (c *conn) QueueGet(ctx context.Context, key string, wait time.Duration) ([]
 			t = time.NewTimer(wait)
 			defer t.Stop()
 		}
-		if !c.wait(ctx, wait, t) {
+		if !c.wait(ctx, t) {
 			wait = 0
 		}
 	}
@@ -371,7 +367,7 @@ func (c *conn) QueueTake(ctx context.Context, key, ack string, lease, wait time.
 			t = time.NewTimer(wait)
 			defer t.Stop()
 		}
-		if !c.wait(ctx, wait, t) {
+		if !c.wait(ctx, t) {
 			wait = 0
 		}
 	}
