@@ -152,6 +152,27 @@ const maxStartFailures = 3
 // Limit is Workers × PerWorker.
 func (b *Backend) Limit() int { return b.opts.Workers * b.opts.PerWorker }
 
+// WorkerStatus describes one worker process.
+type WorkerStatus struct {
+	Index    int
+	PID      int
+	Ready    bool // said hello and not known to be gone
+	InFlight int  // calls sent and not yet answered
+}
+
+// Workers describes the current workers, for monitoring.
+func (b *Backend) Workers() []WorkerStatus {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var ws []WorkerStatus
+	for _, w := range b.workers {
+		if w != nil && w.cmd.Process != nil {
+			ws = append(ws, WorkerStatus{Index: w.index, PID: w.cmd.Process.Pid, Ready: w.isReady(), InFlight: int(w.inflight.Load())})
+		}
+	}
+	return ws
+}
+
 // PIDs returns the process ids of the current workers.
 func (b *Backend) PIDs() []int {
 	b.mu.Lock()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"sync"
@@ -255,8 +256,17 @@ func TestSIGKILLMidCallLosesNoCall(t *testing.T) {
 		out, err = hold.Map(context.Background(), p, in)
 		calls.Store(int64(len(out)))
 	}()
-	time.Sleep(100 * time.Millisecond) // calls are now in flight in both workers
-	victim := b.PIDs()[0]
+	// Kill only once the victim demonstrably holds calls: on a loaded machine
+	// dispatch may lag any fixed sleep.
+	victim := 0
+	for deadline := time.Now().Add(30 * time.Second); victim == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("worker 0 never had 100 calls in flight")
+		}
+		if w := b.Workers()[0]; w.InFlight >= 100 {
+			victim = w.PID
+		}
+	}
 	if err := syscall.Kill(victim, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +289,8 @@ func TestSIGKILLMidCallLosesNoCall(t *testing.T) {
 }
 
 func TestWorkerWithoutMainFailsClearly(t *testing.T) {
-	_, err := process.New(context.Background(), process.Options{Workers: 1, Command: []string{"/bin/sh", "-c", "echo no pool.Main here; exit 3"}})
+	_, err := process.New(context.Background(), process.Options{Workers: 1, Output: io.Discard,
+		Command: []string{"/bin/sh", "-c", "echo no pool.Main here; exit 3"}})
 	if err == nil || !strings.Contains(err.Error(), "pool.Main") || !strings.Contains(err.Error(), "no pool.Main here") {
 		t.Fatalf("err = %v, want a hint about pool.Main and the worker's output", err)
 	}
