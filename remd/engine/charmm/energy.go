@@ -368,27 +368,33 @@ func (ff *ForceField) listPairs(x, f []float64) (eLJ, eC float64) {
 	on2, off2 := ff.cut.On*ff.cut.On, ff.cut.Off*ff.cut.Off
 	den := off2 - on2
 	invDen := 1 / (den * den * den)
+	// Slice headers in locals: the compiler cannot prove that stores into f
+	// leave the System's fields alone, and would reload them every pair.
 	nt := s.ntype
+	typeOf, charge, ljEps, ljRmin2 := s.typeOf, s.Charge, s.ljEps, s.ljRmin2
+	pairStart, pairJ := ff.pairStart, ff.pairJ
 	n := s.N()
 	for i := 0; i < n; i++ {
 		xi, yi, zi := x[3*i], x[3*i+1], x[3*i+2]
-		qi := Coulomb * s.Charge[i]
-		row := int(s.typeOf[i]) * nt
+		qi := Coulomb * charge[i]
+		row := ljEps[int(typeOf[i])*nt : int(typeOf[i]+1)*nt]
+		row2 := ljRmin2[int(typeOf[i])*nt : int(typeOf[i]+1)*nt]
 		var fxi, fyi, fzi float64
-		for _, jj := range ff.pairJ[ff.pairStart[i]:ff.pairStart[i+1]] {
+		for _, jj := range pairJ[pairStart[i]:pairStart[i+1]] {
 			j := int(jj)
-			dx, dy, dz := xi-x[3*j], yi-x[3*j+1], zi-x[3*j+2]
+			xj := x[3*j : 3*j+3 : 3*j+3]
+			dx, dy, dz := xi-xj[0], yi-xj[1], zi-xj[2]
 			r2 := dx*dx + dy*dy + dz*dz
 			if r2 >= off2 {
 				continue
 			}
-			t := row + int(s.typeOf[j])
-			eps, rmin := s.ljEps[t], s.ljRmin[t]
+			t := typeOf[j]
+			eps := row[t]
 			inv2 := 1 / r2
-			s6 := rmin * rmin * inv2
+			s6 := row2[t] * inv2
 			s6 = s6 * s6 * s6
 			lj := eps * (s6*s6 - 2*s6)
-			c := qi * s.Charge[j] * math.Sqrt(inv2)
+			c := qi * charge[j] * math.Sqrt(inv2)
 			g := (12*eps*(s6*s6-s6) + c) * inv2
 			if r2 > on2 {
 				a := off2 - r2
@@ -404,9 +410,10 @@ func (ff *ForceField) listPairs(x, f []float64) (eLJ, eC float64) {
 				fxi += g * dx
 				fyi += g * dy
 				fzi += g * dz
-				f[3*j] -= g * dx
-				f[3*j+1] -= g * dy
-				f[3*j+2] -= g * dz
+				fj := f[3*j : 3*j+3 : 3*j+3]
+				fj[0] -= g * dx
+				fj[1] -= g * dy
+				fj[2] -= g * dz
 			}
 		}
 		if f != nil {

@@ -24,11 +24,12 @@ type System struct {
 	// they are left out of the normal nonbonded sum.
 	excl [][]int32
 	// Per-type LJ tables for the normal nonbonded sum.
-	typeOf []int32
-	ntype  int
-	ljEps  []float64 // ntype*ntype
-	ljRmin []float64
-	E14Fac float64
+	typeOf  []int32
+	ntype   int
+	ljEps   []float64 // ntype*ntype
+	ljRmin  []float64
+	ljRmin2 []float64 // Rmin², for the pair loop
+	E14Fac  float64
 }
 
 // Bond is one resolved bond term.
@@ -186,10 +187,12 @@ func NewSystem(psf *PSF, par *Params) (*System, error) {
 	s.ntype = len(types)
 	s.ljEps = make([]float64, s.ntype*s.ntype)
 	s.ljRmin = make([]float64, s.ntype*s.ntype)
+	s.ljRmin2 = make([]float64, s.ntype*s.ntype)
 	for a, ta := range types {
 		for b, tb := range types {
 			p, _ := par.PairLJ(ta, tb)
 			s.ljEps[a*s.ntype+b], s.ljRmin[a*s.ntype+b] = p.Eps, p.Rmin
+			s.ljRmin2[a*s.ntype+b] = p.Rmin * p.Rmin
 		}
 	}
 
