@@ -49,6 +49,7 @@ type runState struct {
 
 	WallSeconds   float64 `json:"wall_seconds"`
 	EngineSeconds float64 `json:"engine_seconds"`
+	BusySeconds   float64 `json:"busy_seconds"`
 	Calls         int64   `json:"calls"`
 	Retries       int64   `json:"retries"`
 	OverheadSum   float64 `json:"overhead_sum_us"`
@@ -146,6 +147,7 @@ func (s *runState) summary(c *Config, cores int) Summary {
 	}
 	if s.WallSeconds > 0 && cores > 0 {
 		sum.ParallelEfficiency = s.EngineSeconds / (s.WallSeconds * float64(cores))
+		sum.Occupancy = s.BusySeconds / (s.WallSeconds * float64(cores))
 	}
 	if s.OverheadN > 0 {
 		sum.DriverOverheadUS = s.OverheadSum / float64(s.OverheadN)

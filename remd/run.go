@@ -104,6 +104,7 @@ type Summary struct {
 	EngineSeconds      float64 `json:"engine_seconds"`
 	Cores              int     `json:"cores"`
 	ParallelEfficiency float64 `json:"parallel_efficiency"`
+	Occupancy          float64 `json:"occupancy"`
 	DriverOverheadUS   float64 `json:"driver_overhead_us"`
 	Calls              int64   `json:"calls"`
 	Retries            int64   `json:"retries"`
@@ -113,7 +114,7 @@ type Summary struct {
 // environment; everything else is identical for one seed on every backend
 // and storage mode and across resumes.
 var TimingFields = []string{"backend", "storage", "wall_seconds", "engine_seconds", "cores",
-	"parallel_efficiency", "driver_overhead_us", "calls", "retries"}
+	"parallel_efficiency", "occupancy", "driver_overhead_us", "calls", "retries"}
 
 func (c *Config) normalize() (engine.Engine, error) {
 	if c.Engine.Name == "" {
@@ -278,6 +279,7 @@ func Run(ctx context.Context, p *pool.Pool, cfg Config) (*Result, error) {
 		}
 		for rep, o := range outs {
 			cpu += o.CPUSeconds
+			st.BusySeconds += float64(o.End-o.Start) / 1e9
 			first, last = min(first, o.Start), max(last, o.End)
 			st.PrevT[rep] = cfg.Temperatures[st.TempOf[rep]]
 			if cfg.Storage == Payload {
