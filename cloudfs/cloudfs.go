@@ -55,6 +55,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"gocloud.dev/blob"
@@ -276,12 +277,12 @@ type kindError struct {
 func (e *kindError) Error() string   { return e.kind.Error() + ": " + e.err.Error() }
 func (e *kindError) Unwrap() []error { return []error{e.kind, e.err} }
 
-// pathError wraps a bucket error for the user: the kind from gcerrors, in an
-// *fs.PathError naming op and the file system name.
+// pathError wraps a bucket error for the user: the kind from gcerrors (or,
+// for the file driver, from the os error inside), in an *fs.PathError
+// naming op and the file system name.
 func pathError(op, name string, err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return err
+	if pe, ok := err.(*fs.PathError); ok && pe.Path == name {
+		return err // already ours
 	}
 	var kind error
 	switch gcerrors.Code(err) {
@@ -293,6 +294,16 @@ func pathError(op, name string, err error) error {
 		kind = fs.ErrPermission
 	case gcerrors.InvalidArgument:
 		kind = fs.ErrInvalid
+	default:
+		for _, k := range []error{fs.ErrNotExist, fs.ErrExist, fs.ErrPermission, fs.ErrInvalid} {
+			if errors.Is(err, k) {
+				kind = k
+				break
+			}
+		}
+		if errors.Is(err, syscall.ENOTDIR) {
+			kind = fs.ErrNotExist
+		}
 	}
 	if kind != nil {
 		err = &kindError{kind: kind, err: err}
@@ -300,15 +311,30 @@ func pathError(op, name string, err error) error {
 	return &fs.PathError{Op: op, Path: name, Err: err}
 }
 
-func isNotExist(err error) bool { return gcerrors.Code(err) == gcerrors.NotFound }
+// isNotExist reports whether err says there is no object. The file driver
+// reports a key below a file ("f/x") as ENOTDIR, which means the same.
+func isNotExist(err error) bool {
+	return gcerrors.Code(err) == gcerrors.NotFound || errors.Is(err, syscall.ENOTDIR)
+}
 
-// validName checks a file name (not "."), as os would for a file.
-func validName(op, name string) error {
+// isDirErr reports whether a delete failed because the key is a directory,
+// which only the file driver can say.
+func isDirErr(err error) bool {
+	return errors.Is(err, syscall.EISDIR) || errors.Is(err, fs.ErrExist)
+}
+
+// begin checks a call's name, per fs.ValidPath ("." only where root is
+// allowed), and that the FS's context has not ended: the memory and file
+// drivers would not notice.
+func (f *FS) begin(op, name string, root bool) error {
 	if !fs.ValidPath(name) {
 		return &fs.PathError{Op: op, Path: name, Err: errInvalidName}
 	}
-	if name == "." {
+	if name == "." && !root {
 		return &fs.PathError{Op: op, Path: name, Err: errRoot}
+	}
+	if err := f.ctx.Err(); err != nil {
+		return &fs.PathError{Op: op, Path: name, Err: err}
 	}
 	return nil
 }
@@ -334,8 +360,8 @@ func (f *FS) isDir(ctx context.Context, name string) (bool, error) {
 
 // Stat returns the FileInfo of a file or directory without opening it.
 func (f *FS) Stat(name string) (fs.FileInfo, error) {
-	if !fs.ValidPath(name) {
-		return nil, &fs.PathError{Op: "stat", Path: name, Err: errInvalidName}
+	if err := f.begin("stat", name, true); err != nil {
+		return nil, err
 	}
 	info, err := f.stat(f.ctx, name)
 	if err != nil {
@@ -368,8 +394,8 @@ func (f *FS) stat(ctx context.Context, name string) (*fileInfo, error) {
 // Open opens a file for reading, or a directory for ReadDir.
 // The file reads lazily: Open itself asks only for the object's attributes.
 func (f *FS) Open(name string) (fs.File, error) {
-	if !fs.ValidPath(name) {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: errInvalidName}
+	if err := f.begin("open", name, true); err != nil {
+		return nil, err
 	}
 	info, err := f.stat(f.ctx, name)
 	if err != nil {
@@ -383,11 +409,11 @@ func (f *FS) Open(name string) (fs.File, error) {
 
 // ReadFile reads a whole file with one request.
 func (f *FS) ReadFile(name string) ([]byte, error) {
-	if err := validName("read", name); err != nil {
-		if name == "." {
-			return nil, &fs.PathError{Op: "read", Path: name, Err: errIsDir}
-		}
+	if err := f.begin("read", name, true); err != nil {
 		return nil, err
+	}
+	if name == "." {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: errIsDir}
 	}
 	r, err := f.b.NewReader(f.ctx, f.key(name), nil)
 	if err != nil {
@@ -419,8 +445,8 @@ func (f *FS) ReadFile(name string) ([]byte, error) {
 // ReadDir lists a directory with one delimiter listing per page of entries
 // (no request per entry), sorted by name.
 func (f *FS) ReadDir(name string) ([]fs.DirEntry, error) {
-	if !fs.ValidPath(name) {
-		return nil, &fs.PathError{Op: "readdir", Path: name, Err: errInvalidName}
+	if err := f.begin("readdir", name, true); err != nil {
+		return nil, err
 	}
 	ents, err := f.readDir(f.ctx, name)
 	if err != nil {

@@ -50,6 +50,9 @@ func (fl *File) Read(p []byte) (int, error) {
 	if fl.closed {
 		return 0, &fs.PathError{Op: "read", Path: fl.name, Err: fs.ErrClosed}
 	}
+	if err := fl.ctx.Err(); err != nil {
+		return 0, &fs.PathError{Op: "read", Path: fl.name, Err: err}
+	}
 	if len(p) == 0 {
 		return 0, nil
 	}
@@ -139,6 +142,9 @@ func (fl *File) ReadAt(p []byte, off int64) (int, error) {
 	fl.mu.Unlock()
 	if closed {
 		return 0, &fs.PathError{Op: "read", Path: fl.name, Err: fs.ErrClosed}
+	}
+	if err := fl.ctx.Err(); err != nil {
+		return 0, &fs.PathError{Op: "read", Path: fl.name, Err: err}
 	}
 	if off < 0 {
 		return 0, &fs.PathError{Op: "read", Path: fl.name, Err: fmt.Errorf("negative offset %d: %w", off, fs.ErrInvalid)}

@@ -2,7 +2,6 @@ package cloudfs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -23,6 +22,7 @@ const bulkConcurrency = 16
 // the part size whatever the object's size.
 type Writer struct {
 	name   string
+	ctx    context.Context
 	w      *blob.Writer
 	cancel context.CancelFunc
 
@@ -36,7 +36,7 @@ var _ io.WriteCloser = (*Writer)(nil)
 // when the returned Writer is closed. Parent directories are implicit.
 // Create fails with fs.ErrExist if name is a directory.
 func (f *FS) Create(name string) (*Writer, error) {
-	if err := validName("open", name); err != nil {
+	if err := f.begin("open", name, false); err != nil {
 		return nil, err
 	}
 	if err := f.checkNotDir(f.ctx, "open", name); err != nil {
@@ -50,7 +50,7 @@ func (f *FS) Create(name string) (*Writer, error) {
 		cancel()
 		return nil, pathError("open", name, err)
 	}
-	return &Writer{name: name, w: w, cancel: cancel}, nil
+	return &Writer{name: name, ctx: ctx, w: w, cancel: cancel}, nil
 }
 
 func (f *FS) writerOptions() *blob.WriterOptions {
@@ -75,6 +75,9 @@ func (w *Writer) Write(p []byte) (int, error) {
 	if w.closed {
 		return 0, &fs.PathError{Op: "write", Path: w.name, Err: fs.ErrClosed}
 	}
+	if err := w.ctx.Err(); err != nil {
+		return 0, &fs.PathError{Op: "write", Path: w.name, Err: err}
+	}
 	n, err := w.w.Write(p)
 	if err != nil {
 		return n, pathError("write", w.name, err)
@@ -91,7 +94,14 @@ func (w *Writer) Close() error {
 		return &fs.PathError{Op: "close", Path: w.name, Err: fs.ErrClosed}
 	}
 	w.closed = true
-	err := w.w.Close()
+	if err := w.ctx.Err(); err != nil {
+		// Some drivers would still complete the object; an ended context
+		// means the write did not happen.
+		w.cancel()
+		_ = closeWriter(w.w)
+		return &fs.PathError{Op: "close", Path: w.name, Err: err}
+	}
+	err := closeWriter(w.w)
 	w.cancel()
 	if err != nil {
 		return pathError("close", w.name, err)
@@ -109,7 +119,19 @@ func (w *Writer) Abort() {
 	}
 	w.closed = true
 	w.cancel()
-	_ = w.w.Close() // reports the cancellation, which is the point
+	_ = closeWriter(w.w) // reports the cancellation, which is the point
+}
+
+// closeWriter closes w, turning a driver panic into an error: azureblob
+// (gocloud v0.47) clears its pipe after a failed upload and then closes
+// it, so Close after any failed or cancelled upload panics.
+func closeWriter(w *blob.Writer) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("upload failed (the driver panicked on Close: %v)", r)
+		}
+	}()
+	return w.Close()
 }
 
 // WriteFile writes data to the file name in one request, replacing any file
@@ -117,7 +139,7 @@ func (w *Writer) Abort() {
 // Parent directories are implicit. WriteFile fails with fs.ErrExist if name
 // is a directory.
 func (f *FS) WriteFile(name string, data []byte) error {
-	if err := validName("open", name); err != nil {
+	if err := f.begin("open", name, false); err != nil {
 		return err
 	}
 	if err := f.checkNotDir(f.ctx, "open", name); err != nil {
@@ -133,14 +155,14 @@ func (f *FS) WriteFile(name string, data []byte) error {
 // in it is not removed (fs.ErrExist, "directory not empty"); an empty one
 // does not exist, apart from a "dir/" marker object, which Remove deletes.
 func (f *FS) Remove(name string) error {
-	if err := validName("remove", name); err != nil {
+	if err := f.begin("remove", name, false); err != nil {
 		return err
 	}
 	err := f.b.Delete(f.ctx, f.key(name))
 	if err == nil {
 		return nil
 	}
-	if !isNotExist(err) {
+	if !isNotExist(err) && !isDirErr(err) {
 		return pathError("remove", name, err)
 	}
 	objs, _, lerr := f.b.ListPage(f.ctx, blob.FirstPageToken, 2, &blob.ListOptions{Prefix: f.dirPrefix(name)})
@@ -149,6 +171,9 @@ func (f *FS) Remove(name string) error {
 	}
 	switch {
 	case len(objs) == 0:
+		if !isNotExist(err) {
+			err = &kindError{kind: fs.ErrNotExist, err: err}
+		}
 		return pathError("remove", name, err)
 	case len(objs) == 1 && objs[0].Key == f.dirPrefix(name):
 		if err := f.b.Delete(f.ctx, objs[0].Key); err != nil && !isNotExist(err) {
@@ -164,14 +189,14 @@ func (f *FS) Remove(name string) error {
 // returns nil if name does not exist. Deletes run concurrently; on an error
 // some objects may be left, and RemoveAll can simply be called again.
 func (f *FS) RemoveAll(name string) error {
-	if err := validName("RemoveAll", name); err != nil {
+	if err := f.begin("RemoveAll", name, false); err != nil {
 		return err
 	}
 	g, ctx := errgroup.WithContext(f.ctx)
 	g.SetLimit(bulkConcurrency)
 	del := func(key string) {
 		g.Go(func() error {
-			if err := f.b.Delete(ctx, key); err != nil && !isNotExist(err) {
+			if err := f.b.Delete(ctx, key); err != nil && !isNotExist(err) && !isDirErr(err) {
 				return err
 			}
 			return nil
@@ -200,15 +225,15 @@ func (f *FS) RemoveAll(name string) error {
 // directories are implicit in object keys, so one exists as soon as a file
 // is written below it. It fails with fs.ErrExist if name is a file.
 func (f *FS) MkdirAll(name string) error {
-	if !fs.ValidPath(name) {
-		return &fs.PathError{Op: "mkdir", Path: name, Err: errInvalidName}
+	if err := f.begin("mkdir", name, true); err != nil {
+		return err
 	}
 	if name == "." {
 		return nil
 	}
 	// Any file on the path blocks the directory, as it would in os.
 	for p := name; p != "."; p = parentDir(p) {
-		ok, err := f.b.Exists(f.ctx, f.key(p))
+		ok, err := f.exists(f.ctx, p)
 		if err != nil {
 			return pathError("mkdir", name, err)
 		}
@@ -234,16 +259,12 @@ func parentDir(name string) string {
 // the old tree whole (and possibly part of a new one).
 func (f *FS) Rename(oldname, newname string) error {
 	for _, n := range []string{oldname, newname} {
-		if err := validName("rename", n); err != nil {
+		if err := f.begin("rename", n, false); err != nil {
 			return err
 		}
 	}
 	ctx := f.ctx
 	fail := func(err error) error {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			return err
-		}
 		return pathError("rename", oldname, fmt.Errorf("to %s: %w", newname, err))
 	}
 	_, err := f.b.Attributes(ctx, f.key(oldname))
@@ -252,8 +273,10 @@ func (f *FS) Rename(oldname, newname string) error {
 		if oldname == newname {
 			return nil
 		}
-		if err := f.checkNotDir(ctx, "rename", newname); err != nil {
-			return err
+		if dir, err := f.isDir(ctx, newname); err != nil {
+			return fail(err)
+		} else if dir {
+			return &fs.PathError{Op: "rename", Path: oldname, Err: fmt.Errorf("to %s: %w", newname, errIsDir)}
 		}
 		if err := f.b.Copy(ctx, f.key(newname), f.key(oldname), nil); err != nil {
 			return fail(err)
@@ -288,7 +311,7 @@ func (f *FS) Rename(oldname, newname string) error {
 	if strings.HasPrefix(newPrefix, oldPrefix) {
 		return &fs.PathError{Op: "rename", Path: oldname, Err: fmt.Errorf("to %s: a directory cannot move inside itself: %w", newname, fs.ErrInvalid)}
 	}
-	if ok, err := f.b.Exists(ctx, f.key(newname)); err != nil {
+	if ok, err := f.exists(ctx, newname); err != nil {
 		return fail(err)
 	} else if ok {
 		return &fs.PathError{Op: "rename", Path: oldname, Err: fmt.Errorf("to %s: %w", newname, errFileExists)}
@@ -323,4 +346,16 @@ func (f *FS) each(ctx context.Context, keys []string, fn func(context.Context, s
 		g.Go(func() error { return fn(ctx, k) })
 	}
 	return g.Wait()
+}
+
+// exists reports whether the file name exists.
+func (f *FS) exists(ctx context.Context, name string) (bool, error) {
+	_, err := f.b.Attributes(ctx, f.key(name))
+	switch {
+	case err == nil:
+		return true, nil
+	case isNotExist(err):
+		return false, nil
+	}
+	return false, err
 }
