@@ -71,7 +71,7 @@ func parse(args []string, stderr io.Writer) (*options, map[string]bool, error) {
 	fs.Float64Var(&o.tmax, "tmax", 0, "highest temperature (default: the system's)")
 	fs.StringVar(&o.ladder, "ladder", "geometric", "temperature ladder: geometric, linear, or list (with -temps)")
 	fs.StringVar(&o.temps, "temps", "", "explicit comma-separated temperatures, increasing (implies -ladder list)")
-	fs.IntVar(&o.rounds, "rounds", 300, "rounds (one segment per replica, then exchanges)")
+	fs.IntVar(&o.rounds, "rounds", 1000, "rounds (one segment per replica, then exchanges)")
 	fs.IntVar(&o.steps, "steps", 500, "MD steps per segment")
 	fs.Float64Var(&o.dt, "dt", 0, "time step (default: the system's: harmonic 0.05, doublewell 0.01, lj 0.005)")
 	fs.Float64Var(&o.gamma, "gamma", 1, "Langevin friction; 0 gives Newtonian dynamics")
