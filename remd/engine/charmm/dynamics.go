@@ -73,13 +73,16 @@ func (in *Integrator) Run(ctx context.Context, x, v []float64, t float64, steps 
 	c2 := math.Sqrt(1 - c1*c1)
 	kT := Boltzmann * t * accelUnit // (Å/fs)² · amu
 	sd := make([]float64, n)        // thermal velocity scale per atom
+	half := make([]float64, n)      // velocity change per unit force in half a step
 	for i := range sd {
 		sd[i] = math.Sqrt(kT / s.Mass[i])
+		half[i] = 0.5 * h * accelUnit / s.Mass[i]
 	}
+	twoOverH := 2 / h
 	terms := in.FF.Energy(x, f)
 	kick := func() {
 		for i := 0; i < n; i++ {
-			a := 0.5 * h * accelUnit / s.Mass[i]
+			a := half[i]
 			v[3*i] += a * f[3*i]
 			v[3*i+1] += a * f[3*i+1]
 			v[3*i+2] += a * f[3*i+2]
@@ -101,7 +104,7 @@ func (in *Integrator) Run(ctx context.Context, x, v []float64, t float64, steps 
 		}
 		// The velocity that actually carried the atoms there.
 		for k := range x {
-			v[k] = (x[k] - in.xOld[k]) / (0.5 * h)
+			v[k] = (x[k] - in.xOld[k]) * twoOverH
 		}
 		return nil
 	}
