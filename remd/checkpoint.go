@@ -43,6 +43,10 @@ type runState struct {
 	// coldest temperature, 1 on its way to the hottest, 2 on its way back.
 	TripPhase []int `json:"trip_phase"`
 	TripsOf   []int `json:"trips_of"`
+	// TripStart[r] is the round replica r last arrived at the coldest
+	// temperature; TripRounds sums the lengths of completed trips.
+	TripStart  []int `json:"trip_start"`
+	TripRounds int   `json:"trip_rounds"`
 	// Byte lengths of the output files at this checkpoint; a resumed run
 	// cuts them back to these lengths before appending.
 	Offsets map[string]int64 `json:"offsets,omitempty"`
@@ -108,12 +112,13 @@ func (s *runState) snapshot() *runState {
 	c.Accepted = slices.Clone(s.Accepted)
 	c.TripPhase = slices.Clone(s.TripPhase)
 	c.TripsOf = slices.Clone(s.TripsOf)
+	c.TripStart = slices.Clone(s.TripStart)
 	return &c
 }
 
 // trips advances the round-trip count with the temperature indices the
 // replicas ran at this round (perm[k] = replica at temperature k).
-func (s *runState) trips(perm []int) {
+func (s *runState) trips(round int, perm []int) {
 	n := len(perm)
 	if n < 2 {
 		return
@@ -122,8 +127,13 @@ func (s *runState) trips(perm []int) {
 	if s.TripPhase[hottest] == 1 {
 		s.TripPhase[hottest] = 2
 	}
-	if s.TripPhase[coldest] == 2 {
+	switch s.TripPhase[coldest] {
+	case 2:
 		s.TripsOf[coldest]++
+		s.TripRounds += round - s.TripStart[coldest]
+		fallthrough
+	case 0:
+		s.TripStart[coldest] = round
 	}
 	s.TripPhase[coldest] = 1
 }
@@ -144,6 +154,9 @@ func (s *runState) summary(c *Config, cores int) Summary {
 	}
 	for _, t := range s.TripsOf {
 		sum.RoundTrips += t
+	}
+	if sum.RoundTrips > 0 {
+		sum.MeanRoundTripRounds = float64(s.TripRounds) / float64(sum.RoundTrips)
 	}
 	if s.WallSeconds > 0 && cores > 0 {
 		sum.ParallelEfficiency = s.EngineSeconds / (s.WallSeconds * float64(cores))

@@ -97,6 +97,7 @@ type Summary struct {
 	Accepted             []int       `json:"accepted"`
 	RoundTrips           int         `json:"round_trips"`
 	RoundTripsPerReplica []int       `json:"round_trips_per_replica"`
+	MeanRoundTripRounds  float64     `json:"mean_round_trip_rounds"`
 
 	Backend            string  `json:"backend"`
 	Storage            Storage `json:"storage"`
@@ -294,7 +295,7 @@ func Run(ctx context.Context, p *pool.Pool, cfg Config) (*Result, error) {
 		}
 		lastEnd = last
 
-		st.trips(rr.Replica)
+		st.trips(r, rr.Replica)
 		u := slices.Clone(rr.Potential)
 		rr.Exchanges = ex.round(r, st.Perm, u, exchangeRNG(cfg.Seed, r))
 		for _, x := range rr.Exchanges {
@@ -409,6 +410,7 @@ func start(cfg *Config, n, coords int) (*runState, *outputs, error) {
 		Accepted:    make([]int, max(n-1, 0)),
 		TripPhase:   make([]int, n),
 		TripsOf:     make([]int, n),
+		TripStart:   make([]int, n),
 	}
 	for k := range n {
 		st.Perm[k], st.TempOf[k] = k, k

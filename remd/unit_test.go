@@ -149,3 +149,26 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestRoundTripsAreCounted(t *testing.T) {
+	// Three temperatures; replica 0 goes cold (round 0) → hot (round 2) →
+	// cold (round 4): one trip of 4 rounds. Replica 2 starts hot and only
+	// reaches cold, which is not a trip.
+	walks := [][]int{ // perm by round: replica at temperature 0, 1, 2
+		{0, 1, 2},
+		{1, 0, 2},
+		{1, 2, 0},
+		{2, 1, 0},
+		{0, 1, 2},
+	}
+	s := &runState{TripPhase: make([]int, 3), TripsOf: make([]int, 3), TripStart: make([]int, 3)}
+	for r, perm := range walks {
+		s.trips(r, perm)
+	}
+	if got, want := s.TripsOf, []int{1, 0, 0}; !slices.Equal(got, want) {
+		t.Errorf("trips per replica = %v, want %v", got, want)
+	}
+	if s.TripRounds != 4 {
+		t.Errorf("trip rounds = %d, want 4", s.TripRounds)
+	}
+}
