@@ -182,6 +182,9 @@ func (f *Func[In, Out]) call(ctx context.Context, p *Pool, in In) (out Out, st C
 	defer func() {
 		st.Returned = time.Now()
 		c.stats.record(&st, err != nil)
+		if p.set.onCall != nil {
+			p.set.onCall(st)
+		}
 		if err != nil {
 			err = &CallError{Func: f.name, ID: st.ID, Attempts: st.Attempts, Err: err}
 		}

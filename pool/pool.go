@@ -48,6 +48,7 @@ type settings struct {
 	buildChk bool
 	spill    PayloadStore
 	spillAt  int
+	onCall   func(CallStats)
 }
 
 // An Option configures a Pool (Open, New) or a view of one (With).
@@ -78,6 +79,11 @@ func WithCodec(c codec.Codec) Option { return func(s *settings) { s.codec = c } 
 
 // WithLogger sets where the pool logs retries and worker events.
 func WithLogger(l *slog.Logger) Option { return func(s *settings) { s.logger = l } }
+
+// WithCallHook calls fn with the statistics of every call as it finishes,
+// successful or not, from the goroutine that made the call; fn must be quick
+// and safe for concurrent use. pool/timeline records calls this way.
+func WithCallHook(fn func(CallStats)) Option { return func(s *settings) { s.onCall = fn } }
 
 // WithoutBuildCheck sends calls without the driver's build id, so workers of
 // another build accept them. Only for tools that know both sides agree.

@@ -25,6 +25,7 @@ import (
 
 	"github.com/burst-dev/burst/pool"
 	_ "github.com/burst-dev/burst/pool/process"
+	"github.com/burst-dev/burst/pool/timeline"
 )
 
 var (
@@ -43,6 +44,7 @@ func main() {
 	only := flag.Int("only", 0, "run only this figure (1-4)")
 	n1 := flag.Int("n", 100_000, "inputs for figure 1")
 	n4 := flag.Int("stream", 10_000_000, "inputs for figure 4")
+	svg := flag.String("timeline", "", "write figure 3's call timeline to this SVG file")
 	flag.Parse()
 	ctx := context.Background()
 	tw := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
@@ -63,7 +65,7 @@ func main() {
 		row("2b process:// w=2 sequential RTT", "p50 "+us(p50), "p99 "+us(p99), us(p50), "p50 ≤ 100µs", p50 <= 100*time.Microsecond)
 	}
 	if run(3) {
-		total, base := figure3(ctx)
+		total, base := figure3(ctx, *svg)
 		r := total.Seconds() / 10.0
 		row("3 process:// 200×100ms, limit 2", total.Round(time.Millisecond).String(), "ideal 10.0s", fmt.Sprintf("%.4fx", r), "≤ 1.01x", r <= 1.01)
 		rb := float64(total) / float64(base)
@@ -149,8 +151,17 @@ func figure2(ctx context.Context) (rate float64, p50, p99 time.Duration) {
 // 100 ms; anything beyond that is the pool's overhead. The baseline is the
 // same sleeps in this process under errgroup with limit 2, which shows how
 // late a loaded machine wakes sleepers.
-func figure3(ctx context.Context) (total, baseline time.Duration) {
-	p, err := pool.Open(ctx, "process://?workers=2&limit=2")
+func figure3(ctx context.Context, svg string) (total, baseline time.Duration) {
+	rec := timeline.New()
+	p, err := pool.Open(ctx, "process://?workers=2&limit=2", pool.WithCallHook(rec.Observe))
+	if svg != "" {
+		defer func() {
+			f, err := os.Create(svg)
+			must(err)
+			must(rec.WriteSVG(f, "process:// 200 × 100 ms, limit 2"))
+			must(f.Close())
+		}()
+	}
 	must(err)
 	defer p.Close()
 	ins := make([]time.Duration, 200)
