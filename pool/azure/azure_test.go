@@ -17,6 +17,7 @@ import (
 	"github.com/burst-dev/burst/pool/azure"
 	"github.com/burst-dev/burst/pool/httpfn"
 	"github.com/burst-dev/burst/pool/httpfn/httpfntest"
+	"github.com/burst-dev/burst/pool/pooltest"
 )
 
 func TestMain(m *testing.M) {
@@ -26,10 +27,10 @@ func TestMain(m *testing.M) {
 
 const functionKey = "test-function-key"
 
-func startHandler(t *testing.T) string {
+func startHandler(t *testing.T, env ...string) string {
 	return httpfntest.StartWorker(t, "azure-custom-handler", func(port int) []string {
 		return []string{fmt.Sprintf("%s=%d", azure.EnvPort, port), "WEBSITE_INSTANCE_ID=instance-0"}
-	}).Addr
+	}, env...).Addr
 }
 
 // forwardingHost plays the Functions host with enableForwardingHttpRequest:
@@ -60,7 +61,9 @@ func envelopeHost(t *testing.T, handler string) *httptest.Server {
 			"Metadata": map[string]any{"sys": map[string]any{"MethodName": fn, "UtcNow": "2026-01-01T00:00:00Z"}},
 		}
 		b, _ := json.Marshal(inv)
-		res, err := http.Post("http://"+handler+"/"+fn, "application/json", bytes.NewReader(b))
+		hreq, _ := http.NewRequestWithContext(r.Context(), http.MethodPost, "http://"+handler+"/"+fn, bytes.NewReader(b))
+		hreq.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(hreq)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
@@ -102,17 +105,31 @@ func openPool(t *testing.T, host *httptest.Server) *pool.Pool {
 	return p
 }
 
-func TestCallsForwarded(t *testing.T) {
-	httpfntest.TestCalls(t, openPool(t, forwardingHost(t, startHandler(t))))
+func conformance(t *testing.T, host func(*testing.T, string) *httptest.Server) {
+	httpfntest.Conformance(t, func(t *testing.T, env []string) pool.Backend {
+		h := host(t, startHandler(t, env...))
+		b, err := azure.New(azure.Options{URL: h.URL + "/api/burst", Key: functionKey, Secret: []byte(httpfntest.Secret)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}, 64<<10, testRejection)
 }
 
-func TestCallsInInvocationEnvelopes(t *testing.T) {
-	httpfntest.TestCalls(t, openPool(t, envelopeHost(t, startHandler(t))))
+func TestConformanceForwarded(t *testing.T) { conformance(t, forwardingHost) }
+
+func TestConformanceInvocationEnvelopes(t *testing.T) { conformance(t, envelopeHost) }
+
+func TestOpenByURL(t *testing.T) {
+	p := openPool(t, forwardingHost(t, startHandler(t)))
+	if y, err := pooltest.Square.Call(context.Background(), p, 9); err != nil || y != 81 {
+		t.Fatalf("Call = %d, %v; want 81", y, err)
+	}
 }
 
-func TestHandlerRefusesUnsignedAndReplayedCalls(t *testing.T) {
+func testRejection(t *testing.T) {
 	handler := startHandler(t)
-	body := httpfntest.Envelope(t, httpfntest.Square.Name(), 5)
+	body := httpfntest.SquareEnvelope(t, 5)
 	for _, host := range []*httptest.Server{forwardingHost(t, handler), envelopeHost(t, handler)} {
 		send := httpfntest.PostTo(host.URL + "/api/burst")
 		httpfntest.TestRejection(t, body, func(ctx context.Context, body []byte, sig *httpfn.Signature) (bool, bool, error) {

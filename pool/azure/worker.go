@@ -20,7 +20,7 @@ func init() {
 }
 
 func serve(ctx context.Context) error {
-	h, err := httpfn.HandlerFromEnv()
+	h, err := httpfn.HandlerFromEnv(ctx, DefaultMaxMessage-64<<10)
 	if err != nil {
 		return err
 	}

@@ -24,33 +24,33 @@ func TestMain(m *testing.M) {
 
 // startFunction runs the test binary as Cloud Run functions would: the
 // Functions Framework serving FUNCTION_TARGET on $PORT.
-func startFunction(t *testing.T) string {
+func startFunction(t *testing.T, env ...string) string {
 	return httpfntest.StartWorker(t, "gcp-function", func(port int) []string {
 		return []string{"FUNCTION_TARGET=" + gcpworker.EntryPoint, "K_SERVICE=burst-worker", "K_REVISION=burst-worker-00001-abc",
 			fmt.Sprintf("PORT=%d", port)}
-	}).Addr
+	}, env...).Addr
 }
 
 const idToken = "eyJ.test-id-token.sig"
 
-func TestCallsThroughTheFunctionsFramework(t *testing.T) {
-	// The gateway plays Cloud Run's IAM check of the ID token.
-	gw := httpfntest.Gateway(t, startFunction(t), func(r *http.Request) bool {
-		return r.Header.Get("Authorization") == "Bearer "+idToken
-	})
-	b, err := gcp.New(context.Background(), gcp.Options{URL: gw.URL + "/", Secret: []byte(httpfntest.Secret),
-		TokenSource: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: idToken})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := pool.New(b, pool.WithLimit(8))
-	defer p.Close()
-	httpfntest.TestCalls(t, p)
+func TestConformance(t *testing.T) {
+	httpfntest.Conformance(t, func(t *testing.T, env []string) pool.Backend {
+		// The gateway plays Cloud Run's IAM check of the ID token.
+		gw := httpfntest.Gateway(t, startFunction(t, env...), func(r *http.Request) bool {
+			return r.Header.Get("Authorization") == "Bearer "+idToken
+		})
+		b, err := gcp.New(context.Background(), gcp.Options{URL: gw.URL + "/", Secret: []byte(httpfntest.Secret),
+			TokenSource: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: idToken})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}, 64<<10, testRejection)
 }
 
-func TestWorkerRefusesUnsignedAndReplayedCalls(t *testing.T) {
+func testRejection(t *testing.T) {
 	addr := startFunction(t)
-	httpfntest.TestRejection(t, httpfntest.Envelope(t, httpfntest.Square.Name(), 4), httpfntest.PostTo("http://"+addr))
+	httpfntest.TestRejection(t, httpfntest.SquareEnvelope(t, 4), httpfntest.PostTo("http://"+addr))
 }
 
 func TestOptionsFromURL(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/spill"
 )
 
 // DefaultMaxRequest bounds the body a worker accepts.
@@ -36,14 +37,25 @@ func NewHandler(secret []byte) *Handler {
 }
 
 // HandlerFromEnv is the Handler a deployed worker uses: the secret from
-// BURST_SECRET. It fails when the secret is missing, so a function deployed
-// without one never serves.
-func HandlerFromEnv() (*Handler, error) {
+// BURST_SECRET, and a payload store from BURST_SPILL_URL when set (see
+// pool/spill), spilling results over BURST_SPILL_THRESHOLD bytes or, when
+// that is unset, over spillAt (0: never). It fails when the secret is
+// missing, so a function deployed without one never serves.
+func HandlerFromEnv(ctx context.Context, spillAt int) (*Handler, error) {
 	s := os.Getenv(EnvSecret)
 	if s == "" {
 		return nil, errNoSecretSet
 	}
-	return NewHandler([]byte(s)), nil
+	ph, err := spill.HandlerFromEnv(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("httpfn: %w", err)
+	}
+	if ph.Store != nil && ph.Threshold == 0 {
+		ph.Threshold = spillAt
+	}
+	h := NewHandler([]byte(s))
+	h.Handle = ph.Handle
+	return h, nil
 }
 
 // Serve runs one signed envelope. Transports that do not deliver an HTTP

@@ -8,9 +8,10 @@ import (
 
 // ServeEnv is the whole worker of a platform that runs an HTTP server
 // listening on the port in portEnv: it names the worker after the platform,
-// reads the secret from the environment and serves until ctx ends.
-func ServeEnv(ctx context.Context, platform, portEnv, defaultHost string, idEnvs ...string) error {
-	h, err := HandlerFromEnv()
+// reads the secret and payload store from the environment (spilling results
+// over spillAt bytes by default) and serves until ctx ends.
+func ServeEnv(ctx context.Context, platform, portEnv, defaultHost string, spillAt int, idEnvs ...string) error {
+	h, err := HandlerFromEnv(ctx, spillAt)
 	if err != nil {
 		return err
 	}

@@ -130,5 +130,5 @@ func New(o Options) (pool.Backend, error) {
 }
 
 func serve(ctx context.Context) error {
-	return httpfn.ServeEnv(ctx, "ibm", "PORT", "", "CE_REVISION", "HOSTNAME")
+	return httpfn.ServeEnv(ctx, "ibm", "PORT", "", 0, "CE_REVISION", "HOSTNAME")
 }

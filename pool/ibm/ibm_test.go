@@ -16,6 +16,7 @@ import (
 	"github.com/burst-dev/burst/pool/httpfn"
 	"github.com/burst-dev/burst/pool/httpfn/httpfntest"
 	"github.com/burst-dev/burst/pool/ibm"
+	"github.com/burst-dev/burst/pool/pooltest"
 )
 
 func TestMain(m *testing.M) {
@@ -60,10 +61,22 @@ func gateway(t *testing.T, workerAddr string) *httptest.Server {
 	return srv
 }
 
-func startWorker(t *testing.T) string {
+func startWorker(t *testing.T, env ...string) string {
 	return httpfntest.StartWorker(t, "code-engine-app", func(port int) []string {
 		return []string{"CE_APP=burst-worker", "CE_REVISION=burst-worker-00001", "K_SERVICE=burst-worker", fmt.Sprintf("PORT=%d", port)}
-	}).Addr
+	}, env...).Addr
+}
+
+func TestConformance(t *testing.T) {
+	iam, _ := iamServer(t, "my-api-key")
+	httpfntest.Conformance(t, func(t *testing.T, env []string) pool.Backend {
+		gw := gateway(t, startWorker(t, env...))
+		b, err := ibm.New(ibm.Options{URL: gw.URL, Secret: []byte(httpfntest.Secret), APIKey: "my-api-key", IAMEndpoint: iam.URL})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}, 64<<10, testRejection)
 }
 
 func TestCallsWithIAMToken(t *testing.T) {
@@ -77,7 +90,11 @@ func TestCallsWithIAMToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	httpfntest.TestCalls(t, p)
+	for i := range 20 {
+		if y, err := pooltest.Square.Call(context.Background(), p, i); err != nil || y != i*i {
+			t.Fatalf("Call(%d) = %d, %v", i, y, err)
+		}
+	}
 	if n := exchanges.Load(); n != 1 {
 		t.Errorf("IAM token exchanged %d times, want once (cached)", n)
 	}
@@ -91,15 +108,15 @@ func TestBadAPIKeyIsAClearError(t *testing.T) {
 	}
 	p := pool.New(b)
 	defer p.Close()
-	_, err = httpfntest.Square.Call(context.Background(), p, 2)
+	_, err = pooltest.Square.Call(context.Background(), p, 2)
 	if err == nil || !strings.Contains(err.Error(), "could not be found") || pool.IsRetryable(err) {
 		t.Fatalf("err = %v, want final error quoting IAM's answer", err)
 	}
 }
 
-func TestWorkerRefusesUnsignedAndReplayedCalls(t *testing.T) {
+func testRejection(t *testing.T) {
 	addr := startWorker(t)
-	httpfntest.TestRejection(t, httpfntest.Envelope(t, httpfntest.Square.Name(), 3), httpfntest.PostTo("http://"+addr))
+	httpfntest.TestRejection(t, httpfntest.SquareEnvelope(t, 3), httpfntest.PostTo("http://"+addr))
 }
 
 func TestOptionsFromURL(t *testing.T) {

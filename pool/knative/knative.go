@@ -145,5 +145,5 @@ func isWorker() bool {
 }
 
 func serve(ctx context.Context) error {
-	return httpfn.ServeEnv(ctx, "knative", "PORT", "", "K_REVISION")
+	return httpfn.ServeEnv(ctx, "knative", "PORT", "", 0, "K_REVISION")
 }

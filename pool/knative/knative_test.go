@@ -12,6 +12,7 @@ import (
 	"github.com/burst-dev/burst/pool/httpfn"
 	"github.com/burst-dev/burst/pool/httpfn/httpfntest"
 	"github.com/burst-dev/burst/pool/knative"
+	"github.com/burst-dev/burst/pool/pooltest"
 )
 
 func TestMain(m *testing.M) {
@@ -19,10 +20,10 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func startWorker(t testing.TB) string {
+func startWorker(t testing.TB, env ...string) string {
 	w := httpfntest.StartWorker(t, "knative-worker", func(port int) []string {
 		return []string{"K_SERVICE=burst-test", "K_REVISION=burst-test-00001", fmt.Sprintf("PORT=%d", port)}
-	})
+	}, env...)
 	return w.Addr
 }
 
@@ -37,13 +38,26 @@ func open(t testing.TB, addr string, opts ...pool.Option) *pool.Pool {
 	return p
 }
 
-func TestCallsThroughTheWorker(t *testing.T) {
-	httpfntest.TestCalls(t, open(t, startWorker(t), pool.WithLimit(8)))
+func TestConformance(t *testing.T) {
+	httpfntest.Conformance(t, func(t *testing.T, env []string) pool.Backend {
+		b, err := knative.New(knative.Options{URL: "http://" + startWorker(t, env...), Secret: []byte(httpfntest.Secret), CloudEvents: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}, 64<<10, testRejection)
 }
 
-func TestWorkerRefusesUnsignedAndReplayedCalls(t *testing.T) {
+func TestOpenByURL(t *testing.T) {
+	p := open(t, startWorker(t))
+	if y, err := pooltest.Square.Call(context.Background(), p, 9); err != nil || y != 81 {
+		t.Fatalf("Call = %d, %v; want 81", y, err)
+	}
+}
+
+func testRejection(t *testing.T) {
 	addr := startWorker(t)
-	body := httpfntest.Envelope(t, httpfntest.Square.Name(), 3)
+	body := httpfntest.SquareEnvelope(t, 3)
 	httpfntest.TestRejection(t, body, httpfntest.PostTo("http://"+addr))
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/burst-dev/burst/pool/httpfn"
 	"github.com/burst-dev/burst/pool/httpfn/httpfntest"
 	"github.com/burst-dev/burst/pool/openwhisk"
+	"github.com/burst-dev/burst/pool/pooltest"
 )
 
 func TestMain(m *testing.M) {
@@ -34,8 +35,23 @@ func openPool(t *testing.T, h *owHost, opts ...pool.Option) *pool.Pool {
 	return p
 }
 
-func TestCallsThroughTheActionLoop(t *testing.T) {
-	httpfntest.TestCalls(t, openPool(t, newOWHost(t, 2, time.Minute), pool.WithLimit(4)))
+func TestConformance(t *testing.T) {
+	httpfntest.Conformance(t, func(t *testing.T, env []string) pool.Backend {
+		h := newOWHost(t, 3, time.Minute, env...)
+		b, err := openwhisk.New(openwhisk.Options{APIHost: h.srv.URL, Namespace: "guest", Action: "burst", Auth: h.auth(),
+			Secret: []byte(httpfntest.Secret), Concurrency: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}, 64<<10, testRejection)
+}
+
+func TestOpenByURL(t *testing.T) {
+	p := openPool(t, newOWHost(t, 1, time.Minute))
+	if y, err := pooltest.Square.Call(context.Background(), p, 9); err != nil || y != 81 {
+		t.Fatalf("Call = %d, %v; want 81", y, err)
+	}
 }
 
 func TestLongActivationIsPolledByID(t *testing.T) {
@@ -47,15 +63,15 @@ func TestLongActivationIsPolledByID(t *testing.T) {
 	}
 	p := pool.New(b)
 	defer p.Close()
-	got, err := httpfntest.Sleep.Call(context.Background(), p, 300*time.Millisecond)
-	if err != nil || got != 1 {
-		t.Fatalf("Call = %d, %v; want 1", got, err)
+	got, err := pooltest.Sleep.Call(context.Background(), p, 300*time.Millisecond)
+	if err != nil || got != 300*time.Millisecond {
+		t.Fatalf("Call = %v, %v; want 300ms", got, err)
 	}
 }
 
-func TestActionRefusesUnsignedAndReplayedCalls(t *testing.T) {
+func testRejection(t *testing.T) {
 	h := newOWHost(t, 1, time.Minute)
-	body := httpfntest.Envelope(t, httpfntest.Square.Name(), 6)
+	body := httpfntest.SquareEnvelope(t, 6)
 	httpfntest.TestRejection(t, body, func(ctx context.Context, body []byte, sig *httpfn.Signature) (bool, bool, error) {
 		p := map[string]any{"burst_req": string(body)}
 		if sig != nil {
@@ -83,7 +99,7 @@ func TestWrongSecretIsRejectedNotRetried(t *testing.T) {
 	}
 	p := pool.New(b)
 	defer p.Close()
-	_, err = httpfntest.Square.Call(context.Background(), p, 2)
+	_, err = pooltest.Square.Call(context.Background(), p, 2)
 	if !strings.Contains(err.Error(), "refused") || pool.IsRetryable(err) || p.Stats().Retries != 0 {
 		t.Fatalf("err = %v (retries %d), want a refusal, not retried", err, p.Stats().Retries)
 	}
@@ -94,7 +110,7 @@ func TestWrongCredentialsAreAClearError(t *testing.T) {
 	b, _ := openwhisk.New(openwhisk.Options{APIHost: h.srv.URL, Namespace: "guest", Action: "burst", Auth: "u:wrong", Secret: []byte(httpfntest.Secret)})
 	p := pool.New(b)
 	defer p.Close()
-	_, err := httpfntest.Square.Call(context.Background(), p, 2)
+	_, err := pooltest.Square.Call(context.Background(), p, 2)
 	if err == nil || !strings.Contains(err.Error(), "401") || pool.IsRetryable(err) {
 		t.Fatalf("err = %v, want a final 401", err)
 	}

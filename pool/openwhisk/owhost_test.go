@@ -32,6 +32,8 @@ type owHost struct {
 	pass     string
 	free     chan *container
 	blocking time.Duration // how long a blocking invoke waits before 202
+	limit    time.Duration // the action's time limit: longer activations are killed
+	env      []string
 	nextID   atomic.Int64
 	mu       sync.Mutex
 	results  map[string][]byte // finished activations by id
@@ -44,8 +46,8 @@ type container struct {
 	logs   *bytes.Buffer
 }
 
-func newOWHost(t *testing.T, containers int, blocking time.Duration) *owHost {
-	h := &owHost{t: t, user: "23bc46b1-71f6-4ed5-8c54-816aa4f8c502", pass: "123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP",
+func newOWHost(t *testing.T, containers int, blocking time.Duration, env ...string) *owHost {
+	h := &owHost{t: t, limit: 5 * time.Second, env: env, user: "23bc46b1-71f6-4ed5-8c54-816aa4f8c502", pass: "123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP",
 		free: make(chan *container, containers), blocking: blocking, results: map[string][]byte{}}
 	for range containers {
 		h.free <- h.start()
@@ -65,6 +67,7 @@ func (h *owHost) start() *container {
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
 	cmd.Env = append(os.Environ(), "__OW_WAIT_FOR_ACK=1", httpfn.EnvSecret+"="+httpfntest.Secret)
+	cmd.Env = append(cmd.Env, h.env...)
 	cmd.ExtraFiles = []*os.File{resW}
 	logs := new(bytes.Buffer)
 	cmd.Stdout, cmd.Stderr = logs, logs
@@ -82,20 +85,35 @@ func (h *owHost) start() *container {
 	return c
 }
 
-// run sends one activation to a free container and returns its result line.
+// run sends one activation to a free container and returns its result
+// line. Like OpenWhisk, it kills a container whose activation exceeds the
+// action's time limit and starts a fresh one.
 func (h *owHost) run(id string, value json.RawMessage) []byte {
 	c := <-h.free
-	defer func() { h.free <- c }()
 	line, _ := json.Marshal(map[string]any{"value": value, "namespace": "guest", "action_name": "/guest/burst",
-		"activation_id": id, "transaction_id": "tx" + id, "deadline": fmt.Sprint(time.Now().Add(time.Minute).UnixMilli())})
+		"activation_id": id, "transaction_id": "tx" + id, "deadline": fmt.Sprint(time.Now().Add(h.limit).UnixMilli())})
+	lost := []byte(`{"error":"The action did not produce a valid response and exited unexpectedly."}`)
 	if _, err := c.stdin.Write(append(line, '\n')); err != nil {
-		return []byte(`{"error":"The action did not produce a valid response and exited unexpectedly."}`)
+		h.free <- h.start()
+		return lost
 	}
-	res, err := c.result.ReadBytes('\n')
-	if err != nil {
-		return []byte(`{"error":"The action did not produce a valid response and exited unexpectedly."}`)
+	got := make(chan []byte, 1)
+	go func() {
+		res, err := c.result.ReadBytes('\n')
+		if err != nil {
+			res = lost
+		}
+		got <- bytes.TrimSpace(res)
+	}()
+	select {
+	case res := <-got:
+		h.free <- c
+		return res
+	case <-time.After(h.limit):
+		c.cmd.Process.Kill()
+		h.free <- h.start()
+		return []byte(fmt.Sprintf(`{"error":"The action exceeded its time limits of %d milliseconds."}`, h.limit.Milliseconds()))
 	}
-	return bytes.TrimSpace(res)
 }
 
 func (h *owHost) serve(w http.ResponseWriter, r *http.Request) {

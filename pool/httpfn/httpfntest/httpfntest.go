@@ -28,11 +28,12 @@ const Secret = "test-secret-0123456789"
 
 // StartWorker re-executes the test binary (whose TestMain must call
 // pool.Main) as a worker listening on 127.0.0.1 and returns its address.
-// env returns the platform's variables for the chosen port.
-func StartWorker(t testing.TB, name string, env func(port int) []string) *testenv.Process {
+// env returns the platform's variables for the chosen port; extra are added.
+func StartWorker(t testing.TB, name string, env func(port int) []string, extra ...string) *testenv.Process {
 	t.Helper()
 	port := testenv.FreePort(t)
 	vars := append([]string{httpfn.EnvListenHost + "=127.0.0.1", httpfn.EnvSecret + "=" + Secret}, env(port)...)
+	vars = append(vars, extra...)
 	return testenv.Start(t, name, "127.0.0.1:"+strconv.Itoa(port), vars, os.Args[0], "-test.run=^$", "-test.bench=^$")
 }
 
