@@ -299,7 +299,12 @@ func (b *Barrier) Wait(ctx context.Context) error {
 	if err := b.c.check(); err != nil {
 		return b.fail("Wait", err)
 	}
-	gen, tripped, err := b.c.conn.BarrierArrive(ctx, b.key, b.parties)
+	// The arrival must not be cut off by a short deadline after the store
+	// counted it but before we learn its generation: we could not withdraw
+	// it. So it gets its own bounded context.
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	gen, tripped, err := b.c.conn.BarrierArrive(actx, b.key, b.parties)
+	cancel()
 	if err != nil {
 		return b.fail("Wait", err)
 	}
@@ -309,24 +314,30 @@ func (b *Barrier) Wait(ctx context.Context) error {
 	var bo backoff
 	for {
 		g, err := b.c.conn.BarrierGeneration(ctx, b.key)
-		if err != nil {
-			return b.fail("Wait", err)
-		}
-		if g != gen {
+		if err == nil && g != gen {
 			return nil
 		}
-		if err := bo.wait(ctx); err != nil {
-			// Withdraw with a fresh context: ctx is already done.
-			lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			defer cancel()
-			left, lerr := b.c.conn.BarrierLeave(lctx, b.key, gen)
-			if lerr != nil {
-				return b.fail("Wait", fmt.Errorf("%w; withdrawing the arrival also failed: %w", err, lerr))
-			}
-			if !left {
-				return nil // the round completed meanwhile
-			}
-			return b.fail("Wait", err)
+		if err == nil {
+			err = bo.wait(ctx)
+		}
+		if err != nil {
+			return b.leave(ctx, gen, err)
 		}
 	}
+}
+
+// leave withdraws an arrival after err (ctx ended, or the store failed) so
+// the round still waits for as many parties as before.
+func (b *Barrier) leave(ctx context.Context, gen int64, err error) error {
+	// A fresh context: ctx is probably done.
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	left, lerr := b.c.conn.BarrierLeave(lctx, b.key, gen)
+	if lerr != nil {
+		return b.fail("Wait", fmt.Errorf("%w; withdrawing the arrival also failed: %w", err, lerr))
+	}
+	if !left {
+		return nil // the round completed meanwhile
+	}
+	return b.fail("Wait", err)
 }
