@@ -1,0 +1,305 @@
+// Package providers is the switch between clouds: one file, burst.yaml, says
+// where a program's calls run, where its files live and where its shared
+// state is kept, and the program's code does not change.
+//
+//	func main() {
+//		pool.Main()
+//		cfgPath := flag.String("config", "", "burst.yaml (default: $BURST_CONFIG, ./burst.yaml, ~/.config/burst/burst.yaml)")
+//		flag.Parse()
+//		env, err := providers.OpenPath(ctx, *cfgPath)
+//		if err != nil { log.Fatal(err) }
+//		defer env.Close()
+//		ys, err := Square.Map(ctx, env.Pool, xs)
+//		env.FS.WriteFile("results.json", data)
+//	}
+//
+// With no config file at all everything runs in this process: pool local://,
+// files in memory, shared state in memory. docs/config.md is the reference
+// of the file; docs/providers/*.md say how to set each cloud up.
+//
+// Like database/sql, the package only switches: the backends are the pool
+// packages, which it imports so that every backend named in a config is
+// there. A program that wants a smaller binary can use pool.Open directly
+// with the one backend it needs.
+package providers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/burst-dev/burst/cloudfs"
+	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/codec"
+	"github.com/burst-dev/burst/pool/spill"
+	"github.com/burst-dev/burst/shared"
+
+	// The backends a config can name. Blank imports register their schemes
+	// with pool.Open (and their worker modes with pool.Main).
+	"github.com/burst-dev/burst/pool/aws"
+	_ "github.com/burst-dev/burst/pool/azure"
+	_ "github.com/burst-dev/burst/pool/gcp"
+	_ "github.com/burst-dev/burst/pool/ibm"
+	_ "github.com/burst-dev/burst/pool/knative"
+	_ "github.com/burst-dev/burst/pool/openwhisk"
+	_ "github.com/burst-dev/burst/pool/process"
+)
+
+// Env is what a program needs to run: a pool for its calls, a file system
+// for its data, shared state, all from one config and closed together.
+type Env struct {
+	Config *Config
+	Pool   *pool.Pool
+	FS     *cloudfs.FS
+	Shared *shared.Client
+}
+
+// Close closes the pool, the file system and the shared client, returning
+// every error that occurred.
+func (e *Env) Close() error {
+	var errs []error
+	if e.Pool != nil {
+		errs = append(errs, e.Pool.Close())
+	}
+	if e.Shared != nil {
+		errs = append(errs, e.Shared.Close())
+	}
+	if e.FS != nil {
+		errs = append(errs, e.FS.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// OpenPath loads the config at path (see Find for the search when path is
+// empty) and opens it.
+func OpenPath(ctx context.Context, path string, opts ...pool.Option) (*Env, error) {
+	cfg, err := Load(path)
+	if err != nil {
+		return nil, err
+	}
+	return Open(ctx, cfg, opts...)
+}
+
+// Open opens the pool, storage and shared state a config names. Options are
+// applied to the pool after the config's own settings. When the storage
+// is reachable by the workers (not mem:// with a remote backend), calls whose
+// payload exceeds the backend's message limit spill to it, under
+// burst-spill/<job>/.
+func Open(ctx context.Context, cfg *Config, opts ...pool.Option) (*Env, error) {
+	if cfg == nil {
+		cfg = &Config{}
+		if err := cfg.finish(func(string) (string, bool) { return "", false }); err != nil {
+			return nil, err
+		}
+	}
+	env := &Env{Config: cfg}
+	fail := func(err error) (*Env, error) {
+		env.Close()
+		return nil, err
+	}
+	storage := cfg.Storage
+	if storage == "" {
+		storage = "mem://"
+	}
+	fsys, err := cloudfs.Open(ctx, storage)
+	if err != nil {
+		return fail(fmt.Errorf("providers: storage %s: %w", redact(storage), err))
+	}
+	env.FS = fsys
+	sharedURL := cfg.Shared
+	if sharedURL == "" {
+		sharedURL = "mem://"
+	}
+	sc, err := shared.Open(ctx, sharedURL)
+	if err != nil {
+		return fail(fmt.Errorf("providers: shared %s: %w", redact(sharedURL), err))
+	}
+	env.Shared = sc
+
+	purl, err := cfg.PoolURL()
+	if err != nil {
+		return fail(err)
+	}
+	popts, err := cfg.poolOptions(fsys)
+	if err != nil {
+		return fail(err)
+	}
+	p, err := pool.Open(ctx, purl, append(popts, opts...)...)
+	if err != nil {
+		return fail(fmt.Errorf("providers: compute %s: %w", redact(purl), err))
+	}
+	env.Pool = p
+	return env, nil
+}
+
+// PoolURL is the pool URL the config describes: compute.url as given, or one
+// built from compute.backend, compute.function and the provider's block.
+func (c *Config) PoolURL() (string, error) {
+	cp := c.Compute
+	if cp.URL != "" {
+		return cp.URL, nil
+	}
+	q := url.Values{}
+	setInt := func(k string, v int) {
+		if v > 0 {
+			q.Set(k, strconv.Itoa(v))
+		}
+	}
+	var u url.URL
+	switch cp.Backend {
+	case "", "local":
+		u = url.URL{Scheme: "local"}
+	case "process":
+		u = url.URL{Scheme: "process"}
+		setInt("workers", cp.Workers)
+	case "aws":
+		u = url.URL{Scheme: aws.Scheme, Host: cp.Function}
+		a := c.AWS
+		for k, v := range map[string]string{"region": a.Region, "endpoint": a.Endpoint, "qualifier": a.Qualifier} {
+			if v != "" {
+				q.Set(k, v)
+			}
+		}
+		if a.Credentials == "profile" {
+			q.Set("profile", a.Profile)
+		}
+		setInt("concurrency", cp.Concurrency)
+	case "gcp":
+		g := c.GCP
+		if g.Endpoint != "" {
+			u = url.URL{Scheme: "gcp"}
+			q.Set("url", g.Endpoint)
+		} else {
+			if g.Project == "" || g.Region == "" {
+				return "", c.fail("gcp", "give gcp.project and gcp.region (or gcp.endpoint, the function's URL)")
+			}
+			u = url.URL{Scheme: "gcp", Host: g.Project, Path: "/" + g.Region + "/" + cp.Function}
+		}
+		if g.Credentials == "file" {
+			q.Set("credentials_file", g.CredentialsFile)
+		}
+		setInt("concurrency", cp.Concurrency)
+	case "azure":
+		a := c.Azure
+		switch {
+		case a.Endpoint != "":
+			u = url.URL{Scheme: "azure"}
+			q.Set("url", strings.TrimSuffix(a.Endpoint, "/")+"/api/"+cp.Function)
+		case a.App != "":
+			u = url.URL{Scheme: "azure", Host: a.App, Path: "/" + cp.Function}
+		default:
+			return "", c.fail("azure", "give azure.app (the function app's name) or azure.endpoint")
+		}
+		if a.KeyEnv != "" {
+			q.Set("key_env", a.KeyEnv)
+		}
+		setInt("concurrency", cp.Concurrency)
+	case "ibm", "openwhisk", "knative":
+		ep, key := c.IBM.Endpoint, "ibm.endpoint"
+		switch cp.Backend {
+		case "openwhisk":
+			ep, key = c.OpenWhisk.Endpoint, "openwhisk.endpoint"
+		case "knative":
+			ep, key = c.Knative.Endpoint, "knative.endpoint"
+		}
+		if ep == "" {
+			return "", c.fail(key, "required for backend %s: the service's URL", cp.Backend)
+		}
+		e, err := url.Parse(ep)
+		if err != nil || e.Host == "" || (e.Scheme != "http" && e.Scheme != "https") {
+			return "", c.fail(key, "want an http:// or https:// URL, got %q", ep)
+		}
+		u = url.URL{Scheme: cp.Backend, Host: e.Host, Path: strings.TrimSuffix(e.Path, "/")}
+		if e.Scheme == "http" {
+			q.Set("tls", "false")
+		}
+		switch cp.Backend {
+		case "ibm":
+			if c.IBM.APIKeyEnv != "" {
+				q.Set("apikey_env", c.IBM.APIKeyEnv)
+			}
+		case "openwhisk":
+			ns := c.OpenWhisk.Namespace
+			if ns == "" {
+				ns = "_"
+			}
+			u.Path += "/" + ns + "/" + cp.Function
+			if c.OpenWhisk.AuthEnv != "" {
+				q.Set("auth_env", c.OpenWhisk.AuthEnv)
+			}
+		case "knative":
+			if c.Knative.TokenEnv != "" {
+				q.Set("token_env", c.Knative.TokenEnv)
+			}
+		}
+		setInt("concurrency", cp.Concurrency)
+	default:
+		return "", c.fail("compute.backend", "backend %s is not available in this build (available: %s); or give compute.url",
+			cp.Backend, strings.Join(availableBackends(), ", "))
+	}
+	if cp.Concurrency > 0 {
+		q.Set("limit", strconv.Itoa(cp.Concurrency))
+	}
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+// availableBackends lists the config backends whose pool scheme is linked in.
+func availableBackends() []string {
+	var out []string
+	for _, b := range Backends {
+		for _, s := range pool.Schemes() {
+			if s == b {
+				out = append(out, b)
+			}
+		}
+	}
+	return out
+}
+
+// poolOptions turns compute settings into pool options.
+func (c *Config) poolOptions(fsys *cloudfs.FS) ([]pool.Option, error) {
+	cp := c.Compute
+	var opts []pool.Option
+	if cp.Timeout > 0 {
+		opts = append(opts, pool.WithTimeout(cp.Timeout.D()))
+	}
+	retries := cp.Retries
+	if retries == nil && c.remote() {
+		// Cloud platforms throttle bursts as a matter of course: give each
+		// call more chances than the pool's default of 3.
+		n := 8
+		retries = &n
+	}
+	if retries != nil {
+		opts = append(opts, pool.WithRetries(*retries))
+	}
+	if cp.Codec != "" {
+		cd, err := codec.Lookup(cp.Codec)
+		if err != nil {
+			return nil, c.fail("compute.codec", "%v", err)
+		}
+		opts = append(opts, pool.WithCodec(cd))
+	}
+	if c.remote() && !strings.HasPrefix(c.Storage, "mem://") && c.Storage != "" {
+		opts = append(opts, pool.WithSpill(spill.New(fsys), aws.DefaultSpillThreshold))
+	}
+	return opts, nil
+}
+
+// remote reports whether calls leave this machine.
+func (c *Config) remote() bool {
+	return c.Compute.URL == "" && c.Compute.Backend != "local" && c.Compute.Backend != "process" && c.Compute.Backend != ""
+}
+
+// redact hides a URL's password (redis://:secret@host) in messages.
+func redact(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
