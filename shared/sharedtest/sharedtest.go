@@ -559,7 +559,9 @@ func testQueueTakeAck(t *testing.T, open Open) {
 
 func testQueueLeaseExpiry(t *testing.T, open Open) {
 	ctx := ctxT(t)
-	q := shared.NewQueue[string](open(t), "q", shared.WithLease(150*time.Millisecond))
+	// The lease leaves ample slack over the 50 ms probe below, so a slow
+	// machine cannot make the probe legitimately see a redelivery.
+	q := shared.NewQueue[string](open(t), "q", shared.WithLease(400*time.Millisecond))
 	must(t, q.Put(ctx, "job"))
 	first, err := q.Take(ctx)
 	must(t, err)
@@ -586,12 +588,12 @@ func testQueueLeaseExpiry(t *testing.T, open Open) {
 
 func testQueueExtend(t *testing.T, open Open) {
 	ctx := ctxT(t)
-	q := shared.NewQueue[int](open(t), "q", shared.WithLease(300*time.Millisecond))
+	q := shared.NewQueue[int](open(t), "q", shared.WithLease(500*time.Millisecond))
 	must(t, q.Put(ctx, 1))
 	it, err := q.Take(ctx)
 	must(t, err)
 	for range 4 {
-		time.Sleep(120 * time.Millisecond)
+		time.Sleep(200 * time.Millisecond)
 		must(t, it.Extend(ctx))
 	}
 	if w, tk, _ := q.Len(ctx); w != 0 || tk != 1 {
@@ -979,7 +981,8 @@ func testBadNames(t *testing.T, open Open) {
 
 func testQueueAckAndTake(t *testing.T, open Open) {
 	ctx := ctxT(t)
-	q := shared.NewQueue[int](open(t), "q", shared.WithLease(200*time.Millisecond))
+	c := open(t)
+	q := shared.NewQueue[int](c, "q")
 	must(t, q.PutMany(ctx, 1, 2, 3))
 	it, err := q.Take(ctx)
 	must(t, err)
@@ -1002,10 +1005,12 @@ func testQueueAckAndTake(t *testing.T, open Open) {
 	}
 	// A lease that ended and was handed to another consumer: nothing is
 	// acknowledged and nothing taken.
+	// (Same queue, through a handle whose Takes lease for 100 ms.)
+	short100 := shared.NewQueue[int](c, "q", shared.WithLease(100*time.Millisecond))
 	must(t, q.PutMany(ctx, 4, 5))
-	it, err = q.Take(ctx)
+	it, err = short100.Take(ctx)
 	must(t, err)
-	time.Sleep(250 * time.Millisecond)
+	time.Sleep(150 * time.Millisecond)
 	again, err := q.Take(ctx)
 	if err != nil || again.Value != 4 {
 		t.Fatalf("Take after the lease ended = %v, %v; want 4 again", again, err)
