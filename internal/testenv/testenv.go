@@ -145,8 +145,10 @@ func (p *Process) start() error {
 	cmd := exec.Command(p.args[0], p.args[1:]...)
 	cmd.Env = append(os.Environ(), p.env...)
 	cmd.Stdout, cmd.Stderr = p.log, p.log
-	// Own process group, so Kill also ends any children the server spawns.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Own process group, so Kill also ends any children the server spawns;
+	// Pdeathsig, so a test binary killed by -timeout (whose cleanups never
+	// run) does not leave servers behind.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("testenv: start %s: %w", p.Name, err)
 	}
