@@ -5,11 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/burst-dev/burst/cloudfs"
 	"github.com/burst-dev/burst/pool"
 	"github.com/burst-dev/burst/remd/engine"
 )
@@ -210,6 +213,38 @@ func TestRoundsContinueOneTrajectory(t *testing.T) {
 		if got.X[i] != want.X[i] || got.V[i] != want.V[i] {
 			t.Fatalf("coordinate %d after %d rounds of %d steps: x=%v v=%v; one run of %d steps: x=%v v=%v",
 				i, rounds, steps, got.X[i], got.V[i], rounds*steps, want.X[i], want.V[i])
+		}
+	}
+}
+
+// Object-store runs keep only what a resume can need: after the last round,
+// the final state of each replica.
+func TestObjectStoreKeepsOnlyFinalStates(t *testing.T) {
+	states := t.TempDir()
+	cfg := smallRun()
+	cfg.Storage, cfg.StorageURL = ObjectStore, "file://"+states
+	runTo(t, "local://", cfg)
+	fsys, err := cloudfs.Open(context.Background(), cfg.StorageURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	var got []string
+	err = fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			got = append(got, path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(cfg.Temperatures) {
+		t.Fatalf("object store holds %d objects, want %d (one final state per replica): %v", len(got), len(cfg.Temperatures), got)
+	}
+	for _, k := range got {
+		if !strings.Contains(k, "/r000024/replica-") {
+			t.Errorf("object %s: want only states after the last round (r000024)", k)
 		}
 	}
 }
