@@ -34,6 +34,7 @@ type owHost struct {
 	blocking time.Duration // how long a blocking invoke waits before 202
 	limit    time.Duration // the action's time limit: longer activations are killed
 	env      []string
+	exe      string // the action executable (default: this test binary)
 	nextID   atomic.Int64
 	mu       sync.Mutex
 	results  map[string][]byte // finished activations by id
@@ -47,7 +48,11 @@ type container struct {
 }
 
 func newOWHost(t *testing.T, containers int, blocking time.Duration, env ...string) *owHost {
-	h := &owHost{t: t, limit: 5 * time.Second, env: env, user: "23bc46b1-71f6-4ed5-8c54-816aa4f8c502", pass: "123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP",
+	return newOWHostExe(t, os.Args[0], containers, blocking, env...)
+}
+
+func newOWHostExe(t *testing.T, exe string, containers int, blocking time.Duration, env ...string) *owHost {
+	h := &owHost{t: t, limit: 5 * time.Second, env: env, exe: exe, user: "23bc46b1-71f6-4ed5-8c54-816aa4f8c502", pass: "123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP",
 		free: make(chan *container, containers), blocking: blocking, results: map[string][]byte{}}
 	for range containers {
 		h.free <- h.start()
@@ -65,8 +70,8 @@ func (h *owHost) start() *container {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
-	cmd.Env = append(os.Environ(), "__OW_WAIT_FOR_ACK=1", httpfn.EnvSecret+"="+httpfntest.Secret)
+	cmd := exec.Command(h.exe, "-test.run=^$", "-test.bench=^$")
+	cmd.Env = append(os.Environ(), "__OW_WAIT_FOR_ACK=1", "__OW_PROXY_VERSION=1.0", httpfn.EnvSecret+"="+httpfntest.Secret)
 	cmd.Env = append(cmd.Env, h.env...)
 	cmd.ExtraFiles = []*os.File{resW}
 	logs := new(bytes.Buffer)

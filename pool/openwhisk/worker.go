@@ -37,7 +37,7 @@ const sentinel = "XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX"
 
 func init() {
 	pool.RegisterWorker("openwhisk", func() bool {
-		return os.Getenv("__OW_WAIT_FOR_ACK") != "" || os.Getenv(EnvWorker) != ""
+		return os.Getenv("__OW_WAIT_FOR_ACK") != "" || os.Getenv("__OW_PROXY_VERSION") != "" || os.Getenv(EnvWorker) != ""
 	}, serve)
 }
 
