@@ -14,6 +14,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -32,6 +33,8 @@ import (
 	_ "github.com/burst-dev/burst/pool/process"
 	"github.com/burst-dev/burst/remd"
 	"github.com/burst-dev/burst/remd/engine"
+	_ "github.com/burst-dev/burst/remd/engine/charmm"
+	_ "github.com/burst-dev/burst/remd/engine/gromacs"
 	_ "github.com/burst-dev/burst/remd/engine/model"
 	"github.com/burst-dev/burst/remd/report"
 	_ "github.com/burst-dev/burst/shared/redis"
@@ -57,7 +60,7 @@ type options struct {
 	tmin, tmax, dt, gamma, container        float64
 	seed                                    uint64
 	backend, storage, storageURL, sharedURL string
-	out, config                             string
+	out, config, engineOptions              string
 	resume, quiet, durable                  bool
 }
 
@@ -76,6 +79,7 @@ func parse(args []string, stderr io.Writer) (*options, map[string]bool, error) {
 	fs.Float64Var(&o.dt, "dt", 0, "time step (default: the system's: harmonic 0.05, doublewell 0.01, lj 0.005)")
 	fs.Float64Var(&o.gamma, "gamma", 1, "Langevin friction; 0 gives Newtonian dynamics")
 	fs.IntVar(&o.dim, "dim", 1, "dimensions of -system harmonic")
+	fs.StringVar(&o.engineOptions, "options", "", "engine options as a JSON object, for systems other than the model ones (e.g. -system ww -options '{\"shake\":false}'); -dt and -gamma are added to it")
 	fs.Float64Var(&o.container, "container", 2.25, "container radius R_c of Lennard-Jones clusters")
 	fs.StringVar(&o.exchange, "exchange", "neighbors", "exchange scheme: neighbors or swap-all")
 	fs.IntVar(&o.swaps, "swaps", 0, "swap-all: attempts per round (default: one per replica)")
@@ -156,9 +160,29 @@ func (o *options) remdConfig(set map[string]bool) (remd.Config, error) {
 			return cfg, fmt.Errorf("-system %q: want harmonic, doublewell, lj13, lj38 or ljN%s", o.system, otherEngines())
 		}
 		kind = ""
-		if set["dt"] || set["gamma"] {
-			return cfg, fmt.Errorf("-dt and -gamma apply to the model systems; -system %s takes its own options", o.system)
+		m := map[string]json.RawMessage{}
+		if o.engineOptions != "" {
+			if err := json.Unmarshal([]byte(o.engineOptions), &m); err != nil {
+				return cfg, fmt.Errorf("-options %s: want a JSON object such as '{\"shake\":false}': %v", o.engineOptions, err)
+			}
 		}
+		for _, f := range []struct {
+			name string
+			v    float64
+		}{{"dt", o.dt}, {"gamma", o.gamma}} {
+			if !set[f.name] {
+				continue
+			}
+			if _, dup := m[f.name]; dup {
+				return cfg, fmt.Errorf("-%s and -options both set %q; give it once", f.name, f.name)
+			}
+			m[f.name] = json.RawMessage(num(f.v))
+		}
+		b, _ := json.Marshal(m) // sorted keys: the same flags give the same Spec
+		cfg.Engine.Options = b
+	}
+	if o.engineOptions != "" && kind != "" {
+		return cfg, fmt.Errorf("-options is for engines other than the model systems; -system %s takes -dt, -gamma, -dim, -container", o.system)
 	}
 	if set["dim"] && o.system != "harmonic" {
 		return cfg, fmt.Errorf("-dim applies only to -system harmonic (got -system %s)", o.system)
@@ -167,7 +191,7 @@ func (o *options) remdConfig(set map[string]bool) (remd.Config, error) {
 		return cfg, fmt.Errorf("-container applies only to Lennard-Jones systems (ljN), not -system %s", o.system)
 	}
 	cfg.System = o.system
-	cfg.Engine = engine.Spec{Name: o.system}
+	cfg.Engine.Name = o.system
 	if kind == "lj" {
 		cfg.Engine.Name = "lj"
 	}

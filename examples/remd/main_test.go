@@ -56,6 +56,10 @@ func TestBadFlagsAreNamed(t *testing.T) {
 		{[]string{"-backend", "nowhere://"}, "nowhere"},
 		{[]string{"-config", "burst.yaml"}, "not implemented yet"},
 		{[]string{"extra"}, "unexpected arguments"},
+		{[]string{"-options", "{}"}, "-options is for engines other than the model systems"},
+		{[]string{"-system", "ww", "-options", "[1]", "-tmin", "300", "-tmax", "400"}, "want a JSON object"},
+		{[]string{"-system", "ww", "-options", `{"dt":1}`, "-dt", "2", "-tmin", "300", "-tmax", "400"}, `both set "dt"`},
+		{[]string{"-system", "ww"}, "no default temperatures"},
 	}
 	for _, c := range cases {
 		args := append([]string{"-out", t.TempDir(), "-quiet"}, c.args...)
