@@ -102,6 +102,7 @@ func TestIdenticalOnEveryBackend(t *testing.T) {
 			want := runTo(t, "local://", cfg)
 			sameFiles(t, "process://?workers=2 vs local://", runTo(t, "process://?workers=2", cfg), want)
 			sameFiles(t, "local://?encode=1 vs local://", runTo(t, "local://?encode=1", cfg), want)
+			sameFiles(t, "process:// with gob vs local://", runTo(t, "process://?workers=2&codec=gob", cfg), want)
 		})
 	}
 }
