@@ -172,3 +172,37 @@ func TestRoundTripsAreCounted(t *testing.T) {
 		t.Errorf("trip rounds = %d, want 4", s.TripRounds)
 	}
 }
+
+func TestPackedStatesRoundTripExactly(t *testing.T) {
+	in := packedStates{
+		{X: []float64{1, -0.1, math.Inf(1), 5e-324}, V: []float64{math.Pi, 0}},
+		{X: []float64{}, V: nil},
+		{X: []float64{math.MaxFloat64}, V: []float64{-0.0}},
+	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out packedStates
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != len(in) {
+		t.Fatalf("%d states back, want %d", len(out), len(in))
+	}
+	for i := range in {
+		for j := range in[i].X {
+			if math.Float64bits(out[i].X[j]) != math.Float64bits(in[i].X[j]) {
+				t.Errorf("state %d x[%d] = %v, want %v", i, j, out[i].X[j], in[i].X[j])
+			}
+		}
+		for j := range in[i].V {
+			if math.Float64bits(out[i].V[j]) != math.Float64bits(in[i].V[j]) {
+				t.Errorf("state %d v[%d] = %v, want %v", i, j, out[i].V[j], in[i].V[j])
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(`"AQAAAA=="`), &out); err == nil {
+		t.Error("a truncated states blob decoded without error")
+	}
+}

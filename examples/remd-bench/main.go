@@ -23,9 +23,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/burst-dev/burst/pool"
 	_ "github.com/burst-dev/burst/pool/process"
@@ -43,7 +45,18 @@ func main() {
 	storage := flag.String("storage", "payload", "payload, objectstore (file:// in a temp dir) or shared (mem:// on local, needs -shared-url otherwise)")
 	sharedURL := flag.String("shared-url", "mem://", "shared URL for -storage shared")
 	backends := flag.String("backends", "local://,process://?workers=2", "comma-separated pool URLs")
+	cpuprofile := flag.String("cpuprofile", "", "write the driver's CPU profile to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fail(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fail(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	ts, err := remd.Temperatures(remd.Geometric, 0.1, 0.45, *replicas)
 	if err != nil {
@@ -51,10 +64,11 @@ func main() {
 	}
 	goals := map[string]float64{"local://": 0.95, "process://?workers=2": 0.90}
 	fmt.Printf("lj%d, %d replicas, %d rounds × %d steps, %s storage\n", *system, *replicas, *rounds, *steps, *storage)
-	fmt.Printf("%-24s %9s %9s %5s %10s %6s %9s %12s %10s %10s %14s\n",
-		"backend", "wall s", "engine s", "cores", "efficiency", "goal", "occupancy", "overhead µs", "median µs", "p90 µs", "load before/after")
+	fmt.Printf("%-32s %8s %9s %5s %10s %6s %9s %12s %10s %10s %12s %14s\n",
+		"backend", "wall s", "engine s", "cores", "efficiency", "goal", "occupancy", "overhead µs", "median µs", "p90 µs", "driver cpu s", "load before/after")
 	for _, b := range strings.Split(*backends, ",") {
 		load0 := loadavg()
+		cpu0 := selfCPU()
 		s, gaps, err := bench(b, *system, ts, *rounds, *steps, remd.Storage(*storage), *sharedURL)
 		if err != nil {
 			fail(err)
@@ -63,9 +77,16 @@ func main() {
 		if g, ok := goals[b]; ok {
 			goal = fmt.Sprintf("%.2f", g)
 		}
-		fmt.Printf("%-24s %9.2f %9.2f %5d %10.3f %6s %9.3f %12.0f %10.0f %10.0f %14s\n",
+		// With worker processes the driver's own CPU time is what the
+		// driver costs (encoding, exchanges, files); in-process it includes
+		// the segments, so it is not shown.
+		driver := "-"
+		if !strings.HasPrefix(b, "local:") {
+			driver = fmt.Sprintf("%.2f", selfCPU()-cpu0)
+		}
+		fmt.Printf("%-32s %8.2f %9.2f %5d %10.3f %6s %9.3f %12.0f %10.0f %10.0f %12s %14s\n",
 			b, s.WallSeconds, s.EngineSeconds, s.Cores, s.ParallelEfficiency, goal, s.Occupancy, s.DriverOverheadUS,
-			quantile(gaps, 0.5), quantile(gaps, 0.9), load0+"/"+loadavg())
+			quantile(gaps, 0.5), quantile(gaps, 0.9), driver, load0+"/"+loadavg())
 	}
 }
 
@@ -132,6 +153,15 @@ func quantile(xs []float64, q float64) float64 {
 	s := slices.Clone(xs)
 	slices.Sort(s)
 	return s[int(q*float64(len(s)-1))]
+}
+
+// selfCPU is this process's CPU time (user + system), without children.
+func selfCPU() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)*1e-6
 }
 
 func loadavg() string {
