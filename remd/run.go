@@ -342,7 +342,7 @@ func Run(ctx context.Context, p *pool.Pool, cfg Config) (*Result, error) {
 
 	res := &Result{Summary: st.summary(&cfg, p.Limit())}
 	if cfg.Storage == Payload {
-		res.Final = []engine.State(st.States)
+		res.Final = st.States
 	} else {
 		s, err := openStore(ctx, cfg.Storage, url)
 		if err != nil {
