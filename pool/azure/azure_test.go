@@ -27,7 +27,7 @@ func TestMain(m *testing.M) {
 
 const functionKey = "test-function-key"
 
-func startHandler(t *testing.T, env ...string) string {
+func startHandler(t testing.TB, env ...string) string {
 	return httpfntest.StartWorker(t, "azure-custom-handler", func(port int) []string {
 		return []string{fmt.Sprintf("%s=%d", azure.EnvPort, port), "WEBSITE_INSTANCE_ID=instance-0"}
 	}, env...).Addr
@@ -35,7 +35,7 @@ func startHandler(t *testing.T, env ...string) string {
 
 // forwardingHost plays the Functions host with enableForwardingHttpRequest:
 // it checks the function key and forwards the request unchanged.
-func forwardingHost(t *testing.T, handler string) *httptest.Server {
+func forwardingHost(t testing.TB, handler string) *httptest.Server {
 	return httpfntest.Gateway(t, handler, func(r *http.Request) bool {
 		return r.Header.Get("x-functions-key") == functionKey && r.URL.Path == "/api/burst"
 	})
@@ -45,7 +45,7 @@ func forwardingHost(t *testing.T, handler string) *httptest.Server {
 // HTTP request into the invocation envelope, POSTs it to /FUNCTION on the
 // custom handler, and turns Outputs.res back into the HTTP response, as
 // described in Microsoft's custom handler documentation.
-func envelopeHost(t *testing.T, handler string) *httptest.Server {
+func envelopeHost(t testing.TB, handler string) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("x-functions-key") != functionKey {
 			http.Error(w, "", http.StatusUnauthorized)
@@ -105,7 +105,7 @@ func openPool(t *testing.T, host *httptest.Server) *pool.Pool {
 	return p
 }
 
-func conformance(t *testing.T, host func(*testing.T, string) *httptest.Server) {
+func conformance(t *testing.T, host func(testing.TB, string) *httptest.Server) {
 	httpfntest.Conformance(t, func(t *testing.T, env []string) pool.Backend {
 		h := host(t, startHandler(t, env...))
 		b, err := azure.New(azure.Options{URL: h.URL + "/api/burst", Key: functionKey, Secret: []byte(httpfntest.Secret)})

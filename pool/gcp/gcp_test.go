@@ -24,7 +24,7 @@ func TestMain(m *testing.M) {
 
 // startFunction runs the test binary as Cloud Run functions would: the
 // Functions Framework serving FUNCTION_TARGET on $PORT.
-func startFunction(t *testing.T, env ...string) string {
+func startFunction(t testing.TB, env ...string) string {
 	return httpfntest.StartWorker(t, "gcp-function", func(port int) []string {
 		return []string{"FUNCTION_TARGET=" + gcpworker.EntryPoint, "K_SERVICE=burst-worker", "K_REVISION=burst-worker-00001-abc",
 			fmt.Sprintf("PORT=%d", port)}

@@ -25,7 +25,7 @@ func TestMain(m *testing.M) {
 }
 
 // iamServer is a local stand-in for iam.cloud.ibm.com's API-key grant.
-func iamServer(t *testing.T, apiKey string) (*httptest.Server, *atomic.Int32) {
+func iamServer(t testing.TB, apiKey string) (*httptest.Server, *atomic.Int32) {
 	var n atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := r.ParseForm(); err != nil || r.Method != http.MethodPost ||
@@ -47,7 +47,7 @@ func iamServer(t *testing.T, apiKey string) (*httptest.Server, *atomic.Int32) {
 
 // gateway stands in front of the worker like an authenticating ingress:
 // it forwards only requests bearing an IAM token.
-func gateway(t *testing.T, workerAddr string) *httptest.Server {
+func gateway(t testing.TB, workerAddr string) *httptest.Server {
 	target, _ := url.Parse("http://" + workerAddr)
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -61,7 +61,7 @@ func gateway(t *testing.T, workerAddr string) *httptest.Server {
 	return srv
 }
 
-func startWorker(t *testing.T, env ...string) string {
+func startWorker(t testing.TB, env ...string) string {
 	return httpfntest.StartWorker(t, "code-engine-app", func(port int) []string {
 		return []string{"CE_APP=burst-worker", "CE_REVISION=burst-worker-00001", "K_SERVICE=burst-worker", fmt.Sprintf("PORT=%d", port)}
 	}, env...).Addr

@@ -26,7 +26,7 @@ import (
 // executable (this test binary) with fd 3 for results, __OW_WAIT_FOR_ACK set,
 // one activation line at a time on stdin.
 type owHost struct {
-	t        *testing.T
+	t        testing.TB
 	srv      *httptest.Server
 	user     string
 	pass     string
@@ -47,11 +47,11 @@ type container struct {
 	logs   *bytes.Buffer
 }
 
-func newOWHost(t *testing.T, containers int, blocking time.Duration, env ...string) *owHost {
+func newOWHost(t testing.TB, containers int, blocking time.Duration, env ...string) *owHost {
 	return newOWHostExe(t, os.Args[0], containers, blocking, env...)
 }
 
-func newOWHostExe(t *testing.T, exe string, containers int, blocking time.Duration, env ...string) *owHost {
+func newOWHostExe(t testing.TB, exe string, containers int, blocking time.Duration, env ...string) *owHost {
 	h := &owHost{t: t, limit: 5 * time.Second, env: env, exe: exe, user: "23bc46b1-71f6-4ed5-8c54-816aa4f8c502", pass: "123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP",
 		free: make(chan *container, containers), blocking: blocking, results: map[string][]byte{}}
 	for range containers {
