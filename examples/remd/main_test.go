@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -101,6 +102,9 @@ func deterministic(t *testing.T, dir string) map[string]string {
 	m := map[string]string{}
 	for _, f := range []string{"energies.csv", "samples.csv", "exchanges.csv", "walks.csv"} {
 		b, err := os.ReadFile(filepath.Join(dir, f))
+		if errors.Is(err, os.ErrNotExist) && f == "samples.csv" {
+			continue
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,7 +126,8 @@ func deterministic(t *testing.T, dir string) map[string]string {
 // A run killed with SIGKILL at an arbitrary moment resumes with -resume to
 // the same bytes as a run that was never interrupted.
 func TestKilledRunResumesToIdenticalOutput(t *testing.T) {
-	args := []string{"-system", "doublewell", "-replicas", "6", "-rounds", "300", "-steps", "300", "-seed", "7", "-quiet"}
+	// LJ13 rounds take a few milliseconds, so the kill lands mid-run.
+	args := []string{"-system", "lj13", "-replicas", "6", "-rounds", "200", "-steps", "400", "-seed", "7", "-quiet"}
 	want := t.TempDir()
 	if err := run(context.Background(), append(args, "-out", want), io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
