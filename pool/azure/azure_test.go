@@ -162,3 +162,7 @@ func TestOptionsFromURL(t *testing.T) {
 		}
 	}
 }
+
+func TestRemdIdentical(t *testing.T) {
+	httpfntest.RemdIdentical(t, openPool(t, envelopeHost(t, startHandler(t))))
+}

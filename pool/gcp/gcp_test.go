@@ -76,3 +76,13 @@ func TestOptionsFromURL(t *testing.T) {
 		}
 	}
 }
+
+func TestRemdIdentical(t *testing.T) {
+	b, err := gcp.New(context.Background(), gcp.Options{URL: "http://" + startFunction(t) + "/", Secret: []byte(httpfntest.Secret), Unauthenticated: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := pool.New(b, pool.WithLimit(5))
+	defer p.Close()
+	httpfntest.RemdIdentical(t, p)
+}

@@ -145,3 +145,15 @@ func TestOptionsFromURL(t *testing.T) {
 		}
 	}
 }
+
+func TestRemdIdentical(t *testing.T) {
+	iam, _ := iamServer(t, "k")
+	gw := gateway(t, startWorker(t))
+	b, err := ibm.New(ibm.Options{URL: gw.URL, Secret: []byte(httpfntest.Secret), APIKey: "k", IAMEndpoint: iam.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := pool.New(b, pool.WithLimit(5))
+	defer p.Close()
+	httpfntest.RemdIdentical(t, p)
+}

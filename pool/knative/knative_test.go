@@ -110,3 +110,7 @@ func TestOpenWithoutSecretFails(t *testing.T) {
 		t.Fatalf("err = %v, want one naming %s", err, httpfn.EnvSecret)
 	}
 }
+
+func TestRemdIdentical(t *testing.T) {
+	httpfntest.RemdIdentical(t, open(t, startWorker(t), pool.WithLimit(5)))
+}

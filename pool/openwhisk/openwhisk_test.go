@@ -152,3 +152,7 @@ func TestOptionsFromURL(t *testing.T) {
 		}
 	}
 }
+
+func TestRemdIdentical(t *testing.T) {
+	httpfntest.RemdIdentical(t, openPool(t, newOWHost(t, 2, time.Minute), pool.WithLimit(2)))
+}

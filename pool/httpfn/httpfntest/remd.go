@@ -1,0 +1,75 @@
+package httpfntest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/remd"
+	"github.com/burst-dev/burst/remd/engine"
+	_ "github.com/burst-dev/burst/remd/engine/model" // the doublewell system
+)
+
+// RemdIdentical runs a small replica-exchange job on p and on local:// and
+// checks that every output file is byte-identical (summary.json without its
+// timing fields): the project's promise that the backend changes nothing
+// but where the work runs.
+func RemdIdentical(t *testing.T, p *pool.Pool) {
+	cfg := remd.Config{Engine: engine.Spec{Name: "doublewell"}, Temperatures: []float64{0.3, 0.6, 1.2, 2.4, 4.8},
+		Rounds: 12, Steps: 40, Seed: 42}
+	local, err := pool.Open(context.Background(), "local://")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer local.Close()
+	want := remdFiles(t, local, cfg)
+	got := remdFiles(t, p, cfg)
+	if !slices.Equal(slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want))) {
+		t.Fatalf("remd wrote %v, local:// wrote %v", slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
+	}
+	for name, w := range want {
+		if !bytes.Equal(got[name], w) {
+			t.Errorf("remd output %s differs from local://'s:\n%.300s\nvs\n%.300s", name, got[name], w)
+		}
+	}
+}
+
+func remdFiles(t *testing.T, p *pool.Pool, cfg remd.Config) map[string][]byte {
+	t.Helper()
+	cfg.Out = t.TempDir()
+	if _, err := remd.Run(context.Background(), p, cfg); err != nil {
+		t.Fatalf("remd.Run: %v", err)
+	}
+	files := map[string][]byte{}
+	entries, err := os.ReadDir(cfg.Out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.IsDir() || e.Name() == "checkpoint.json" || e.Name() == "timing.csv" { // wall-clock figures
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(cfg.Out, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Name() == "summary.json" {
+			var m map[string]any
+			if err := json.Unmarshal(b, &m); err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range remd.TimingFields {
+				delete(m, f)
+			}
+			b, _ = json.Marshal(m)
+		}
+		files[e.Name()] = b
+	}
+	return files
+}
