@@ -76,6 +76,7 @@ type FS struct {
 	root string // key prefix: "" or ends with "/"
 	ctx  context.Context
 	opts Options
+	ra   *readAhead // shared by all views of the bucket
 }
 
 // Options tune an FS. The zero value is the default.
@@ -180,7 +181,7 @@ func parseSize(s string) (int, error) {
 // New returns a file system over an open bucket, for buckets built with a
 // driver's own constructor. Closing the FS closes b. opts may be nil.
 func New(b *blob.Bucket, opts *Options) *FS {
-	f := &FS{b: b, ctx: context.Background()}
+	f := &FS{b: b, ctx: context.Background(), ra: newReadAhead()}
 	if opts != nil {
 		f.opts = *opts
 	}
@@ -457,16 +458,37 @@ func (f *FS) ReadDir(name string) ([]fs.DirEntry, error) {
 
 func (f *FS) readDir(ctx context.Context, name string) ([]fs.DirEntry, error) {
 	prefix := f.dirPrefix(name)
+	ents, marker, ok, err := f.ra.take(ctx, prefix)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if ents, marker, err = f.list(ctx, prefix); err != nil {
+			return nil, err
+		}
+	}
+	f.ra.readAhead(ctx, f, name, prefix, ents)
+	if len(ents) == 0 && !marker && name != "." {
+		// Either an empty listing of a file name, or nothing at all.
+		if _, err := f.b.Attributes(ctx, f.key(name)); err == nil {
+			return nil, errNotDir
+		}
+		return nil, &kindError{kind: fs.ErrNotExist, err: errors.New("no such directory")}
+	}
+	return ents, nil
+}
+
+// list is one delimiter listing of the directory at prefix, sorted; marker
+// reports a "prefix/" marker object.
+func (f *FS) list(ctx context.Context, prefix string) (ents []fs.DirEntry, marker bool, err error) {
 	it := f.b.List(&blob.ListOptions{Prefix: prefix, Delimiter: "/"})
-	var ents []fs.DirEntry
-	marker := false
 	for {
 		obj, err := it.Next(ctx)
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				break
 			}
-			return nil, err
+			return nil, false, err
 		}
 		rel := strings.TrimPrefix(obj.Key, prefix)
 		if obj.IsDir {
@@ -485,15 +507,8 @@ func (f *FS) readDir(ctx context.Context, name string) ([]fs.DirEntry, error) {
 		}
 		ents = append(ents, fs.FileInfoToDirEntry(fi))
 	}
-	if len(ents) == 0 && !marker && name != "." {
-		// Either an empty listing of a file name, or nothing at all.
-		if _, err := f.b.Attributes(ctx, f.key(name)); err == nil {
-			return nil, errNotDir
-		}
-		return nil, &kindError{kind: fs.ErrNotExist, err: errors.New("no such directory")}
-	}
 	sortEntries(&ents)
-	return ents, nil
+	return ents, marker, nil
 }
 
 // Glob returns the names of all files matching pattern, as fs.Glob does,

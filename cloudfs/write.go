@@ -23,6 +23,7 @@ const bulkConcurrency = 16
 type Writer struct {
 	name   string
 	ctx    context.Context
+	ra     *readAhead
 	w      *blob.Writer
 	cancel context.CancelFunc
 
@@ -50,7 +51,7 @@ func (f *FS) Create(name string) (*Writer, error) {
 		cancel()
 		return nil, pathError("open", name, err)
 	}
-	return &Writer{name: name, ctx: ctx, w: w, cancel: cancel}, nil
+	return &Writer{name: name, ctx: ctx, ra: f.ra, w: w, cancel: cancel}, nil
 }
 
 func (f *FS) writerOptions() *blob.WriterOptions {
@@ -103,6 +104,7 @@ func (w *Writer) Close() error {
 	}
 	err := closeWriter(w.w)
 	w.cancel()
+	w.ra.invalidate()
 	if err != nil {
 		return pathError("close", w.name, err)
 	}
@@ -145,6 +147,7 @@ func (f *FS) WriteFile(name string, data []byte) error {
 	if err := f.checkNotDir(f.ctx, "open", name); err != nil {
 		return err
 	}
+	defer f.ra.invalidate()
 	if err := f.b.WriteAll(f.ctx, f.key(name), data, f.writerOptions()); err != nil {
 		return pathError("write", name, err)
 	}
@@ -158,6 +161,7 @@ func (f *FS) Remove(name string) error {
 	if err := f.begin("remove", name, false); err != nil {
 		return err
 	}
+	defer f.ra.invalidate()
 	err := f.b.Delete(f.ctx, f.key(name))
 	if err == nil {
 		return nil
@@ -192,6 +196,7 @@ func (f *FS) RemoveAll(name string) error {
 	if err := f.begin("RemoveAll", name, false); err != nil {
 		return err
 	}
+	defer f.ra.invalidate()
 	g, ctx := errgroup.WithContext(f.ctx)
 	g.SetLimit(bulkConcurrency)
 	del := func(key string) {
@@ -263,6 +268,7 @@ func (f *FS) Rename(oldname, newname string) error {
 			return err
 		}
 	}
+	defer f.ra.invalidate()
 	ctx := f.ctx
 	fail := func(err error) error {
 		return pathError("rename", oldname, fmt.Errorf("to %s: %w", newname, err))

@@ -78,6 +78,7 @@ func Run(t *testing.T, h Harness) {
 		{"FSTest", testFSTest},
 		{"StatAndModes", testStatAndModes},
 		{"ReadDirUsesListing", testReadDirListing},
+		{"WalkSeesOwnWrites", testWalkSeesWrites},
 		{"WriteFileOverwrites", testWriteFileOverwrites},
 		{"CreateVisibleOnlyAfterClose", testCreateVisibility},
 		{"WriterAbortKeepsOld", testWriterAbort},
@@ -255,6 +256,42 @@ func testReadDirListing(t *testing.T, fsys *cloudfs.FS) {
 	info, err := ents[0].Info()
 	if err != nil || info.Size() != 2 || info.ModTime().IsZero() || !info.Mode().IsRegular() {
 		t.Errorf("ReadDir(a)[0].Info() = %v, %v; want size 2, a mod time, regular", info, err)
+	}
+}
+
+// testWalkSeesWrites checks that listings read ahead during a walk never
+// hide the program's own writes.
+func testWalkSeesWrites(t *testing.T, fsys *cloudfs.FS) {
+	files := map[string]string{}
+	for _, d := range []string{"a", "b", "c", "d"} {
+		files[d+"/f"] = d
+	}
+	write(t, fsys, files)
+	for round, op := range []func() error{
+		func() error { return fsys.WriteFile("c/new", []byte("n")) },
+		func() error { return fsys.Remove("c/new") },
+		func() error { return fsys.Rename("d/f", "d/g") },
+		func() error { w, _ := fsys.Create("b/streamed"); w.Write([]byte("s")); return w.Close() },
+	} {
+		readDirNames(t, fsys, ".")
+		readDirNames(t, fsys, "a") // a walk step: b, c and d may be listed ahead
+		if err := op(); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		wants := [][]string{{"b", "f"}, {"c", "f", "new"}, {"d", "f"}}
+		switch round {
+		case 1:
+			wants = [][]string{{"b", "f"}, {"c", "f"}, {"d", "f"}}
+		case 2:
+			wants = [][]string{{"b", "f"}, {"c", "f"}, {"d", "g"}}
+		case 3:
+			wants = [][]string{{"b", "f", "streamed"}, {"c", "f"}, {"d", "g"}}
+		}
+		for _, w := range wants {
+			if got := readDirNames(t, fsys, w[0]); !slices.Equal(got, w[1:]) {
+				t.Errorf("round %d: ReadDir(%s) = %q, want %q", round, w[0], got, w[1:])
+			}
+		}
 	}
 }
 
