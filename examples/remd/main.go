@@ -31,6 +31,7 @@ import (
 
 	"github.com/burst-dev/burst/pool"
 	_ "github.com/burst-dev/burst/pool/process"
+	"github.com/burst-dev/burst/providers"
 	"github.com/burst-dev/burst/remd"
 	"github.com/burst-dev/burst/remd/engine"
 	_ "github.com/burst-dev/burst/remd/engine/charmm"
@@ -85,7 +86,7 @@ func parse(args []string, stderr io.Writer) (*options, map[string]bool, error) {
 	fs.IntVar(&o.swaps, "swaps", 0, "swap-all: attempts per round (default: one per replica)")
 	fs.Uint64Var(&o.seed, "seed", 1, "random seed; one seed gives identical output on every backend and storage")
 	fs.StringVar(&o.backend, "backend", "local://", "pool URL: local://, process://?workers=N, …")
-	fs.StringVar(&o.config, "config", "", "burst.yaml naming the backend (instead of -backend)")
+	fs.StringVar(&o.config, "config", "", "burst.yaml naming the backend (instead of -backend); its storage and shared URLs are the defaults of -storage-url and -shared-url")
 	fs.StringVar(&o.storage, "storage", "payload", "where replica states live: payload, objectstore, or shared")
 	fs.StringVar(&o.storageURL, "storage-url", "", "cloudfs URL for -storage objectstore (file:///dir, s3://bucket, mem://)")
 	fs.StringVar(&o.sharedURL, "shared-url", "", "shared URL for -storage shared (redis://host:port/0, mem://)")
@@ -296,11 +297,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var pcfg *providers.Config
 	if o.config != "" {
-		if set["backend"] {
-			return errors.New("give either -config or -backend, not both")
+		if pcfg, err = o.fromConfig(set); err != nil {
+			return err
 		}
-		return openFromConfig(o.config)
 	}
 	cfg, err := o.remdConfig(set)
 	if err != nil {
@@ -308,11 +309,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
-	p, err := pool.Open(ctx, o.backend)
+	p, closePool, err := openPool(ctx, pcfg, o.backend)
 	if err != nil {
-		return fmt.Errorf("-backend %s: %w", o.backend, err)
+		return err
 	}
-	defer p.Close()
+	defer closePool()
 
 	tty := !o.quiet && isTerminal(stdout)
 	if tty {

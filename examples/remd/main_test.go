@@ -55,7 +55,8 @@ func TestBadFlagsAreNamed(t *testing.T) {
 		{[]string{"-rounds", "0"}, "rounds = 0"},
 		{[]string{"-system", "doublewell", "-dt", "-1"}, "dt = -1"},
 		{[]string{"-backend", "nowhere://"}, "nowhere"},
-		{[]string{"-config", "burst.yaml"}, "not implemented yet"},
+		{[]string{"-config", "no-such-burst.yaml"}, "no-such-burst.yaml"},
+		{[]string{"-config", "x.yaml", "-backend", "local://"}, "either -config or -backend"},
 		{[]string{"extra"}, "unexpected arguments"},
 		{[]string{"-options", "{}"}, "-options is for engines other than the model systems"},
 		{[]string{"-system", "ww", "-options", "[1]", "-tmin", "300", "-tmax", "400"}, "want a JSON object"},
@@ -93,6 +94,27 @@ func TestWritesEveryFile(t *testing.T) {
 	}
 	if s.System != "doublewell" || s.Replicas != 8 || s.Rounds != 30 || len(s.Acceptance) != 7 {
 		t.Errorf("summary = %+v, want doublewell, 8 replicas, 30 rounds, 7 pairs", s)
+	}
+}
+
+func TestConfigFileNamesTheBackend(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "burst.yaml")
+	if err := os.WriteFile(conf, []byte("compute: {backend: process}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	err := run(context.Background(), []string{"-config", conf, "-system", "doublewell", "-rounds", "5", "-steps", "20", "-out", out, "-quiet"}, io.Discard, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s remd.Summary
+	b, _ := os.ReadFile(filepath.Join(out, "summary.json"))
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(s.Backend, "process:") {
+		t.Errorf("backend = %q, want the config's process:// pool", s.Backend)
 	}
 }
 
