@@ -63,7 +63,7 @@ func envelopeHost(t testing.TB, handler string) *httptest.Server {
 		b, _ := json.Marshal(inv)
 		hreq, _ := http.NewRequestWithContext(r.Context(), http.MethodPost, "http://"+handler+"/"+fn, bytes.NewReader(b))
 		hreq.Header.Set("Content-Type", "application/json")
-		res, err := http.DefaultClient.Do(hreq)
+		res, err := httpfntest.LoopbackClient.Do(hreq)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
