@@ -76,6 +76,9 @@ type AWS struct {
 	// Endpoint overrides the Lambda endpoint (an emulator, a VPC endpoint).
 	Endpoint  string `yaml:"endpoint"`
 	Qualifier string `yaml:"qualifier"`
+	// BuildID is the build id burst deploy stamped on the function, sent in
+	// every call instead of the driver's own (see docs/providers/aws.md).
+	BuildID string `yaml:"build_id"`
 	// Role is the execution role ARN the deploy command gives a new function.
 	Role string `yaml:"role"`
 	// Architecture of the function: x86_64 (default) or arm64.

@@ -158,7 +158,7 @@ func (c *Config) PoolURL() (string, error) {
 	case "aws":
 		u = url.URL{Scheme: aws.Scheme, Host: cp.Function}
 		a := c.AWS
-		for k, v := range map[string]string{"region": a.Region, "endpoint": a.Endpoint, "qualifier": a.Qualifier} {
+		for k, v := range map[string]string{"region": a.Region, "endpoint": a.Endpoint, "qualifier": a.Qualifier, "build": a.BuildID} {
 			if v != "" {
 				q.Set(k, v)
 			}

@@ -240,3 +240,19 @@ func TestEndpointFromEnvironment(t *testing.T) {
 		t.Fatalf("Call = %d, %v; want 81 through AWS_ENDPOINT_URL_LAMBDA", y, err)
 	}
 }
+
+// TestDeployedBuildID is the stale-function check as deployed: the function
+// carries the BURST_BUILD_ID its deploy stamped, and a driver that sends
+// that id (build=) is served while one that sends another is refused.
+func TestDeployedBuildID(t *testing.T) {
+	l := testenv.StartLambda(t, testenv.LambdaOptions{Env: []string{"BURST_BUILD_ID=deployed-2"}})
+	ctx := context.Background()
+	current := openURL(t, l.URL("&concurrency=1&build=deployed-2"), retrying()...)
+	if y, err := square.Call(ctx, current, 6); err != nil || y != 36 {
+		t.Fatalf("driver of the deployed build: %d, %v; want 36", y, err)
+	}
+	stale := openURL(t, l.URL("&concurrency=1&build=deployed-1"), retrying()...)
+	if _, err := square.Call(ctx, stale, 6); !errors.Is(err, pool.ErrBuildMismatch) || !strings.Contains(err.Error(), "redeploy") {
+		t.Fatalf("driver of another build: err = %v, want pool.ErrBuildMismatch advising a redeploy", err)
+	}
+}
