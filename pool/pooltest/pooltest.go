@@ -176,6 +176,9 @@ func testTimeout(t *testing.T, h Harness) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want context.DeadlineExceeded", err)
 	}
+	// A call well within its timeout succeeds; the margin is wide because a
+	// loaded CI machine or an emulator can take a while to answer.
+	p = h.Open(t, pool.WithTimeout(30*time.Second), pool.WithRetries(0))
 	if d, err := Sleep.Call(context.Background(), p, time.Millisecond); err != nil || d != time.Millisecond {
 		t.Fatalf("a call within the timeout: %v, %v", d, err)
 	}
