@@ -68,6 +68,9 @@ import (
 // bound on the memory one Writer holds per upload stream.
 const DefaultPartSize = 8 << 20
 
+// readChunk bounds one Read of ReadFile.
+const readChunk = 256 << 10
+
 // FS is a file system over one bucket, rooted at a key prefix.
 // It implements fs.FS, fs.ReadFileFS, fs.ReadDirFS, fs.StatFS, fs.SubFS and
 // fs.GlobFS. An FS is safe for concurrent use.
@@ -429,7 +432,8 @@ func (f *FS) ReadFile(name string) ([]byte, error) {
 	// One allocation of the right size; the last Read confirms EOF.
 	buf := make([]byte, 0, r.Size()+1)
 	for {
-		n, err := r.Read(buf[len(buf):cap(buf)])
+		// Bounded reads: some drivers' readers cost in proportion to len(p).
+		n, err := r.Read(buf[len(buf):min(cap(buf), len(buf)+readChunk)])
 		buf = buf[:len(buf)+n]
 		if err != nil {
 			if errors.Is(err, io.EOF) {

@@ -35,6 +35,7 @@ type readAhead struct {
 	parents map[string][]string // directory key prefix -> its subdirectory names (sorted)
 	order   []string            // parents, oldest first, to bound memory
 	now     func() time.Time
+	hits    int // listings taken, for tests
 }
 
 type listing struct {
@@ -79,6 +80,9 @@ func (ra *readAhead) take(ctx context.Context, prefix string) (ents []fs.DirEntr
 	if !valid {
 		return nil, false, false, nil
 	}
+	ra.mu.Lock()
+	ra.hits++
+	ra.mu.Unlock()
 	return l.ents, l.marker, true, nil
 }
 
