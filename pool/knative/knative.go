@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"strconv"
 
 	"github.com/burst-dev/burst/pool"
 	"github.com/burst-dev/burst/pool/httpfn"
@@ -68,42 +67,23 @@ func OptionsFromURL(u *url.URL) (Options, error) {
 		return Options{}, fmt.Errorf("knative: URL %q has no host: want knative://HOST[:PORT][/PATH]", u.String())
 	}
 	q := u.Query()
+	tls, err := httpfn.BoolParam(Scheme, q, "tls", true)
+	if err != nil {
+		return Options{}, err
+	}
 	scheme := "https"
-	if v := q.Get("tls"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return Options{}, fmt.Errorf("knative: parameter tls=%q: want true or false", v)
-		}
-		if !b {
-			scheme = "http"
-		}
+	if !tls {
+		scheme = "http"
 	}
-	o := Options{URL: (&url.URL{Scheme: scheme, Host: u.Host, Path: u.Path}).String()}
-	secretEnv := q.Get("secret_env")
-	if secretEnv == "" {
-		secretEnv = httpfn.EnvSecret
+	o := Options{URL: (&url.URL{Scheme: scheme, Host: u.Host, Path: u.Path}).String(), Secret: httpfn.SecretParam(q)}
+	if o.Token, err = httpfn.EnvParam(Scheme, q, "token_env", "", true); err != nil {
+		return Options{}, err
 	}
-	o.Secret = []byte(os.Getenv(secretEnv))
-	if e := q.Get("token_env"); e != "" {
-		if o.Token = os.Getenv(e); o.Token == "" {
-			return Options{}, fmt.Errorf("knative: token_env=%s but $%s is empty", e, e)
-		}
+	if o.CloudEvents, err = httpfn.BoolParam(Scheme, q, "cloudevents", false); err != nil {
+		return Options{}, err
 	}
-	if v := q.Get("cloudevents"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return Options{}, fmt.Errorf("knative: parameter cloudevents=%q: want true or false", v)
-		}
-		o.CloudEvents = b
-	}
-	for key, dst := range map[string]*int{"concurrency": &o.Concurrency, "max_message": &o.MaxMessage} {
-		if v := q.Get(key); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 {
-				return Options{}, fmt.Errorf("knative: parameter %s=%q: want a whole number ≥ 1", key, v)
-			}
-			*dst = n
-		}
+	if err := httpfn.IntParams(Scheme, q, map[string]*int{"concurrency": &o.Concurrency, "max_message": &o.MaxMessage}); err != nil {
+		return Options{}, err
 	}
 	return o, nil
 }
