@@ -70,13 +70,18 @@ func (fl *File) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// openReader starts a ranged read from the current offset to the size seen
-// at Open, so a concurrently growing object cannot make Read overrun it.
+// openReader starts a read from the current offset to the end.
 func (fl *File) openReader() error {
 	if fl.r != nil {
 		return nil
 	}
-	r, err := fl.f.b.NewRangeReader(fl.ctx, fl.key, fl.off, fl.info.size-fl.off, nil)
+	length := fl.info.size - fl.off
+	if fl.off == 0 {
+		// A plain GET, as blob.Bucket.NewReader sends: some servers serve
+		// ranged requests more slowly.
+		length = -1
+	}
+	r, err := fl.f.b.NewRangeReader(fl.ctx, fl.key, fl.off, length, nil)
 	if err != nil {
 		return pathError("read", fl.name, err)
 	}

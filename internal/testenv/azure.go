@@ -32,7 +32,8 @@ type Azurite struct {
 // 127.0.0.1, skipping the test when it is not installed (failing under CI).
 // For the rest of the test it sets AZURE_STORAGE_ACCOUNT and
 // AZURE_STORAGE_KEY to Azurite's well-known account, so azblob:// URLs use
-// a shared key and never look for Azure identities. The server is killed
+// a shared key and never look for Azure identities (it uses t.Setenv, so
+// the test must not be parallel). The server is killed
 // when the test ends; its data does not survive Kill.
 func StartAzurite(tb testing.TB) *Azurite {
 	tb.Helper()

@@ -21,7 +21,8 @@ type GCS struct {
 // of 127.0.0.1, skipping the test when it is not installed (failing under
 // CI). It sets STORAGE_EMULATOR_HOST for the rest of the test, which is how
 // the Google Cloud Storage client (and so gs:// URLs) find an emulator;
-// with it set, gocloud uses no credentials and no metadata server. The
+// with it set, gocloud uses no credentials and no metadata server (it uses
+// t.Setenv, so the test must not be parallel). The
 // server is killed when the test ends; its data does not survive Kill.
 func StartGCS(tb testing.TB) *GCS {
 	tb.Helper()

@@ -21,7 +21,8 @@ type S3 struct {
 // 127.0.0.1, skipping the test when it is not installed (failing under CI).
 // It also points the AWS SDK away from every non-loopback source of
 // configuration for the rest of the test: no EC2 metadata, no shared config
-// or credentials files. The server is killed when the test ends; its data
+// or credentials files (it uses t.Setenv, so the test must not be
+// parallel). The server is killed when the test ends; its data
 // does not survive Kill.
 func StartS3(tb testing.TB) *S3 {
 	tb.Helper()
