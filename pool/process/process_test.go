@@ -288,6 +288,16 @@ func TestSIGKILLMidCallLosesNoCall(t *testing.T) {
 	}
 }
 
+// A driver running inside a platform (here: Knative's K_SERVICE, Cloud Run
+// functions' FUNCTION_TARGET) passes the platform's variables to its
+// children; they must still serve their driver over the pipes.
+func TestChildInheritingPlatformEnvStillServesDriver(t *testing.T) {
+	p, _ := openWith(t, process.Options{Workers: 1, Env: []string{"K_SERVICE=svc", "FUNCTION_TARGET=fn", "CE_APP=app", "PORT=1"}})
+	if y, err := double.Call(context.Background(), p, 5); err != nil || y != 10 {
+		t.Fatalf("Call = %d, %v", y, err)
+	}
+}
+
 func TestWorkerWithoutMainFailsClearly(t *testing.T) {
 	_, err := process.New(context.Background(), process.Options{Workers: 1, Output: io.Discard,
 		Command: []string{"/bin/sh", "-c", "echo no pool.Main here; exit 3"}})

@@ -26,7 +26,7 @@ type hello struct {
 }
 
 func init() {
-	pool.RegisterWorker("process", func() bool { return os.Getenv(envWorker) != "" }, serve)
+	pool.RegisterExplicitWorker("process", func() bool { return os.Getenv(envWorker) != "" }, serve)
 }
 
 // serve is the worker side: read calls from fd 3, answer on fd 4, run each
