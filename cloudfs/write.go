@@ -24,7 +24,7 @@ type Writer struct {
 	name   string
 	ctx    context.Context
 	ra     *readAhead
-	w      *blob.Writer
+	w      io.WriteCloser // a *blob.Writer, or a registered Uploader's
 	cancel context.CancelFunc
 
 	mu     sync.Mutex
@@ -46,10 +46,20 @@ func (f *FS) Create(name string) (*Writer, error) {
 	// A cancelled context is how gocloud aborts an upload, so the writer
 	// owns one: Abort cancels it, and so does the end of f's context.
 	ctx, cancel := context.WithCancel(f.ctx)
-	w, err := f.b.NewWriter(ctx, f.key(name), f.writerOptions())
-	if err != nil {
-		cancel()
-		return nil, pathError("open", name, err)
+	var w io.WriteCloser
+	for _, up := range uploaders() {
+		if uw, ok := up(ctx, f.b, f.key(name), f.opts); ok {
+			w = uw
+			break
+		}
+	}
+	if w == nil {
+		bw, err := f.b.NewWriter(ctx, f.key(name), f.writerOptions())
+		if err != nil {
+			cancel()
+			return nil, pathError("open", name, err)
+		}
+		w = bw
 	}
 	return &Writer{name: name, ctx: ctx, ra: f.ra, w: w, cancel: cancel}, nil
 }
@@ -127,7 +137,7 @@ func (w *Writer) Abort() {
 // closeWriter closes w, turning a driver panic into an error: azureblob
 // (gocloud v0.47) clears its pipe after a failed upload and then closes
 // it, so Close after any failed or cancelled upload panics.
-func closeWriter(w *blob.Writer) (err error) {
+func closeWriter(w io.Closer) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("upload failed (the driver panicked on Close: %v)", r)
@@ -364,4 +374,31 @@ func (f *FS) exists(ctx context.Context, name string) (bool, error) {
 		return false, nil
 	}
 	return false, err
+}
+
+// An Uploader streams one object to a bucket when the driver's own writer
+// would hold more than Options.PartSize*Options.Concurrency bytes. It
+// returns ok=false for buckets it does not handle. The returned writer's
+// Close completes the object; if ctx has ended by then, Close must discard
+// the upload and return an error, so the object never appears.
+type Uploader func(ctx context.Context, b *blob.Bucket, key string, opts Options) (w io.WriteCloser, ok bool)
+
+var (
+	uploadersMu  sync.Mutex
+	uploaderList []Uploader
+)
+
+// RegisterUploader adds an Uploader that Create tries before the driver's
+// writer. Driver packages such as cloudfs/s3upload call it in init, so a
+// program opts in with a blank import.
+func RegisterUploader(u Uploader) {
+	uploadersMu.Lock()
+	defer uploadersMu.Unlock()
+	uploaderList = append(uploaderList, u)
+}
+
+func uploaders() []Uploader {
+	uploadersMu.Lock()
+	defer uploadersMu.Unlock()
+	return uploaderList
 }

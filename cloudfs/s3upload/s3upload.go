@@ -1,0 +1,174 @@
+// Package s3upload makes cloudfs's streaming writes to S3 hold exactly one
+// part in memory. Import it for its side effect:
+//
+//	import _ "github.com/burst-dev/burst/cloudfs/s3upload"
+//
+// Without it, Create on an s3:// file system uses gocloud's s3blob writer,
+// whose AWS transfer manager keeps two part buffers and first reads up to
+// 16 MiB, several times the part size. With it, a Writer fills one buffer
+// of Options.PartSize bytes, uploads it as a multipart part, and reuses it;
+// objects smaller than one part are a single PutObject. A failed or aborted
+// upload is aborted on the server, so no parts are left behind.
+//
+// It handles s3:// buckets opened with Options.Concurrency 1 (the default)
+// and keys of printable characters; anything else keeps gocloud's writer.
+package s3upload
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"gocloud.dev/blob"
+
+	"github.com/burst-dev/burst/cloudfs"
+)
+
+// minPartSize is S3's smallest part (all but the last).
+const minPartSize = 5 << 20
+
+func init() { cloudfs.RegisterUploader(newUpload) }
+
+var errStop = errors.New("s3upload: stop listing")
+
+func newUpload(ctx context.Context, b *blob.Bucket, key string, opts cloudfs.Options) (io.WriteCloser, bool) {
+	if opts.Concurrency > 1 {
+		return nil, false
+	}
+	var c *s3.Client
+	if !b.As(&c) {
+		return nil, false
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] < 32 || key[i] == 127 {
+			return nil, false // s3blob escapes these; keep its writer
+		}
+	}
+	// blob.Bucket does not expose the bucket name; its list hook shows the
+	// request it would send, and stopping there costs no request.
+	var bucket string
+	_, _, _ = b.ListPage(ctx, blob.FirstPageToken, 1, &blob.ListOptions{
+		BeforeList: func(as func(any) bool) error {
+			var in *s3.ListObjectsV2Input
+			if as(&in) && in.Bucket != nil {
+				bucket = *in.Bucket
+			}
+			return errStop
+		},
+	})
+	if bucket == "" {
+		return nil, false
+	}
+	return &upload{ctx: ctx, c: c, bucket: bucket, key: key, buf: make([]byte, 0, max(opts.PartSize, minPartSize))}, true
+}
+
+type upload struct {
+	ctx    context.Context
+	c      *s3.Client
+	bucket string
+	key    string
+	buf    []byte // the one part buffer
+	ctype  string
+	id     *string
+	parts  []types.CompletedPart
+	err    error
+}
+
+func (u *upload) Write(p []byte) (int, error) {
+	n := 0
+	for len(p) > 0 {
+		if u.err != nil {
+			return n, u.err
+		}
+		k := copy(u.buf[len(u.buf):cap(u.buf)], p)
+		u.buf = u.buf[:len(u.buf)+k]
+		p = p[k:]
+		n += k
+		if len(u.buf) == cap(u.buf) {
+			u.err = u.flush()
+		}
+	}
+	return n, u.err
+}
+
+func (u *upload) contentType() *string {
+	if u.ctype == "" {
+		u.ctype = http.DetectContentType(u.buf[:min(len(u.buf), 512)])
+	}
+	return aws.String(u.ctype)
+}
+
+// flush uploads the buffer as the next part.
+func (u *upload) flush() error {
+	if u.id == nil {
+		out, err := u.c.CreateMultipartUpload(u.ctx, &s3.CreateMultipartUploadInput{
+			Bucket: aws.String(u.bucket), Key: aws.String(u.key), ContentType: u.contentType(),
+		})
+		if err != nil {
+			return err
+		}
+		u.id = out.UploadId
+	}
+	num := int32(len(u.parts) + 1)
+	out, err := u.c.UploadPart(u.ctx, &s3.UploadPartInput{
+		Bucket: aws.String(u.bucket), Key: aws.String(u.key), UploadId: u.id,
+		PartNumber: aws.Int32(num), Body: bytes.NewReader(u.buf), ContentLength: aws.Int64(int64(len(u.buf))),
+	})
+	if err != nil {
+		return err
+	}
+	u.parts = append(u.parts, types.CompletedPart{ETag: out.ETag, PartNumber: aws.Int32(num)})
+	u.buf = u.buf[:0]
+	return nil
+}
+
+// Close completes the object, or aborts the upload if anything failed or
+// the context has ended.
+func (u *upload) Close() error {
+	err := u.err
+	if err == nil {
+		err = u.ctx.Err()
+	}
+	if err == nil {
+		err = u.complete()
+	}
+	if err != nil && u.id != nil {
+		// A fresh context: the upload's may be what ended.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(u.ctx), 30*time.Second)
+		defer cancel()
+		if _, aerr := u.c.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{
+			Bucket: aws.String(u.bucket), Key: aws.String(u.key), UploadId: u.id,
+		}); aerr != nil {
+			err = errors.Join(err, fmt.Errorf("abort multipart upload: %w", aerr))
+		}
+	}
+	u.buf = nil
+	return err
+}
+
+func (u *upload) complete() error {
+	if u.id == nil {
+		_, err := u.c.PutObject(u.ctx, &s3.PutObjectInput{
+			Bucket: aws.String(u.bucket), Key: aws.String(u.key), ContentType: u.contentType(),
+			Body: bytes.NewReader(u.buf), ContentLength: aws.Int64(int64(len(u.buf))),
+		})
+		return err
+	}
+	if len(u.buf) > 0 {
+		if err := u.flush(); err != nil {
+			return err
+		}
+	}
+	_, err := u.c.CompleteMultipartUpload(u.ctx, &s3.CompleteMultipartUploadInput{
+		Bucket: aws.String(u.bucket), Key: aws.String(u.key), UploadId: u.id,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: u.parts},
+	})
+	return err
+}
