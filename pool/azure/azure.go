@@ -94,18 +94,14 @@ func OptionsFromURL(u *url.URL) (Options, error) {
 
 // New returns a Backend calling the HTTP trigger at o.URL.
 func New(o Options) (pool.Backend, error) {
-	if _, err := url.ParseRequestURI(o.URL); err != nil || o.URL == "" {
-		return nil, fmt.Errorf("azure: trigger URL %q: want https://APP.azurewebsites.net/api/FUNCTION", o.URL)
-	}
-	if len(o.Secret) == 0 {
-		return nil, fmt.Errorf("azure: no shared secret: set %s (the same value as the app setting BURST_SECRET)", httpfn.EnvSecret)
-	}
 	if o.MaxMessage == 0 {
 		o.MaxMessage = DefaultMaxMessage
 	}
-	c := &httpfn.Client{Name: Scheme, URL: o.URL, Secret: o.Secret, HTTP: o.HTTP, Concurrency: o.Concurrency, MaxMessage: o.MaxMessage}
-	if c.HTTP == nil {
-		c.HTTP = httpfn.DefaultHTTPClient(c.Limit())
+	c, err := httpfn.NewClient(httpfn.Client{Name: Scheme, URL: o.URL, Secret: o.Secret, HTTP: o.HTTP,
+		Concurrency: o.Concurrency, MaxMessage: o.MaxMessage},
+		"https://APP.azurewebsites.net/api/FUNCTION", "the app setting BURST_SECRET")
+	if err != nil {
+		return nil, err
 	}
 	if o.Key != "" {
 		c.Authorize = func(ctx context.Context, r *http.Request) error {

@@ -110,20 +110,16 @@ func OptionsFromURL(u *url.URL) (Options, error) {
 
 // New returns a Backend calling the function at o.URL.
 func New(ctx context.Context, o Options) (pool.Backend, error) {
-	u, err := url.ParseRequestURI(o.URL)
-	if err != nil || o.URL == "" {
-		return nil, fmt.Errorf("gcp: function URL %q: want https://REGION-PROJECT.cloudfunctions.net/NAME or the run.app URL", o.URL)
-	}
-	if len(o.Secret) == 0 {
-		return nil, fmt.Errorf("gcp: no shared secret: set %s (the same value the function's BURST_SECRET has)", httpfn.EnvSecret)
-	}
 	if o.MaxMessage == 0 {
 		o.MaxMessage = DefaultMaxMessage
 	}
-	c := &httpfn.Client{Name: Scheme, URL: o.URL, Secret: o.Secret, HTTP: o.HTTP, Concurrency: o.Concurrency, MaxMessage: o.MaxMessage}
-	if c.HTTP == nil {
-		c.HTTP = httpfn.DefaultHTTPClient(c.Limit())
+	c, err := httpfn.NewClient(httpfn.Client{Name: Scheme, URL: o.URL, Secret: o.Secret, HTTP: o.HTTP,
+		Concurrency: o.Concurrency, MaxMessage: o.MaxMessage},
+		"https://REGION-PROJECT.cloudfunctions.net/NAME or the run.app URL", "the function's BURST_SECRET")
+	if err != nil {
+		return nil, err
 	}
+	u, _ := url.Parse(o.URL) // NewClient checked it
 	ts := o.TokenSource
 	switch {
 	case ts != nil || o.Unauthenticated:

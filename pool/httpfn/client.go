@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -214,4 +215,21 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		return max(t.Sub(now), 0), true
 	}
 	return 0, false
+}
+
+// NewClient checks what every HTTP backend needs — a URL that parses and a
+// shared secret — and fills in the default HTTP client. urlWant describes the
+// URL form the platform expects and secretWhere where the worker's copy of the
+// secret lives, so the errors tell the user what to fix.
+func NewClient(c Client, urlWant, secretWhere string) (*Client, error) {
+	if _, err := url.ParseRequestURI(c.URL); err != nil || c.URL == "" {
+		return nil, fmt.Errorf("%s: URL %q: want %s", c.Name, c.URL, urlWant)
+	}
+	if len(c.Secret) == 0 {
+		return nil, fmt.Errorf("%s: no shared secret: set %s (the same value as %s)", c.Name, EnvSecret, secretWhere)
+	}
+	if c.HTTP == nil {
+		c.HTTP = DefaultHTTPClient(c.Limit())
+	}
+	return &c, nil
 }

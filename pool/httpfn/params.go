@@ -65,3 +65,17 @@ func SecretParam(q url.Values) []byte {
 	}
 	return []byte(os.Getenv(name))
 }
+
+// BaseURL is https://host/path, or http:// when the URL's tls parameter is
+// false (a service reached inside a cluster, or a test on loopback).
+func BaseURL(scheme string, q url.Values, host, path string) (string, error) {
+	tls, err := BoolParam(scheme, q, "tls", true)
+	if err != nil {
+		return "", err
+	}
+	s := "https"
+	if !tls {
+		s = "http"
+	}
+	return (&url.URL{Scheme: s, Host: host, Path: path}).String(), nil
+}

@@ -79,16 +79,11 @@ func OptionsFromURL(u *url.URL) (Options, error) {
 		return Options{}, fmt.Errorf("ibm: URL %q has no host: want ibm://APP.ID.REGION.codeengine.appdomain.cloud", u.String())
 	}
 	q := u.Query()
-	tls, err := httpfn.BoolParam(Scheme, q, "tls", true)
+	base, err := httpfn.BaseURL(Scheme, q, u.Host, u.Path)
 	if err != nil {
 		return Options{}, err
 	}
-	scheme := "https"
-	if !tls {
-		scheme = "http"
-	}
-	o := Options{URL: (&url.URL{Scheme: scheme, Host: u.Host, Path: u.Path}).String(), Secret: httpfn.SecretParam(q),
-		IAMEndpoint: q.Get("iam_endpoint")}
+	o := Options{URL: base, Secret: httpfn.SecretParam(q), IAMEndpoint: q.Get("iam_endpoint")}
 	if q.Get("apikey_env") != "none" {
 		if o.APIKey, err = httpfn.EnvParam(Scheme, q, "apikey_env", DefaultAPIKeyEnv, q.Has("apikey_env")); err != nil {
 			return Options{}, err
@@ -102,15 +97,11 @@ func OptionsFromURL(u *url.URL) (Options, error) {
 
 // New returns a Backend calling the application at o.URL.
 func New(o Options) (pool.Backend, error) {
-	if _, err := url.ParseRequestURI(o.URL); err != nil || o.URL == "" {
-		return nil, fmt.Errorf("ibm: application URL %q: want https://APP.ID.REGION.codeengine.appdomain.cloud", o.URL)
-	}
-	if len(o.Secret) == 0 {
-		return nil, fmt.Errorf("ibm: no shared secret: set %s (the same value the application's BURST_SECRET has)", httpfn.EnvSecret)
-	}
-	c := &httpfn.Client{Name: Scheme, URL: o.URL, Secret: o.Secret, HTTP: o.HTTP, Concurrency: o.Concurrency, MaxMessage: o.MaxMessage}
-	if c.HTTP == nil {
-		c.HTTP = httpfn.DefaultHTTPClient(c.Limit())
+	c, err := httpfn.NewClient(httpfn.Client{Name: Scheme, URL: o.URL, Secret: o.Secret, HTTP: o.HTTP,
+		Concurrency: o.Concurrency, MaxMessage: o.MaxMessage},
+		"https://APP.ID.REGION.codeengine.appdomain.cloud", "the application's BURST_SECRET")
+	if err != nil {
+		return nil, err
 	}
 	ts := o.TokenSource
 	if ts == nil && o.APIKey != "" {

@@ -67,15 +67,11 @@ func OptionsFromURL(u *url.URL) (Options, error) {
 		return Options{}, fmt.Errorf("knative: URL %q has no host: want knative://HOST[:PORT][/PATH]", u.String())
 	}
 	q := u.Query()
-	tls, err := httpfn.BoolParam(Scheme, q, "tls", true)
+	base, err := httpfn.BaseURL(Scheme, q, u.Host, u.Path)
 	if err != nil {
 		return Options{}, err
 	}
-	scheme := "https"
-	if !tls {
-		scheme = "http"
-	}
-	o := Options{URL: (&url.URL{Scheme: scheme, Host: u.Host, Path: u.Path}).String(), Secret: httpfn.SecretParam(q)}
+	o := Options{URL: base, Secret: httpfn.SecretParam(q)}
 	if o.Token, err = httpfn.EnvParam(Scheme, q, "token_env", "", true); err != nil {
 		return Options{}, err
 	}
@@ -90,16 +86,10 @@ func OptionsFromURL(u *url.URL) (Options, error) {
 
 // New returns a Backend that calls the service at o.URL.
 func New(o Options) (pool.Backend, error) {
-	if _, err := url.ParseRequestURI(o.URL); err != nil || o.URL == "" {
-		return nil, fmt.Errorf("knative: service URL %q: want http(s)://host[:port]/path", o.URL)
-	}
-	if len(o.Secret) == 0 {
-		return nil, fmt.Errorf("knative: no shared secret: set %s (the same value the service's BURST_SECRET has)", httpfn.EnvSecret)
-	}
-	c := &httpfn.Client{Name: Scheme, URL: o.URL, Secret: o.Secret, HTTP: o.HTTP,
-		Concurrency: o.Concurrency, MaxMessage: o.MaxMessage}
-	if c.HTTP == nil {
-		c.HTTP = httpfn.DefaultHTTPClient(c.Limit())
+	c, err := httpfn.NewClient(httpfn.Client{Name: Scheme, URL: o.URL, Secret: o.Secret, HTTP: o.HTTP,
+		Concurrency: o.Concurrency, MaxMessage: o.MaxMessage}, "http(s)://host[:port]/path", "the service's BURST_SECRET")
+	if err != nil {
+		return nil, err
 	}
 	if o.Token != "" || o.CloudEvents {
 		c.Authorize = func(ctx context.Context, r *http.Request) error {

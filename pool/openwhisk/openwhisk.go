@@ -83,15 +83,11 @@ func OptionsFromURL(u *url.URL) (Options, error) {
 	if u.Host == "" || len(parts) != 2 || parts[0] == "" || parts[1] == "" {
 		return Options{}, fmt.Errorf("openwhisk: URL %q: want openwhisk://APIHOST/NAMESPACE/ACTION (namespace _ for the default)", u.String())
 	}
-	tls, err := httpfn.BoolParam(Scheme, q, "tls", true)
+	apiHost, err := httpfn.BaseURL(Scheme, q, u.Host, "")
 	if err != nil {
 		return Options{}, err
 	}
-	scheme := "https"
-	if !tls {
-		scheme = "http"
-	}
-	o := Options{APIHost: scheme + "://" + u.Host, Namespace: parts[0], Action: parts[1], Secret: httpfn.SecretParam(q)}
+	o := Options{APIHost: apiHost, Namespace: parts[0], Action: parts[1], Secret: httpfn.SecretParam(q)}
 	if o.Auth, err = httpfn.EnvParam(Scheme, q, "auth_env", DefaultAuthEnv, true); err != nil {
 		return Options{}, err
 	}
@@ -139,19 +135,17 @@ func New(o Options) (*Backend, error) {
 	if !ok || user == "" || pass == "" {
 		return nil, fmt.Errorf("openwhisk: credentials must be UUID:KEY (the AUTH of ~/.wskprops, in $%s)", DefaultAuthEnv)
 	}
-	if len(o.Secret) == 0 {
-		return nil, fmt.Errorf("openwhisk: no shared secret: set %s (the same value the action's BURST_SECRET has)", httpfn.EnvSecret)
-	}
 	if o.MaxMessage == 0 {
 		o.MaxMessage = DefaultMaxMessage
 	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = time.Second
 	}
-	c := &httpfn.Client{Name: Scheme, Secret: o.Secret, HTTP: o.HTTP, Concurrency: o.Concurrency,
-		URL: o.APIHost + "/api/v1/namespaces/" + url.PathEscape(o.Namespace) + "/actions/" + o.Action + "?blocking=true&result=true"}
-	if c.HTTP == nil {
-		c.HTTP = httpfn.DefaultHTTPClient(c.Limit())
+	c, err := httpfn.NewClient(httpfn.Client{Name: Scheme, Secret: o.Secret, HTTP: o.HTTP, Concurrency: o.Concurrency,
+		URL: o.APIHost + "/api/v1/namespaces/" + url.PathEscape(o.Namespace) + "/actions/" + o.Action + "?blocking=true&result=true"},
+		"https://host[:port]", "the action's BURST_SECRET")
+	if err != nil {
+		return nil, err
 	}
 	c.Authorize = func(ctx context.Context, r *http.Request) error {
 		r.SetBasicAuth(user, pass)
