@@ -22,9 +22,18 @@
 // as a path separator: a directory exists while some key lies below it, and
 // ReadDir is one delimiter listing, which also yields each file's size and
 // modification time, so fs.WalkDir costs one list request per directory and
-// none per file. MkdirAll therefore only checks its argument; empty
+// none per file; during a walk ReadDir also lists the next few sibling
+// directories concurrently, so a walk does not pay one sequential round
+// trip per directory. MkdirAll only checks its argument; empty
 // directories do not exist. Keys that are not valid fs paths (such as "a//b",
 // "./x" or a "dir/" marker object) are skipped by listings.
+//
+// # Writes
+//
+// Create streams in parts of Options.PartSize; the object appears only when
+// Close returns nil, and Writer.Abort discards it. Drivers whose own writer
+// buffers more than that can be given a leaner one with RegisterUploader:
+// blank-import cloudfs/s3upload for S3.
 //
 // # Contexts
 //
