@@ -46,6 +46,15 @@ import (
 	_ "github.com/burst-dev/burst/pool/knative"
 	_ "github.com/burst-dev/burst/pool/openwhisk"
 	_ "github.com/burst-dev/burst/pool/process"
+
+	// The stores a config can name: storage (cloudfs) and shared (Redis).
+	// s3upload gives S3 a streaming writer whose memory is bounded by one
+	// part.
+	_ "github.com/burst-dev/burst/cloudfs/s3upload"
+	_ "github.com/burst-dev/burst/shared/redis"
+	_ "gocloud.dev/blob/azureblob"
+	_ "gocloud.dev/blob/gcsblob"
+	_ "gocloud.dev/blob/s3blob"
 )
 
 // Env is what a program needs to run: a pool for its calls, a file system
