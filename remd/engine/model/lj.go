@@ -122,6 +122,12 @@ func (l *LJ) Potential(x []float64) float64 {
 }
 
 func (l *LJ) force(x, f []float64) float64 {
+	return l.forceWith(x, f, make([]float64, len(x)))
+}
+
+// forceWith is force with g as scratch space, so that a segment allocates
+// once rather than every step (which would keep the garbage collector busy).
+func (l *LJ) forceWith(x, f, g []float64) float64 {
 	n := l.n
 	clear(f)
 	u := 0.0
@@ -162,7 +168,6 @@ func (l *LJ) force(x, f []float64) float64 {
 	}
 	rc2 := l.rc * l.rc
 	var gm [3]float64
-	g := make([]float64, 3*n)
 	for a := 0; a < n; a++ {
 		dx, dy, dz := x[3*a]-cm[0], x[3*a+1]-cm[1], x[3*a+2]-cm[2]
 		s := (float64(dx*dx) + float64(dy*dy) + float64(dz*dz)) / rc2
@@ -191,5 +196,6 @@ func (l *LJ) Segment(ctx context.Context, st *engine.State, t float64, steps int
 	if len(st.X) != 3*l.n {
 		return math.NaN(), fmt.Errorf("lj: state has %d coordinates, want %d (3 × %d atoms)", len(st.X), 3*l.n, l.n)
 	}
-	return l.dyn.run(ctx, st, t, steps, rng, l.force)
+	g := make([]float64, 3*l.n)
+	return l.dyn.run(ctx, st, t, steps, rng, func(x, f []float64) float64 { return l.forceWith(x, f, g) })
 }
