@@ -3,6 +3,7 @@
 //
 //	go run ./examples/hello                              # in this process
 //	go run ./examples/hello -backend 'process://?workers=2'
+//	go run ./examples/hello -config burst.yaml           # wherever the config says
 package main
 
 import (
@@ -16,6 +17,7 @@ import (
 
 	"github.com/burst-dev/burst/pool"
 	_ "github.com/burst-dev/burst/pool/process"
+	"github.com/burst-dev/burst/providers"
 )
 
 // Collatz counts the steps of the Collatz sequence from n down to 1.
@@ -34,13 +36,29 @@ var Collatz = pool.Register("hello.collatz", func(ctx context.Context, n int) (i
 func main() {
 	pool.Main() // a worker serves here and never returns
 	backend := flag.String("backend", "local://", "pool URL: local://, process://?workers=N, …")
+	config := flag.String("config", "", "burst.yaml choosing the provider (overrides -backend)")
 	flag.Parse()
 	ctx := context.Background()
-	p, err := pool.Open(ctx, *backend)
-	if err != nil {
-		log.Fatal(err)
+	var p *pool.Pool
+	if *config != "" {
+		cfg, err := providers.Load(*config)
+		if err != nil {
+			log.Fatal(err)
+		}
+		env, err := providers.Open(ctx, cfg)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer env.Close()
+		p = env.Pool
+		*backend = *config
+	} else {
+		var err error
+		if p, err = pool.Open(ctx, *backend); err != nil {
+			log.Fatal(err)
+		}
+		defer p.Close()
 	}
-	defer p.Close()
 
 	g, ctx := pool.WithContext(ctx, p)
 	var futs []*pool.Future[int]
