@@ -79,7 +79,14 @@ func (in *Integrator) Run(ctx context.Context, x, v []float64, t float64, steps 
 		half[i] = 0.5 * h * accelUnit / s.Mass[i]
 	}
 	twoOverH := 2 / h
-	terms := in.FF.Energy(x, f)
+	var terms Terms
+	// Energies only where they are returned: the forces are the same bits
+	// either way, so where a segment ends does not change the trajectory.
+	if steps == 0 {
+		terms = in.FF.Energy(x, f)
+	} else if !in.FF.Forces(x, f) {
+		return terms, fmt.Errorf("charmm: forces are not finite at the start (bad structure)")
+	}
 	kick := func() {
 		for i := 0; i < n; i++ {
 			a := half[i]
@@ -132,9 +139,13 @@ func (in *Integrator) Run(ctx context.Context, x, v []float64, t float64, steps 
 		if err := drift(); err != nil {
 			return terms, fmt.Errorf("step %d: %w", step, err)
 		}
-		terms = in.FF.Energy(x, f)
-		if e := terms.Total(); math.IsNaN(e) || math.IsInf(e, 0) {
-			return terms, fmt.Errorf("charmm: potential energy is %v at step %d (time step too large or bad structure)", e, step)
+		if step == steps-1 {
+			terms = in.FF.Energy(x, f)
+			if e := terms.Total(); math.IsNaN(e) || math.IsInf(e, 0) {
+				return terms, fmt.Errorf("charmm: potential energy is %v at step %d (time step too large or bad structure)", e, step)
+			}
+		} else if !in.FF.Forces(x, f) {
+			return terms, fmt.Errorf("charmm: forces are not finite at step %d (time step too large or bad structure)", step)
 		}
 		kick()
 		if err := in.rattle(x, v); err != nil {

@@ -1,9 +1,6 @@
 package charmm
 
-import (
-	"math"
-	"slices"
-)
+import "math"
 
 // Coulomb is CHARMM's electrostatic constant CCELEC, kcal·Å/(mol·e²).
 const Coulomb = 332.0716
@@ -37,23 +34,14 @@ type Cutoff struct {
 var StudyCutoff = Cutoff{On: 10, Off: 12, Skin: 2}
 
 // ForceField evaluates a System's energy and forces. It keeps a pair list
-// between calls, so it is not safe for concurrent use; each replica worker
-// holds its own.
+// and scratch space between calls, so it is not safe for concurrent use;
+// each replica worker holds its own.
 type ForceField struct {
 	sys *System
 	cut Cutoff
-	// The pair list: partners j > i of atom i are pairJ[pairStart[i]:pairStart[i+1]],
-	// sorted, so the sum over pairs within the cutoff runs in the same order
-	// whenever the list was built: segments split anywhere give the same bits.
-	pairStart []int32
-	pairJ     []int32
-	xRef      []float64
-	valid     bool
-	mark      []int32
-	cell      []int32
-	order     []int32
-	start     []int32
-	Builds    int // pair-list builds so far (for tests and tuning)
+	nb  nbList
+	// Builds counts pair-list builds so far (for tests and tuning).
+	Builds int
 }
 
 // NewForceField returns an evaluator for sys with the given cutoff.
@@ -71,16 +59,38 @@ func (ff *ForceField) Energy(x, f []float64) Terms {
 	s := ff.sys
 	t.Bond = bonds(s.Bonds, x, f)
 	t.Angle, t.UreyBradley = angles(s.Angles, x, f)
-	t.Dihedral = dihedrals(s.Dihedrals, x, f)
+	t.Dihedral = dihedrals(s, x, f)
 	t.Improper = impropers(s.Impropers, x, f)
 	t.LJ14, t.Coul14 = pairs14(s, x, f)
 	if ff.cut.None {
 		t.LJ, t.Coul = ff.allPairs(x, f)
 	} else {
-		ff.ensureList(x)
-		t.LJ, t.Coul = ff.listPairs(x, f)
+		t.LJ, t.Coul = ff.listPairs(x, f, true)
 	}
 	return t
+}
+
+// Forces stores the forces on x in f, as Energy does, with the same bits,
+// but skips the nonbonded energies, which dynamics needs only at the end of
+// a segment. It reports whether every force is finite.
+func (ff *ForceField) Forces(x, f []float64) bool {
+	clear(f)
+	s := ff.sys
+	bonds(s.Bonds, x, f)
+	angles(s.Angles, x, f)
+	dihedrals(s, x, f)
+	impropers(s.Impropers, x, f)
+	pairs14(s, x, f)
+	if ff.cut.None {
+		ff.allPairs(x, f)
+	} else {
+		ff.listPairs(x, f, false)
+	}
+	var sum float64
+	for _, v := range f {
+		sum += v
+	}
+	return !math.IsNaN(sum) && !math.IsInf(sum, 0)
 }
 
 func bonds(bs []Bond, x, f []float64) float64 {
@@ -229,37 +239,73 @@ func (t *torsion) apply(f []float64, dV float64) {
 	f[l+2] += flz
 }
 
-func dihedrals(ds []Dihedral, x, f []float64) float64 {
+// dihedrals sums the proper dihedrals. cos φ and sin φ come straight from
+// the geometry and cos nφ, sin nφ from the multiple-angle recurrence: no
+// atan2, cos or sin per term, and two square roots and two divisions per
+// dihedral (the forces as in torsion.apply, Bekker's decomposition).
+func dihedrals(s *System, x, f []float64) float64 {
 	var e float64
-	for _, d := range ds {
-		tor := newTorsion(x, d.I, d.J, d.K, d.L)
-		// cos φ and sin φ straight from the geometry, then cos nφ and sin nφ
-		// by the multiple-angle recurrence: no atan2, cos or sin per term.
-		c1, s1, ok := tor.cosSin()
-		if !ok {
-			continue
+	terms := s.dihTerms
+	for _, d := range s.dih {
+		i, j, k, l := int(d.i), int(d.j), int(d.k), int(d.l)
+		xi, xj, xk, xl := x[i:i+3:i+3], x[j:j+3:j+3], x[k:k+3:k+3], x[l:l+3:l+3]
+		ijx, ijy, ijz := xi[0]-xj[0], xi[1]-xj[1], xi[2]-xj[2]
+		kjx, kjy, kjz := xk[0]-xj[0], xk[1]-xj[1], xk[2]-xj[2]
+		klx, kly, klz := xk[0]-xl[0], xk[1]-xl[1], xk[2]-xl[2]
+		mx, my, mz := ijy*kjz-ijz*kjy, ijz*kjx-ijx*kjz, ijx*kjy-ijy*kjx
+		nx, ny, nz := kjy*klz-kjz*kly, kjz*klx-kjx*klz, kjx*kly-kjy*klx
+		m2, n2 := mx*mx+my*my+mz*mz, nx*nx+ny*ny+nz*nz
+		nkj2 := kjx*kjx + kjy*kjy + kjz*kjz
+		nkj := math.Sqrt(nkj2)
+		mn := math.Sqrt(m2 * n2)
+		if mn < 1e-24 {
+			continue // collinear atoms: φ and its gradient are undefined
 		}
+		inv := 1 / mn
+		c1 := (mx*nx + my*ny + mz*nz) * inv
+		s1 := nkj * (ijx*nx + ijy*ny + ijz*nz) * inv
 		var dV float64
-		for k, t := range d.Terms {
-			if t.N == 0 { // CHARMM: multiplicity 0 means harmonic
-				dp := wrap(math.Atan2(s1, c1) - t.Delta)
-				e += t.K * dp * dp
-				dV += 2 * t.K * dp
+		for _, t := range terms[d.t0:d.t1] {
+			if t.n == 0 { // CHARMM: multiplicity 0 means harmonic
+				dp := wrap(math.Atan2(s1, c1) - t.delta)
+				e += t.k * dp * dp
+				dV += 2 * t.k * dp
 				continue
 			}
 			cn, sn := c1, s1
-			for m := 1; m < t.N; m++ {
+			for m := 1; m < t.n; m++ {
 				cn, sn = cn*c1-sn*s1, sn*c1+cn*s1
 			}
 			// cos(nφ-δ) and sin(nφ-δ)
-			cd := cn*d.cosDelta[k] + sn*d.sinDelta[k]
-			sd := sn*d.cosDelta[k] - cn*d.sinDelta[k]
-			e += t.K * (1 + cd)
-			dV -= t.K * float64(t.N) * sd
+			cd := cn*t.cosD + sn*t.sinD
+			sd := sn*t.cosD - cn*t.sinD
+			e += t.k * (1 + cd)
+			dV -= t.k * float64(t.n) * sd
 		}
-		if f != nil {
-			tor.apply(f, dV)
+		if f == nil || m2 < 1e-24 || n2 < 1e-24 {
+			continue
 		}
+		a := -dV * nkj * n2 * inv * inv // -dV |kj| / m²
+		b := dV * nkj * m2 * inv * inv  // dV |kj| / n²
+		fix, fiy, fiz := a*mx, a*my, a*mz
+		flx, fly, flz := b*nx, b*ny, b*nz
+		ikj2 := 1 / nkj2
+		p := (ijx*kjx + ijy*kjy + ijz*kjz) * ikj2
+		q := (klx*kjx + kly*kjy + klz*kjz) * ikj2
+		svx, svy, svz := p*fix-q*flx, p*fiy-q*fly, p*fiz-q*flz
+		fi, fj, fk, fl := f[i:i+3:i+3], f[j:j+3:j+3], f[k:k+3:k+3], f[l:l+3:l+3]
+		fi[0] += fix
+		fi[1] += fiy
+		fi[2] += fiz
+		fj[0] -= fix - svx
+		fj[1] -= fiy - svy
+		fj[2] -= fiz - svz
+		fk[0] -= flx + svx
+		fk[1] -= fly + svy
+		fk[2] -= flz + svz
+		fl[0] += flx
+		fl[1] += fly
+		fl[2] += flz
 	}
 	return e
 }
@@ -361,186 +407,4 @@ func (ff *ForceField) allPairs(x, f []float64) (eLJ, eC float64) {
 		}
 	}
 	return eLJ, eC
-}
-
-func (ff *ForceField) listPairs(x, f []float64) (eLJ, eC float64) {
-	s := ff.sys
-	on2, off2 := ff.cut.On*ff.cut.On, ff.cut.Off*ff.cut.Off
-	den := off2 - on2
-	invDen := 1 / (den * den * den)
-	// Slice headers in locals: the compiler cannot prove that stores into f
-	// leave the System's fields alone, and would reload them every pair.
-	nt := s.ntype
-	typeOf, charge, ljEps, ljRmin2 := s.typeOf, s.Charge, s.ljEps, s.ljRmin2
-	pairStart, pairJ := ff.pairStart, ff.pairJ
-	n := s.N()
-	for i := 0; i < n; i++ {
-		xi, yi, zi := x[3*i], x[3*i+1], x[3*i+2]
-		qi := Coulomb * charge[i]
-		row := ljEps[int(typeOf[i])*nt : int(typeOf[i]+1)*nt]
-		row2 := ljRmin2[int(typeOf[i])*nt : int(typeOf[i]+1)*nt]
-		var fxi, fyi, fzi float64
-		for _, jj := range pairJ[pairStart[i]:pairStart[i+1]] {
-			j := int(jj)
-			xj := x[3*j : 3*j+3 : 3*j+3]
-			dx, dy, dz := xi-xj[0], yi-xj[1], zi-xj[2]
-			r2 := dx*dx + dy*dy + dz*dz
-			if r2 >= off2 {
-				continue
-			}
-			t := typeOf[j]
-			eps := row[t]
-			inv2 := 1 / r2
-			s6 := row2[t] * inv2
-			s6 = s6 * s6 * s6
-			lj := eps * (s6*s6 - 2*s6)
-			c := qi * charge[j] * math.Sqrt(inv2)
-			g := (12*eps*(s6*s6-s6) + c) * inv2
-			if r2 > on2 {
-				a := off2 - r2
-				sw := a * a * (off2 + 2*r2 - 3*on2) * invDen
-				dsw := 12 * a * (on2 - r2) * invDen // (dS/dr)/r
-				g = g*sw - (lj+c)*dsw
-				lj *= sw
-				c *= sw
-			}
-			eLJ += lj
-			eC += c
-			if f != nil {
-				fxi += g * dx
-				fyi += g * dy
-				fzi += g * dz
-				fj := f[3*j : 3*j+3 : 3*j+3]
-				fj[0] -= g * dx
-				fj[1] -= g * dy
-				fj[2] -= g * dz
-			}
-		}
-		if f != nil {
-			f[3*i] += fxi
-			f[3*i+1] += fyi
-			f[3*i+2] += fzi
-		}
-	}
-	return eLJ, eC
-}
-
-// ensureList rebuilds the pair list when it is missing or some atom has
-// moved more than half the skin since it was built.
-func (ff *ForceField) ensureList(x []float64) {
-	if ff.valid && len(ff.xRef) == len(x) {
-		lim := ff.cut.Skin * ff.cut.Skin / 4
-		ok := true
-		for i := 0; i < len(x); i += 3 {
-			dx, dy, dz := x[i]-ff.xRef[i], x[i+1]-ff.xRef[i+1], x[i+2]-ff.xRef[i+2]
-			if dx*dx+dy*dy+dz*dz > lim {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			return
-		}
-	}
-	ff.buildList(x)
-}
-
-// buildList fills the pair list with a cell grid over the bounding box
-// (vacuum: no periodic images), so its cost grows linearly with atoms.
-// Atoms sit in cells in index order and cells are visited in a fixed
-// order, so the list, and hence every sum, is reproducible.
-func (ff *ForceField) buildList(x []float64) {
-	s := ff.sys
-	n := s.N()
-	rl := ff.cut.Off + ff.cut.Skin
-	rl2 := rl * rl
-	lo := [3]float64{math.Inf(1), math.Inf(1), math.Inf(1)}
-	hi := [3]float64{math.Inf(-1), math.Inf(-1), math.Inf(-1)}
-	for i := 0; i < n; i++ {
-		for k := 0; k < 3; k++ {
-			lo[k] = math.Min(lo[k], x[3*i+k])
-			hi[k] = math.Max(hi[k], x[3*i+k])
-		}
-	}
-	size := rl
-	var dim [3]int
-	for {
-		total := 1
-		for k := 0; k < 3; k++ {
-			dim[k] = int((hi[k]-lo[k])/size) + 1
-			total *= dim[k]
-		}
-		if total <= 8*n+64 {
-			break
-		}
-		size *= 1.5 // a sparse, spread-out system: coarser cells bound memory
-	}
-	ncell := dim[0] * dim[1] * dim[2]
-	ff.cell = resize(ff.cell, n)
-	ff.start = resize(ff.start, ncell+1)
-	ff.order = resize(ff.order, n)
-	clear(ff.start)
-	cellOf := func(i int) (c [3]int) {
-		for k := 0; k < 3; k++ {
-			c[k] = min(int((x[3*i+k]-lo[k])/size), dim[k]-1)
-		}
-		return c
-	}
-	for i := 0; i < n; i++ {
-		c := cellOf(i)
-		id := (c[0]*dim[1]+c[1])*dim[2] + c[2]
-		ff.cell[i] = int32(id)
-		ff.start[id+1]++
-	}
-	for c := 0; c < ncell; c++ {
-		ff.start[c+1] += ff.start[c]
-	}
-	fill := append([]int32(nil), ff.start[:ncell]...)
-	for i := 0; i < n; i++ {
-		c := ff.cell[i]
-		ff.order[fill[c]] = int32(i)
-		fill[c]++
-	}
-	ff.mark = resize(ff.mark, n)
-	for i := range ff.mark {
-		ff.mark[i] = -1
-	}
-	ff.pairJ = ff.pairJ[:0]
-	ff.pairStart = resize(ff.pairStart, n+1)
-	for i := 0; i < n; i++ {
-		ff.pairStart[i] = int32(len(ff.pairJ))
-		for _, j := range s.excl[i] {
-			ff.mark[j] = int32(i)
-		}
-		c := cellOf(i)
-		xi, yi, zi := x[3*i], x[3*i+1], x[3*i+2]
-		for a := max(c[0]-1, 0); a <= min(c[0]+1, dim[0]-1); a++ {
-			for b := max(c[1]-1, 0); b <= min(c[1]+1, dim[1]-1); b++ {
-				for cc := max(c[2]-1, 0); cc <= min(c[2]+1, dim[2]-1); cc++ {
-					id := (a*dim[1]+b)*dim[2] + cc
-					for _, j := range ff.order[ff.start[id]:ff.start[id+1]] {
-						if int(j) <= i || ff.mark[j] == int32(i) {
-							continue
-						}
-						dx, dy, dz := xi-x[3*j], yi-x[3*j+1], zi-x[3*j+2]
-						if dx*dx+dy*dy+dz*dz < rl2 {
-							ff.pairJ = append(ff.pairJ, j)
-						}
-					}
-				}
-			}
-		}
-		slices.Sort(ff.pairJ[ff.pairStart[i]:])
-	}
-	ff.pairStart[n] = int32(len(ff.pairJ))
-	ff.xRef = append(ff.xRef[:0], x...)
-	ff.valid = true
-	ff.Builds++
-}
-
-func resize(s []int32, n int) []int32 {
-	if cap(s) < n {
-		return make([]int32, n)
-	}
-	return s[:n]
 }

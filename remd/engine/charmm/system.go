@@ -23,12 +23,19 @@ type System struct {
 	// excl[i] lists j > i that are 1-2, 1-3 or 1-4 partners of i, sorted:
 	// they are left out of the normal nonbonded sum.
 	excl [][]int32
+	// exclBelow[j] lists i < j with j in excl[i], sorted: the same pairs
+	// seen from the higher index, for building the pair list.
+	exclBelow [][]int32
+	// The dihedrals flattened for the force loop: coordinate offsets and
+	// a range of dihTerms each.
+	dih      []dihedral4
+	dihTerms []dihTerm
 	// Per-type LJ tables for the normal nonbonded sum.
 	typeOf  []int32
 	ntype   int
 	ljEps   []float64 // ntype*ntype
 	ljRmin  []float64
-	ljRmin2 []float64 // Rmin², for the pair loop
+	lj      []ljParam // the pair loop's view of the same table
 	E14Fac  float64
 }
 
@@ -48,8 +55,17 @@ type Angle struct {
 type Dihedral struct {
 	I, J, K, L int
 	Terms      []DihedralTerm
-	// cosDelta and sinDelta per term, so the energy needs no trigonometry.
-	cosDelta, sinDelta []float64
+}
+
+type dihedral4 struct{ i, j, k, l, t0, t1 int32 }
+
+// dihTerm is a DihedralTerm with cos δ and sin δ, so the energy needs no
+// trigonometry.
+type dihTerm struct {
+	k          float64
+	n          int
+	delta      float64
+	cosD, sinD float64
 }
 
 // Improper is one resolved harmonic improper.
@@ -153,12 +169,11 @@ func NewSystem(psf *PSF, par *Params) (*System, error) {
 		if !ok {
 			return nil, &MissingParamError{"DIHEDRALS", []string{typ(d[0]), typ(d[1]), typ(d[2]), typ(d[3])}, fmt.Sprintf("PSF dihedral %d (%s)", k+1, desc(d[0], d[1], d[2], d[3]))}
 		}
-		dh := Dihedral{I: d[0], J: d[1], K: d[2], L: d[3], Terms: t}
+		s.Dihedrals = append(s.Dihedrals, Dihedral{I: d[0], J: d[1], K: d[2], L: d[3], Terms: t})
+		s.dih = append(s.dih, dihedral4{3 * int32(d[0]), 3 * int32(d[1]), 3 * int32(d[2]), 3 * int32(d[3]), int32(len(s.dihTerms)), int32(len(s.dihTerms) + len(t))})
 		for _, term := range t {
-			dh.cosDelta = append(dh.cosDelta, math.Cos(term.Delta))
-			dh.sinDelta = append(dh.sinDelta, math.Sin(term.Delta))
+			s.dihTerms = append(s.dihTerms, dihTerm{term.K, term.N, term.Delta, math.Cos(term.Delta), math.Sin(term.Delta)})
 		}
-		s.Dihedrals = append(s.Dihedrals, dh)
 	}
 	for k, d := range psf.Impropers {
 		p, ok := par.Improper(typ(d[0]), typ(d[1]), typ(d[2]), typ(d[3]))
@@ -187,12 +202,12 @@ func NewSystem(psf *PSF, par *Params) (*System, error) {
 	s.ntype = len(types)
 	s.ljEps = make([]float64, s.ntype*s.ntype)
 	s.ljRmin = make([]float64, s.ntype*s.ntype)
-	s.ljRmin2 = make([]float64, s.ntype*s.ntype)
+	s.lj = make([]ljParam, s.ntype*s.ntype)
 	for a, ta := range types {
 		for b, tb := range types {
 			p, _ := par.PairLJ(ta, tb)
 			s.ljEps[a*s.ntype+b], s.ljRmin[a*s.ntype+b] = p.Eps, p.Rmin
-			s.ljRmin2[a*s.ntype+b] = p.Rmin * p.Rmin
+			s.lj[a*s.ntype+b] = ljParam{eps: p.Eps, eps12: 12 * p.Eps, rmin2: p.Rmin * p.Rmin}
 		}
 	}
 
@@ -245,6 +260,12 @@ func NewSystem(psf *PSF, par *Params) (*System, error) {
 		}
 		for _, j := range seen {
 			dist[j] = -1
+		}
+	}
+	s.exclBelow = make([][]int32, n)
+	for i, ex := range s.excl {
+		for _, j := range ex {
+			s.exclBelow[j] = append(s.exclBelow[j], int32(i))
 		}
 	}
 	return s, nil

@@ -24,7 +24,7 @@ var wwOnce struct {
 }
 
 // loadWW loads the study's WW domain once per test binary.
-func loadWW(t *testing.T) (*charmm.System, []float64) {
+func loadWW(t testing.TB) (*charmm.System, []float64) {
 	t.Helper()
 	dir := testenv.WWDataDir(t)
 	wwOnce.Lock()
@@ -39,7 +39,7 @@ func loadWW(t *testing.T) (*charmm.System, []float64) {
 	return wwOnce.sys, slices.Clone(wwOnce.x)
 }
 
-func wwOptions(t *testing.T, extra string) json.RawMessage {
+func wwOptions(t testing.TB, extra string) json.RawMessage {
 	dir := testenv.WWDataDir(t)
 	o := fmt.Sprintf(`{"pdb":%q,"psf":%q,"par":%q`, filepath.Join(dir, "ww_exteq_nowater1.pdb"), filepath.Join(dir, "ww_exteq_nowater1.psf"), filepath.Join(dir, "par_all27_prot_lipid.inp"))
 	if extra != "" {
@@ -235,6 +235,36 @@ func TestBadOptionsAreRejected(t *testing.T) {
 			_, err := engine.New(engine.Spec{Name: "ww", Options: json.RawMessage(opts)})
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("engine.New(%s) error = %v; want it to mention %q", opts, err, c.want)
+			}
+		})
+	}
+}
+
+// Dynamics asks for energies only at the end of a segment; the forces must
+// be the same bits either way, or where a segment ends would change the
+// trajectory.
+func TestForcesMatchEnergyForcesBitForBit(t *testing.T) {
+	sys, x := loadWW(t)
+	rng := rand.New(rand.NewPCG(9, 9))
+	for i := range x {
+		x[i] += 0.05 * rng.NormFloat64()
+	}
+	for _, c := range []struct {
+		name string
+		cut  charmm.Cutoff
+	}{{"no cutoff", charmm.Cutoff{None: true}}, {"switch 10-12", charmm.StudyCutoff}} {
+		t.Run(c.name, func(t *testing.T) {
+			ff := charmm.NewForceField(sys, c.cut)
+			want := make([]float64, len(x))
+			ff.Energy(x, want)
+			got := make([]float64, len(x))
+			if !ff.Forces(x, got) {
+				t.Fatal("Forces reports non-finite forces")
+			}
+			for i := range got {
+				if got[i] != want[i] {
+					t.Fatalf("coordinate %d: Forces %v, Energy %v", i, got[i], want[i])
+				}
 			}
 		})
 	}

@@ -1,0 +1,43 @@
+package charmm_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/burst-dev/burst/remd/engine"
+	"github.com/burst-dev/burst/remd/engine/charmm"
+)
+
+// BenchmarkSegment is issue 8's figure 1 for the Go side: one 1000-step
+// segment at 2 fs with SHAKE (examples/ww-bench compares it with GROMACS).
+func BenchmarkSegment(b *testing.B) {
+	e, err := engine.New(engine.Spec{Name: "ww", Options: wwOptions(b, "")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	st0, err := e.Initial(rng, 300)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		st := st0.Clone()
+		if _, err := e.Segment(context.Background(), &st, 300, 1000, rng); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkForces is one energy and force evaluation with the study's
+// cutoffs (pair list kept between calls, as in dynamics).
+func BenchmarkForces(b *testing.B) {
+	sys, x := loadWW(b)
+	ff := charmm.NewForceField(sys, charmm.StudyCutoff)
+	f := make([]float64, len(x))
+	b.ReportAllocs()
+	for b.Loop() {
+		ff.Energy(x, f)
+	}
+}
