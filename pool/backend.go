@@ -25,6 +25,19 @@ type Backend interface {
 	Close() error
 }
 
+// A Queuer is a Backend that keeps calls waiting beside its workers and
+// starts each the moment a running call ends, so a worker never sits idle for
+// the round trip to the driver between two calls. The pool tells it the
+// pool-wide limit once; from then on the backend itself runs at most limit
+// calls at once and accepts up to limit+extra in flight, the extra ones
+// waiting. Because a waiting call has not started, a Queuer also owns the
+// per-attempt timeout: it bounds each call by Request.Timeout from the
+// moment the call starts, on the worker and on the driver.
+type Queuer interface {
+	Backend
+	Queue(limit int) (extra int)
+}
+
 // An Opener makes a Backend from a URL. The pool-wide query parameters
 // (limit, timeout, retries, codec) are removed before the opener sees it, so
 // an opener should reject every parameter it does not know.

@@ -28,9 +28,10 @@ func (f *Func[In, Out]) Call(ctx context.Context, p *Pool, in In) (Out, error) {
 	return out, err
 }
 
-// Map calls the function on every input, at most p.Limit() at once, and
-// returns the outputs in input order. The first failure cancels the calls
-// still running and is returned; outputs are then nil.
+// Map calls the function on every input, at most p.Limit() at once (a
+// backend that queues holds a few more waiting to start), and returns the
+// outputs in input order. The first failure cancels the calls still running
+// and is returned; outputs are then nil.
 func (f *Func[In, Out]) Map(ctx context.Context, p *Pool, ins []In) ([]Out, error) {
 	outs := make([]Out, len(ins))
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -40,7 +41,7 @@ func (f *Func[In, Out]) Map(ctx context.Context, p *Pool, ins []In) ([]Out, erro
 		mu      sync.Mutex
 		first   error
 		next    = make(chan int)
-		workers = min(p.Limit(), len(ins))
+		workers = min(p.window(), len(ins))
 	)
 	// A fixed set of feeders, not a goroutine per input: Map of a million
 	// inputs must not hold a million goroutines.
@@ -81,17 +82,18 @@ feed:
 }
 
 // Stream calls the function on each input of ins as it is drawn and yields
-// the outputs in input order. At most p.Limit() inputs are in flight and the
-// input sequence is never materialised, so it may be endless. On the first
-// failure Stream yields the zero Out with that error and stops; breaking out
-// of the loop cancels the calls in flight.
+// the outputs in input order. At most p.Limit() inputs run at once (plus the
+// few a queueing backend holds waiting) and the input sequence is never
+// materialised, so it may be endless. On the first failure Stream yields the
+// zero Out with that error and stops; breaking out of the loop cancels the
+// calls in flight.
 func (f *Func[In, Out]) Stream(ctx context.Context, p *Pool, ins iter.Seq[In]) iter.Seq2[Out, error] {
 	return func(yield func(Out, error) bool) {
 		ctx, cancel := context.WithCancelCause(ctx)
 		defer cancel(errors.New("pool: stream ended"))
 		// A fixed ring of futures: memory stays bounded by the window however
 		// long the input is.
-		ring := make([]*Future[Out], p.Limit())
+		ring := make([]*Future[Out], p.window())
 		head, n := 0, 0
 		next, stop := iter.Pull(ins)
 		defer stop()
@@ -261,7 +263,9 @@ func (f *Func[In, Out]) direct(ctx context.Context, p *Pool, in In, st *CallStat
 }
 
 func (f *Func[In, Out]) remote(ctx context.Context, p *Pool, req *Request, st *CallStats) (out Out, err error) {
-	if p.set.timeout > 0 {
+	if p.core.queuer {
+		req.Timeout = int64(p.set.timeout) // the backend starts the clock when the call starts
+	} else if p.set.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, p.set.timeout)
 		defer cancel()

@@ -30,7 +30,9 @@ type core struct {
 	direct   bool // call Go functions directly, without encoding
 	job      string
 	nextID   atomic.Uint64
-	sem      chan struct{} // pool-wide limit
+	sem      chan struct{} // pool-wide window: the limit, plus the calls a Queuer holds waiting
+	limit    int           // pool-wide limit on calls running at once
+	queuer   bool          // the backend enforces limit and timeouts itself
 	stats    counters
 	log      *slog.Logger
 	closed   atomic.Bool
@@ -109,7 +111,13 @@ func New(b Backend, opts ...Option) *Pool {
 	}
 	var jid [6]byte
 	_, _ = rand.Read(jid[:])
-	c := &core{backend: b, job: hex.EncodeToString(jid[:]), sem: make(chan struct{}, limit), log: set.logger}
+	window := limit
+	q, queuer := b.(Queuer)
+	if queuer {
+		window += max(q.Queue(limit), 0)
+	}
+	c := &core{backend: b, job: hex.EncodeToString(jid[:]), sem: make(chan struct{}, window), limit: limit,
+		queuer: queuer, log: set.logger}
 	if l, ok := b.(*local); ok && !l.encode {
 		c.direct = true
 	}
@@ -198,6 +206,16 @@ func (p *Pool) With(opts ...Option) *Pool {
 
 // Limit is how many calls may run at once through p.
 func (p *Pool) Limit() int {
+	if p.sem != nil && cap(p.sem) < p.core.limit {
+		return cap(p.sem)
+	}
+	return p.core.limit
+}
+
+// window is how many calls may be in flight through p: Limit, plus the calls
+// a Queuer backend holds waiting to start. Map and Stream keep this many
+// going so that the backend always has the next call at hand.
+func (p *Pool) window() int {
 	if p.sem != nil && cap(p.sem) < cap(p.core.sem) {
 		return cap(p.sem)
 	}

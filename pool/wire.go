@@ -23,8 +23,12 @@ type Request struct {
 	ID       uint64 `json:"id"`                 // call id, unique within the job
 	Attempt  int    `json:"attempt"`            // 1 for the first attempt
 	Deadline int64  `json:"deadline,omitempty"` // unix nanoseconds; 0 for none
-	Codec    string `json:"codec"`
-	Build    string `json:"build,omitempty"` // driver's build id; empty skips the check
+	// Timeout, in nanoseconds, bounds the function from the moment it
+	// starts; backends that hold calls waiting (Queuer) use it instead of
+	// folding the pool's timeout into Deadline. 0 for none.
+	Timeout int64  `json:"timeout,omitempty"`
+	Codec   string `json:"codec"`
+	Build   string `json:"build,omitempty"` // driver's build id; empty skips the check
 	// Input is the encoded argument: the codec's bytes themselves when the
 	// codec is JSON (so envelopes stay readable), a base64 string otherwise.
 	Input json.RawMessage `json:"input,omitempty"`
@@ -127,6 +131,11 @@ func handle(ctx context.Context, req *Request) *Response {
 	if req.Deadline != 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, time.Unix(0, req.Deadline))
+		defer cancel()
+	}
+	if req.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Duration(req.Timeout))
 		defer cancel()
 	}
 	out, err := e.callBytes(ctx, c, in)

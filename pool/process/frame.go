@@ -3,6 +3,7 @@ package process
 import (
 	"bufio"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"io"
 	"sync"
@@ -11,10 +12,13 @@ import (
 // Frame kinds. Every frame is: kind (1 byte), call sequence number (8 bytes,
 // big endian), payload length (4 bytes, big endian), payload.
 const (
-	kindHello  byte = 'H' // worker → driver: ready, payload is a hello JSON
-	kindCall   byte = 'C' // driver → worker: payload is a pool.Request
-	kindCancel byte = 'X' // driver → worker: cancel call seq; no payload
-	kindResult byte = 'R' // worker → driver: payload is a pool.Response
+	kindHello   byte = 'H' // worker → driver: ready, payload is a hello JSON
+	kindCall    byte = 'C' // driver → worker: run this call now; payload is an envelope
+	kindQueue   byte = 'Q' // driver → worker: run this call when one of yours ends
+	kindPromote byte = 'P' // driver → worker: start queued call seq now; no payload
+	kindStarted byte = 'S' // worker → driver: queued call seq started; no payload
+	kindCancel  byte = 'X' // driver → worker: cancel call seq; no payload
+	kindResult  byte = 'R' // worker → driver: payload is an envelope
 )
 
 const headerSize = 13
@@ -28,6 +32,34 @@ type frame struct {
 func writeFrame(w *bufio.Writer, f frame) error {
 	_, err := w.Write(appendFrame(nil, f))
 	return err
+}
+
+// appendEnvelope lays out a call or result envelope as a frame payload: the
+// length of its JSON header as a uvarint, the header (the envelope without
+// its payload), then the payload bytes as they are. Keeping the payload out
+// of the JSON spares both sides a pass over it (json.Marshal validates and
+// compacts a RawMessage; json.Unmarshal scans it), which is most of the cost
+// of a call carrying a few kilobytes.
+func appendEnvelope(b []byte, header any, payload []byte) ([]byte, error) {
+	h, err := json.Marshal(header)
+	if err != nil {
+		return nil, err
+	}
+	b = binary.AppendUvarint(b, uint64(len(h)))
+	return append(append(b, h...), payload...), nil
+}
+
+// splitEnvelope decodes the header of an envelope laid out by appendEnvelope
+// into header and returns the payload bytes, which alias p.
+func splitEnvelope(p []byte, header any) ([]byte, error) {
+	n, k := binary.Uvarint(p)
+	if k <= 0 || n > uint64(len(p)-k) {
+		return nil, fmt.Errorf("envelope header length %d does not fit a %d-byte frame", n, len(p))
+	}
+	if err := json.Unmarshal(p[k:k+int(n)], header); err != nil {
+		return nil, err
+	}
+	return p[k+int(n):], nil
 }
 
 // errOversize reports a frame whose payload exceeded the limit; its payload
@@ -79,16 +111,32 @@ type sender struct {
 
 func newSender(w io.Writer) *sender { return &sender{w: w} }
 
-// send queues f and returns once it is written, or handed to the goroutine
-// writing right now. An error means the peer is gone.
-func (s *sender) send(f frame) error {
+// send queues frames and returns once they are written, or handed to the
+// goroutine writing right now. An error means the peer is gone.
+func (s *sender) send(fs ...frame) error {
+	s.enqueue(fs...)
+	return s.flush()
+}
+
+// enqueue adds frames to the buffer without writing, so that a caller
+// holding a lock can fix their order on the wire and write after unlocking.
+func (s *sender) enqueue(fs ...frame) {
+	s.mu.Lock()
+	for _, f := range fs {
+		s.buf = appendFrame(s.buf, f)
+	}
+	s.mu.Unlock()
+}
+
+// flush writes what is buffered, unless another goroutine is writing now,
+// which then writes it too.
+func (s *sender) flush() error {
 	s.mu.Lock()
 	if s.err != nil {
 		err := s.err
 		s.mu.Unlock()
 		return err
 	}
-	s.buf = appendFrame(s.buf, f)
 	if s.flushing {
 		s.mu.Unlock()
 		return nil

@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+
+	"github.com/burst-dev/burst/pool"
 )
 
 func TestFrameRoundTrip(t *testing.T) {
@@ -64,6 +66,31 @@ func FuzzReadFrame(f *testing.F) {
 			if len(fr.payload) > 1<<16 {
 				t.Fatalf("payload of %d bytes past the limit", len(fr.payload))
 			}
+		}
+	})
+}
+
+// The envelope split must never panic on a hostile frame, and must give back
+// exactly what was put in.
+func FuzzSplitEnvelope(f *testing.F) {
+	good, _ := appendEnvelope(nil, &pool.Request{Version: 1, Func: "f", ID: 7}, []byte(`{"x":1}`))
+	f.Add(good)
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
+	f.Add([]byte{5, '{', '}'})
+	f.Fuzz(func(t *testing.T, p []byte) {
+		var req pool.Request
+		payload, err := splitEnvelope(p, &req)
+		if err != nil {
+			return
+		}
+		again, err := appendEnvelope(nil, &req, payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var req2 pool.Request
+		payload2, err := splitEnvelope(again, &req2)
+		if err != nil || !bytes.Equal(payload, payload2) || req2.ID != req.ID || req2.Func != req.Func {
+			t.Fatalf("round trip changed the envelope: %v %q %q", err, payload, payload2)
 		}
 	})
 }

@@ -11,6 +11,11 @@
 // with pool.ErrWorkerLost, which the pool retries on another worker, so every
 // call still returns exactly one result. Cancelling a call's context cancels
 // the function's context in the worker.
+//
+// The backend is a pool.Queuer: it keeps the count of running calls against
+// the pool's limit itself and holds one more call per worker slot waiting
+// beside a busy worker, which starts it the moment a running call ends, so a
+// worker never idles for a round trip to the driver between calls.
 package process
 
 import (
@@ -25,6 +30,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -86,6 +92,13 @@ type Backend struct {
 	closed  bool
 	fails   int // consecutive workers that died before saying hello
 	lastErr error
+	// limit is how many calls run at once over all workers (Queue sets it;
+	// until then Limit). running counts the calls the driver must assume
+	// are running: a call counts from the moment it is sent to run or
+	// promoted, or its start is reported, until its result arrives, so the
+	// count is never below the truth and the limit is never exceeded.
+	limit   int
+	running int
 }
 
 // New starts the workers and waits until they are ready.
@@ -152,6 +165,24 @@ const maxStartFailures = 3
 // Limit is Workers × PerWorker.
 func (b *Backend) Limit() int { return b.opts.Workers * b.opts.PerWorker }
 
+// Queue makes the backend run at most limit calls at once over all workers
+// and hold up to Workers × PerWorker more waiting beside the workers (see
+// pool.Queuer): a worker whose call ends starts its waiting call at once,
+// rather than a round trip to the driver later.
+func (b *Backend) Queue(limit int) (extra int) {
+	b.mu.Lock()
+	b.limit = limit
+	b.mu.Unlock()
+	return b.Limit()
+}
+
+func (b *Backend) limitLocked() int {
+	if b.limit > 0 {
+		return b.limit
+	}
+	return b.Limit()
+}
+
 // WorkerStatus describes one worker process.
 type WorkerStatus struct {
 	Index    int
@@ -167,7 +198,7 @@ func (b *Backend) Workers() []WorkerStatus {
 	var ws []WorkerStatus
 	for _, w := range b.workers {
 		if w != nil && w.cmd.Process != nil {
-			ws = append(ws, WorkerStatus{Index: w.index, PID: w.cmd.Process.Pid, Ready: w.isReady(), InFlight: int(w.inflight.Load())})
+			ws = append(ws, WorkerStatus{Index: w.index, PID: w.cmd.Process.Pid, Ready: w.isReady(), InFlight: len(w.pending)})
 		}
 	}
 	return ws
@@ -205,9 +236,13 @@ func (b *Backend) Close() error {
 	return nil
 }
 
-// Invoke sends req to the least busy ready worker and waits for its answer.
+// Invoke sends req to a worker and waits for its answer. Below the limit
+// the call runs at once on the worker running fewest calls; at the limit it
+// waits on a busy worker, which starts it when one of its calls ends.
 func (b *Backend) Invoke(ctx context.Context, req *pool.Request) (*pool.Response, error) {
-	payload, err := json.Marshal(req)
+	hdr := *req
+	hdr.Input = nil
+	payload, err := appendEnvelope(nil, &hdr, req.Input)
 	if err != nil {
 		return nil, fmt.Errorf("process: encode call: %w", err)
 	}
@@ -215,14 +250,26 @@ func (b *Backend) Invoke(ctx context.Context, req *pool.Request) (*pool.Response
 		return nil, fmt.Errorf("process: call of %d bytes exceeds the message limit of %d bytes (raise process://?max_message=): %w",
 			len(payload), b.opts.MaxMessage, pool.ErrTooLarge)
 	}
-	w, err := b.pick(ctx)
+	c := &call{seq: b.seq.Add(1), ch: make(chan *pool.Response, 1), started: make(chan struct{})}
+	w, err := b.dispatch(ctx, c, payload)
 	if err != nil {
 		return nil, err
 	}
-	return w.invoke(ctx, b.seq.Add(1), payload)
+	return w.await(ctx, c, time.Duration(req.Timeout))
 }
 
-func (b *Backend) pick(ctx context.Context) (*worker, error) {
+// call is the driver's record of one call sent to a worker; it lives in the
+// worker's pending map until the worker answers, even after the caller gave
+// up, because until then the call may be running.
+type call struct {
+	seq     uint64
+	ch      chan *pool.Response // buffered: the reader never waits for the caller
+	started chan struct{}       // closed once the call counts as running
+	running bool
+}
+
+// dispatch picks a worker for c, records it there and sends it.
+func (b *Backend) dispatch(ctx context.Context, c *call, payload []byte) (*worker, error) {
 	for {
 		b.mu.Lock()
 		if b.closed {
@@ -234,23 +281,126 @@ func (b *Backend) pick(ctx context.Context) (*worker, error) {
 			b.mu.Unlock()
 			return nil, err
 		}
+		run := b.running < b.limitLocked()
 		var best *worker
 		for _, w := range b.workers {
-			if w.isReady() && (best == nil || w.inflight.Load() < best.inflight.Load()) {
+			if !w.isReady() {
+				continue
+			}
+			if best == nil || (run && w.less(best)) || (!run && w.betterQueue(best)) {
 				best = w
 			}
 		}
 		ch := b.changed
-		b.mu.Unlock()
 		if best != nil {
+			kind := kindQueue
+			best.pending[c.seq] = c
+			if run {
+				kind = kindCall
+				b.startLocked(best, c)
+			} else {
+				best.queue = append(best.queue, c)
+			}
+			// Enqueued under b.mu so that a later promotion of this call
+			// cannot reach the worker before the call itself.
+			best.send.enqueue(frame{kind: kind, seq: c.seq, payload: payload})
+			b.mu.Unlock()
+			// A failed write means the worker is dying; await sees it go.
+			_ = best.send.flush()
 			return best, nil
 		}
+		b.mu.Unlock()
 		select {
 		case <-ch:
 		case <-ctx.Done():
 			return nil, context.Cause(ctx)
 		}
 	}
+}
+
+// less orders workers for a call that runs now: fewest running, then fewest
+// waiting.
+func (w *worker) less(o *worker) bool {
+	if w.running != o.running {
+		return w.running < o.running
+	}
+	return len(w.queue) < len(o.queue)
+}
+
+// betterQueue orders workers for a call that must wait: one that is running
+// something (so the call starts when that ends, without the driver), then
+// the shortest queue per running call.
+func (w *worker) betterQueue(o *worker) bool {
+	if (w.running > 0) != (o.running > 0) {
+		return w.running > 0
+	}
+	return len(w.queue)*max(o.running, 1) < len(o.queue)*max(w.running, 1)
+}
+
+// startLocked counts c as running on w; b.mu is held.
+func (b *Backend) startLocked(w *worker, c *call) {
+	c.running = true
+	close(c.started)
+	w.running++
+	b.running++
+}
+
+// promoteLocked starts waiting calls while fewer than the limit run, oldest
+// first, and returns the workers that have frames to flush; b.mu is held.
+func (b *Backend) promoteLocked() []*worker {
+	var touched []*worker
+	for b.running < b.limitLocked() {
+		var from *worker
+		for _, w := range b.workers {
+			if w.isReady() && len(w.queue) > 0 && (from == nil || w.queue[0].seq < from.queue[0].seq) {
+				from = w
+			}
+		}
+		if from == nil {
+			break
+		}
+		c := from.queue[0]
+		from.queue = from.queue[1:]
+		b.startLocked(from, c)
+		from.send.enqueue(frame{kind: kindPromote, seq: c.seq})
+		if !slices.Contains(touched, from) {
+			touched = append(touched, from)
+		}
+	}
+	return touched
+}
+
+// settle updates the books when the worker reports that call seq started
+// (result false) or ended (result true), and returns the call.
+func (b *Backend) settle(w *worker, seq uint64, result bool) *call {
+	b.mu.Lock()
+	c := w.pending[seq]
+	if c != nil {
+		switch {
+		case !c.running:
+			if i := slices.Index(w.queue, c); i >= 0 {
+				w.queue = slices.Delete(w.queue, i, i+1)
+			}
+			if !result {
+				b.startLocked(w, c)
+			}
+		case result:
+			w.running--
+			b.running--
+		}
+		if result {
+			delete(w.pending, seq)
+		}
+	}
+	var touched []*worker
+	if result {
+		touched = b.promoteLocked()
+	}
+	b.mu.Unlock()
+	for _, t := range touched {
+		_ = t.send.flush()
+	}
+	return c
 }
 
 func (b *Backend) notifyLocked() {
@@ -273,7 +423,6 @@ func (b *Backend) spawnLocked(i int) {
 // died is called once by a worker's reader when the worker is gone.
 func (b *Backend) died(w *worker, err error) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	switch {
 	case b.closed:
 	case !w.ready.Load():
@@ -286,7 +435,15 @@ func (b *Backend) died(w *worker, err error) {
 	if !b.closed && b.workers[w.index] == w && b.fails < maxStartFailures {
 		b.spawnLocked(w.index)
 	}
+	// Its calls fail with ErrWorkerLost and are retried elsewhere.
+	b.running -= w.running
+	w.running, w.queue, w.pending = 0, nil, map[uint64]*call{}
+	touched := b.promoteLocked()
 	b.notifyLocked()
+	b.mu.Unlock()
+	for _, t := range touched {
+		_ = t.send.flush()
+	}
 }
 
 func (b *Backend) readied() {
@@ -297,18 +454,20 @@ func (b *Backend) readied() {
 }
 
 type worker struct {
-	b        *Backend
-	index    int
-	cmd      *exec.Cmd
-	calls    *os.File // our end of the call pipe
-	send     *sender
-	ready    atomic.Bool // said hello
-	gone     atomic.Bool // known to be unusable: stop picking it
-	dead     chan struct{}
-	inflight atomic.Int64
-	mu       sync.Mutex
-	pending  map[uint64]chan *pool.Response
-	lastOut  tailBuffer
+	b     *Backend
+	index int
+	cmd   *exec.Cmd
+	calls *os.File // our end of the call pipe
+	send  *sender
+	ready atomic.Bool // said hello
+	gone  atomic.Bool // known to be unusable: stop picking it
+	dead  chan struct{}
+	// Under b.mu: calls sent and not answered, those waiting, and how many
+	// count as running.
+	pending map[uint64]*call
+	queue   []*call
+	running int
+	lastOut tailBuffer
 }
 
 func startWorker(b *Backend, i int) (*worker, error) {
@@ -326,7 +485,7 @@ func startWorker(b *Backend, i int) (*worker, error) {
 	cmd.Env = append(os.Environ(), b.opts.Env...)
 	cmd.Env = append(cmd.Env, envWorker+"="+strconv.Itoa(i), envMaxMessage+"="+strconv.Itoa(b.opts.MaxMessage))
 	cmd.ExtraFiles = []*os.File{callR, resW}
-	w := &worker{b: b, index: i, cmd: cmd, calls: callW, dead: make(chan struct{}), pending: map[uint64]chan *pool.Response{}}
+	w := &worker{b: b, index: i, cmd: cmd, calls: callW, dead: make(chan struct{}), pending: map[uint64]*call{}}
 	prefix := fmt.Sprintf("[worker %d] ", i)
 	stdout, _ := cmd.StdoutPipe()
 	stderr, _ := cmd.StderrPipe()
@@ -392,12 +551,16 @@ func (w *worker) read(r *os.File, outputs *sync.WaitGroup) {
 			_ = json.Unmarshal(f.payload, &h)
 			w.ready.Store(true)
 			w.b.readied()
+		case kindStarted:
+			w.b.settle(w, f.seq, false)
 		case kindResult:
 			resp := new(pool.Response)
-			if err := json.Unmarshal(f.payload, resp); err != nil {
+			out, err := splitEnvelope(f.payload, resp)
+			if err != nil {
 				resp = &pool.Response{Version: pool.ProtocolVersion, Error: &pool.WireError{Code: pool.CodeProtocol,
 					Message: "process: undecodable result envelope: " + err.Error()}}
 			}
+			resp.Output = out
 			w.deliver(f.seq, resp)
 		}
 	}
@@ -413,52 +576,50 @@ func (w *worker) read(r *os.File, outputs *sync.WaitGroup) {
 }
 
 func (w *worker) deliver(seq uint64, resp *pool.Response) {
-	w.mu.Lock()
-	ch := w.pending[seq]
-	delete(w.pending, seq)
-	w.mu.Unlock()
-	if ch != nil {
-		ch <- resp
+	if c := w.b.settle(w, seq, true); c != nil {
+		c.ch <- resp
 	}
 }
 
-func (w *worker) invoke(ctx context.Context, seq uint64, payload []byte) (*pool.Response, error) {
-	ch := make(chan *pool.Response, 1)
-	w.mu.Lock()
-	w.pending[seq] = ch
-	w.mu.Unlock()
-	w.inflight.Add(1)
-	defer w.inflight.Add(-1)
-	lost := func() error {
-		return fmt.Errorf("process: worker %d (pid %d) died with the call in flight: %w", w.index, w.cmd.Process.Pid, pool.ErrWorkerLost)
-	}
-	if err := w.send.send(frame{kind: kindCall, seq: seq, payload: payload}); err != nil {
-		w.forget(seq)
-		w.gone.Store(true) // the pipe is broken: the worker is dying
-		return nil, lost()
-	}
-	select {
-	case resp := <-ch:
-		return resp, nil
-	case <-w.dead:
+// await waits for c's result. The timeout, if any, runs from the call's
+// start, not from its sending, since a waiting call has not started.
+func (w *worker) await(ctx context.Context, c *call, timeout time.Duration) (*pool.Response, error) {
+	started := c.started
+	var expired <-chan time.Time
+	for {
 		select {
-		case resp := <-ch:
+		case resp := <-c.ch:
 			return resp, nil
-		default:
-			return nil, lost()
+		case <-w.dead:
+			select {
+			case resp := <-c.ch:
+				return resp, nil
+			default:
+				return nil, fmt.Errorf("process: worker %d (pid %d) died with the call in flight: %w", w.index, w.cmd.Process.Pid, pool.ErrWorkerLost)
+			}
+		case <-started:
+			started = nil
+			if timeout > 0 {
+				t := time.NewTimer(timeout)
+				defer t.Stop()
+				expired = t.C
+			}
+		case <-expired:
+			w.cancel(c.seq)
+			return nil, fmt.Errorf("process: call ran past its timeout of %v: %w", timeout, context.DeadlineExceeded)
+		case <-ctx.Done():
+			w.cancel(c.seq)
+			return nil, context.Cause(ctx)
 		}
-	case <-ctx.Done():
-		w.forget(seq)
-		// Best effort: a worker that is gone needs no cancel.
-		go w.send.send(frame{kind: kindCancel, seq: seq})
-		return nil, context.Cause(ctx)
 	}
 }
 
-func (w *worker) forget(seq uint64) {
-	w.mu.Lock()
-	delete(w.pending, seq)
-	w.mu.Unlock()
+// cancel asks the worker to cancel call seq. The call stays on the books
+// until the worker answers it, since until then it may be running.
+func (w *worker) cancel(seq uint64) {
+	// Best effort, and never blocking the caller: a worker that is gone
+	// needs no cancel.
+	go w.send.send(frame{kind: kindCancel, seq: seq})
 }
 
 // stop closes the call pipe, which ends a healthy worker, and kills it if it

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -174,7 +175,8 @@ func TestCancellationReachesWorker(t *testing.T) {
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if b, err := os.ReadFile(marker); err == nil {
+		// The worker may be between creating the file and writing it.
+		if b, err := os.ReadFile(marker); err == nil && len(b) > 0 {
 			if !strings.Contains(string(b), "canceled") {
 				t.Fatalf("function's context ended with %q, want canceled", b)
 			}
@@ -330,4 +332,133 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// maxOverlap is the largest number of calls whose [Started, Ended] spans
+// overlap: how many ran at once, by the workers' own clocks.
+func maxOverlap(sts []pool.CallStats) int {
+	type edge struct {
+		at    time.Time
+		delta int
+	}
+	var es []edge
+	for _, s := range sts {
+		es = append(es, edge{s.Started, 1}, edge{s.Ended, -1})
+	}
+	slices.SortFunc(es, func(a, b edge) int {
+		if c := a.at.Compare(b.at); c != 0 {
+			return c
+		}
+		return a.delta - b.delta // an end before a start at the same instant
+	})
+	n, peak := 0, 0
+	for _, e := range es {
+		n += e.delta
+		peak = max(peak, n)
+	}
+	return peak
+}
+
+func recorder() (pool.Option, func() []pool.CallStats) {
+	var mu sync.Mutex
+	var sts []pool.CallStats
+	return pool.WithCallHook(func(s pool.CallStats) { mu.Lock(); sts = append(sts, s); mu.Unlock() }),
+		func() []pool.CallStats { mu.Lock(); defer mu.Unlock(); return slices.Clone(sts) }
+}
+
+// Calls held waiting beside the workers must never make more than the limit
+// run at once, whatever the limit is against the number of workers.
+func TestWaitingCallsKeepTheLimit(t *testing.T) {
+	for _, tc := range []struct{ workers, limit int }{{2, 2}, {2, 1}, {1, 3}, {3, 2}} {
+		t.Run(fmt.Sprintf("workers=%d,limit=%d", tc.workers, tc.limit), func(t *testing.T) {
+			hook, got := recorder()
+			p, _ := openProc(t, tc.workers, pool.WithLimit(tc.limit), hook)
+			ins := make([]holdIn, 30)
+			for i := range ins {
+				ins[i] = holdIn{X: i, D: time.Duration(5+i%3*5) * time.Millisecond}
+			}
+			outs, err := hold.Map(context.Background(), p, ins)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, o := range outs {
+				if o != i {
+					t.Fatalf("outs[%d] = %d", i, o)
+				}
+			}
+			if peak := maxOverlap(got()); peak > tc.limit {
+				t.Errorf("%d calls ran at once, limit %d", peak, tc.limit)
+			}
+		})
+	}
+}
+
+// A call waiting beside a worker starts when a slot frees anywhere, not
+// only when the call ahead of it on that worker ends: short calls must not
+// queue behind a long one while another worker is free.
+func TestWaitingCallIsNotStuckBehindALongCall(t *testing.T) {
+	hook, got := recorder()
+	p, _ := openProc(t, 2, pool.WithLimit(2), hook)
+	ctx := context.Background()
+	g, gctx := pool.WithContext(ctx, p)
+	long := hold.Go(g, holdIn{X: -1, D: 3 * time.Second})
+	_ = gctx
+	time.Sleep(100 * time.Millisecond) // the long call is running
+	shorts := make([]holdIn, 20)
+	for i := range shorts {
+		shorts[i] = holdIn{X: i, D: 10 * time.Millisecond}
+	}
+	if _, err := hold.Map(ctx, p, shorts); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	longEnd := long.Stats().Ended
+	for _, s := range got() {
+		if s.ID != long.Stats().ID && s.Ended.After(longEnd) {
+			t.Fatalf("call %d ended after the long call: it waited behind it", s.ID)
+		}
+	}
+}
+
+// The timeout bounds a call from its start: time spent waiting beside a busy
+// worker is not charged to it.
+func TestTimeoutCountsFromStart(t *testing.T) {
+	p, _ := openProc(t, 1, pool.WithLimit(1), pool.WithTimeout(2*time.Second), pool.WithRetries(0))
+	ins := make([]holdIn, 4) // the last waits 3 × 900 ms before it starts
+	for i := range ins {
+		ins[i] = holdIn{X: i, D: 900 * time.Millisecond}
+	}
+	if _, err := hold.Map(context.Background(), p, ins); err != nil {
+		t.Fatalf("a call timed out while waiting to start: %v", err)
+	}
+}
+
+// Cancelling a call that is waiting beside a worker removes it there: it
+// never runs, and the worker goes on with the rest.
+func TestCancelWaitingCall(t *testing.T) {
+	p, _ := openProc(t, 1, pool.WithLimit(1))
+	ctx := context.Background()
+	busy := make(chan error, 1)
+	go func() { _, err := hold.Call(ctx, p, holdIn{D: 500 * time.Millisecond}); busy <- err }()
+	time.Sleep(100 * time.Millisecond)
+	marker := t.TempDir() + "/ran"
+	cctx, cancel := context.WithCancel(ctx)
+	waited := make(chan error, 1)
+	go func() { _, err := hold.Call(cctx, p, holdIn{D: time.Hour, Marker: marker}); waited <- err }()
+	time.Sleep(100 * time.Millisecond) // it waits beside the busy worker
+	cancel()
+	if err := <-waited; !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if err := <-busy; err != nil {
+		t.Fatal(err)
+	}
+	if n, err := double.Call(ctx, p, 21); err != nil || n != 42 {
+		t.Fatalf("after the cancel: %d, %v", n, err)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("the cancelled call ran")
+	}
 }

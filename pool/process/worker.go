@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -31,7 +32,8 @@ func init() {
 
 // serve is the worker side: read calls from fd 3, answer on fd 4, run each
 // call in its own goroutine so many can be in flight, until the driver closes
-// the call pipe.
+// the call pipe. Calls the driver sends as waiting start, in order, as this
+// worker's running calls end, or when the driver promotes them.
 func serve(ctx context.Context) error {
 	in := os.NewFile(3, "burst-calls")
 	out := os.NewFile(4, "burst-results")
@@ -44,38 +46,20 @@ func serve(ctx context.Context) error {
 	}
 	host, _ := os.Hostname()
 	pool.SetWorkerID(fmt.Sprintf("%s/%d#%s", host, os.Getpid(), os.Getenv(envWorker)))
-	send := newSender(out)
+	s := &server{send: newSender(out), max: max, running: map[uint64]context.CancelFunc{}}
 	h, _ := json.Marshal(hello{PID: os.Getpid(), Build: pool.BuildID()})
-	send.send(frame{kind: kindHello, payload: h})
+	s.send.send(frame{kind: kindHello, payload: h})
 
-	var (
-		mu    sync.Mutex
-		calls = map[uint64]context.CancelFunc{}
-		wg    sync.WaitGroup
-	)
 	ctx, cancelAll := context.WithCancel(ctx)
-	defer func() { cancelAll(); wg.Wait() }()
-	reply := func(seq uint64, resp *pool.Response) {
-		b, err := json.Marshal(resp)
-		if err != nil {
-			b, _ = json.Marshal(&pool.Response{Version: pool.ProtocolVersion, ID: resp.ID, Attempt: resp.Attempt,
-				Error: &pool.WireError{Code: pool.CodeBadOutput, Message: "process worker: encode response: " + err.Error()}})
-		}
-		if len(b) > max {
-			b, _ = json.Marshal(&pool.Response{Version: pool.ProtocolVersion, ID: resp.ID, Attempt: resp.Attempt,
-				Error: &pool.WireError{Code: pool.CodeTooLarge, Message: fmt.Sprintf(
-					"process worker: result of %d bytes exceeds the message limit of %d bytes (process://?max_message=)", len(b), max)}})
-		}
-		send.send(frame{kind: kindResult, seq: seq, payload: b})
-	}
+	s.ctx = ctx
+	defer func() { cancelAll(); s.wg.Wait() }()
 	r := bufio.NewReaderSize(in, 64<<10)
 	for {
 		f, err := readFrame(r, max)
 		var big *errOversize
 		switch {
 		case errors.As(err, &big):
-			reply(big.seq, &pool.Response{Version: pool.ProtocolVersion, Error: &pool.WireError{Code: pool.CodeTooLarge,
-				Message: fmt.Sprintf("process worker: call of %d bytes exceeds the message limit of %d bytes", big.size, max)}})
+			s.reply(big.seq, tooLarge(fmt.Sprintf("process worker: call of %d bytes exceeds the message limit of %d bytes", big.size, max)))
 			continue
 		case errors.Is(err, io.EOF):
 			return nil // the driver closed the pipe: stop
@@ -83,36 +67,140 @@ func serve(ctx context.Context) error {
 			return fmt.Errorf("process worker: read: %w", err)
 		}
 		switch f.kind {
-		case kindCancel:
-			mu.Lock()
-			if c := calls[f.seq]; c != nil {
-				c()
-			}
-			mu.Unlock()
-		case kindCall:
+		case kindCall, kindQueue:
 			req := new(pool.Request)
-			if err := json.Unmarshal(f.payload, req); err != nil {
-				reply(f.seq, &pool.Response{Version: pool.ProtocolVersion, Error: &pool.WireError{Code: pool.CodeProtocol,
+			input, err := splitEnvelope(f.payload, req)
+			if err != nil {
+				s.reply(f.seq, &pool.Response{Version: pool.ProtocolVersion, Error: &pool.WireError{Code: pool.CodeProtocol,
 					Message: "process worker: undecodable call envelope: " + err.Error()}})
 				continue
 			}
-			cctx, cancel := context.WithCancel(ctx)
-			mu.Lock()
-			calls[f.seq] = cancel
-			mu.Unlock()
-			wg.Add(1)
-			go func(seq uint64) {
-				defer wg.Done()
-				resp := pool.Handle(cctx, req)
-				mu.Lock()
-				delete(calls, seq)
-				mu.Unlock()
-				cancel()
-				reply(seq, resp)
-			}(f.seq)
+			req.Input = input
+			s.mu.Lock()
+			if f.kind == kindCall {
+				s.startLocked(f.seq, req)
+			} else {
+				s.queue = append(s.queue, waiting{f.seq, req})
+			}
+			s.mu.Unlock()
+		case kindPromote:
+			s.mu.Lock()
+			// Not waiting any more means it already started as another
+			// call ended; the driver counted it running either way.
+			if i := s.waitingAt(f.seq); i >= 0 {
+				wt := s.queue[i]
+				s.queue = slices.Delete(s.queue, i, i+1)
+				s.startLocked(wt.seq, wt.req)
+			}
+			s.mu.Unlock()
+		case kindCancel:
+			s.mu.Lock()
+			if c := s.running[f.seq]; c != nil {
+				c()
+			} else if i := s.waitingAt(f.seq); i >= 0 {
+				wt := s.queue[i]
+				s.queue = slices.Delete(s.queue, i, i+1)
+				s.mu.Unlock()
+				s.reply(f.seq, &pool.Response{Version: pool.ProtocolVersion, ID: wt.req.ID, Attempt: wt.req.Attempt,
+					Error: &pool.WireError{Code: pool.CodeCanceled, Message: "process worker: call cancelled before it started"}})
+				continue
+			}
+			s.mu.Unlock()
 		default:
-			reply(f.seq, &pool.Response{Version: pool.ProtocolVersion, Error: &pool.WireError{Code: pool.CodeProtocol,
+			s.reply(f.seq, &pool.Response{Version: pool.ProtocolVersion, Error: &pool.WireError{Code: pool.CodeProtocol,
 				Message: fmt.Sprintf("process worker: unknown frame kind %q", f.kind)}})
 		}
 	}
+}
+
+type waiting struct {
+	seq uint64
+	req *pool.Request
+}
+
+// server is one worker's state: the calls running and those waiting.
+type server struct {
+	ctx     context.Context
+	send    *sender
+	max     int
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	running map[uint64]context.CancelFunc
+	queue   []waiting
+}
+
+func (s *server) waitingAt(seq uint64) int {
+	return slices.IndexFunc(s.queue, func(w waiting) bool { return w.seq == seq })
+}
+
+// startLocked runs a call in its own goroutine. When it ends, the first
+// waiting call takes its place in the same goroutine at once, and the result
+// is written by another goroutine meanwhile, so the worker spends no time
+// between the two calls on the driver. s.mu is held.
+func (s *server) startLocked(seq uint64, req *pool.Request) {
+	ctx, cancel := s.trackLocked(seq)
+	s.wg.Go(func() {
+		for {
+			resp := pool.Handle(ctx, req)
+			cancel()
+			result := s.result(seq, resp)
+			s.mu.Lock()
+			delete(s.running, seq)
+			more := len(s.queue) > 0
+			if more {
+				wt := s.queue[0]
+				s.queue = s.queue[1:]
+				seq, req = wt.seq, wt.req
+				ctx, cancel = s.trackLocked(seq)
+				// Started before the result, so the driver's count of
+				// running calls never dips below the truth; queued under
+				// the lock, so the next call's own result cannot overtake.
+				s.send.enqueue(frame{kind: kindStarted, seq: seq}, result)
+			} else {
+				s.send.enqueue(result)
+			}
+			s.mu.Unlock()
+			if !more {
+				s.send.flush()
+				return
+			}
+			go s.send.flush()
+		}
+	})
+}
+
+// trackLocked records a call as running and returns its context; s.mu is
+// held.
+func (s *server) trackLocked(seq uint64) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(s.ctx)
+	s.running[seq] = cancel
+	return ctx, cancel
+}
+
+// reply sends resp as the result of call seq.
+func (s *server) reply(seq uint64, resp *pool.Response) { s.send.send(s.result(seq, resp)) }
+
+// result encodes resp as the result frame of call seq.
+func (s *server) result(seq uint64, resp *pool.Response) frame {
+	b, err := encodeResponse(resp)
+	if err != nil {
+		b, _ = encodeResponse(&pool.Response{Version: pool.ProtocolVersion, ID: resp.ID, Attempt: resp.Attempt,
+			Error: &pool.WireError{Code: pool.CodeBadOutput, Message: "process worker: encode response: " + err.Error()}})
+	}
+	if len(b) > s.max {
+		r := tooLarge(fmt.Sprintf("process worker: result of %d bytes exceeds the message limit of %d bytes (process://?max_message=)", len(b), s.max))
+		r.ID, r.Attempt = resp.ID, resp.Attempt
+		b, _ = encodeResponse(r)
+	}
+	return frame{kind: kindResult, seq: seq, payload: b}
+}
+
+func encodeResponse(resp *pool.Response) ([]byte, error) {
+	hdr := *resp
+	hdr.Output = nil
+	return appendEnvelope(nil, &hdr, resp.Output)
+}
+
+func tooLarge(msg string) *pool.Response {
+	return &pool.Response{Version: pool.ProtocolVersion, Error: &pool.WireError{Code: pool.CodeTooLarge, Message: msg}}
 }
