@@ -68,7 +68,11 @@ type runState struct {
 // uint32 lengths, then X, then V), which JSON carries as one base64 string:
 // exact, and far cheaper to write every round than decimal numbers.
 func packStates(states []engine.State) []byte {
-	var b []byte
+	n := 0
+	for _, st := range states {
+		n += 8 + 8*(len(st.X)+len(st.V))
+	}
+	b := make([]byte, 0, n)
 	for _, st := range states {
 		b = binary.LittleEndian.AppendUint32(b, uint32(len(st.X)))
 		b = binary.LittleEndian.AppendUint32(b, uint32(len(st.V)))
