@@ -45,6 +45,7 @@ type Integrator struct {
 
 	f    []float64
 	xOld []float64
+	cons []constraint // Constraints prepared by the first SHAKE or RATTLE
 }
 
 // ErrConstraint is returned when SHAKE or RATTLE does not converge, which in
@@ -155,35 +156,58 @@ func (in *Integrator) Run(ctx context.Context, x, v []float64, t float64, steps 
 	return terms, nil
 }
 
+// constraint is a Constraint as SHAKE and RATTLE use it: coordinate
+// offsets, inverse masses and the squared length.
+type constraint struct {
+	i, j           int
+	wi, wj, wij    float64 // 1/m_i, 1/m_j, their sum
+	d, d2, shakeOK float64 // D, D², 2·tol·D²
+}
+
+func (in *Integrator) prepared() []constraint {
+	if len(in.cons) == len(in.Constraints) {
+		return in.cons
+	}
+	m := in.Sys.Mass
+	tol := in.tol()
+	in.cons = make([]constraint, len(in.Constraints))
+	for k, c := range in.Constraints {
+		wi, wj := 1/m[c.I], 1/m[c.J]
+		d2 := c.D * c.D
+		in.cons[k] = constraint{3 * c.I, 3 * c.J, wi, wj, wi + wj, c.D, d2, 2 * tol * d2}
+	}
+	return in.cons
+}
+
 // shake moves x (unconstrained new positions) onto the constraint surface
 // along the bond vectors of ref, which satisfies the constraints.
 func (in *Integrator) shake(ref, x []float64) error {
-	m := in.Sys.Mass
-	tol := in.tol()
+	cons := in.prepared()
 	for iter := 0; iter < 1000; iter++ {
 		done := true
-		for _, c := range in.Constraints {
-			wi, wj := 1/m[c.I], 1/m[c.J]
-			i, j := 3*c.I, 3*c.J
-			rx, ry, rz := x[i]-x[j], x[i+1]-x[j+1], x[i+2]-x[j+2]
-			d2 := c.D * c.D
-			diff := d2 - (rx*rx + ry*ry + rz*rz)
-			if math.Abs(diff) <= 2*tol*d2 {
+		for q := range cons {
+			c := &cons[q]
+			xi, xj := x[c.i:c.i+3:c.i+3], x[c.j:c.j+3:c.j+3]
+			rx, ry, rz := xi[0]-xj[0], xi[1]-xj[1], xi[2]-xj[2]
+			diff := c.d2 - (rx*rx + ry*ry + rz*rz)
+			if math.Abs(diff) <= c.shakeOK {
 				continue
 			}
 			done = false
-			ox, oy, oz := ref[i]-ref[j], ref[i+1]-ref[j+1], ref[i+2]-ref[j+2]
-			den := 2 * (ox*rx + oy*ry + oz*rz) * (wi + wj)
+			ri, rj := ref[c.i:c.i+3:c.i+3], ref[c.j:c.j+3:c.j+3]
+			ox, oy, oz := ri[0]-rj[0], ri[1]-rj[1], ri[2]-rj[2]
+			den := 2 * (ox*rx + oy*ry + oz*rz) * c.wij
 			if den == 0 || math.IsNaN(den) {
 				return ErrConstraint
 			}
 			g := diff / den
-			x[i] += g * wi * ox
-			x[i+1] += g * wi * oy
-			x[i+2] += g * wi * oz
-			x[j] -= g * wj * ox
-			x[j+1] -= g * wj * oy
-			x[j+2] -= g * wj * oz
+			gi, gj := g*c.wi, g*c.wj
+			xi[0] += gi * ox
+			xi[1] += gi * oy
+			xi[2] += gi * oz
+			xj[0] -= gj * ox
+			xj[1] -= gj * oy
+			xj[2] -= gj * oz
 		}
 		if done {
 			return nil
@@ -197,29 +221,32 @@ func (in *Integrator) rattle(x, v []float64) error {
 	if len(in.Constraints) == 0 {
 		return nil
 	}
-	m := in.Sys.Mass
-	tol := in.tol()
+	cons := in.prepared()
+	tol2 := in.tol() * in.tol()
 	for iter := 0; iter < 1000; iter++ {
 		done := true
-		for _, c := range in.Constraints {
-			wi, wj := 1/m[c.I], 1/m[c.J]
-			i, j := 3*c.I, 3*c.J
-			rx, ry, rz := x[i]-x[j], x[i+1]-x[j+1], x[i+2]-x[j+2]
-			vx, vy, vz := v[i]-v[j], v[i+1]-v[j+1], v[i+2]-v[j+2]
+		for q := range cons {
+			c := &cons[q]
+			xi, xj := x[c.i:c.i+3:c.i+3], x[c.j:c.j+3:c.j+3]
+			vi, vj := v[c.i:c.i+3:c.i+3], v[c.j:c.j+3:c.j+3]
+			rx, ry, rz := xi[0]-xj[0], xi[1]-xj[1], xi[2]-xj[2]
+			vx, vy, vz := vi[0]-vj[0], vi[1]-vj[1], vi[2]-vj[2]
 			rv := rx*vx + ry*vy + rz*vz
 			// |r·v| relative to |r||v| with a floor of 1e-3 Å/fs so that
-			// nearly motionless atoms do not demand impossible precision.
-			if math.Abs(rv) <= tol*c.D*math.Max(math.Sqrt(vx*vx+vy*vy+vz*vz), 1e-3) {
+			// nearly motionless atoms do not demand impossible precision;
+			// compared squared, which saves a square root.
+			if rv*rv <= tol2*c.d2*max(vx*vx+vy*vy+vz*vz, 1e-6) {
 				continue
 			}
 			done = false
-			k := rv / ((rx*rx + ry*ry + rz*rz) * (wi + wj))
-			v[i] -= k * wi * rx
-			v[i+1] -= k * wi * ry
-			v[i+2] -= k * wi * rz
-			v[j] += k * wj * rx
-			v[j+1] += k * wj * ry
-			v[j+2] += k * wj * rz
+			k := rv / ((rx*rx + ry*ry + rz*rz) * c.wij)
+			ki, kj := k*c.wi, k*c.wj
+			vi[0] -= ki * rx
+			vi[1] -= ki * ry
+			vi[2] -= ki * rz
+			vj[0] += kj * rx
+			vj[1] += kj * ry
+			vj[2] += kj * rz
 		}
 		if done {
 			return nil

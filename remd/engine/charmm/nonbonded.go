@@ -308,9 +308,11 @@ func (ff *ForceField) buildList(x []float64) {
 	ff.Builds++
 }
 
+// resize returns s with length n, reallocating with room to spare, since
+// the pair list grows and shrinks a little with every build.
 func resize(s []int32, n int) []int32 {
 	if cap(s) < n {
-		return make([]int32, n)
+		return make([]int32, n, n+n/8)
 	}
 	return s[:n]
 }

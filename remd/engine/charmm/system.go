@@ -31,12 +31,12 @@ type System struct {
 	dih      []dihedral4
 	dihTerms []dihTerm
 	// Per-type LJ tables for the normal nonbonded sum.
-	typeOf  []int32
-	ntype   int
-	ljEps   []float64 // ntype*ntype
-	ljRmin  []float64
-	lj      []ljParam // the pair loop's view of the same table
-	E14Fac  float64
+	typeOf []int32
+	ntype  int
+	ljEps  []float64 // ntype*ntype
+	ljRmin []float64
+	lj     []ljParam // the pair loop's view of the same table
+	E14Fac float64
 }
 
 // Bond is one resolved bond term.
