@@ -40,6 +40,7 @@ type ForceField struct {
 	sys *System
 	cut Cutoff
 	nb  nbList
+	sc  scratch
 	// Builds counts pair-list builds so far (for tests and tuning).
 	Builds int
 }
@@ -58,8 +59,8 @@ func (ff *ForceField) Energy(x, f []float64) Terms {
 	var t Terms
 	s := ff.sys
 	t.Bond = bonds(s.Bonds, x, f)
-	t.Angle, t.UreyBradley = angles(s.Angles, x, f)
-	t.Dihedral = dihedrals(s, x, f)
+	t.Angle, t.UreyBradley = angles(s.Angles, x, f, &ff.sc)
+	t.Dihedral = dihedrals(s, x, f, &ff.sc)
 	t.Improper = impropers(s.Impropers, x, f)
 	t.LJ14, t.Coul14 = pairs14(s, x, f)
 	if ff.cut.None {
@@ -77,8 +78,8 @@ func (ff *ForceField) Forces(x, f []float64) bool {
 	clear(f)
 	s := ff.sys
 	bonds(s.Bonds, x, f)
-	angles(s.Angles, x, f)
-	dihedrals(s, x, f)
+	angles(s.Angles, x, f, &ff.sc)
+	dihedrals(s, x, f, &ff.sc)
 	impropers(s.Impropers, x, f)
 	pairs14(s, x, f)
 	if ff.cut.None {
@@ -115,51 +116,83 @@ func bonds(bs []Bond, x, f []float64) float64 {
 	return e
 }
 
-func angles(as []Angle, x, f []float64) (eAngle, eUB float64) {
+// scratch holds the per-term intermediate results of the bonded passes.
+type scratch struct {
+	angC, angInv, angTh, angG []float64
+	dih                       []dihGeom
+}
+
+// angles sums the angle and Urey-Bradley terms in passes (cos θ; θ; the
+// energy and dV/dθ; the forces), for the reason dihedrals gives.
+func angles(as []Angle, x, f []float64, sc *scratch) (eAngle, eUB float64) {
+	n := len(as)
+	if cap(sc.angC) < n {
+		sc.angC, sc.angInv, sc.angTh, sc.angG = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	}
+	cs, invs, ths, gs := sc.angC[:n], sc.angInv[:n], sc.angTh[:n], sc.angG[:n]
 	for q := range as {
 		a := &as[q]
 		i, j, k := 3*a.I, 3*a.J, 3*a.K
-		ux, uy, uz := x[i]-x[j], x[i+1]-x[j+1], x[i+2]-x[j+2]
-		vx, vy, vz := x[k]-x[j], x[k+1]-x[j+1], x[k+2]-x[j+2]
+		xi, xj, xk := x[i:i+3:i+3], x[j:j+3:j+3], x[k:k+3:k+3]
+		ux, uy, uz := xi[0]-xj[0], xi[1]-xj[1], xi[2]-xj[2]
+		vx, vy, vz := xk[0]-xj[0], xk[1]-xj[1], xk[2]-xj[2]
 		uu, vv := ux*ux+uy*uy+uz*uz, vx*vx+vy*vy+vz*vz
 		inv := 1 / math.Sqrt(uu*vv)
 		c := (ux*vx + uy*vy + uz*vz) * inv
-		c = max(-1, min(1, c))
-		th := math.Acos(c)
-		p := &a.P
-		dth := th - p.Theta0
+		cs[q] = max(-1, min(1, c))
+		invs[q] = inv
+	}
+	for q, c := range cs {
+		ths[q] = math.Acos(c)
+	}
+	for q := range as {
+		p := &as[q].P
+		dth := ths[q] - p.Theta0
 		eAngle += p.K * dth * dth
 		if f != nil {
-			sn := math.Max(math.Sqrt(1-c*c), 1e-8)
+			c := cs[q]
+			gs[q] = 2 * p.K * dth / math.Max(math.Sqrt(1-c*c), 1e-8) // dV/dθ / sin θ
+		}
+	}
+	for q := range as {
+		a := &as[q]
+		i, j, k := 3*a.I, 3*a.J, 3*a.K
+		xi, xj, xk := x[i:i+3:i+3], x[j:j+3:j+3], x[k:k+3:k+3]
+		if f != nil {
 			// dθ/dxi = -(v/(|u||v|) - c u/|u|²)/sinθ; F = -dV/dθ dθ/dx.
-			g := 2 * p.K * dth / sn
+			ux, uy, uz := xi[0]-xj[0], xi[1]-xj[1], xi[2]-xj[2]
+			vx, vy, vz := xk[0]-xj[0], xk[1]-xj[1], xk[2]-xj[2]
+			uu, vv := ux*ux+uy*uy+uz*uz, vx*vx+vy*vy+vz*vz
+			c, g := cs[q], gs[q]
 			gu, gv := g*c/uu, g*c/vv
-			gi := g * inv
+			gi := g * invs[q]
 			fix, fiy, fiz := gi*vx-gu*ux, gi*vy-gu*uy, gi*vz-gu*uz
 			fkx, fky, fkz := gi*ux-gv*vx, gi*uy-gv*vy, gi*uz-gv*vz
-			f[i] += fix
-			f[i+1] += fiy
-			f[i+2] += fiz
-			f[k] += fkx
-			f[k+1] += fky
-			f[k+2] += fkz
-			f[j] -= fix + fkx
-			f[j+1] -= fiy + fky
-			f[j+2] -= fiz + fkz
+			fi, fj, fk := f[i:i+3:i+3], f[j:j+3:j+3], f[k:k+3:k+3]
+			fi[0] += fix
+			fi[1] += fiy
+			fi[2] += fiz
+			fk[0] += fkx
+			fk[1] += fky
+			fk[2] += fkz
+			fj[0] -= fix + fkx
+			fj[1] -= fiy + fky
+			fj[2] -= fiz + fkz
 		}
-		if p.KUB != 0 {
-			dx, dy, dz := x[i]-x[k], x[i+1]-x[k+1], x[i+2]-x[k+2]
+		if p := &a.P; p.KUB != 0 {
+			dx, dy, dz := xi[0]-xk[0], xi[1]-xk[1], xi[2]-xk[2]
 			r := math.Sqrt(dx*dx + dy*dy + dz*dz)
 			dr := r - p.S0
 			eUB += p.KUB * dr * dr
 			if f != nil {
 				g := -2 * p.KUB * dr / r
-				f[i] += g * dx
-				f[i+1] += g * dy
-				f[i+2] += g * dz
-				f[k] -= g * dx
-				f[k+1] -= g * dy
-				f[k+2] -= g * dz
+				fi, fk := f[i:i+3:i+3], f[k:k+3:k+3]
+				fi[0] += g * dx
+				fi[1] += g * dy
+				fi[2] += g * dz
+				fk[0] -= g * dx
+				fk[1] -= g * dy
+				fk[2] -= g * dz
 			}
 		}
 	}
@@ -243,10 +276,30 @@ func (t *torsion) apply(f []float64, dV float64) {
 // the geometry and cos nφ, sin nφ from the multiple-angle recurrence: no
 // atan2, cos or sin per term, and two square roots and two divisions per
 // dihedral (the forces as in torsion.apply, Bekker's decomposition).
-func dihedrals(s *System, x, f []float64) float64 {
-	var e float64
-	terms := s.dihTerms
-	for _, d := range s.dih {
+// dihGeom is what the first pass over the dihedrals hands the others.
+type dihGeom struct {
+	c1, s1     float64 // cos φ, sin φ
+	inv        float64 // 1/(|m||n|)
+	nkj, ikj2  float64 // |r_kj|, 1/|r_kj|²
+	m2, n2, dV float64
+	ok         bool // φ is defined (atoms not collinear)
+}
+
+// dihedrals sums the proper dihedrals. cos φ and sin φ come straight from
+// the geometry and cos nφ, sin nφ from the multiple-angle recurrence: no
+// atan2, cos or sin per term, and two square roots and two divisions per
+// dihedral (the forces as in torsion.apply, Bekker's decomposition).
+// Geometry, energy and forces are three passes: one pass doing all three
+// is a chain of dependent square roots and divisions too long for the CPU
+// to overlap dihedrals; and the energy pass runs over the terms grouped by
+// multiplicity, since a loop whose trip count changes from one dihedral to
+// the next is mispredicted at nearly every dihedral.
+func dihedrals(s *System, x, f []float64, sc *scratch) float64 {
+	if cap(sc.dih) < len(s.dih) {
+		sc.dih = make([]dihGeom, len(s.dih))
+	}
+	geo := sc.dih[:len(s.dih)]
+	for q, d := range s.dih {
 		i, j, k, l := int(d.i), int(d.j), int(d.k), int(d.l)
 		xi, xj, xk, xl := x[i:i+3:i+3], x[j:j+3:j+3], x[k:k+3:k+3], x[l:l+3:l+3]
 		ijx, ijy, ijz := xi[0]-xj[0], xi[1]-xj[1], xi[2]-xj[2]
@@ -258,41 +311,68 @@ func dihedrals(s *System, x, f []float64) float64 {
 		nkj2 := kjx*kjx + kjy*kjy + kjz*kjz
 		nkj := math.Sqrt(nkj2)
 		mn := math.Sqrt(m2 * n2)
+		g := &geo[q]
 		if mn < 1e-24 {
-			continue // collinear atoms: φ and its gradient are undefined
+			*g = dihGeom{} // collinear atoms: φ and its gradient are undefined
+			continue
 		}
 		inv := 1 / mn
-		c1 := (mx*nx + my*ny + mz*nz) * inv
-		s1 := nkj * (ijx*nx + ijy*ny + ijz*nz) * inv
-		var dV float64
-		for _, t := range terms[d.t0:d.t1] {
-			if t.n == 0 { // CHARMM: multiplicity 0 means harmonic
+		*g = dihGeom{
+			c1: (mx*nx + my*ny + mz*nz) * inv, s1: nkj * (ijx*nx + ijy*ny + ijz*nz) * inv,
+			inv: inv, nkj: nkj, ikj2: 1 / nkj2, m2: m2, n2: n2, ok: true,
+		}
+	}
+	for q := range geo {
+		geo[q].dV = 0
+	}
+	var e float64
+	for _, grp := range s.dihGroups {
+		n := grp.n
+		for _, t := range grp.terms {
+			g := &geo[t.d]
+			if !g.ok {
+				continue
+			}
+			c1, s1 := g.c1, g.s1
+			if n == 0 { // CHARMM: multiplicity 0 means harmonic
 				dp := wrap(math.Atan2(s1, c1) - t.delta)
 				e += t.k * dp * dp
-				dV += 2 * t.k * dp
+				g.dV += 2 * t.k * dp
 				continue
 			}
 			cn, sn := c1, s1
-			for m := 1; m < t.n; m++ {
+			for m := 1; m < n; m++ {
 				cn, sn = cn*c1-sn*s1, sn*c1+cn*s1
 			}
 			// cos(nφ-δ) and sin(nφ-δ)
 			cd := cn*t.cosD + sn*t.sinD
 			sd := sn*t.cosD - cn*t.sinD
 			e += t.k * (1 + cd)
-			dV -= t.k * float64(t.n) * sd
+			g.dV -= t.k * float64(n) * sd
 		}
-		if f == nil || m2 < 1e-24 || n2 < 1e-24 {
+	}
+	if f == nil {
+		return e
+	}
+	for q, d := range s.dih {
+		g := &geo[q]
+		if !g.ok || g.m2 < 1e-24 || g.n2 < 1e-24 {
 			continue
 		}
-		a := -dV * nkj * n2 * inv * inv // -dV |kj| / m²
-		b := dV * nkj * m2 * inv * inv  // dV |kj| / n²
+		i, j, k, l := int(d.i), int(d.j), int(d.k), int(d.l)
+		xi, xj, xk, xl := x[i:i+3:i+3], x[j:j+3:j+3], x[k:k+3:k+3], x[l:l+3:l+3]
+		ijx, ijy, ijz := xi[0]-xj[0], xi[1]-xj[1], xi[2]-xj[2]
+		kjx, kjy, kjz := xk[0]-xj[0], xk[1]-xj[1], xk[2]-xj[2]
+		klx, kly, klz := xk[0]-xl[0], xk[1]-xl[1], xk[2]-xl[2]
+		mx, my, mz := ijy*kjz-ijz*kjy, ijz*kjx-ijx*kjz, ijx*kjy-ijy*kjx
+		nx, ny, nz := kjy*klz-kjz*kly, kjz*klx-kjx*klz, kjx*kly-kjy*klx
+		a := -g.dV * g.nkj * g.n2 * g.inv * g.inv // -dV |kj| / m²
+		b := g.dV * g.nkj * g.m2 * g.inv * g.inv  // dV |kj| / n²
 		fix, fiy, fiz := a*mx, a*my, a*mz
 		flx, fly, flz := b*nx, b*ny, b*nz
-		ikj2 := 1 / nkj2
-		p := (ijx*kjx + ijy*kjy + ijz*kjz) * ikj2
-		q := (klx*kjx + kly*kjy + klz*kjz) * ikj2
-		svx, svy, svz := p*fix-q*flx, p*fiy-q*fly, p*fiz-q*flz
+		p := (ijx*kjx + ijy*kjy + ijz*kjz) * g.ikj2
+		r := (klx*kjx + kly*kjy + klz*kjz) * g.ikj2
+		svx, svy, svz := p*fix-r*flx, p*fiy-r*fly, p*fiz-r*flz
 		fi, fj, fk, fl := f[i:i+3:i+3], f[j:j+3:j+3], f[k:k+3:k+3], f[l:l+3:l+3]
 		fi[0] += fix
 		fi[1] += fiy

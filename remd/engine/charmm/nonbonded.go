@@ -80,7 +80,7 @@ func (ff *ForceField) pairForces(atoms []nbAtom, fa [][3]float64) {
 		xi, yi, zi := ai.x, ai.y, ai.z
 		qi := Coulomb * ai.q
 		row := lj[ai.t*nt : (ai.t+1)*nt]
-		var fxi, fyi, fzi float64
+		fi := &fa[i] // in memory, not registers: the loop has too few
 		for _, j := range pairJ[pairStart[i]:pairStart[i+1]] {
 			aj := &atoms[j]
 			dx, dy, dz := xi-aj.x, yi-aj.y, zi-aj.z
@@ -102,17 +102,14 @@ func (ff *ForceField) pairForces(atoms []nbAtom, fa [][3]float64) {
 				g = g*sw - (lj+c)*dsw
 			}
 			gx, gy, gz := g*dx, g*dy, g*dz
-			fxi += gx
-			fyi += gy
-			fzi += gz
+			fi[0] += gx
+			fi[1] += gy
+			fi[2] += gz
 			fj := &fa[j]
 			fj[0] -= gx
 			fj[1] -= gy
 			fj[2] -= gz
 		}
-		fa[i][0] += fxi
-		fa[i][1] += fyi
-		fa[i][2] += fzi
 	}
 }
 
@@ -129,7 +126,7 @@ func (ff *ForceField) pairEnergies(atoms []nbAtom, fa [][3]float64) (eLJ, eC flo
 		xi, yi, zi := ai.x, ai.y, ai.z
 		qi := Coulomb * ai.q
 		row := ljt[ai.t*nt : (ai.t+1)*nt]
-		var fxi, fyi, fzi float64
+		fi := &fa[i] // in memory, not registers: the loop has too few
 		for _, j := range pairJ[pairStart[i]:pairStart[i+1]] {
 			aj := &atoms[j]
 			dx, dy, dz := xi-aj.x, yi-aj.y, zi-aj.z
@@ -155,17 +152,14 @@ func (ff *ForceField) pairEnergies(atoms []nbAtom, fa [][3]float64) (eLJ, eC flo
 			eLJ += lj
 			eC += c
 			gx, gy, gz := g*dx, g*dy, g*dz
-			fxi += gx
-			fyi += gy
-			fzi += gz
+			fi[0] += gx
+			fi[1] += gy
+			fi[2] += gz
 			fj := &fa[j]
 			fj[0] -= gx
 			fj[1] -= gy
 			fj[2] -= gz
 		}
-		fa[i][0] += fxi
-		fa[i][1] += fyi
-		fa[i][2] += fzi
 	}
 	return eLJ, eC
 }

@@ -26,10 +26,11 @@ type System struct {
 	// exclBelow[j] lists i < j with j in excl[i], sorted: the same pairs
 	// seen from the higher index, for building the pair list.
 	exclBelow [][]int32
-	// The dihedrals flattened for the force loop: coordinate offsets and
-	// a range of dihTerms each.
-	dih      []dihedral4
-	dihTerms []dihTerm
+	// The dihedrals flattened for the force loop: coordinate offsets, and
+	// their terms grouped by multiplicity, so the loop computing cos nφ
+	// runs the same number of times for a whole group.
+	dih       []dihedral4
+	dihGroups []dihGroup
 	// Per-type LJ tables for the normal nonbonded sum.
 	typeOf []int32
 	ntype  int
@@ -57,14 +58,19 @@ type Dihedral struct {
 	Terms      []DihedralTerm
 }
 
-type dihedral4 struct{ i, j, k, l, t0, t1 int32 }
+type dihedral4 struct{ i, j, k, l int32 }
 
-// dihTerm is a DihedralTerm with cos δ and sin δ, so the energy needs no
-// trigonometry.
+// dihGroup holds the dihedral terms of multiplicity n, in PSF order.
+type dihGroup struct {
+	n     int
+	terms []dihTerm
+}
+
+// dihTerm is a DihedralTerm of dihedral d with cos δ and sin δ, so the
+// energy needs no trigonometry.
 type dihTerm struct {
-	k          float64
-	n          int
-	delta      float64
+	d          int
+	k, delta   float64
 	cosD, sinD float64
 }
 
@@ -170,10 +176,15 @@ func NewSystem(psf *PSF, par *Params) (*System, error) {
 			return nil, &MissingParamError{"DIHEDRALS", []string{typ(d[0]), typ(d[1]), typ(d[2]), typ(d[3])}, fmt.Sprintf("PSF dihedral %d (%s)", k+1, desc(d[0], d[1], d[2], d[3]))}
 		}
 		s.Dihedrals = append(s.Dihedrals, Dihedral{I: d[0], J: d[1], K: d[2], L: d[3], Terms: t})
-		s.dih = append(s.dih, dihedral4{3 * int32(d[0]), 3 * int32(d[1]), 3 * int32(d[2]), 3 * int32(d[3]), int32(len(s.dihTerms)), int32(len(s.dihTerms) + len(t))})
 		for _, term := range t {
-			s.dihTerms = append(s.dihTerms, dihTerm{term.K, term.N, term.Delta, math.Cos(term.Delta), math.Sin(term.Delta)})
+			g := slices.IndexFunc(s.dihGroups, func(g dihGroup) bool { return g.n == term.N })
+			if g < 0 {
+				g = len(s.dihGroups)
+				s.dihGroups = append(s.dihGroups, dihGroup{n: term.N})
+			}
+			s.dihGroups[g].terms = append(s.dihGroups[g].terms, dihTerm{len(s.dih), term.K, term.Delta, math.Cos(term.Delta), math.Sin(term.Delta)})
 		}
+		s.dih = append(s.dih, dihedral4{3 * int32(d[0]), 3 * int32(d[1]), 3 * int32(d[2]), 3 * int32(d[3])})
 	}
 	for k, d := range psf.Impropers {
 		p, ok := par.Improper(typ(d[0]), typ(d[1]), typ(d[2]), typ(d[3]))
@@ -262,6 +273,7 @@ func NewSystem(psf *PSF, par *Params) (*System, error) {
 			dist[j] = -1
 		}
 	}
+	slices.SortFunc(s.dihGroups, func(a, b dihGroup) int { return a.n - b.n })
 	s.exclBelow = make([][]int32, n)
 	for i, ex := range s.excl {
 		for _, j := range ex {
