@@ -26,7 +26,8 @@ type Cutoff struct {
 	// by CHARMM's switching function, 1 below On, 0 beyond Off.
 	On, Off float64
 	// Skin (Å) is added to Off for the pair list, which is rebuilt only when
-	// some atom has moved more than Skin/2 since the last build.
+	// the two atoms that moved most since the last build moved more than
+	// Skin together.
 	Skin float64
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 
 	"github.com/burst-dev/burst/remd/engine"
 )
@@ -42,8 +43,9 @@ type Options struct {
 	Shake *bool `json:"shake,omitempty"`
 }
 
-// Engine is a CHARMM vacuum system under Langevin dynamics. It holds only
-// read-only data, so one Engine may run many replicas at once.
+// Engine is a CHARMM vacuum system under Langevin dynamics. It holds
+// read-only data and a pool of integrators, so one Engine may run many
+// replicas at once.
 type Engine struct {
 	Sys   *System
 	X0    []float64 // starting coordinates, Å
@@ -51,6 +53,11 @@ type Engine struct {
 	gamma float64
 	cut   Cutoff
 	cons  []Constraint
+	// Integrators with their force fields' pair lists and scratch space,
+	// reused across segments. Reuse cannot change a result: a pair list is
+	// only kept while it holds every pair within the cutoff, and the pairs
+	// are summed in atom order whatever list they came from.
+	pool sync.Pool
 }
 
 var _ engine.Engine = (*Engine)(nil)
@@ -141,13 +148,20 @@ func (e *Engine) Boltzmann() float64 { return Boltzmann }
 
 // Terms returns the potential energy of x (Å) by term.
 func (e *Engine) Terms(x []float64) Terms {
-	return NewForceField(e.Sys, e.cut).Energy(x, nil)
+	in := e.integrator()
+	defer e.pool.Put(in)
+	return in.FF.Energy(x, nil)
 }
 
 // Potential is the potential energy of x in kcal/mol.
 func (e *Engine) Potential(x []float64) float64 { return e.Terms(x).Total() }
 
+// integrator returns an integrator from the pool or a new one; hand it
+// back with e.pool.Put.
 func (e *Engine) integrator() *Integrator {
+	if in, ok := e.pool.Get().(*Integrator); ok {
+		return in
+	}
 	return &Integrator{Sys: e.Sys, FF: NewForceField(e.Sys, e.cut), DT: e.dt, Gamma: e.gamma, Constraints: e.cons}
 }
 
@@ -175,7 +189,9 @@ func (e *Engine) Initial(rng *rand.Rand, t float64) (engine.State, error) {
 			v[3*i+k] -= p[k] / mt
 		}
 	}
-	if err := e.integrator().Constrain(x, v); err != nil {
+	in := e.integrator()
+	defer e.pool.Put(in)
+	if err := in.Constrain(x, v); err != nil {
 		return engine.State{}, err
 	}
 	return engine.State{X: x, V: v}, nil
@@ -194,7 +210,9 @@ func (e *Engine) Segment(ctx context.Context, st *engine.State, t float64, steps
 	}
 	// Work on copies so a failed segment leaves the state as it was.
 	x, v := append([]float64(nil), st.X...), append([]float64(nil), st.V...)
-	terms, err := e.integrator().Run(ctx, x, v, t, steps, rng)
+	in := e.integrator()
+	defer e.pool.Put(in)
+	terms, err := in.Run(ctx, x, v, t, steps, rng)
 	if err != nil {
 		return 0, err
 	}

@@ -164,22 +164,23 @@ func (ff *ForceField) pairEnergies(atoms []nbAtom, fa [][3]float64) (eLJ, eC flo
 	return eLJ, eC
 }
 
-// ensureList rebuilds the pair list when it is missing or some atom has
-// moved more than half the skin since it was built.
+// ensureList rebuilds the pair list when it is missing or two atoms may
+// have closed in on each other by more than the skin since it was built:
+// a pair's distance changes by at most the sum of the two atoms'
+// displacements, so the list is good while the two largest add up to less.
 func (ff *ForceField) ensureList(x []float64) {
 	nb := &ff.nb
 	if nb.valid && len(nb.xRef) == len(x) {
-		lim := ff.cut.Skin * ff.cut.Skin / 4
 		ref := nb.xRef[:len(x)]
-		ok := true
+		var d1, d2 float64 // the largest squared displacements
 		for i := 0; i+2 < len(x); i += 3 {
 			dx, dy, dz := x[i]-ref[i], x[i+1]-ref[i+1], x[i+2]-ref[i+2]
-			if dx*dx+dy*dy+dz*dz > lim {
-				ok = false
-				break
+			d := dx*dx + dy*dy + dz*dz
+			if d > d2 {
+				d1, d2 = max(d1, d), min(d1, d)
 			}
 		}
-		if ok {
+		if math.Sqrt(d1)+math.Sqrt(d2) < ff.cut.Skin {
 			return
 		}
 	}
