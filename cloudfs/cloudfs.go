@@ -88,7 +88,7 @@ type FS struct {
 	root string // key prefix: "" or ends with "/"
 	ctx  context.Context
 	opts Options
-	ra   *readAhead // shared by all views of the bucket
+	lc   *listCache // subtree scans, shared by all views of the bucket
 }
 
 // Options tune an FS. The zero value is the default.
@@ -193,7 +193,7 @@ func parseSize(s string) (int, error) {
 // New returns a file system over an open bucket, for buckets built with a
 // driver's own constructor. Closing the FS closes b. opts may be nil.
 func New(b *blob.Bucket, opts *Options) *FS {
-	f := &FS{b: b, ctx: context.Background(), ra: newReadAhead()}
+	f := &FS{b: b, ctx: context.Background(), lc: newListCache()}
 	if opts != nil {
 		f.opts = *opts
 	}
@@ -471,16 +471,23 @@ func (f *FS) ReadDir(name string) ([]fs.DirEntry, error) {
 
 func (f *FS) readDir(ctx context.Context, name string) ([]fs.DirEntry, error) {
 	prefix := f.dirPrefix(name)
-	ents, marker, ok, err := f.ra.take(ctx, prefix)
+	ents, marker, ok, err := f.lc.lookup(ctx, prefix)
 	if err != nil {
 		return nil, err
+	}
+	if !ok {
+		// Scan the subtree: if it fits one page, that page is the answer;
+		// either way the scan serves the ReadDirs of a walk below.
+		f.lc.start(ctx, f.b, prefix)
+		if ents, marker, ok, err = f.lc.lookup(ctx, prefix); err != nil {
+			return nil, err
+		}
 	}
 	if !ok {
 		if ents, marker, err = f.list(ctx, prefix); err != nil {
 			return nil, err
 		}
 	}
-	f.ra.readAhead(ctx, f, name, prefix, ents)
 	if len(ents) == 0 && !marker && name != "." {
 		// Either an empty listing of a file name, or nothing at all.
 		if _, err := f.b.Attributes(ctx, f.key(name)); err == nil {
@@ -503,25 +510,35 @@ func (f *FS) list(ctx context.Context, prefix string) (ents []fs.DirEntry, marke
 			}
 			return nil, false, err
 		}
-		rel := strings.TrimPrefix(obj.Key, prefix)
-		if obj.IsDir {
-			rel = strings.TrimSuffix(rel, "/")
+		e, m, ok := dirEntry(prefix, obj)
+		marker = marker || m
+		if ok {
+			ents = append(ents, e)
 		}
-		if rel == "" {
-			marker = true // a "dir/" marker object, as consoles create
-			continue
-		}
-		if strings.Contains(rel, "/") || !fs.ValidPath(rel) {
-			continue // not representable as a path element
-		}
-		fi := &fileInfo{name: rel, mode: 0o644, size: obj.Size, modTime: modTime(obj.ModTime)}
-		if obj.IsDir {
-			fi = &fileInfo{name: rel, mode: fs.ModeDir | 0o755}
-		}
-		ents = append(ents, fs.FileInfoToDirEntry(fi))
 	}
 	sortEntries(&ents)
 	return ents, marker, nil
+}
+
+// dirEntry is the entry for one object of a delimiter listing of the
+// directory at prefix; marker reports a "prefix/" marker object (as
+// consoles create), and ok is false for keys that are no path element.
+func dirEntry(prefix string, obj *blob.ListObject) (e fs.DirEntry, marker, ok bool) {
+	rel := strings.TrimPrefix(obj.Key, prefix)
+	if obj.IsDir {
+		rel = strings.TrimSuffix(rel, "/")
+	}
+	if rel == "" {
+		return nil, true, false
+	}
+	if rel == "." || strings.Contains(rel, "/") || !fs.ValidPath(rel) {
+		return nil, false, false // not representable as a path element
+	}
+	fi := &fileInfo{name: rel, mode: 0o644, size: obj.Size, modTime: modTime(obj.ModTime)}
+	if obj.IsDir {
+		fi = &fileInfo{name: rel, mode: fs.ModeDir | 0o755}
+	}
+	return fs.FileInfoToDirEntry(fi), false, true
 }
 
 // Glob returns the names of all files matching pattern, as fs.Glob does,

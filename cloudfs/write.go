@@ -23,7 +23,7 @@ const bulkConcurrency = 16
 type Writer struct {
 	name   string
 	ctx    context.Context
-	ra     *readAhead
+	lc     *listCache
 	w      io.WriteCloser // a *blob.Writer, or a registered Uploader's
 	cancel context.CancelFunc
 
@@ -61,7 +61,7 @@ func (f *FS) Create(name string) (*Writer, error) {
 		}
 		w = bw
 	}
-	return &Writer{name: name, ctx: ctx, ra: f.ra, w: w, cancel: cancel}, nil
+	return &Writer{name: name, ctx: ctx, lc: f.lc, w: w, cancel: cancel}, nil
 }
 
 func (f *FS) writerOptions() *blob.WriterOptions {
@@ -114,7 +114,7 @@ func (w *Writer) Close() error {
 	}
 	err := closeWriter(w.w)
 	w.cancel()
-	w.ra.invalidate()
+	w.lc.invalidate()
 	if err != nil {
 		return pathError("close", w.name, err)
 	}
@@ -157,7 +157,7 @@ func (f *FS) WriteFile(name string, data []byte) error {
 	if err := f.checkNotDir(f.ctx, "open", name); err != nil {
 		return err
 	}
-	defer f.ra.invalidate()
+	defer f.lc.invalidate()
 	if err := f.b.WriteAll(f.ctx, f.key(name), data, f.writerOptions()); err != nil {
 		return pathError("write", name, err)
 	}
@@ -171,7 +171,7 @@ func (f *FS) Remove(name string) error {
 	if err := f.begin("remove", name, false); err != nil {
 		return err
 	}
-	defer f.ra.invalidate()
+	defer f.lc.invalidate()
 	err := f.b.Delete(f.ctx, f.key(name))
 	if err == nil {
 		return nil
@@ -206,7 +206,7 @@ func (f *FS) RemoveAll(name string) error {
 	if err := f.begin("RemoveAll", name, false); err != nil {
 		return err
 	}
-	defer f.ra.invalidate()
+	defer f.lc.invalidate()
 	g, ctx := errgroup.WithContext(f.ctx)
 	g.SetLimit(bulkConcurrency)
 	del := func(key string) {
@@ -278,7 +278,7 @@ func (f *FS) Rename(oldname, newname string) error {
 			return err
 		}
 	}
-	defer f.ra.invalidate()
+	defer f.lc.invalidate()
 	ctx := f.ctx
 	fail := func(err error) error {
 		return pathError("rename", oldname, fmt.Errorf("to %s: %w", newname, err))

@@ -5,8 +5,7 @@ import (
 	"log"
 
 	"github.com/burst-dev/burst/cloudfs"
-	_ "github.com/burst-dev/burst/cloudfs/s3upload" // one part in memory per upload
-	_ "gocloud.dev/blob/s3blob"
+	_ "github.com/burst-dev/burst/cloudfs/s3upload" // s3:// with one part in memory per upload
 )
 
 func Example() {
