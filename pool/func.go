@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
@@ -40,14 +41,20 @@ func (f *Func[In, Out]) Map(ctx context.Context, p *Pool, ins []In) ([]Out, erro
 		wg      sync.WaitGroup
 		mu      sync.Mutex
 		first   error
-		next    = make(chan int)
+		next    atomic.Int64
 		workers = min(p.window(), len(ins))
 	)
 	// A fixed set of feeders, not a goroutine per input: Map of a million
-	// inputs must not hold a million goroutines.
+	// inputs must not hold a million goroutines. Each takes the next index
+	// itself, so no goroutine hands inputs out and a call costs no extra
+	// switch between goroutines.
 	for range workers {
 		wg.Go(func() {
-			for i := range next {
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= len(ins) {
+					return
+				}
 				out, _, err := f.call(ctx, p, ins[i])
 				if err != nil {
 					mu.Lock()
@@ -62,15 +69,6 @@ func (f *Func[In, Out]) Map(ctx context.Context, p *Pool, ins []In) ([]Out, erro
 			}
 		})
 	}
-feed:
-	for i := range ins {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
 	wg.Wait()
 	if first != nil {
 		return nil, first

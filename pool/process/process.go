@@ -584,7 +584,10 @@ func (w *worker) deliver(seq uint64, resp *pool.Response) {
 // await waits for c's result. The timeout, if any, runs from the call's
 // start, not from its sending, since a waiting call has not started.
 func (w *worker) await(ctx context.Context, c *call, timeout time.Duration) (*pool.Response, error) {
-	started := c.started
+	var started <-chan struct{}
+	if timeout > 0 {
+		started = c.started // otherwise the start needs no wake-up
+	}
 	var expired <-chan time.Time
 	for {
 		select {
@@ -599,11 +602,9 @@ func (w *worker) await(ctx context.Context, c *call, timeout time.Duration) (*po
 			}
 		case <-started:
 			started = nil
-			if timeout > 0 {
-				t := time.NewTimer(timeout)
-				defer t.Stop()
-				expired = t.C
-			}
+			t := time.NewTimer(timeout)
+			defer t.Stop()
+			expired = t.C
 		case <-expired:
 			w.cancel(c.seq)
 			return nil, fmt.Errorf("process: call ran past its timeout of %v: %w", timeout, context.DeadlineExceeded)

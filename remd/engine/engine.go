@@ -20,13 +20,13 @@ import (
 // replica's own last coordinates and velocities. Both are flat slices of
 // Engine.Dim() numbers (x0,y0,z0,x1,… for particle systems).
 type State struct {
-	X []float64 `json:"x"`
-	V []float64 `json:"v"`
+	X Floats `json:"x"`
+	V Floats `json:"v"`
 }
 
 // Clone returns a deep copy.
 func (s State) Clone() State {
-	return State{X: append([]float64(nil), s.X...), V: append([]float64(nil), s.V...)}
+	return State{X: append(Floats(nil), s.X...), V: append(Floats(nil), s.V...)}
 }
 
 // Spec names an engine and carries its options. It travels inside every pool
