@@ -43,9 +43,10 @@ type Integrator struct {
 	// Tol is the relative tolerance of SHAKE and RATTLE (default 1e-10).
 	Tol float64
 
-	f    []float64
-	xOld []float64
-	cons []constraint // Constraints prepared by the first SHAKE or RATTLE
+	f        []float64
+	xOld     []float64
+	cons     []constraint // Constraints prepared by the first SHAKE or RATTLE
+	clusters []int        // cons[clusters[g]:clusters[g+1]] is cluster g
 }
 
 // ErrConstraint is returned when SHAKE or RATTLE does not converge, which in
@@ -164,56 +165,103 @@ type constraint struct {
 	d, d2, shakeOK float64 // D, D², 2·tol·D²
 }
 
-func (in *Integrator) prepared() []constraint {
+// prepared returns the constraints grouped into clusters that share no
+// atom (a methyl group's three bonds are one cluster, a lone N-H another),
+// each in PSF order, and the clusters' bounds. SHAKE and RATTLE iterate
+// each cluster until it converges: clusters move disjoint atoms, so this
+// gives the same bits as sweeping all constraints until all converge, and
+// spares the many lone bonds, done after one correction, the sweeps that
+// the methyl groups need.
+func (in *Integrator) prepared() ([]constraint, []int) {
 	if len(in.cons) == len(in.Constraints) {
-		return in.cons
+		return in.cons, in.clusters
 	}
 	m := in.Sys.Mass
 	tol := in.tol()
-	in.cons = make([]constraint, len(in.Constraints))
-	for k, c := range in.Constraints {
-		wi, wj := 1/m[c.I], 1/m[c.J]
-		d2 := c.D * c.D
-		in.cons[k] = constraint{3 * c.I, 3 * c.J, wi, wj, wi + wj, c.D, d2, 2 * tol * d2}
+	// Union-find over atoms, then constraints ordered by cluster.
+	parent := map[int]int{}
+	var find func(a int) int
+	find = func(a int) int {
+		p, ok := parent[a]
+		if !ok || p == a {
+			return a
+		}
+		r := find(p)
+		parent[a] = r
+		return r
 	}
-	return in.cons
+	for _, c := range in.Constraints {
+		if a, b := find(c.I), find(c.J); a != b {
+			parent[max(a, b)] = min(a, b)
+		}
+	}
+	first := map[int]int{} // root -> cluster index, in order of first constraint
+	var members [][]int
+	for k, c := range in.Constraints {
+		r := find(c.I)
+		g, ok := first[r]
+		if !ok {
+			g = len(members)
+			first[r] = g
+			members = append(members, nil)
+		}
+		members[g] = append(members[g], k)
+	}
+	in.cons = in.cons[:0]
+	in.clusters = append(in.clusters[:0], 0)
+	for _, ks := range members {
+		for _, k := range ks {
+			c := in.Constraints[k]
+			wi, wj := 1/m[c.I], 1/m[c.J]
+			d2 := c.D * c.D
+			in.cons = append(in.cons, constraint{3 * c.I, 3 * c.J, wi, wj, wi + wj, c.D, d2, 2 * tol * d2})
+		}
+		in.clusters = append(in.clusters, len(in.cons))
+	}
+	return in.cons, in.clusters
 }
 
 // shake moves x (unconstrained new positions) onto the constraint surface
 // along the bond vectors of ref, which satisfies the constraints.
 func (in *Integrator) shake(ref, x []float64) error {
-	cons := in.prepared()
-	for iter := 0; iter < 1000; iter++ {
-		done := true
-		for q := range cons {
-			c := &cons[q]
-			xi, xj := x[c.i:c.i+3:c.i+3], x[c.j:c.j+3:c.j+3]
-			rx, ry, rz := xi[0]-xj[0], xi[1]-xj[1], xi[2]-xj[2]
-			diff := c.d2 - (rx*rx + ry*ry + rz*rz)
-			if math.Abs(diff) <= c.shakeOK {
-				continue
-			}
-			done = false
-			ri, rj := ref[c.i:c.i+3:c.i+3], ref[c.j:c.j+3:c.j+3]
-			ox, oy, oz := ri[0]-rj[0], ri[1]-rj[1], ri[2]-rj[2]
-			den := 2 * (ox*rx + oy*ry + oz*rz) * c.wij
-			if den == 0 || math.IsNaN(den) {
+	all, clusters := in.prepared()
+	for g := 0; g+1 < len(clusters); g++ {
+		cons := all[clusters[g]:clusters[g+1]]
+		for iter := 0; ; iter++ {
+			if iter == 1000 {
 				return ErrConstraint
 			}
-			g := diff / den
-			gi, gj := g*c.wi, g*c.wj
-			xi[0] += gi * ox
-			xi[1] += gi * oy
-			xi[2] += gi * oz
-			xj[0] -= gj * ox
-			xj[1] -= gj * oy
-			xj[2] -= gj * oz
-		}
-		if done {
-			return nil
+			done := true
+			for q := range cons {
+				c := &cons[q]
+				xi, xj := x[c.i:c.i+3:c.i+3], x[c.j:c.j+3:c.j+3]
+				rx, ry, rz := xi[0]-xj[0], xi[1]-xj[1], xi[2]-xj[2]
+				diff := c.d2 - (rx*rx + ry*ry + rz*rz)
+				if math.Abs(diff) <= c.shakeOK {
+					continue
+				}
+				done = false
+				ri, rj := ref[c.i:c.i+3:c.i+3], ref[c.j:c.j+3:c.j+3]
+				ox, oy, oz := ri[0]-rj[0], ri[1]-rj[1], ri[2]-rj[2]
+				den := 2 * (ox*rx + oy*ry + oz*rz) * c.wij
+				if den == 0 || math.IsNaN(den) {
+					return ErrConstraint
+				}
+				g := diff / den
+				gi, gj := g*c.wi, g*c.wj
+				xi[0] += gi * ox
+				xi[1] += gi * oy
+				xi[2] += gi * oz
+				xj[0] -= gj * ox
+				xj[1] -= gj * oy
+				xj[2] -= gj * oz
+			}
+			if done {
+				break
+			}
 		}
 	}
-	return ErrConstraint
+	return nil
 }
 
 // rattle removes the velocity components along every constraint.
@@ -221,38 +269,44 @@ func (in *Integrator) rattle(x, v []float64) error {
 	if len(in.Constraints) == 0 {
 		return nil
 	}
-	cons := in.prepared()
+	all, clusters := in.prepared()
 	tol2 := in.tol() * in.tol()
-	for iter := 0; iter < 1000; iter++ {
-		done := true
-		for q := range cons {
-			c := &cons[q]
-			xi, xj := x[c.i:c.i+3:c.i+3], x[c.j:c.j+3:c.j+3]
-			vi, vj := v[c.i:c.i+3:c.i+3], v[c.j:c.j+3:c.j+3]
-			rx, ry, rz := xi[0]-xj[0], xi[1]-xj[1], xi[2]-xj[2]
-			vx, vy, vz := vi[0]-vj[0], vi[1]-vj[1], vi[2]-vj[2]
-			rv := rx*vx + ry*vy + rz*vz
-			// |r·v| relative to |r||v| with a floor of 1e-3 Å/fs so that
-			// nearly motionless atoms do not demand impossible precision;
-			// compared squared, which saves a square root.
-			if rv*rv <= tol2*c.d2*max(vx*vx+vy*vy+vz*vz, 1e-6) {
-				continue
+	for g := 0; g+1 < len(clusters); g++ {
+		cons := all[clusters[g]:clusters[g+1]]
+		for iter := 0; ; iter++ {
+			if iter == 1000 {
+				return ErrConstraint
 			}
-			done = false
-			k := rv / ((rx*rx + ry*ry + rz*rz) * c.wij)
-			ki, kj := k*c.wi, k*c.wj
-			vi[0] -= ki * rx
-			vi[1] -= ki * ry
-			vi[2] -= ki * rz
-			vj[0] += kj * rx
-			vj[1] += kj * ry
-			vj[2] += kj * rz
-		}
-		if done {
-			return nil
+			done := true
+			for q := range cons {
+				c := &cons[q]
+				xi, xj := x[c.i:c.i+3:c.i+3], x[c.j:c.j+3:c.j+3]
+				vi, vj := v[c.i:c.i+3:c.i+3], v[c.j:c.j+3:c.j+3]
+				rx, ry, rz := xi[0]-xj[0], xi[1]-xj[1], xi[2]-xj[2]
+				vx, vy, vz := vi[0]-vj[0], vi[1]-vj[1], vi[2]-vj[2]
+				rv := rx*vx + ry*vy + rz*vz
+				// |r·v| relative to |r||v| with a floor of 1e-3 Å/fs so that
+				// nearly motionless atoms do not demand impossible precision;
+				// compared squared, which saves a square root.
+				if rv*rv <= tol2*c.d2*max(vx*vx+vy*vy+vz*vz, 1e-6) {
+					continue
+				}
+				done = false
+				k := rv / ((rx*rx + ry*ry + rz*rz) * c.wij)
+				ki, kj := k*c.wi, k*c.wj
+				vi[0] -= ki * rx
+				vi[1] -= ki * ry
+				vi[2] -= ki * rz
+				vj[0] += kj * rx
+				vj[1] += kj * ry
+				vj[2] += kj * rz
+			}
+			if done {
+				break
+			}
 		}
 	}
-	return ErrConstraint
+	return nil
 }
 
 // Constrain puts x exactly on the constraint surface (starting from itself)
