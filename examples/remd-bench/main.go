@@ -64,11 +64,11 @@ func main() {
 	}
 	goals := map[string]float64{"local://": 0.95, "process://?workers=2": 0.90}
 	fmt.Printf("lj%d, %d replicas, %d rounds × %d steps, %s storage\n", *system, *replicas, *rounds, *steps, *storage)
-	fmt.Printf("%-32s %8s %9s %5s %10s %6s %9s %12s %10s %10s %12s %14s\n",
-		"backend", "wall s", "engine s", "cores", "efficiency", "goal", "occupancy", "overhead µs", "median µs", "p90 µs", "driver cpu s", "load before/after")
+	fmt.Printf("%-32s %8s %9s %5s %10s %6s %9s %12s %10s %10s %12s %12s %14s\n",
+		"backend", "wall s", "engine s", "cores", "efficiency", "goal", "occupancy", "overhead µs", "median µs", "p90 µs", "driver cpu s", "worker cpu s", "load before/after")
 	for _, b := range strings.Split(*backends, ",") {
 		load0 := loadavg()
-		cpu0 := selfCPU()
+		cpu0, child0 := selfCPU(), childCPU()
 		s, gaps, err := bench(b, *system, ts, *rounds, *steps, remd.Storage(*storage), *sharedURL)
 		if err != nil {
 			fail(err)
@@ -80,13 +80,16 @@ func main() {
 		// With worker processes the driver's own CPU time is what the
 		// driver costs (encoding, exchanges, files); in-process it includes
 		// the segments, so it is not shown.
-		driver := "-"
+		// The workers' CPU time, segments included, shows what serving
+		// calls costs them beyond engine_seconds.
+		driver, workers := "-", "-"
 		if !strings.HasPrefix(b, "local:") {
 			driver = fmt.Sprintf("%.2f", selfCPU()-cpu0)
+			workers = fmt.Sprintf("%.2f", childCPU()-child0)
 		}
-		fmt.Printf("%-32s %8.2f %9.2f %5d %10.3f %6s %9.3f %12.0f %10.0f %10.0f %12s %14s\n",
+		fmt.Printf("%-32s %8.2f %9.2f %5d %10.3f %6s %9.3f %12.0f %10.0f %10.0f %12s %12s %14s\n",
 			b, s.WallSeconds, s.EngineSeconds, s.Cores, s.ParallelEfficiency, goal, s.Occupancy, s.DriverOverheadUS,
-			quantile(gaps, 0.5), quantile(gaps, 0.9), driver, load0+"/"+loadavg())
+			quantile(gaps, 0.5), quantile(gaps, 0.9), driver, workers, load0+"/"+loadavg())
 	}
 }
 
@@ -156,9 +159,15 @@ func quantile(xs []float64, q float64) float64 {
 }
 
 // selfCPU is this process's CPU time (user + system), without children.
-func selfCPU() float64 {
+func selfCPU() float64 { return cpuOf(syscall.RUSAGE_SELF) }
+
+// childCPU is the CPU time of the child processes that have exited and been
+// waited for: a process pool's workers, once it is closed.
+func childCPU() float64 { return cpuOf(syscall.RUSAGE_CHILDREN) }
+
+func cpuOf(who int) float64 {
 	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+	if syscall.Getrusage(who, &ru) != nil {
 		return 0
 	}
 	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)*1e-6

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"syscall"
 
 	"github.com/burst-dev/burst/pool"
 )
@@ -35,6 +36,15 @@ func init() {
 // the call pipe. Calls the driver sends as waiting start, in order, as this
 // worker's running calls end, or when the driver promotes them.
 func serve(ctx context.Context) error {
+	// The driver's exec hands the pipes over in blocking mode. Blocking,
+	// a read waiting for the next call holds an OS thread in a system call,
+	// and the Go runtime, seeing a processor stuck there, hands it to another
+	// thread every 20 µs and never lets its monitor rest: thousands of futex
+	// wake-ups and sleeps per second, CPU taken from the calls. Non-blocking,
+	// os.NewFile makes them pollable and a waiting read costs nothing.
+	for _, fd := range []int{3, 4} {
+		_ = syscall.SetNonblock(fd, true)
+	}
 	in := os.NewFile(3, "burst-calls")
 	out := os.NewFile(4, "burst-results")
 	if in == nil || out == nil {
