@@ -144,9 +144,9 @@ func (s *server) waitingAt(seq uint64) int {
 }
 
 // startLocked runs a call in its own goroutine. When it ends, the first
-// waiting call takes its place in the same goroutine at once, and the result
-// is written by another goroutine meanwhile, so the worker spends no time
-// between the two calls on the driver. s.mu is held.
+// waiting call takes its place in the same goroutine once the result is
+// written, so the worker spends no time between the two calls on the
+// driver. s.mu is held.
 func (s *server) startLocked(seq uint64, req *pool.Request) {
 	ctx, cancel := s.trackLocked(seq)
 	s.wg.Go(func() {
@@ -170,11 +170,12 @@ func (s *server) startLocked(seq uint64, req *pool.Request) {
 				s.send.enqueue(result)
 			}
 			s.mu.Unlock()
+			// Written here rather than by a goroutine of its own: a short
+			// write costs less than waking a thread for it.
+			s.send.flush()
 			if !more {
-				s.send.flush()
 				return
 			}
-			go s.send.flush()
 		}
 	})
 }
