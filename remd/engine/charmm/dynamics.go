@@ -160,9 +160,9 @@ func (in *Integrator) Run(ctx context.Context, x, v []float64, t float64, steps 
 // constraint is a Constraint as SHAKE and RATTLE use it: coordinate
 // offsets, inverse masses and the squared length.
 type constraint struct {
-	i, j           int
-	wi, wj, wij    float64 // 1/m_i, 1/m_j, their sum
-	d, d2, shakeOK float64 // D, D², 2·tol·D²
+	i, j        int
+	wi, wj, wij float64 // 1/m_i, 1/m_j, their sum
+	d2, shakeOK float64 // D², 2·tol·D²
 }
 
 // prepared returns the constraints grouped into clusters that share no
@@ -214,7 +214,7 @@ func (in *Integrator) prepared() ([]constraint, []int) {
 			c := in.Constraints[k]
 			wi, wj := 1/m[c.I], 1/m[c.J]
 			d2 := c.D * c.D
-			in.cons = append(in.cons, constraint{3 * c.I, 3 * c.J, wi, wj, wi + wj, c.D, d2, 2 * tol * d2})
+			in.cons = append(in.cons, constraint{3 * c.I, 3 * c.J, wi, wj, wi + wj, d2, 2 * tol * d2})
 		}
 		in.clusters = append(in.clusters, len(in.cons))
 	}
