@@ -19,12 +19,17 @@
 // # Directories
 //
 // Object stores have no directories, only keys. cloudfs treats "/" in a key
-// as a path separator: a directory exists while some key lies below it, and
-// ReadDir is one delimiter listing, which also yields each file's size and
-// modification time, so fs.WalkDir costs one list request per directory and
-// none per file; during a walk ReadDir also lists the next few sibling
-// directories concurrently, so a walk does not pay one sequential round
-// trip per directory. MkdirAll only checks its argument; empty
+// as a path separator: a directory exists while some key lies below it.
+// Listings carry each file's size and modification time, so fs.WalkDir
+// makes no request per file. Nor does it make one per directory: ReadDir
+// of a directory also starts a flat listing of everything below it (one
+// request per thousand keys), and the ReadDir calls of a walk below are
+// answered from that, so a walk costs about one flat listing of the same
+// keys. A plain ReadDir costs one request when its subtree has at most a
+// thousand keys, and otherwise that page plus one delimiter listing.
+// ReadDir always sees every write made through any view of this FS that
+// returned before it was called; another program's writes show at most
+// five seconds late. MkdirAll only checks its argument; empty
 // directories do not exist. Keys that are not valid fs paths (such as "a//b",
 // "./x" or a "dir/" marker object) are skipped by listings.
 //
@@ -32,8 +37,10 @@
 //
 // Create streams in parts of Options.PartSize; the object appears only when
 // Close returns nil, and Writer.Abort discards it. Drivers whose own writer
-// buffers more than that can be given a leaner one with RegisterUploader:
-// blank-import cloudfs/s3upload for S3.
+// buffers more than that can be given a leaner one with RegisterUploader.
+// For S3, blank-import cloudfs/s3upload instead of gocloud.dev/blob/s3blob:
+// it registers s3blob and an uploader holding one part, where s3blob's own
+// writer holds several times the part size.
 //
 // # Contexts
 //
@@ -169,6 +176,12 @@ func Open(ctx context.Context, urlstr string) (*FS, error) {
 	}
 	f := New(b, &opts)
 	f.root = root
+	switch u.Scheme {
+	case "s3", "gs", "azblob", "mem":
+		// These list keys in ascending byte order; fileblob lists in the
+		// order of a directory walk.
+		f.lc.byteOrder = true
+	}
 	return f, nil
 }
 
@@ -456,8 +469,9 @@ func (f *FS) ReadFile(name string) ([]byte, error) {
 	}
 }
 
-// ReadDir lists a directory with one delimiter listing per page of entries
-// (no request per entry), sorted by name.
+// ReadDir lists a directory, sorted by name, with no request per entry;
+// during a walk, from the flat listing of an ancestor (see Directories in
+// the package documentation).
 func (f *FS) ReadDir(name string) ([]fs.DirEntry, error) {
 	if err := f.begin("readdir", name, true); err != nil {
 		return nil, err

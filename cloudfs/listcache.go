@@ -52,6 +52,11 @@ const (
 
 // listCache holds the subtree scans of one bucket, shared by all views.
 type listCache struct {
+	// byteOrder says the driver lists keys in ascending byte order, so a
+	// scan that has not finished still tells which directories it has
+	// passed. Otherwise only finished scans answer.
+	byteOrder bool
+
 	mu    sync.Mutex
 	gen   uint64 // bumped by every write
 	scans []*scan
@@ -64,10 +69,11 @@ func newListCache() *listCache { return &listCache{now: time.Now} }
 // scan is a flat listing of every key below prefix. All fields but the
 // immutable ones are guarded by listCache.mu.
 type scan struct {
-	prefix string
-	gen    uint64
-	cancel context.CancelFunc
-	wake   chan struct{} // buffered: tells a waiting fetcher to look again
+	prefix    string
+	gen       uint64
+	byteOrder bool
+	cancel    context.CancelFunc
+	wake      chan struct{} // buffered: tells a waiting fetcher to look again
 
 	keys     []scanKey // ascending; keys[0] has absolute index dropped
 	dropped  int       // keys dropped from the front
@@ -145,7 +151,7 @@ func (c *listCache) start(ctx context.Context, b *blob.Bucket, prefix string) {
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	s := &scan{
-		prefix: prefix, gen: c.gen, cancel: cancel, wake: make(chan struct{}, 1),
+		prefix: prefix, gen: c.gen, byteOrder: c.byteOrder, cancel: cancel, wake: make(chan struct{}, 1),
 		ordered: true, limit: 2 * scanPage, taken: map[string]bool{},
 		progress: make(chan struct{}), last: now,
 	}
@@ -196,6 +202,10 @@ func (c *listCache) run(ctx context.Context, b *blob.Bucket, s *scan) {
 		}
 		s.listed, s.last = now, now
 		s.done = len(next) == 0
+		if s.done && !s.ordered {
+			// fileblob lists in directory-walk order; lookups search by key.
+			slices.SortFunc(s.keys, func(a, b scanKey) int { return strings.Compare(a.obj.Key, b.obj.Key) })
+		}
 		s.changed()
 		c.mu.Unlock()
 		if s.done {
@@ -214,8 +224,21 @@ func (s *scan) covers(dir string) bool {
 	if s.done {
 		return true
 	}
+	if !s.byteOrder || !s.ordered || s.fetched == 0 {
+		return false
+	}
 	// Past dir's keys: pos sorts after dir and does not start with it.
-	return s.ordered && s.fetched > 0 && s.pos > dir && !strings.HasPrefix(s.pos, dir)
+	i := 0
+	for i < len(dir) && i < len(s.pos) && dir[i] == s.pos[i] {
+		i++
+	}
+	if i == len(dir) || i == len(s.pos) || s.pos[i] < dir[i] {
+		return false
+	}
+	// Services that order by UTF-16 (Azure) disagree with byte order
+	// exactly where a character of U+E000–U+FFFF meets one above U+FFFF,
+	// whose UTF-8 forms start with bytes 0xEE and up.
+	return dir[i] < 0xEE && s.pos[i] < 0xEE
 }
 
 // lookup answers a listing of the directory at prefix dir from a scan,

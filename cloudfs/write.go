@@ -158,7 +158,14 @@ func (f *FS) WriteFile(name string, data []byte) error {
 		return err
 	}
 	defer f.lc.invalidate()
-	if err := f.b.WriteAll(f.ctx, f.key(name), data, f.writerOptions()); err != nil {
+	opts := f.writerOptions()
+	// The data is all here: a buffer of the part size would only cost
+	// (gcsblob allocates its chunk buffer whole, 8 MiB for a 1-byte file).
+	// 256 KiB is GCS's chunk granularity; S3 needs 5 MiB only for parts,
+	// and data under its 16 MiB multipart threshold is one PutObject.
+	const chunk = 256 << 10
+	opts.BufferSize = min(opts.BufferSize, max(chunk, (len(data)+chunk-1)/chunk*chunk))
+	if err := f.b.WriteAll(f.ctx, f.key(name), data, opts); err != nil {
 		return pathError("write", name, err)
 	}
 	return nil

@@ -79,7 +79,9 @@ func Run(t *testing.T, h Harness) {
 		{"StatAndModes", testStatAndModes},
 		{"ReadDirUsesListing", testReadDirListing},
 		{"WalkSeesOwnWrites", testWalkSeesWrites},
+		{"WalkOverManyPages", testWalkManyPages},
 		{"WriteFileOverwrites", testWriteFileOverwrites},
+		{"WriteFileSizes", testWriteFileSizes},
 		{"CreateVisibleOnlyAfterClose", testCreateVisibility},
 		{"WriterAbortKeepsOld", testWriterAbort},
 		{"WriterClosedErrors", testWriterClosed},
@@ -291,6 +293,72 @@ func testWalkSeesWrites(t *testing.T, fsys *cloudfs.FS) {
 			if got := readDirNames(t, fsys, w[0]); !slices.Equal(got, w[1:]) {
 				t.Errorf("round %d: ReadDir(%s) = %q, want %q", round, w[0], got, w[1:])
 			}
+		}
+	}
+}
+
+// testWalkManyPages walks a tree of more keys than one list page, with
+// names whose key order differs from walk order ("a-b/…" and "a.b/…" sort
+// before "a/…"), so ReadDirs are answered from a listing still under way.
+func testWalkManyPages(t *testing.T, fsys *cloudfs.FS) {
+	files := map[string]string{}
+	for d := range 24 {
+		for i := range 50 {
+			files[fmt.Sprintf("d%02d/f%02d", d, i)] = "x"
+		}
+	}
+	for _, name := range []string{"a/x", "a-b/y", "a.b/z", "a0/w", "a/b/c", "a-c", "e/f/g/h", "e/f-g", "e/f.g/i", "z"} {
+		files[name] = name
+	}
+	write(t, fsys, files)
+	want := map[string]bool{".": true}
+	for name := range files {
+		for p := name; p != "."; p = path.Dir(p) {
+			want[p] = true
+		}
+	}
+	for round := range 2 {
+		got := map[string]bool{}
+		var order []string
+		err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if _, isFile := files[name]; isFile == d.IsDir() {
+				t.Errorf("round %d: %s: IsDir = %v, want %v", round, name, d.IsDir(), !isFile)
+			}
+			got[name] = true
+			order = append(order, name)
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("round %d: WalkDir: %v", round, err)
+		}
+		if len(got) != len(want) || len(order) != len(want) {
+			var missing []string
+			for name := range want {
+				if !got[name] {
+					missing = append(missing, name)
+				}
+			}
+			slices.Sort(missing)
+			t.Fatalf("round %d: WalkDir visited %d names (%d distinct), want %d; missing %q", round, len(order), len(got), len(want), missing)
+		}
+	}
+}
+
+// testWriteFileSizes writes sizes around the drivers' buffer and part
+// boundaries: GCS chunks of 256 KiB, S3's 16 MiB multipart threshold.
+func testWriteFileSizes(t *testing.T, fsys *cloudfs.FS) {
+	for _, n := range []int{1, 256 << 10, 256<<10 + 1, 1<<20 + 13, 17 << 20} {
+		data := pattern(n)
+		name := fmt.Sprintf("size-%d", n)
+		if err := fsys.WriteFile(name, data); err != nil {
+			t.Fatalf("WriteFile(%d bytes): %v", n, err)
+		}
+		got, err := fs.ReadFile(fsys, name)
+		if err != nil || !bytes.Equal(got, data) {
+			t.Errorf("ReadFile after WriteFile of %d bytes = %d bytes, %v; want the same bytes", n, len(got), err)
 		}
 	}
 }
