@@ -71,45 +71,58 @@ func (ff *ForceField) listPairs(x, f []float64, energy bool) (eLJ, eC float64) {
 func (ff *ForceField) pairForces(atoms []nbAtom, fa [][3]float64) {
 	on2, off2 := ff.cut.On*ff.cut.On, ff.cut.Off*ff.cut.Off
 	den := off2 - on2
-	invDen := 1 / (den * den * den)
+	sw := switchConst{on2, off2, 1 / (den * den * den)}
 	nt := ff.sys.ntype
 	lj := ff.sys.lj
 	pairStart, pairJ := ff.nb.pairStart, ff.nb.pairJ
 	for i := range atoms {
 		ai := &atoms[i]
-		xi, yi, zi := ai.x, ai.y, ai.z
-		qi := Coulomb * ai.q
-		row := lj[ai.t*nt : (ai.t+1)*nt]
-		fi := &fa[i] // in memory, not registers: the loop has too few
-		for _, j := range pairJ[pairStart[i]:pairStart[i+1]] {
-			aj := &atoms[j]
-			dx, dy, dz := xi-aj.x, yi-aj.y, zi-aj.z
-			r2 := dx*dx + dy*dy + dz*dz
-			if r2 >= off2 {
-				continue
-			}
-			p := &row[aj.t]
-			inv2 := 1 / r2
-			s6 := p.rmin2 * inv2
-			s6 = s6 * s6 * s6
-			c := qi * aj.q * math.Sqrt(inv2)
-			g := (p.eps12*(s6*s6-s6) + c) * inv2 // -(dV/dr)/r
-			if r2 > on2 {
-				lj := p.eps * (s6*s6 - 2*s6)
-				a := off2 - r2
-				sw := a * a * (off2 + 2*r2 - 3*on2) * invDen
-				dsw := 12 * a * (on2 - r2) * invDen // (dS/dr)/r
-				g = g*sw - (lj+c)*dsw
-			}
-			gx, gy, gz := g*dx, g*dy, g*dz
-			fi[0] += gx
-			fi[1] += gy
-			fi[2] += gz
-			fj := &fa[j]
-			fj[0] -= gx
-			fj[1] -= gy
-			fj[2] -= gz
+		pairRowForces(atoms, fa, pairJ[pairStart[i]:pairStart[i+1]], ai, lj[ai.t*nt:(ai.t+1)*nt], &fa[i], &sw)
+	}
+}
+
+// switchConst is the switching function's constants: On², Off² and
+// 1/(Off²-On²)³.
+type switchConst struct{ on2, off2, invDen float64 }
+
+// pairRowForces adds the forces between atom i (ai, its force fi, its row
+// of the LJ table) and its partners js. It is a function of its own, kept
+// from inlining, because with nothing of the loop over i live around it the
+// compiler spills fewer registers in this loop (4 % faster).
+//
+//go:noinline
+func pairRowForces(atoms []nbAtom, fa [][3]float64, js []int32, ai *nbAtom, row []ljParam, fi *[3]float64, k *switchConst) {
+	xi, yi, zi := ai.x, ai.y, ai.z
+	qi := Coulomb * ai.q
+	off2 := k.off2
+	for _, j := range js {
+		aj := &atoms[j]
+		dx, dy, dz := xi-aj.x, yi-aj.y, zi-aj.z
+		r2 := dx*dx + dy*dy + dz*dz
+		if r2 >= off2 {
+			continue
 		}
+		p := &row[aj.t]
+		inv2 := 1 / r2
+		s6 := p.rmin2 * inv2
+		s6 = s6 * s6 * s6
+		c := qi * aj.q * math.Sqrt(inv2)
+		g := (p.eps12*(s6*s6-s6) + c) * inv2 // -(dV/dr)/r
+		if on2 := k.on2; r2 > on2 {
+			lj := p.eps * (s6*s6 - 2*s6)
+			a := off2 - r2
+			sw := a * a * (off2 + 2*r2 - 3*on2) * k.invDen
+			dsw := 12 * a * (on2 - r2) * k.invDen // (dS/dr)/r
+			g = g*sw - (lj+c)*dsw
+		}
+		gx, gy, gz := g*dx, g*dy, g*dz
+		fi[0] += gx
+		fi[1] += gy
+		fi[2] += gz
+		fj := &fa[j]
+		fj[0] -= gx
+		fj[1] -= gy
+		fj[2] -= gz
 	}
 }
 
