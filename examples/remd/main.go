@@ -34,7 +34,7 @@ import (
 	"github.com/burst-dev/burst/providers"
 	"github.com/burst-dev/burst/remd"
 	"github.com/burst-dev/burst/remd/engine"
-	_ "github.com/burst-dev/burst/remd/engine/charmm"
+	"github.com/burst-dev/burst/remd/engine/charmm"
 	_ "github.com/burst-dev/burst/remd/engine/gromacs"
 	_ "github.com/burst-dev/burst/remd/engine/model"
 	"github.com/burst-dev/burst/remd/report"
@@ -62,6 +62,7 @@ type options struct {
 	seed                                    uint64
 	backend, storage, storageURL, sharedURL string
 	out, config, engineOptions              string
+	pdb, psf, par                           string
 	resume, quiet, durable                  bool
 }
 
@@ -81,6 +82,9 @@ func parse(args []string, stderr io.Writer) (*options, map[string]bool, error) {
 	fs.Float64Var(&o.gamma, "gamma", 1, "Langevin friction; 0 gives Newtonian dynamics")
 	fs.IntVar(&o.dim, "dim", 1, "dimensions of -system harmonic")
 	fs.StringVar(&o.engineOptions, "options", "", "engine options as a JSON object, for systems other than the model ones (e.g. -system ww -options '{\"shake\":false}'); -dt and -gamma are added to it")
+	fs.StringVar(&o.pdb, "pdb", "", "-system ww: coordinates, PDB (default "+charmm.DefaultPDB+")")
+	fs.StringVar(&o.psf, "psf", "", "-system ww: topology, X-PLOR PSF (default "+charmm.DefaultPSF+")")
+	fs.StringVar(&o.par, "par", "", "-system ww: CHARMM parameters (default "+charmm.DefaultPar+")")
 	fs.Float64Var(&o.container, "container", 2.25, "container radius R_c of Lennard-Jones clusters")
 	fs.StringVar(&o.exchange, "exchange", "neighbors", "exchange scheme: neighbors or swap-all")
 	fs.IntVar(&o.swaps, "swaps", 0, "swap-all: attempts per round (default: one per replica)")
@@ -127,6 +131,7 @@ var systemDefaults = map[string][2]float64{
 	"harmonic":   {1, 4},
 	"doublewell": {0.3, 3},
 	"lj":         {0.1, 0.45},
+	"ww":         {300, 400}, // kelvin, the study's ladder
 }
 
 // config turns flags into a remd.Config, rejecting bad values and
@@ -169,21 +174,27 @@ func (o *options) remdConfig(set map[string]bool) (remd.Config, error) {
 		}
 		for _, f := range []struct {
 			name string
-			v    float64
-		}{{"dt", o.dt}, {"gamma", o.gamma}} {
+			v    json.RawMessage
+		}{{"dt", json.RawMessage(num(o.dt))}, {"gamma", json.RawMessage(num(o.gamma))},
+			{"pdb", quote(o.pdb)}, {"psf", quote(o.psf)}, {"par", quote(o.par)}} {
 			if !set[f.name] {
 				continue
 			}
 			if _, dup := m[f.name]; dup {
 				return cfg, fmt.Errorf("-%s and -options both set %q; give it once", f.name, f.name)
 			}
-			m[f.name] = json.RawMessage(num(f.v))
+			m[f.name] = f.v
 		}
 		b, _ := json.Marshal(m) // sorted keys: the same flags give the same Spec
 		cfg.Engine.Options = b
 	}
 	if o.engineOptions != "" && kind != "" {
 		return cfg, fmt.Errorf("-options is for engines other than the model systems; -system %s takes -dt, -gamma, -dim, -container", o.system)
+	}
+	for _, f := range []string{"pdb", "psf", "par"} {
+		if set[f] && o.system != "ww" {
+			return cfg, fmt.Errorf("-%s applies only to -system ww (got -system %s)", f, o.system)
+		}
 	}
 	if set["dim"] && o.system != "harmonic" {
 		return cfg, fmt.Errorf("-dim applies only to -system harmonic (got -system %s)", o.system)
@@ -262,7 +273,11 @@ func (o *options) remdConfig(set map[string]bool) (remd.Config, error) {
 		if o.ladder != "geometric" && o.ladder != "linear" {
 			return cfg, fmt.Errorf("-ladder %q: want geometric, linear or list", o.ladder)
 		}
-		d, ok := systemDefaults[kind]
+		key := kind
+		if key == "" {
+			key = o.system
+		}
+		d, ok := systemDefaults[key]
 		if !ok && (!set["tmin"] || !set["tmax"]) {
 			return cfg, fmt.Errorf("-system %s has no default temperatures: give -tmin and -tmax (in its units), or -temps", o.system)
 		}
@@ -367,4 +382,10 @@ func printSummary(w io.Writer, dir string, s remd.Summary) {
 	fmt.Fprintf(w, "wall %.2f s, engine %.2f s on %d cores: parallel efficiency %.3f, occupancy %.3f; driver overhead %.0f µs per round; %d calls, %d retries\n",
 		s.WallSeconds, s.EngineSeconds, s.Cores, s.ParallelEfficiency, s.Occupancy, s.DriverOverheadUS, s.Calls, s.Retries)
 	fmt.Fprintf(w, "wrote %s/{summary.json,energies.csv,exchanges.csv,walks.csv,timing.csv,report.svg,report.png}\n", dir)
+}
+
+// quote is s as a JSON string.
+func quote(s string) json.RawMessage {
+	b, _ := json.Marshal(s)
+	return b
 }

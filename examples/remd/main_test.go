@@ -61,7 +61,9 @@ func TestBadFlagsAreNamed(t *testing.T) {
 		{[]string{"-options", "{}"}, "-options is for engines other than the model systems"},
 		{[]string{"-system", "ww", "-options", "[1]", "-tmin", "300", "-tmax", "400"}, "want a JSON object"},
 		{[]string{"-system", "ww", "-options", `{"dt":1}`, "-dt", "2", "-tmin", "300", "-tmax", "400"}, `both set "dt"`},
-		{[]string{"-system", "ww"}, "no default temperatures"},
+		{[]string{"-system", "gromacs"}, "no default temperatures"},
+		{[]string{"-pdb", "x.pdb"}, "-pdb applies only to -system ww"},
+		{[]string{"-system", "ww", "-par", "x.inp", "-options", `{"par":"y.inp"}`}, `both set "par"`},
 	}
 	for _, c := range cases {
 		args := append([]string{"-out", t.TempDir(), "-quiet"}, c.args...)
@@ -69,6 +71,25 @@ func TestBadFlagsAreNamed(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("remd %s: err = %v, want one mentioning %q", strings.Join(c.args, " "), err, c.want)
 		}
+	}
+}
+
+// -system ww runs on the study's 300–400 K ladder by default, and -pdb, -psf
+// and -par reach the engine's options.
+func TestWWFlags(t *testing.T) {
+	o, set, err := parse([]string{"-system", "ww", "-replicas", "4", "-pdb", "a.pdb", "-psf", "b.psf", "-par", "c.inp", "-dt", "1"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := o.remdConfig(set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Temperatures; len(got) != 4 || got[0] != 300 || got[3] != 400 {
+		t.Errorf("temperatures = %v, want 4 from 300 to 400 K", got)
+	}
+	if got, want := string(cfg.Engine.Options), `{"dt":1,"par":"c.inp","pdb":"a.pdb","psf":"b.psf"}`; got != want {
+		t.Errorf("engine options = %s, want %s", got, want)
 	}
 }
 
