@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -40,12 +41,17 @@ func openBench(b *testing.B, u string) *cloudfs.FS {
 	return fsys
 }
 
-// pairs is how many interleaved baseline/measured pairs one benchmark
-// iteration times; a figure is the median of the pairs' ratios, so a burst
-// of load from other processes spoils a pair, not the figure. The ratio of
-// the two fastest times is reported too: on a busy machine it is the
-// closest to the uncontended cost.
-const pairs = 7
+// Baseline and measured side are timed in interleaved pairs, each after a
+// garbage collection, and a figure is the median of the pairs' ratios, so
+// a burst of load from other processes spoils a pair, not the figure. The
+// ratio of the two fastest times is reported too ("-best"): on a busy
+// machine it is the closest to the uncontended cost. Pairs per benchmark
+// iteration:
+const (
+	readPairs = 25 // figure 1: noise of ±40% per pair on a shared 2-core machine
+	sidePairs = 5  // figure 1's side measurements
+	walkPairs = 11 // figure 2
+)
 
 // pairTimer times interleaved pairs and keeps their ratios.
 type pairTimer struct {
@@ -62,6 +68,7 @@ func (p *pairTimer) pair(base, meas func()) {
 		return time.Since(t0)
 	}
 	var tb, tm time.Duration
+	runtime.GC() // not inside a timed read: the 64 MiB reads make garbage
 	if len(p.ratios)%2 == 0 {
 		tb, tm = timed(base), timed(meas)
 	} else {
@@ -82,16 +89,22 @@ func (p *pairTimer) pair(base, meas func()) {
 func (p *pairTimer) best() float64 { return p.minMeas.Seconds() / p.minBase.Seconds() }
 
 // median is the median ratio of measured to baseline time.
-func (p *pairTimer) median() float64 {
+func (p *pairTimer) median() float64 { return p.quantile(0.5) }
+
+// quantile is the q-quantile of the pairs' ratios (nearest rank).
+func (p *pairTimer) quantile(q float64) float64 {
 	r := slices.Clone(p.ratios)
 	slices.Sort(r)
 	if len(r) == 0 {
 		return 0
 	}
-	if n := len(r); n%2 == 0 {
-		return (r[n/2-1] + r[n/2]) / 2
-	}
-	return r[len(r)/2]
+	return r[int(q*float64(len(r)-1)+0.5)]
+}
+
+// spread describes the pairs' ratios for the log.
+func (p *pairTimer) spread() string {
+	return fmt.Sprintf("%d pairs, quartiles %.2f %.2f %.2f, range %.2f–%.2f",
+		len(p.ratios), p.quantile(0.25), p.quantile(0.5), p.quantile(0.75), p.quantile(0), p.quantile(1))
 }
 
 // onlyReader and onlyWriter hide WriterTo and ReaderFrom, so io.CopyBuffer
@@ -170,19 +183,21 @@ func BenchmarkFigure1Read64MiB(b *testing.B) {
 			b.SetBytes(size)
 			b.ResetTimer()
 			for range b.N {
-				for range pairs {
+				for range readPairs {
 					copyT.pair(viaBlob, viaFS)
+				}
+				for range sidePairs {
 					readT.pair(readBlob, readFS)
 					fileT.pair(viaReadAll, viaReadFile)
 				}
 			}
-			n := float64(b.N * pairs)
+			n := float64(b.N * readPairs)
 			mbps := func(d time.Duration) float64 { return size * n / d.Seconds() / (1 << 20) }
 			b.ReportMetric(mbps(copyT.base), "blob-MiB/s")
 			b.ReportMetric(mbps(copyT.meas), "cloudfs-MiB/s")
 			b.ReportMetric(1/copyT.median(), "x-blob")
 			b.ReportMetric(1/copyT.best(), "x-blob-best")
-			b.Logf("cloudfs/blob time ratios of the %d pairs: %.2f", len(copyT.ratios), copyT.ratios)
+			b.Logf("cloudfs/blob time ratios: %s", copyT.spread())
 			b.ReportMetric(1/readT.median(), "read-x-blob")
 			b.ReportMetric(1/fileT.median(), "readfile-x-readall")
 			// Open's HEAD request, the one request cloudfs adds.
@@ -263,16 +278,16 @@ func BenchmarkFigure2WalkDir10k(b *testing.B) {
 			var pt pairTimer
 			b.ResetTimer()
 			for range b.N {
-				for range pairs {
+				for range walkPairs {
 					pt.pair(list, walk)
 				}
 			}
-			n := float64(b.N * pairs)
+			n := float64(b.N * walkPairs)
 			b.ReportMetric(pt.base.Seconds()*1000/n, "list-ms")
 			b.ReportMetric(pt.meas.Seconds()*1000/n, "walk-ms")
 			b.ReportMetric(pt.median(), "x-list")
 			b.ReportMetric(pt.best(), "x-list-best")
-			b.Logf("walk/list ratios of the %d pairs: %.2f", len(pt.ratios), pt.ratios)
+			b.Logf("walk/list time ratios: %s", pt.spread())
 		})
 	}
 }

@@ -237,6 +237,7 @@ func (f *FS) Context() context.Context { return f.ctx }
 // Close closes the bucket. It is shared by all views made with WithContext
 // and Sub, so close only the FS that Open returned.
 func (f *FS) Close() error {
+	f.lc.invalidate() // ends the scans' goroutines now, not when idle
 	if err := f.b.Close(); err != nil {
 		return fmt.Errorf("cloudfs: close: %w", err)
 	}
@@ -418,19 +419,35 @@ func (f *FS) stat(ctx context.Context, name string) (*fileInfo, error) {
 }
 
 // Open opens a file for reading, or a directory for ReadDir.
-// The file reads lazily: Open itself asks only for the object's attributes.
+//
+// For a file, Open sends the one GET that a following Read or io.Copy
+// streams from, as blob.Bucket.NewReader does; its response carries the
+// size and modification time that Stat reports. So opening and reading a
+// file costs one request. A first ReadAt, or a Seek away from offset 0,
+// closes that response unread.
 func (f *FS) Open(name string) (fs.File, error) {
 	if err := f.begin("open", name, true); err != nil {
 		return nil, err
 	}
-	info, err := f.stat(f.ctx, name)
-	if err != nil {
+	if name == "." {
+		return &dir{f: f, name: name, info: &fileInfo{name: ".", mode: fs.ModeDir | 0o755}}, nil
+	}
+	r, err := f.b.NewReader(f.ctx, f.key(name), nil)
+	if err == nil {
+		info := &fileInfo{name: path.Base(name), size: r.Size(), mode: 0o644, modTime: modTime(r.ModTime())}
+		return &File{f: f, ctx: f.ctx, name: name, key: f.key(name), info: info, r: r, unread: true}, nil
+	}
+	if !isNotExist(err) {
 		return nil, pathError("open", name, err)
 	}
-	if info.IsDir() {
-		return &dir{f: f, name: name, info: info}, nil
+	isDir, derr := f.isDir(f.ctx, name)
+	if derr != nil {
+		return nil, pathError("open", name, derr)
 	}
-	return &File{f: f, ctx: f.ctx, name: name, key: f.key(name), info: info}, nil
+	if !isDir {
+		return nil, pathError("open", name, err)
+	}
+	return &dir{f: f, name: name, info: &fileInfo{name: path.Base(name), mode: fs.ModeDir | 0o755}}, nil
 }
 
 // ReadFile reads a whole file with one request.

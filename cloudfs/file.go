@@ -17,10 +17,10 @@ import (
 // File is an object opened for reading. It implements fs.File, io.Seeker,
 // io.ReaderAt and io.WriterTo.
 //
-// Read streams from the current offset with one ranged request, reopened
-// only after a Seek that moves the offset; ReadAt fetches exactly the range
-// asked for and may be called concurrently. The size is the one seen at
-// Open.
+// Read streams from the current offset: from offset 0 through the GET
+// that Open sent, after a Seek that moves the offset through one ranged
+// request. ReadAt fetches exactly the range asked for and may be called
+// concurrently. The size is the one seen at Open.
 type File struct {
 	f    *FS
 	ctx  context.Context
@@ -29,7 +29,8 @@ type File struct {
 	info *fileInfo
 
 	mu     sync.Mutex
-	r      *blob.Reader // nil until the first Read, or after a moving Seek
+	r      *blob.Reader // Open's GET, or a ranged one after a moving Seek; nil after ReadAt
+	unread bool         // r is Open's GET and nothing has read from it
 	off    int64
 	closed bool
 }
@@ -62,6 +63,7 @@ func (fl *File) Read(p []byte) (int, error) {
 	if err := fl.openReader(); err != nil {
 		return 0, err
 	}
+	fl.unread = false
 	n, err := fl.r.Read(p)
 	fl.off += int64(n)
 	if err != nil && err != io.EOF {
@@ -102,6 +104,7 @@ func (fl *File) WriteTo(w io.Writer) (int64, error) {
 	if err := fl.openReader(); err != nil {
 		return 0, err
 	}
+	fl.unread = false
 	n, err := fl.r.WriteTo(w)
 	fl.off += n
 	if err != nil {
@@ -133,7 +136,7 @@ func (fl *File) Seek(offset int64, whence int) (int64, error) {
 	}
 	if abs != fl.off && fl.r != nil {
 		_ = fl.r.Close()
-		fl.r = nil
+		fl.r, fl.unread = nil, false
 	}
 	fl.off = abs
 	return abs, nil
@@ -144,6 +147,12 @@ func (fl *File) Seek(offset int64, whence int) (int64, error) {
 func (fl *File) ReadAt(p []byte, off int64) (int, error) {
 	fl.mu.Lock()
 	closed := fl.closed
+	if fl.unread {
+		// A program reading at offsets will not stream from Open's GET;
+		// end it rather than let the rest of the object arrive unread.
+		_ = fl.r.Close()
+		fl.r, fl.unread = nil, false
+	}
 	fl.mu.Unlock()
 	if closed {
 		return 0, &fs.PathError{Op: "read", Path: fl.name, Err: fs.ErrClosed}
@@ -190,7 +199,7 @@ func (fl *File) Close() error {
 	fl.closed = true
 	if fl.r != nil {
 		_ = fl.r.Close() // a read-side close has nothing to lose
-		fl.r = nil
+		fl.r, fl.unread = nil, false
 	}
 	return nil
 }
@@ -262,8 +271,8 @@ func (fi *fileInfo) Mode() fs.FileMode  { return fi.mode }
 func (fi *fileInfo) ModTime() time.Time { return fi.modTime }
 func (fi *fileInfo) IsDir() bool        { return fi.mode.IsDir() }
 
-// Sys returns the *blob.Attributes for a file that was Stat-ed or opened,
-// and nil otherwise.
+// Sys returns the *blob.Attributes for a file from FS.Stat, and nil
+// otherwise.
 func (fi *fileInfo) Sys() any { return fi.sys }
 
 // sortEntries sorts by name and, where a key is both a file and a prefix

@@ -111,6 +111,7 @@ func (s *scan) stop() {
 		s.stopped = true
 		s.cancel()
 		s.changed()
+		s.poke() // a fetcher waiting for demand returns now
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -156,5 +157,23 @@ func TestScanNeverHidesWrites(t *testing.T) {
 		if got := names("d01"); !slices.Equal(got, tt.want) {
 			t.Errorf("%s: ReadDir(d01) = %q, want %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+func TestCloseEndsScans(t *testing.T) {
+	fsys := tree(t, 30, 100)
+	before := runtime.NumGoroutine()
+	if _, err := fsys.ReadDir("."); err != nil { // leaves a scan waiting for a walk
+		t.Fatal(err)
+	}
+	if err := fsys.Close(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(scanTTL / 2)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("goroutines after Close = %d, want at most the %d before ReadDir", n, before)
 	}
 }
