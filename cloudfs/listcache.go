@@ -274,8 +274,7 @@ func (c *listCache) lookup(ctx context.Context, dir string) (ents []fs.DirEntry,
 			// A walk is under way: run ahead of it, and drop what it passed.
 			s.limit = max(s.limit, s.dropped+hi+scanAhead)
 			if lo > scanAhead && lo < len(s.keys) {
-				s.keys = slices.Delete(s.keys, 0, lo)
-				s.keys = slices.Clip(s.keys)
+				s.keys = slices.Clone(s.keys[lo:]) // lets the dropped keys go
 				s.dropped += lo
 			}
 			s.poke()
