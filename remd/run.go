@@ -235,6 +235,7 @@ func Run(ctx context.Context, p *pool.Pool, cfg Config) (*Result, error) {
 	}
 	defer wait()
 
+	var ckpt checkpointWriter // used by one round's writer at a time
 	for r := st.Done; r < cfg.Rounds; r++ {
 		ins := make([]SegmentIn, n)
 		for rep := range ins {
@@ -324,7 +325,7 @@ func Run(ctx context.Context, p *pool.Pool, cfg Config) (*Result, error) {
 				err := out.round(&cfg, &rr, wall, cpu, overhead)
 				if err == nil {
 					snap.Offsets = out.offsets()
-					err = saveCheckpoint(cfg.Out, snap, cfg.Durable)
+					err = ckpt.save(cfg.Out, snap, cfg.Durable)
 				}
 				pending <- err
 			}()
