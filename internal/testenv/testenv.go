@@ -1,6 +1,6 @@
 // Package testenv starts the real servers that burst's tests talk to —
 // redis-server, an S3-compatible server, the GCS and Azure Blob emulators, the
-// AWS Lambda Runtime Interface Emulator — as child processes on free loopback
+// AWS Lambda Runtime Interface Emulator, a one-node Slurm cluster — as child processes on free loopback
 // ports, so tests can also kill and restart them for fault tests.
 //
 // Tools are looked up in $BURST_TOOLS/bin, $BURST_TOOLS/npm/node_modules/.bin
