@@ -208,8 +208,8 @@ func (d *decState) length(min int) (n int, isNil bool) {
 }
 
 var (
-	cacheMu sync.Mutex   // serialises building; lookups go through cache
-	cache   sync.Map     // reflect.Type -> *typeCodec
+	cacheMu sync.Mutex // serialises building; lookups go through cache
+	cache   sync.Map   // reflect.Type -> *typeCodec
 	timeT   = reflect.TypeFor[time.Time]()
 	errorT  = reflect.TypeFor[error]()
 	binM    = reflect.TypeFor[encoding.BinaryMarshaler]()
