@@ -99,6 +99,10 @@ type Backend struct {
 	// count is never below the truth and the limit is never exceeded.
 	limit   int
 	running int
+	// attached: the workers are connections handed to Attach, not child
+	// processes; a lost one is removed, not respawned.
+	attached bool
+	nextID   int
 }
 
 // New starts the workers and waits until they are ready.
@@ -162,6 +166,47 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 
 const maxStartFailures = 3
 
+// NewAttached returns a Backend that starts no processes: its workers are
+// streams handed to Attach, such as the network connections of workers that
+// dialled in (pool/tcp and pool/slurm build on it). o.Workers is how many
+// workers are expected, for Limit; calls wait until a worker is attached.
+func NewAttached(o Options) *Backend {
+	if o.Workers < 1 {
+		o.Workers = 1
+	}
+	if o.PerWorker < 1 {
+		o.PerWorker = 1
+	}
+	if o.MaxMessage < 1 {
+		o.MaxMessage = defaultMaxMessage
+	}
+	return &Backend{opts: o, changed: make(chan struct{}), attached: true}
+}
+
+// Attach adds a worker that speaks the protocol (Serve's side of it) over
+// rw, which the backend owns from now on. The worker takes calls once its
+// hello arrives and is dropped, its calls failing with pool.ErrWorkerLost
+// (so the pool retries them elsewhere), when rw fails or Close closes it.
+// The returned channel is closed then. name appears in errors and logs.
+func (b *Backend) Attach(rw io.ReadWriteCloser, name string) (gone <-chan struct{}, err error) {
+	b.mu.Lock()
+	if b.closed || !b.attached {
+		b.mu.Unlock()
+		rw.Close()
+		if !b.attached {
+			return nil, errors.New("process: Attach on a backend made by New; use NewAttached")
+		}
+		return nil, pool.ErrClosed
+	}
+	w := &worker{b: b, index: b.nextID, name: name, calls: rw, dead: make(chan struct{}), pending: map[uint64]*call{}}
+	b.nextID++
+	w.send = newSender(rw)
+	b.workers = append(b.workers, w)
+	b.mu.Unlock()
+	go w.read(rw, nil)
+	return w.dead, nil
+}
+
 // Limit is Workers × PerWorker.
 func (b *Backend) Limit() int { return b.opts.Workers * b.opts.PerWorker }
 
@@ -197,7 +242,7 @@ func (b *Backend) Workers() []WorkerStatus {
 	defer b.mu.Unlock()
 	var ws []WorkerStatus
 	for _, w := range b.workers {
-		if w != nil && w.cmd.Process != nil {
+		if w != nil && w.cmd != nil && w.cmd.Process != nil {
 			ws = append(ws, WorkerStatus{Index: w.index, PID: w.cmd.Process.Pid, Ready: w.isReady(), InFlight: len(w.pending)})
 		}
 	}
@@ -210,7 +255,7 @@ func (b *Backend) PIDs() []int {
 	defer b.mu.Unlock()
 	var pids []int
 	for _, w := range b.workers {
-		if w != nil && w.cmd.Process != nil {
+		if w != nil && w.cmd != nil && w.cmd.Process != nil {
 			pids = append(pids, w.cmd.Process.Pid)
 		}
 	}
@@ -425,6 +470,12 @@ func (b *Backend) died(w *worker, err error) {
 	b.mu.Lock()
 	switch {
 	case b.closed:
+	case b.attached:
+		// Not ours to restart: whoever attached it learns from its channel.
+		b.workers = slices.DeleteFunc(b.workers, func(o *worker) bool { return o == w })
+		if w.ready.Load() {
+			slog.Warn("burst: worker lost", "worker", w.name, "err", err)
+		}
 	case !w.ready.Load():
 		b.fails++
 		b.lastErr = fmt.Errorf("process: worker %d exited before it was ready (did main, or TestMain, call pool.Main() first?): %v%s",
@@ -432,7 +483,7 @@ func (b *Backend) died(w *worker, err error) {
 	default:
 		slog.Warn("burst: process worker lost; starting a replacement", "worker", w.index, "pid", w.cmd.Process.Pid, "err", err)
 	}
-	if !b.closed && b.workers[w.index] == w && b.fails < maxStartFailures {
+	if !b.closed && !b.attached && b.workers[w.index] == w && b.fails < maxStartFailures {
 		b.spawnLocked(w.index)
 	}
 	// Its calls fail with ErrWorkerLost and are retried elsewhere.
@@ -456,8 +507,9 @@ func (b *Backend) readied() {
 type worker struct {
 	b     *Backend
 	index int
-	cmd   *exec.Cmd
-	calls *os.File // our end of the call pipe
+	cmd   *exec.Cmd // nil for an attached worker
+	name  string    // an attached worker's name
+	calls io.Closer // our end of the call pipe, or the attached stream
 	send  *sender
 	ready atomic.Bool // said hello
 	gone  atomic.Bool // known to be unusable: stop picking it
@@ -529,7 +581,7 @@ func (w *worker) forward(r io.Reader, prefix string) {
 
 // read delivers results until the worker's result pipe closes, then declares
 // the worker dead and fails what it had in flight.
-func (w *worker) read(r *os.File, outputs *sync.WaitGroup) {
+func (w *worker) read(r io.ReadCloser, outputs *sync.WaitGroup) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var err error
 	for {
@@ -566,10 +618,12 @@ func (w *worker) read(r *os.File, outputs *sync.WaitGroup) {
 	}
 	r.Close()
 	w.calls.Close()
-	waitErr := w.cmd.Wait()
-	outputs.Wait()
-	if waitErr != nil {
-		err = waitErr
+	if w.cmd != nil {
+		waitErr := w.cmd.Wait()
+		outputs.Wait()
+		if waitErr != nil {
+			err = waitErr
+		}
 	}
 	close(w.dead)
 	w.b.died(w, err)
@@ -598,7 +652,7 @@ func (w *worker) await(ctx context.Context, c *call, timeout time.Duration) (*po
 			case resp := <-c.ch:
 				return resp, nil
 			default:
-				return nil, fmt.Errorf("process: worker %d (pid %d) died with the call in flight: %w", w.index, w.cmd.Process.Pid, pool.ErrWorkerLost)
+				return nil, fmt.Errorf("process: %s died with the call in flight: %w", w.describe(), pool.ErrWorkerLost)
 			}
 		case <-started:
 			started = nil
@@ -627,12 +681,25 @@ func (w *worker) cancel(seq uint64) {
 // has not exited after a grace period.
 func (w *worker) stop() {
 	w.calls.Close()
+	if w.cmd == nil {
+		// Closing the stream ended the reader too.
+		<-w.dead
+		return
+	}
 	select {
 	case <-w.dead:
 	case <-time.After(5 * time.Second):
 		w.cmd.Process.Kill()
 		<-w.dead
 	}
+}
+
+// describe names the worker in errors.
+func (w *worker) describe() string {
+	if w.cmd == nil {
+		return "worker " + w.name
+	}
+	return fmt.Sprintf("worker %d (pid %d)", w.index, w.cmd.Process.Pid)
 }
 
 func (w *worker) tail() string {

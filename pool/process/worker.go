@@ -56,6 +56,21 @@ func serve(ctx context.Context) error {
 	}
 	host, _ := os.Hostname()
 	pool.SetWorkerID(fmt.Sprintf("%s/%d#%s", host, os.Getpid(), os.Getenv(envWorker)))
+	return Serve(ctx, in, out, max)
+}
+
+// Serve is the worker side of the protocol over any stream: it says hello on
+// out, then runs the calls read from in, each in its own goroutine, writing
+// their results to out, until in ends (io.EOF: the driver is done; a caller
+// whose ctx should end the serving closes in). Calls still running then are
+// cancelled and waited for. pool/tcp
+// serves a network connection with it; maxMessage bounds a frame (0: the
+// default of 64 MiB).
+func Serve(ctx context.Context, in io.Reader, out io.Writer, maxMessage int) error {
+	max := maxMessage
+	if max < 1 {
+		max = defaultMaxMessage
+	}
 	s := &server{send: newSender(out), max: max, running: map[uint64]context.CancelFunc{}}
 	h, _ := json.Marshal(hello{PID: os.Getpid(), Build: pool.BuildID()})
 	s.send.send(frame{kind: kindHello, payload: h})
