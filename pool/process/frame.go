@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -19,6 +20,8 @@ const (
 	kindStarted byte = 'S' // worker → driver: queued call seq started; no payload
 	kindCancel  byte = 'X' // driver → worker: cancel call seq; no payload
 	kindResult  byte = 'R' // worker → driver: payload is an envelope
+	kindBye     byte = 'B' // worker → driver: leaving; send nothing more, close the call pipe
+	kindRefused byte = 'N' // worker → driver: call seq did not start here and will not; send it elsewhere
 )
 
 const headerSize = 13
@@ -107,6 +110,18 @@ type sender struct {
 	spare    []byte
 	flushing bool
 	err      error
+	shutting io.Closer // closed once what is buffered is written
+}
+
+var errShut = errors.New("process: pipe closed")
+
+// shut closes c once every frame buffered so far is written, and makes later
+// sends fail.
+func (s *sender) shut(c io.Closer) {
+	s.mu.Lock()
+	s.shutting = c
+	s.mu.Unlock()
+	s.flush()
 }
 
 func newSender(w io.Writer) *sender { return &sender{w: w} }
@@ -154,8 +169,18 @@ func (s *sender) flush() error {
 		}
 	}
 	s.flushing = false
+	c := s.shutting
+	if c != nil {
+		s.shutting = nil
+		if s.err == nil {
+			s.err = errShut
+		}
+	}
 	err := s.err
 	s.mu.Unlock()
+	if c != nil {
+		c.Close()
+	}
 	return err
 }
 

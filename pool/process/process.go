@@ -8,9 +8,21 @@
 // the child, so a function printing to stdout cannot corrupt the protocol);
 // its stdout and stderr are forwarded line by line with a "[worker N]"
 // prefix. A worker that dies is replaced, and the calls it had in flight fail
-// with pool.ErrWorkerLost, which the pool retries on another worker, so every
-// call still returns exactly one result. Cancelling a call's context cancels
-// the function's context in the worker.
+// with pool.ErrWorkerLost, which the pool retries on another worker (calls
+// that were only waiting there are sent to another worker at once), so every
+// call still returns exactly one result.
+//
+// A worker can never be lost to a call. Cancelling a call's context, or its
+// timeout, cancels the function's context in the worker; a function that has
+// not returned a grace period later (Options.Grace, ?grace=, default 1 s) is
+// taken to ignore its context, and its worker is killed and replaced. A
+// function that calls runtime.Goexit, or writes to fds 3 or 4 (which the
+// worker moves its pipes away from), ends its call with an error saying so,
+// and its worker is replaced too. Workers end with their driver on every
+// path: when it closes the backend, when it exits or crashes (their call
+// pipe closes), and on Linux even when it is killed with SIGKILL (the kernel
+// sends them SIGKILL too). A worker told to stop with SIGTERM or SIGINT
+// cancels its calls and exits within the grace period.
 //
 // The backend is a pool.Queuer: it keeps the count of running calls against
 // the pool's limit itself and holds one more call per worker slot waiting
@@ -61,14 +73,27 @@ type Options struct {
 	Output io.Writer
 	// Command is the worker command line (default: this executable).
 	Command []string
+	// Grace is how long a call's function may run on after its deadline or
+	// cancellation before its worker is killed and replaced, and how long a
+	// stopping worker gives its calls to clean up (default 1 s).
+	Grace time.Duration
 }
+
+const defaultGrace = time.Second
 
 func init() {
 	pool.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (pool.Backend, error) {
-		if err := pool.UnknownParams(u, "workers", "per_worker", "max_message"); err != nil {
+		if err := pool.UnknownParams(u, "workers", "per_worker", "max_message", "grace"); err != nil {
 			return nil, err
 		}
 		var o Options
+		if v := u.Query().Get("grace"); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return nil, fmt.Errorf("process: parameter grace=%q: want a Go duration > 0 such as 500ms or 2s", v)
+			}
+			o.Grace = d
+		}
 		for key, dst := range map[string]*int{"workers": &o.Workers, "per_worker": &o.PerWorker, "max_message": &o.MaxMessage} {
 			if v := u.Query().Get(key); v != "" {
 				n, err := strconv.Atoi(v)
@@ -92,6 +117,7 @@ type Backend struct {
 	closed  bool
 	fails   int // consecutive workers that died before saying hello
 	lastErr error
+	spawn   *spawner
 	// limit is how many calls run at once over all workers (Queue sets it;
 	// until then Limit). running counts the calls the driver must assume
 	// are running: a call counts from the moment it is sent to run or
@@ -119,6 +145,9 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 	if o.Output == nil {
 		o.Output = os.Stderr
 	}
+	if o.Grace <= 0 {
+		o.Grace = defaultGrace
+	}
 	if len(o.Command) == 0 {
 		exe, err := os.Executable()
 		if err != nil {
@@ -131,7 +160,7 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 			o.Command = append(o.Command, "-test.run=^$", "-test.bench=^$", "-test.fuzz=^$")
 		}
 	}
-	b := &Backend{opts: o, workers: make([]*worker, o.Workers), changed: make(chan struct{})}
+	b := &Backend{opts: o, workers: make([]*worker, o.Workers), changed: make(chan struct{}), spawn: newSpawner()}
 	b.mu.Lock()
 	for i := range b.workers {
 		b.spawnLocked(i)
@@ -179,6 +208,9 @@ func NewAttached(o Options) *Backend {
 	}
 	if o.MaxMessage < 1 {
 		o.MaxMessage = defaultMaxMessage
+	}
+	if o.Grace <= 0 {
+		o.Grace = defaultGrace
 	}
 	return &Backend{opts: o, changed: make(chan struct{}), attached: true}
 }
@@ -273,10 +305,15 @@ func (b *Backend) Close() error {
 	b.closed = true
 	ws := append([]*worker(nil), b.workers...)
 	b.mu.Unlock()
+	var wg sync.WaitGroup
 	for _, w := range ws {
 		if w != nil {
-			w.stop()
+			wg.Go(w.stop)
 		}
+	}
+	wg.Wait()
+	if b.spawn != nil {
+		b.spawn.stop()
 	}
 	return nil
 }
@@ -295,13 +332,22 @@ func (b *Backend) Invoke(ctx context.Context, req *pool.Request) (*pool.Response
 		return nil, fmt.Errorf("process: call of %d bytes exceeds the message limit of %d bytes (raise process://?max_message=): %w",
 			len(payload), b.opts.MaxMessage, pool.ErrTooLarge)
 	}
-	c := &call{seq: b.seq.Add(1), ch: make(chan *pool.Response, 1), started: make(chan struct{})}
-	w, err := b.dispatch(ctx, c, payload)
-	if err != nil {
-		return nil, err
+	for {
+		c := &call{seq: b.seq.Add(1), ch: make(chan *pool.Response, 1), started: make(chan struct{})}
+		w, err := b.dispatch(ctx, c, payload)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := w.await(ctx, c, time.Duration(req.Timeout))
+		if err != errNotStarted {
+			return resp, err
+		}
 	}
-	return w.await(ctx, c, time.Duration(req.Timeout))
 }
+
+// errNotStarted: the worker a call waited on died before the call started,
+// so it goes to another worker as if it had not been sent.
+var errNotStarted = errors.New("process: call had not started")
 
 // call is the driver's record of one call sent to a worker; it lives in the
 // worker's pending map until the worker answers, even after the caller gave
@@ -486,7 +532,8 @@ func (b *Backend) died(w *worker, err error) {
 	if !b.closed && !b.attached && b.workers[w.index] == w && b.fails < maxStartFailures {
 		b.spawnLocked(w.index)
 	}
-	// Its calls fail with ErrWorkerLost and are retried elsewhere.
+	// Its calls fail with ErrWorkerLost and are retried elsewhere, or sent
+	// elsewhere if they had not started.
 	b.running -= w.running
 	w.running, w.queue, w.pending = 0, nil, map[uint64]*call{}
 	touched := b.promoteLocked()
@@ -505,15 +552,16 @@ func (b *Backend) readied() {
 }
 
 type worker struct {
-	b     *Backend
-	index int
-	cmd   *exec.Cmd // nil for an attached worker
-	name  string    // an attached worker's name
-	calls io.Closer // our end of the call pipe, or the attached stream
-	send  *sender
-	ready atomic.Bool // said hello
-	gone  atomic.Bool // known to be unusable: stop picking it
-	dead  chan struct{}
+	b      *Backend
+	index  int
+	cmd    *exec.Cmd // nil for an attached worker
+	name   string    // an attached worker's name
+	calls  io.Closer // our end of the call pipe, or the attached stream
+	send   *sender
+	ready  atomic.Bool            // said hello
+	gone   atomic.Bool            // known to be unusable: stop picking it
+	killed atomic.Pointer[string] // why the driver killed it
+	dead   chan struct{}
 	// Under b.mu: calls sent and not answered, those waiting, and how many
 	// count as running.
 	pending map[uint64]*call
@@ -536,12 +584,14 @@ func startWorker(b *Backend, i int) (*worker, error) {
 	cmd := exec.Command(b.opts.Command[0], b.opts.Command[1:]...)
 	cmd.Env = append(os.Environ(), b.opts.Env...)
 	cmd.Env = append(cmd.Env, envWorker+"="+strconv.Itoa(i), envMaxMessage+"="+strconv.Itoa(b.opts.MaxMessage))
+	cmd.Env = append(cmd.Env, envGrace+"="+b.opts.Grace.String())
 	cmd.ExtraFiles = []*os.File{callR, resW}
+	cmd.SysProcAttr = sysProcAttr()
 	w := &worker{b: b, index: i, cmd: cmd, calls: callW, dead: make(chan struct{}), pending: map[uint64]*call{}}
 	prefix := fmt.Sprintf("[worker %d] ", i)
 	stdout, _ := cmd.StdoutPipe()
 	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
+	if err := b.spawn.start(cmd); err != nil {
 		callR.Close()
 		callW.Close()
 		resR.Close()
@@ -605,6 +655,10 @@ func (w *worker) read(r io.ReadCloser, outputs *sync.WaitGroup) {
 			w.b.readied()
 		case kindStarted:
 			w.b.settle(w, f.seq, false)
+		case kindBye:
+			w.b.retire(w)
+		case kindRefused:
+			w.deliver(f.seq, refused)
 		case kindResult:
 			resp := new(pool.Response)
 			out, err := splitEnvelope(f.payload, resp)
@@ -629,6 +683,18 @@ func (w *worker) read(r io.ReadCloser, outputs *sync.WaitGroup) {
 	w.b.died(w, err)
 }
 
+// refused is the response of a call the worker handed back unstarted.
+var refused = new(pool.Response)
+
+// retire stops sending calls to a worker that said it is leaving, and closes
+// its call pipe once the calls already sent are written, which lets it go.
+func (b *Backend) retire(w *worker) {
+	b.mu.Lock()
+	w.gone.Store(true)
+	b.mu.Unlock()
+	w.send.shut(w.calls)
+}
+
 func (w *worker) deliver(seq uint64, resp *pool.Response) {
 	if c := w.b.settle(w, seq, true); c != nil {
 		c.ch <- resp
@@ -646,39 +712,87 @@ func (w *worker) await(ctx context.Context, c *call, timeout time.Duration) (*po
 	for {
 		select {
 		case resp := <-c.ch:
+			if resp == refused {
+				return nil, errNotStarted
+			}
 			return resp, nil
 		case <-w.dead:
 			select {
 			case resp := <-c.ch:
+				if resp == refused {
+					return nil, errNotStarted
+				}
 				return resp, nil
 			default:
-				return nil, fmt.Errorf("process: %s died with the call in flight: %w", w.describe(), pool.ErrWorkerLost)
 			}
+			w.b.mu.Lock()
+			ran := c.running
+			w.b.mu.Unlock()
+			if !ran {
+				return nil, errNotStarted
+			}
+			why := "died"
+			if r := w.killed.Load(); r != nil {
+				why = "was killed (" + *r + ")"
+			}
+			return nil, fmt.Errorf("process: %s %s with the call in flight: %w", w.describe(), why, pool.ErrWorkerLost)
 		case <-started:
 			started = nil
 			t := time.NewTimer(timeout)
 			defer t.Stop()
 			expired = t.C
 		case <-expired:
-			w.cancel(c.seq)
+			w.abandon(c, "its timeout")
 			return nil, fmt.Errorf("process: call ran past its timeout of %v: %w", timeout, context.DeadlineExceeded)
 		case <-ctx.Done():
-			w.cancel(c.seq)
+			why := "its cancellation"
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				why = "its deadline"
+			}
+			w.abandon(c, why)
 			return nil, context.Cause(ctx)
 		}
 	}
 }
 
-// cancel asks the worker to cancel call seq. The call stays on the books
-// until the worker answers it, since until then it may be running.
-func (w *worker) cancel(seq uint64) {
+// abandon asks the worker to cancel c, whose caller has stopped waiting.
+// The call stays on the books until the worker answers it, since until then
+// it may be running; if it is still there after the grace period, the
+// function ignores its context and the worker is killed, so that no worker
+// is ever lost to a call.
+func (w *worker) abandon(c *call, why string) {
 	// Best effort, and never blocking the caller: a worker that is gone
 	// needs no cancel.
-	go w.send.send(frame{kind: kindCancel, seq: seq})
+	go w.send.send(frame{kind: kindCancel, seq: c.seq})
+	grace := w.b.opts.Grace
+	time.AfterFunc(grace, func() {
+		w.b.mu.Lock()
+		stuck := w.pending[c.seq] == c
+		w.b.mu.Unlock()
+		if stuck {
+			w.kill(fmt.Sprintf("a call was still running %v after %s", grace, why))
+		}
+	})
+}
+
+// kill ends the worker at once; its reader then sees it go and replaces it.
+func (w *worker) kill(why string) {
+	if !w.killed.CompareAndSwap(nil, &why) {
+		return
+	}
+	w.gone.Store(true)
+	slog.Warn("burst: killing "+w.describe(), "reason", why)
+	if w.cmd == nil {
+		// An attached worker is not ours to kill: dropping its stream ends
+		// it (Serve cancels its calls and leaves), and the backend forgets it.
+		w.calls.Close()
+		return
+	}
+	_ = w.cmd.Process.Kill()
 }
 
 // stop closes the call pipe, which ends a healthy worker, and kills it if it
-// has not exited after a grace period.
+// has not exited after its grace period and some.
 func (w *worker) stop() {
 	w.calls.Close()
 	if w.cmd == nil {
@@ -688,7 +802,7 @@ func (w *worker) stop() {
 	}
 	select {
 	case <-w.dead:
-	case <-time.After(5 * time.Second):
+	case <-time.After(w.b.opts.Grace + 5*time.Second):
 		w.cmd.Process.Kill()
 		<-w.dead
 	}

@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,6 +24,10 @@ import (
 
 func TestMain(m *testing.M) {
 	pool.Main()
+	if os.Getenv(envDriver) != "" {
+		runDriver()
+		return
+	}
 	os.Exit(m.Run())
 }
 
@@ -45,6 +52,23 @@ var (
 	})
 	explode = pool.Register("proc.explode", func(ctx context.Context, s string) (string, error) { panic(s) })
 	echo    = pool.Register("proc.echo", func(ctx context.Context, b []byte) (int, error) { return len(b), nil })
+	// stubborn ignores its context.
+	stubborn = pool.Register("proc.stubborn", func(ctx context.Context, d time.Duration) (int, error) {
+		time.Sleep(d)
+		return os.Getpid(), nil
+	})
+	goexit = pool.Register("proc.goexit", func(ctx context.Context, _ struct{}) (int, error) {
+		runtime.Goexit()
+		return 0, nil
+	})
+	scribble = pool.Register("proc.scribble", func(ctx context.Context, fd int) (int, error) {
+		f := os.NewFile(uintptr(fd), "scribble")
+		if _, err := f.Write([]byte("not a frame, not at all\n")); err != nil {
+			return 0, err
+		}
+		time.Sleep(time.Hour) // as a protocol reader would be waiting on it
+		return 0, nil
+	})
 )
 
 type holdIn struct {
@@ -460,5 +484,225 @@ func TestCancelWaitingCall(t *testing.T) {
 	}
 	if _, err := os.Stat(marker); err == nil {
 		t.Fatal("the cancelled call ran")
+	}
+}
+
+// A function that ignores its context keeps its worker only for the grace
+// period after its deadline: then the worker is replaced, and the next call,
+// which has no deadline, does not hang.
+func TestContextIgnoringCallLosesNoWorker(t *testing.T) {
+	p, b := openWith(t, process.Options{Workers: 1, Grace: 200 * time.Millisecond}, pool.WithRetries(0))
+	before := b.PIDs()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := stubborn.Call(ctx, p, time.Hour); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want context.DeadlineExceeded", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		y, err := double.Call(context.Background(), p, 21)
+		if err == nil && y != 42 {
+			err = fmt.Errorf("got %d, want 42", y)
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the call after a context-ignoring one hung: the worker was lost to it")
+	}
+	if after := b.PIDs(); len(after) != 1 || after[0] == before[0] {
+		t.Fatalf("PIDs %v → %v: the stuck worker should have been replaced", before, after)
+	}
+	// The same through the pool's timeout rather than the caller's deadline.
+	p2 := p.With(pool.WithTimeout(100 * time.Millisecond))
+	if _, err := stubborn.Call(context.Background(), p2, time.Hour); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want context.DeadlineExceeded", err)
+	}
+	if y, err := double.Call(context.Background(), p, 1); err != nil || y != 2 {
+		t.Fatalf("after a timed-out stubborn call: %d, %v", y, err)
+	}
+}
+
+// Calls waiting beside a worker that is killed for a stuck call had not
+// started: they go to the replacement as they are, without costing an
+// attempt (retries are off here).
+func TestCallsWaitingOnAStuckWorkerGoElsewhere(t *testing.T) {
+	p, _ := openWith(t, process.Options{Workers: 1, Grace: 300 * time.Millisecond}, pool.WithRetries(0), pool.WithLimit(1))
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	stuck := make(chan error, 1)
+	go func() { _, err := stubborn.Call(ctx, p, time.Hour); stuck <- err }()
+	time.Sleep(50 * time.Millisecond)
+	g, _ := pool.WithContext(context.Background(), p)
+	var futs []*pool.Future[int]
+	for i := range 5 {
+		futs = append(futs, double.Go(g, i))
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatalf("calls waiting behind a stuck call: %v", err)
+	}
+	for i, f := range futs {
+		y, _ := f.Get(context.Background())
+		if y != 2*i || f.Stats().Attempts != 1 {
+			t.Fatalf("call %d: %d after %d attempts, want %d after 1", i, y, f.Stats().Attempts, 2*i)
+		}
+	}
+	if err := <-stuck; !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("stuck call: %v, want DeadlineExceeded", err)
+	}
+}
+
+func TestGoexitEndsCallAndReplacesWorker(t *testing.T) {
+	p, b := openWith(t, process.Options{Workers: 1}, pool.WithRetries(0))
+	before := b.PIDs()
+	done := make(chan error, 1)
+	go func() { _, err := goexit.Call(context.Background(), p, struct{}{}); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "runtime.Goexit") || errors.Is(err, pool.ErrWorkerLost) {
+			t.Fatalf("err = %v, want an error naming runtime.Goexit", err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("a call that ran runtime.Goexit hung")
+	}
+	if y, err := double.Call(context.Background(), p, 3); err != nil || y != 6 {
+		t.Fatalf("after Goexit: %d, %v", y, err)
+	}
+	if after := b.PIDs(); after[0] == before[0] {
+		t.Fatalf("PIDs %v → %v: the worker should have been replaced", before, after)
+	}
+}
+
+func TestWriteToProtocolDescriptorEndsCall(t *testing.T) {
+	for _, fd := range []int{3, 4} {
+		t.Run(fmt.Sprintf("fd%d", fd), func(t *testing.T) {
+			p, b := openWith(t, process.Options{Workers: 1}, pool.WithRetries(0))
+			before := b.PIDs()
+			done := make(chan error, 1)
+			go func() { _, err := scribble.Call(context.Background(), p, fd); done <- err }()
+			select {
+			case err := <-done:
+				if err == nil || !strings.Contains(err.Error(), "protocol descriptors") {
+					t.Fatalf("err = %v, want an error about writing to the protocol descriptors", err)
+				}
+			case <-time.After(60 * time.Second):
+				t.Fatal("a call that wrote to the protocol descriptor hung")
+			}
+			if y, err := double.Call(context.Background(), p, 3); err != nil || y != 6 {
+				t.Fatalf("after the write: %d, %v", y, err)
+			}
+			if after := b.PIDs(); after[0] == before[0] {
+				t.Fatalf("PIDs %v → %v: the worker should have been replaced", before, after)
+			}
+		})
+	}
+}
+
+// A worker told to stop with SIGTERM stops, even with a call running that
+// ignores its context; the call is lost with the worker (and retried, were
+// retries on).
+func TestWorkerHonoursSIGTERM(t *testing.T) {
+	p, b := openWith(t, process.Options{Workers: 1, Grace: 200 * time.Millisecond}, pool.WithRetries(0))
+	victim := b.PIDs()[0]
+	done := make(chan error, 1)
+	go func() { _, err := stubborn.Call(context.Background(), p, time.Hour); done <- err }()
+	for b.Workers()[0].InFlight == 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := syscall.Kill(victim, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, pool.ErrWorkerLost) {
+			t.Fatalf("err = %v, want ErrWorkerLost", err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the worker ignored SIGTERM")
+	}
+	waitGone(t, victim)
+}
+
+const envDriver = "PROC_TEST_DRIVER"
+
+// runDriver is this test binary run as a driver by the orphan test: it
+// starts workers, gives each a call that ignores its context, prints the
+// workers' pids and waits to be killed.
+func runDriver() {
+	b, err := process.New(context.Background(), process.Options{Workers: 2})
+	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+	p := pool.New(b, pool.WithLimit(2))
+	for range 2 {
+		go stubborn.Call(context.Background(), p, time.Hour)
+	}
+	for b.Workers()[0].InFlight+b.Workers()[1].InFlight < 2 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	for _, pid := range b.PIDs() {
+		fmt.Println(pid)
+	}
+	select {}
+}
+
+// Workers die with their driver, even when it is killed with SIGKILL and
+// they are running calls that ignore their context.
+func TestNoOrphansAfterDriverSIGKILL(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), envDriver+"=1")
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var pids []int
+	for len(pids) < 2 {
+		var line string
+		if _, err := fmt.Fscanln(out, &line); err != nil {
+			cmd.Process.Kill()
+			t.Fatalf("driver: %v", err)
+		}
+		pid, err := strconv.Atoi(line)
+		if err != nil {
+			cmd.Process.Kill()
+			t.Fatalf("driver said %q", line)
+		}
+		pids = append(pids, pid)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	for _, pid := range pids {
+		waitGone(t, pid)
+	}
+}
+
+// waitGone waits until process pid no longer runs (a zombie waiting for a
+// reaper counts as gone).
+func waitGone(t *testing.T, pid int) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil && syscall.Kill(pid, 0) != nil {
+			return
+		}
+		if err == nil {
+			if i := bytes.LastIndexByte(stat, ')'); i > 0 && i+2 < len(stat) && stat[i+2] == 'Z' {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("worker %d still runs", pid)
+		}
 	}
 }

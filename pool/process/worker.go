@@ -11,7 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
-	"syscall"
+	"time"
 
 	"github.com/burst-dev/burst/pool"
 )
@@ -20,6 +20,7 @@ import (
 const (
 	envWorker     = "BURST_PROCESS_WORKER" // worker index; its presence marks a worker
 	envMaxMessage = "BURST_PROCESS_MAX_MESSAGE"
+	envGrace      = "BURST_PROCESS_GRACE" // a Go duration
 )
 
 type hello struct {
@@ -31,53 +32,74 @@ func init() {
 	pool.RegisterExplicitWorker("process", func() bool { return os.Getenv(envWorker) != "" }, serve)
 }
 
-// serve is the worker side: read calls from fd 3, answer on fd 4, run each
-// call in its own goroutine so many can be in flight, until the driver closes
-// the call pipe. Calls the driver sends as waiting start, in order, as this
-// worker's running calls end, or when the driver promotes them.
+// serve is the worker side: read calls, answer them, run each call in its
+// own goroutine so many can be in flight, until the driver closes the call
+// pipe (or dies, which closes it too), the process is told to stop
+// (SIGTERM, SIGINT: ctx ends), or a function breaks the worker. Calls the
+// driver sends as waiting start, in order, as this worker's running calls
+// end, or when the driver promotes them.
 func serve(ctx context.Context) error {
-	// The driver's exec hands the pipes over in blocking mode. Blocking,
-	// a read waiting for the next call holds an OS thread in a system call,
-	// and the Go runtime, seeing a processor stuck there, hands it to another
-	// thread every 20 µs and never lets its monitor rest: thousands of futex
-	// wake-ups and sleeps per second, CPU taken from the calls. Non-blocking,
-	// os.NewFile makes them pollable and a waiting read costs nothing.
-	for _, fd := range []int{3, 4} {
-		_ = syscall.SetNonblock(fd, true)
-	}
-	in := os.NewFile(3, "burst-calls")
-	out := os.NewFile(4, "burst-results")
-	if in == nil || out == nil {
-		return errors.New("process worker: fds 3 and 4 are not open; a worker must be started by the process backend")
+	in, out, trip, err := protocolFiles()
+	if err != nil {
+		return fmt.Errorf("process worker: %w", err)
 	}
 	max := defaultMaxMessage
 	if v, err := strconv.Atoi(os.Getenv(envMaxMessage)); err == nil && v > 0 {
 		max = v
 	}
+	grace := defaultGrace
+	if d, err := time.ParseDuration(os.Getenv(envGrace)); err == nil && d >= 0 {
+		grace = d
+	}
 	host, _ := os.Hostname()
 	pool.SetWorkerID(fmt.Sprintf("%s/%d#%s", host, os.Getpid(), os.Getenv(envWorker)))
-	return Serve(ctx, in, out, max)
+	return serveStream(ctx, in, out, max, grace, trip)
 }
 
 // Serve is the worker side of the protocol over any stream: it says hello on
 // out, then runs the calls read from in, each in its own goroutine, writing
 // their results to out, until in ends (io.EOF: the driver is done; a caller
-// whose ctx should end the serving closes in). Calls still running then are
-// cancelled and waited for. pool/tcp
-// serves a network connection with it; maxMessage bounds a frame (0: the
-// default of 64 MiB).
+// whose ctx should end the serving closes in), or ctx ends, or a function
+// breaks the worker (then Serve tells the driver it leaves and closes in, if
+// in is an io.Closer). Calls still running then are cancelled and given the
+// grace period of one second to return. pool/tcp serves a network
+// connection with it; maxMessage bounds a frame (0: the default of 64 MiB).
 func Serve(ctx context.Context, in io.Reader, out io.Writer, maxMessage int) error {
-	max := maxMessage
-	if max < 1 {
-		max = defaultMaxMessage
+	if maxMessage < 1 {
+		maxMessage = defaultMaxMessage
 	}
-	s := &server{send: newSender(out), max: max, running: map[uint64]context.CancelFunc{}}
+	return serveStream(ctx, in, out, maxMessage, defaultGrace, nil)
+}
+
+// serveStream is Serve with the grace period and, for a child process, the
+// tripwire on its old protocol descriptors.
+func serveStream(ctx context.Context, in io.Reader, out io.Writer, max int, grace time.Duration, trip *os.File) error {
+	s := &server{in: in, send: newSender(out), max: max, grace: grace, running: map[uint64]*active{}}
 	h, _ := json.Marshal(hello{PID: os.Getpid(), Build: pool.BuildID()})
 	s.send.send(frame{kind: kindHello, payload: h})
 
-	ctx, cancelAll := context.WithCancel(ctx)
-	s.ctx = ctx
-	defer func() { cancelAll(); s.wg.Wait() }()
+	callCtx, cancelAll := context.WithCancel(context.WithoutCancel(ctx))
+	s.ctx = callCtx
+	defer func() {
+		// Leaving: no result goes out any more (the driver retries what was
+		// running here elsewhere), running calls are cancelled, and they get
+		// the grace period to clean up before the process ends under them.
+		s.mu.Lock()
+		s.quitting = true
+		s.mu.Unlock()
+		cancelAll()
+		ended := make(chan struct{})
+		go func() { s.wg.Wait(); close(ended) }()
+		select {
+		case <-ended:
+		case <-time.After(grace):
+		}
+	}()
+	stop := context.AfterFunc(ctx, func() { s.quit(nil) })
+	defer stop()
+	if trip != nil {
+		go s.watchTripwire(trip)
+	}
 	r := bufio.NewReaderSize(in, 64<<10)
 	for {
 		f, err := readFrame(r, max)
@@ -86,9 +108,16 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, maxMessage int) err
 		case errors.As(err, &big):
 			s.reply(big.seq, tooLarge(fmt.Sprintf("process worker: call of %d bytes exceeds the message limit of %d bytes", big.size, max)))
 			continue
-		case errors.Is(err, io.EOF):
-			return nil // the driver closed the pipe: stop
 		case err != nil:
+			s.mu.Lock()
+			quit, why := s.quitting, s.quitErr
+			s.mu.Unlock()
+			switch {
+			case quit:
+				return why
+			case errors.Is(err, io.EOF):
+				return nil // the driver closed the pipe, or died: stop
+			}
 			return fmt.Errorf("process worker: read: %w", err)
 		}
 		switch f.kind {
@@ -102,7 +131,9 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, maxMessage int) err
 			}
 			req.Input = input
 			s.mu.Lock()
-			if f.kind == kindCall {
+			if s.quitting {
+				s.refuseLocked(f.seq)
+			} else if f.kind == kindCall {
 				s.startLocked(f.seq, req)
 			} else {
 				s.queue = append(s.queue, waiting{f.seq, req})
@@ -120,8 +151,8 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, maxMessage int) err
 			s.mu.Unlock()
 		case kindCancel:
 			s.mu.Lock()
-			if c := s.running[f.seq]; c != nil {
-				c()
+			if a := s.running[f.seq]; a != nil {
+				a.cancel()
 			} else if i := s.waitingAt(f.seq); i >= 0 {
 				wt := s.queue[i]
 				s.queue = slices.Delete(s.queue, i, i+1)
@@ -143,15 +174,25 @@ type waiting struct {
 	req *pool.Request
 }
 
+// active is a running call.
+type active struct {
+	req    *pool.Request
+	cancel context.CancelFunc
+}
+
 // server is one worker's state: the calls running and those waiting.
 type server struct {
-	ctx     context.Context
-	send    *sender
-	max     int
-	wg      sync.WaitGroup
-	mu      sync.Mutex
-	running map[uint64]context.CancelFunc
-	queue   []waiting
+	ctx      context.Context
+	in       io.Reader
+	send     *sender
+	max      int
+	grace    time.Duration
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	running  map[uint64]*active
+	queue    []waiting
+	quitting bool  // no more calls start and no more results go out
+	quitErr  error // why serve returns
 }
 
 func (s *server) waitingAt(seq uint64) int {
@@ -163,20 +204,42 @@ func (s *server) waitingAt(seq uint64) int {
 // written, so the worker spends no time between the two calls on the
 // driver. s.mu is held.
 func (s *server) startLocked(seq uint64, req *pool.Request) {
-	ctx, cancel := s.trackLocked(seq)
+	if s.quitting {
+		s.refuseLocked(seq)
+		return
+	}
+	ctx, cancel := s.trackLocked(seq, req)
 	s.wg.Go(func() {
+		returned := false
+		defer func() {
+			if !returned {
+				// A panic is caught in pool.Handle, so only runtime.Goexit
+				// (t.FailNow, log.Fatal's cousins in libraries) ends the
+				// goroutine here. The call gets its answer; the worker, whose
+				// state the function may have left half-changed and whose
+				// waiting calls this goroutine would have run, is replaced.
+				s.fail(fmt.Errorf("process worker: function %q called runtime.Goexit during call %d; the worker is replaced", req.Func, req.ID),
+					map[uint64]string{seq: fmt.Sprintf("process worker: function %q called runtime.Goexit instead of returning (a t.FailNow or similar outside a test?); the worker is replaced", req.Func)}, false)
+			}
+		}()
 		for {
 			resp := pool.Handle(ctx, req)
 			cancel()
 			result := s.result(seq, resp)
 			s.mu.Lock()
+			if s.running[seq] == nil || s.quitting {
+				// Answered already (by fail) or leaving: no result.
+				s.mu.Unlock()
+				returned = true
+				return
+			}
 			delete(s.running, seq)
 			more := len(s.queue) > 0
 			if more {
 				wt := s.queue[0]
 				s.queue = s.queue[1:]
 				seq, req = wt.seq, wt.req
-				ctx, cancel = s.trackLocked(seq)
+				ctx, cancel = s.trackLocked(seq, req)
 				// Started before the result, so the driver's count of
 				// running calls never dips below the truth; queued under
 				// the lock, so the next call's own result cannot overtake.
@@ -189,6 +252,7 @@ func (s *server) startLocked(seq uint64, req *pool.Request) {
 			// write costs less than waking a thread for it.
 			s.send.flush()
 			if !more {
+				returned = true
 				return
 			}
 		}
@@ -197,10 +261,85 @@ func (s *server) startLocked(seq uint64, req *pool.Request) {
 
 // trackLocked records a call as running and returns its context; s.mu is
 // held.
-func (s *server) trackLocked(seq uint64) (context.Context, context.CancelFunc) {
+func (s *server) trackLocked(seq uint64, req *pool.Request) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(s.ctx)
-	s.running[seq] = cancel
+	s.running[seq] = &active{req: req, cancel: cancel}
 	return ctx, cancel
+}
+
+// fail answers the calls in msgs with a protocol error each and makes the
+// worker quit with err. The answers go out before the worker stops sending.
+func (s *server) fail(err error, msgs map[uint64]string, retryable bool) {
+	s.mu.Lock()
+	if s.quitting {
+		s.mu.Unlock()
+		return
+	}
+	var fs []frame
+	for seq, msg := range msgs {
+		a := s.running[seq]
+		resp := &pool.Response{Version: pool.ProtocolVersion,
+			Error: &pool.WireError{Code: pool.CodeProtocol, Message: msg, Retryable: retryable}}
+		if a != nil {
+			resp.ID, resp.Attempt = a.req.ID, a.req.Attempt
+		}
+		delete(s.running, seq)
+		fs = append(fs, s.result(seq, resp))
+	}
+	s.send.enqueue(fs...)
+	s.mu.Unlock()
+	s.send.flush()
+	s.quit(err)
+}
+
+// quit stops the worker, which then ends serve with err: it tells the driver
+// it is leaving, hands back the calls waiting here and every call that
+// still arrives, and stops sending results, so that the driver retries the
+// calls running here on another worker. The driver answers by closing the
+// call pipe; should it not, the worker stops reading after the grace period.
+func (s *server) quit(err error) {
+	s.mu.Lock()
+	if s.quitting {
+		s.mu.Unlock()
+		return
+	}
+	s.quitting, s.quitErr = true, err
+	s.send.enqueue(frame{kind: kindBye})
+	for _, w := range s.queue {
+		s.refuseLocked(w.seq)
+	}
+	s.queue = nil
+	s.mu.Unlock()
+	s.send.flush()
+	if c, ok := s.in.(io.Closer); ok {
+		time.AfterFunc(s.grace, func() { c.Close() })
+	}
+}
+
+// refuseLocked hands call seq back to the driver unstarted; s.mu is held.
+func (s *server) refuseLocked(seq uint64) {
+	s.send.enqueue(frame{kind: kindRefused, seq: seq})
+	go s.send.flush()
+}
+
+// watchTripwire fails the running calls when anything arrives on the
+// tripwire over fds 3 and 4: a function wrote to the protocol descriptors.
+// Which of the running calls did cannot be told, so with several running
+// each one's error is marked retryable.
+func (s *server) watchTripwire(trip *os.File) {
+	buf := make([]byte, 4096)
+	n, err := trip.Read(buf)
+	if err != nil || n == 0 {
+		return
+	}
+	s.mu.Lock()
+	msgs := map[uint64]string{}
+	for seq, a := range s.running {
+		msgs[seq] = fmt.Sprintf("process worker: a function wrote to fd 3 or 4, the process backend's protocol descriptors (%q…), while call %d of %q ran with %d others; the worker is replaced (write to os.Stdout, os.Stderr or a file instead)",
+			buf[:min(n, 32)], a.req.ID, a.req.Func, len(s.running)-1)
+	}
+	s.mu.Unlock()
+	s.fail(errors.New("process worker: a function wrote to the protocol descriptors; the worker is replaced"), msgs, len(msgs) > 1)
 }
 
 // reply sends resp as the result of call seq.
