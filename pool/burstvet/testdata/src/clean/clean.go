@@ -1,0 +1,63 @@
+// Package clean has registered functions that keep their own worker-side
+// state, which burstvet must not report.
+package clean
+
+import (
+	"context"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/burst-dev/burst/pool"
+)
+
+var (
+	word = regexp.MustCompile(`\w+`) // read only
+	// cache is the worker's own: only the function uses it.
+	cache struct {
+		sync.Mutex
+		m map[string]int
+	}
+	openers = map[string]func() int{} // filled by init, which workers run too
+)
+
+func init() { openers["one"] = func() int { return 1 } }
+
+type In struct {
+	Text  string
+	When  time.Time
+	Extra any
+	Opts  []byte
+	Next  *In
+}
+
+type Out struct {
+	Words map[string]int
+	Dur   time.Duration
+}
+
+var Count = pool.Register("clean.count", count)
+
+func count(ctx context.Context, in In) (Out, error) {
+	cache.Lock()
+	defer cache.Unlock()
+	if cache.m == nil {
+		cache.m = map[string]int{}
+	}
+	out := Out{Words: map[string]int{}}
+	for _, w := range word.FindAllString(in.Text, -1) {
+		out.Words[w]++
+		cache.m[w]++
+	}
+	out.Words["one"] = openers["one"]()
+	return out, nil
+}
+
+// Run is the driver's side: it may use its own state freely.
+func Run(lines []string) int {
+	n := 0
+	for _, l := range lines {
+		n += len(word.FindAllString(l, -1))
+	}
+	return n
+}
