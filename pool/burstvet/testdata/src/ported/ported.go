@@ -45,7 +45,7 @@ var (
 		}
 		return result{path: prefix + path}, nil // want `pool function "hash" reads prefix, a flag`
 	})
-	work = pool.Register("work", doWork) // want `pool function "work": input type ported.job.Done: chan bool cannot be encoded`
+	work = pool.Register("work", doWork)                                              // want `pool function "work": input type ported.job.Done: chan bool cannot be encoded`
 	rep  = pool.Register("report", func(ctx context.Context, n int) (report, error) { // want `pool function "report": output type ported.report.Err: an error value cannot be restored`
 		return report{}, nil
 	})
@@ -64,8 +64,8 @@ func doWork(ctx context.Context, j job) (int, error) {
 func record(name string) int {
 	mu.Lock() // want `pool function "work" \(in record\) locks mu, which main also uses: a mutex locks within one process`
 	defer mu.Unlock()
-	seen[name] = true // want `pool function "work" \(in record\) writes package variable seen, which main reads: a worker's writes stay in the worker`
-	fmt.Fprintln(os.Stderr, name) // want `pool function "work" \(in record\) uses os.Stderr`
+	seen[name] = true               // want `pool function "work" \(in record\) writes package variable seen, which main reads: a worker's writes stay in the worker`
+	fmt.Fprintln(os.Stderr, name)   // want `pool function "work" \(in record\) uses os.Stderr`
 	_, _ = client.WriteString(name) // want `pool function "work" \(in record\) uses package variable client, which main sets: workers never run it`
 	return len(seen)
 }
