@@ -55,10 +55,23 @@
 //
 // # Errors
 //
-// Every error is an *fs.PathError carrying the operation and the name, and
-// wraps fs.ErrNotExist, fs.ErrExist, fs.ErrPermission or fs.ErrInvalid where
-// one applies, as package os does, together with the driver's error (so
-// gocloud.dev/gcerrors.Code and FS.ErrorAs still see it).
+// Errors are those of package os for the same mistakes: an *fs.PathError
+// carrying the operation and the name (Rename: an *os.LinkError with both
+// names). Its Err is fs.ErrNotExist or fs.ErrExist themselves, or the
+// errno os would give (syscall.EISDIR for a file operation on a directory,
+// syscall.ENOTDIR for a directory operation on a file or a file on the
+// path, syscall.ENOTEMPTY, syscall.EEXIST), so both errors.Is and the old
+// helpers os.IsNotExist and os.IsExist work. Other kinds (fs.ErrPermission,
+// fs.ErrInvalid) keep the driver's error beside the kind, so its text,
+// gocloud.dev/gcerrors.Code and FS.ErrorAs still see what was refused.
+//
+// Where an object store differs from a disk by design: a name below a file
+// ("f/x" where f is a file) is simply missing for reads and deletes (os:
+// ENOTDIR); writes check the path and fail as os does. The root of a
+// prefix (Open's prefix=, or Sub) is a directory like any other: with no
+// keys below it, it does not exist, as os.DirFS of a missing directory.
+// On file://, names ending in ".attrs" are reserved by gocloud's fileblob:
+// writing one is fs.ErrInvalid, and none exists.
 package cloudfs
 
 import (
@@ -68,7 +81,9 @@ import (
 	"io"
 	"io/fs"
 	"net/url"
+	"os"
 	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -96,6 +111,9 @@ type FS struct {
 	ctx  context.Context
 	opts Options
 	lc   *listCache // subtree scans, shared by all views of the bucket
+	// local is set for file:// buckets opened by Open, whose directory
+	// cloudfs tidies after fileblob (see localDir).
+	local *localDir
 }
 
 // Options tune an FS. The zero value is the default.
@@ -176,6 +194,17 @@ func Open(ctx context.Context, urlstr string) (*FS, error) {
 	}
 	f := New(b, &opts)
 	f.root = root
+	if u.Scheme == "file" {
+		// As fileblob's URL opener finds the directory.
+		p := u.Path
+		if u.Host == "." || os.PathSeparator != '/' {
+			p = strings.TrimPrefix(p, "/")
+		}
+		if abs, err := filepath.Abs(filepath.FromSlash(p)); err == nil {
+			f.local = &localDir{dir: abs}
+			f.lc.fix = f.local.fixAll
+		}
+	}
 	switch u.Scheme {
 	case "s3", "gs", "azblob", "mem":
 		// These list keys in ascending byte order; fileblob lists in the
@@ -287,11 +316,19 @@ func (f *FS) dirPrefix(name string) string {
 
 var (
 	errInvalidName = fmt.Errorf("invalid name: want an unrooted slash-separated path without . or .. elements or trailing slash (see io/fs.ValidPath): %w", fs.ErrInvalid)
-	errIsDir       = fmt.Errorf("is a directory: %w", fs.ErrExist)
-	errNotDir      = fmt.Errorf("not a directory: %w", fs.ErrInvalid)
-	errFileExists  = fmt.Errorf("a file exists with that name: %w", fs.ErrExist)
-	errNotEmpty    = fmt.Errorf("directory not empty: %w", fs.ErrExist)
 	errRoot        = fmt.Errorf("not allowed on the root directory: %w", fs.ErrInvalid)
+	errReserved    = fmt.Errorf("names ending in %q are reserved by the file:// driver for its metadata files: %w", attrsExt, fs.ErrInvalid)
+)
+
+// The errors os returns for the same mistakes. A *fs.PathError holds them,
+// or fs.ErrNotExist and fs.ErrExist, directly, because os.IsNotExist and
+// os.IsExist look only one *fs.PathError deep and do not follow wrapping:
+// so both those and errors.Is work.
+const (
+	errIsDir    = syscall.EISDIR    // a file operation on a directory
+	errNotDir   = syscall.ENOTDIR   // a directory operation on a file, or a path through a file
+	errNotEmpty = syscall.ENOTEMPTY // Remove of a directory with files in it; errors.Is(err, fs.ErrExist)
+	errExist    = syscall.EEXIST    // Rename onto a directory, as os.Rename; errors.Is(err, fs.ErrExist)
 )
 
 // kindError joins a portable io/fs error kind with the driver's error, so
@@ -304,44 +341,57 @@ type kindError struct {
 func (e *kindError) Error() string   { return e.kind.Error() + ": " + e.err.Error() }
 func (e *kindError) Unwrap() []error { return []error{e.kind, e.err} }
 
-// pathError wraps a bucket error for the user: the kind from gcerrors (or,
-// for the file driver, from the os error inside), in an *fs.PathError
-// naming op and the file system name.
+// pathError wraps a bucket error for the user in an *fs.PathError naming
+// op and the file system name. Not-found and already-exists become the
+// bare fs.ErrNotExist and fs.ErrExist, for os.IsNotExist and os.IsExist
+// (the driver's error adds nothing to them); other kinds (permission,
+// invalid argument) keep the driver's error beside the kind, since its
+// text says what was refused.
 func pathError(op, name string, err error) error {
 	if pe, ok := err.(*fs.PathError); ok && pe.Path == name {
 		return err // already ours
 	}
-	var kind error
-	switch gcerrors.Code(err) {
-	case gcerrors.NotFound:
-		kind = fs.ErrNotExist
-	case gcerrors.AlreadyExists:
-		kind = fs.ErrExist
-	case gcerrors.PermissionDenied:
-		kind = fs.ErrPermission
-	case gcerrors.InvalidArgument:
-		kind = fs.ErrInvalid
-	default:
-		for _, k := range []error{fs.ErrNotExist, fs.ErrExist, fs.ErrPermission, fs.ErrInvalid} {
-			if errors.Is(err, k) {
-				kind = k
-				break
-			}
-		}
-		if errors.Is(err, syscall.ENOTDIR) {
-			kind = fs.ErrNotExist
-		}
+	if _, ok := err.(syscall.Errno); ok {
+		return &fs.PathError{Op: op, Path: name, Err: err} // one of ours
 	}
-	if kind != nil {
+	switch kind := errKind(err); kind {
+	case nil:
+	case fs.ErrNotExist, fs.ErrExist:
+		err = kind
+	default:
 		err = &kindError{kind: kind, err: err}
 	}
 	return &fs.PathError{Op: op, Path: name, Err: err}
 }
 
+// errKind is the io/fs kind of a bucket error: from gcerrors, or for the
+// file driver from the os error inside; nil if none applies.
+func errKind(err error) error {
+	switch gcerrors.Code(err) {
+	case gcerrors.NotFound:
+		return fs.ErrNotExist
+	case gcerrors.AlreadyExists:
+		return fs.ErrExist
+	case gcerrors.PermissionDenied:
+		return fs.ErrPermission
+	case gcerrors.InvalidArgument:
+		return fs.ErrInvalid
+	}
+	if errors.Is(err, syscall.ENOTDIR) {
+		return fs.ErrNotExist // the file driver, for a key below a file
+	}
+	for _, k := range []error{fs.ErrNotExist, fs.ErrExist, fs.ErrPermission, fs.ErrInvalid} {
+		if errors.Is(err, k) {
+			return k
+		}
+	}
+	return nil
+}
+
 // isNotExist reports whether err says there is no object. The file driver
 // reports a key below a file ("f/x") as ENOTDIR, which means the same.
 func isNotExist(err error) bool {
-	return gcerrors.Code(err) == gcerrors.NotFound || errors.Is(err, syscall.ENOTDIR)
+	return gcerrors.Code(err) == gcerrors.NotFound || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, fs.ErrNotExist)
 }
 
 // isDirErr reports whether a delete failed because the key is a directory,
@@ -378,11 +428,52 @@ func modTime(t time.Time) time.Time {
 
 // isDir reports whether some key lies below directory name.
 func (f *FS) isDir(ctx context.Context, name string) (bool, error) {
-	objs, _, err := f.b.ListPage(ctx, blob.FirstPageToken, 1, &blob.ListOptions{Prefix: f.dirPrefix(name)})
-	if err != nil {
-		return false, err
+	opts := &blob.ListOptions{Prefix: f.dirPrefix(name)}
+	if f.local == nil {
+		objs, _, err := f.b.ListPage(ctx, blob.FirstPageToken, 1, opts)
+		return len(objs) > 0, err
 	}
-	return len(objs) > 0, nil
+	// A link to a directory lists as a key but is no file.
+	it := f.b.List(opts)
+	for {
+		obj, err := it.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if _, ok := f.local.fix(obj); ok {
+			return true, nil
+		}
+	}
+}
+
+// attributes is Bucket.Attributes, with file://'s reserved names as
+// missing files rather than fileblob's error.
+func (f *FS) attributes(ctx context.Context, name string) (*blob.Attributes, error) {
+	if f.local.reserved(f.key(name)) {
+		return nil, &kindError{kind: fs.ErrNotExist, err: errReserved}
+	}
+	return f.b.Attributes(ctx, f.key(name))
+}
+
+// rootInfo is the FileInfo of the root directory. The root of a bucket
+// always exists; the root of a prefix (Open's prefix=, or Sub) is a
+// directory like any other and exists while some key lies below it, so a
+// mistyped prefix reads as a missing directory, as os.DirFS of a missing
+// directory does.
+func (f *FS) rootInfo(ctx context.Context) (*fileInfo, error) {
+	if f.root != "" {
+		ok, err := f.isDir(ctx, ".")
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fs.ErrNotExist
+		}
+	}
+	return &fileInfo{name: ".", mode: fs.ModeDir | 0o755}, nil
 }
 
 // Stat returns the FileInfo of a file or directory without opening it.
@@ -399,9 +490,9 @@ func (f *FS) Stat(name string) (fs.FileInfo, error) {
 
 func (f *FS) stat(ctx context.Context, name string) (*fileInfo, error) {
 	if name == "." {
-		return &fileInfo{name: ".", mode: fs.ModeDir | 0o755}, nil
+		return f.rootInfo(ctx)
 	}
-	a, err := f.b.Attributes(ctx, f.key(name))
+	a, err := f.attributes(ctx, name)
 	if err == nil {
 		return &fileInfo{name: path.Base(name), size: a.Size, mode: 0o644, modTime: modTime(a.ModTime), sys: a}, nil
 	}
@@ -430,12 +521,19 @@ func (f *FS) Open(name string) (fs.File, error) {
 		return nil, err
 	}
 	if name == "." {
-		return &dir{f: f, name: name, info: &fileInfo{name: ".", mode: fs.ModeDir | 0o755}}, nil
+		info, err := f.rootInfo(f.ctx)
+		if err != nil {
+			return nil, pathError("open", name, err)
+		}
+		return &dir{f: f, name: name, info: info}, nil
 	}
-	r, err := f.b.NewReader(f.ctx, f.key(name), nil)
+	var r *blob.Reader
+	err := error(&kindError{kind: fs.ErrNotExist, err: errReserved})
+	if !f.local.reserved(f.key(name)) {
+		r, err = f.b.NewReader(f.ctx, f.key(name), nil)
+	}
 	if err == nil {
-		info := &fileInfo{name: path.Base(name), size: r.Size(), mode: 0o644, modTime: modTime(r.ModTime())}
-		return &File{f: f, ctx: f.ctx, name: name, key: f.key(name), info: info, r: r, unread: true}, nil
+		return newFile(f, name, r), nil
 	}
 	if !isNotExist(err) {
 		return nil, pathError("open", name, err)
@@ -456,9 +554,16 @@ func (f *FS) ReadFile(name string) ([]byte, error) {
 		return nil, err
 	}
 	if name == "." {
+		if _, err := f.rootInfo(f.ctx); err != nil {
+			return nil, pathError("read", name, err)
+		}
 		return nil, &fs.PathError{Op: "read", Path: name, Err: errIsDir}
 	}
-	r, err := f.b.NewReader(f.ctx, f.key(name), nil)
+	var r *blob.Reader
+	err := error(&kindError{kind: fs.ErrNotExist, err: errReserved})
+	if !f.local.reserved(f.key(name)) {
+		r, err = f.b.NewReader(f.ctx, f.key(name), nil)
+	}
 	if err != nil {
 		if isNotExist(err) {
 			if dir, derr := f.isDir(f.ctx, name); derr == nil && dir {
@@ -519,12 +624,12 @@ func (f *FS) readDir(ctx context.Context, name string) ([]fs.DirEntry, error) {
 			return nil, err
 		}
 	}
-	if len(ents) == 0 && !marker && name != "." {
+	if len(ents) == 0 && !marker && (name != "." || f.root != "") {
 		// Either an empty listing of a file name, or nothing at all.
-		if _, err := f.b.Attributes(ctx, f.key(name)); err == nil {
+		if _, err := f.attributes(ctx, name); err == nil {
 			return nil, errNotDir
 		}
-		return nil, &kindError{kind: fs.ErrNotExist, err: errors.New("no such directory")}
+		return nil, fs.ErrNotExist
 	}
 	return ents, nil
 }
@@ -533,6 +638,7 @@ func (f *FS) readDir(ctx context.Context, name string) ([]fs.DirEntry, error) {
 // reports a "prefix/" marker object.
 func (f *FS) list(ctx context.Context, prefix string) (ents []fs.DirEntry, marker bool, err error) {
 	it := f.b.List(&blob.ListOptions{Prefix: prefix, Delimiter: "/"})
+	var ok bool
 	for {
 		obj, err := it.Next(ctx)
 		if err != nil {
@@ -540,6 +646,9 @@ func (f *FS) list(ctx context.Context, prefix string) (ents []fs.DirEntry, marke
 				break
 			}
 			return nil, false, err
+		}
+		if obj, ok = f.local.fix(obj); !ok {
+			continue
 		}
 		e, m, ok := dirEntry(prefix, obj)
 		marker = marker || m

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"path"
 	"slices"
 	"strings"
 	"sync"
@@ -40,6 +41,11 @@ var (
 	_ io.ReaderAt       = (*File)(nil)
 	_ io.WriterTo       = (*File)(nil)
 )
+
+func newFile(f *FS, name string, r *blob.Reader) *File {
+	info := &fileInfo{name: path.Base(name), size: r.Size(), mode: 0o644, modTime: modTime(r.ModTime())}
+	return &File{f: f, ctx: f.ctx, name: name, key: f.key(name), info: info, r: r, unread: true}
+}
 
 // Stat returns the FileInfo seen at Open.
 func (fl *File) Stat() (fs.FileInfo, error) { return fl.info, nil }
@@ -162,6 +168,9 @@ func (fl *File) ReadAt(p []byte, off int64) (int, error) {
 	}
 	if off < 0 {
 		return 0, &fs.PathError{Op: "read", Path: fl.name, Err: fmt.Errorf("negative offset %d: %w", off, fs.ErrInvalid)}
+	}
+	if len(p) == 0 {
+		return 0, nil // as os.File.ReadAt, at any offset
 	}
 	size := fl.info.size
 	if off >= size {

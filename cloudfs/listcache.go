@@ -56,6 +56,8 @@ type listCache struct {
 	// scan that has not finished still tells which directories it has
 	// passed. Otherwise only finished scans answer.
 	byteOrder bool
+	// fix, if set, corrects or drops listed objects (file:// links).
+	fix func([]*blob.ListObject) []*blob.ListObject
 
 	mu    sync.Mutex
 	gen   uint64 // bumped by every write
@@ -186,6 +188,9 @@ func (c *listCache) run(ctx context.Context, b *blob.Bucket, s *scan) {
 			return
 		}
 		objs, next, err := b.ListPage(ctx, token, scanPage, &blob.ListOptions{Prefix: s.prefix})
+		if c.fix != nil {
+			objs = c.fix(objs)
+		}
 		c.mu.Lock()
 		if err != nil || s.gen != c.gen {
 			s.stop()

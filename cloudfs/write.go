@@ -2,9 +2,11 @@ package cloudfs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"strings"
 	"sync"
 
@@ -40,7 +42,7 @@ func (f *FS) Create(name string) (*Writer, error) {
 	if err := f.begin("open", name, false); err != nil {
 		return nil, err
 	}
-	if err := f.checkNotDir(f.ctx, "open", name); err != nil {
+	if err := f.checkWritable(f.ctx, "open", name); err != nil {
 		return nil, err
 	}
 	// A cancelled context is how gocloud aborts an upload, so the writer
@@ -68,15 +70,59 @@ func (f *FS) writerOptions() *blob.WriterOptions {
 	return &blob.WriterOptions{BufferSize: f.opts.PartSize, MaxConcurrency: f.opts.Concurrency}
 }
 
-func (f *FS) checkNotDir(ctx context.Context, op, name string) error {
-	dir, err := f.isDir(ctx, name)
-	if err != nil {
-		return pathError(op, name, err)
+// checkWritable returns the error os would give for writing a file at
+// name: errIsDir if it is a directory, errNotDir if a file lies on its
+// path (where an object store would happily store "f/x" beside the file
+// "f"), errReserved for names file:// keeps for itself. The checks run
+// concurrently: one listing, and one HEAD per parent directory.
+func (f *FS) checkWritable(ctx context.Context, op, name string) error {
+	if f.local.reserved(f.key(name)) {
+		return &fs.PathError{Op: op, Path: name, Err: errReserved}
 	}
-	if dir {
+	var isDir bool
+	fileAt, err := f.filesOnPath(ctx, name, func(ctx context.Context) (err error) {
+		isDir, err = f.isDir(ctx, name)
+		return err
+	})
+	switch {
+	case err != nil:
+		return pathError(op, name, err)
+	case fileAt != "":
+		return &fs.PathError{Op: op, Path: name, Err: errNotDir}
+	case isDir:
 		return &fs.PathError{Op: op, Path: name, Err: errIsDir}
 	}
+	f.local.removeEmptyDir(f.key(name))
 	return nil
+}
+
+// filesOnPath returns the nearest parent directory of name that is a file
+// ("" if none), running also with the parents' checks.
+func (f *FS) filesOnPath(ctx context.Context, name string, also func(context.Context) error) (string, error) {
+	var parents []string
+	for p := parentDir(name); p != "."; p = parentDir(p) {
+		parents = append(parents, p)
+	}
+	found := make([]bool, len(parents))
+	g, gctx := errgroup.WithContext(ctx)
+	if also != nil {
+		g.Go(func() error { return also(gctx) })
+	}
+	for i, p := range parents {
+		g.Go(func() (err error) {
+			found[i], err = f.exists(gctx, p)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return "", err
+	}
+	for i := len(parents) - 1; i >= 0; i-- {
+		if found[i] {
+			return parents[i], nil // the highest, where os's lookup stops
+		}
+	}
+	return "", nil
 }
 
 // Write buffers p into the current part, uploading full parts.
@@ -154,7 +200,7 @@ func (f *FS) WriteFile(name string, data []byte) error {
 	if err := f.begin("open", name, false); err != nil {
 		return err
 	}
-	if err := f.checkNotDir(f.ctx, "open", name); err != nil {
+	if err := f.checkWritable(f.ctx, "open", name); err != nil {
 		return err
 	}
 	defer f.lc.invalidate()
@@ -172,30 +218,40 @@ func (f *FS) WriteFile(name string, data []byte) error {
 }
 
 // Remove removes the file name, as os.Remove does. A directory with files
-// in it is not removed (fs.ErrExist, "directory not empty"); an empty one
-// does not exist, apart from a "dir/" marker object, which Remove deletes.
+// in it is not removed (syscall.ENOTEMPTY, which matches fs.ErrExist); an
+// empty one does not exist, apart from a "dir/" marker object, which
+// Remove deletes.
 func (f *FS) Remove(name string) error {
 	if err := f.begin("remove", name, false); err != nil {
 		return err
 	}
 	defer f.lc.invalidate()
-	err := f.b.Delete(f.ctx, f.key(name))
-	if err == nil {
-		return nil
+	key := f.key(name)
+	var err error
+	switch {
+	case f.local.reserved(key):
+		err = &kindError{kind: fs.ErrNotExist, err: errReserved}
+	case f.local.isDirOnDisk(key):
+		// fileblob's Delete would remove an empty directory and say nil.
+		err = &kindError{kind: fs.ErrNotExist, err: errIsDir}
+	default:
+		if err = f.b.Delete(f.ctx, key); err == nil {
+			f.local.prune(key)
+			return nil
+		}
 	}
-	if !isNotExist(err) && !isDirErr(err) {
+	if !isNotExist(err) && !isDirErr(err) && !errors.Is(err, fs.ErrNotExist) {
 		return pathError("remove", name, err)
 	}
 	objs, _, lerr := f.b.ListPage(f.ctx, blob.FirstPageToken, 2, &blob.ListOptions{Prefix: f.dirPrefix(name)})
 	if lerr != nil {
 		return pathError("remove", name, lerr)
 	}
+	objs = f.local.fixAll(objs)
 	switch {
 	case len(objs) == 0:
-		if !isNotExist(err) {
-			err = &kindError{kind: fs.ErrNotExist, err: err}
-		}
-		return pathError("remove", name, err)
+		f.local.prune(key + "/x") // an empty directory left on disk
+		return &fs.PathError{Op: "remove", Path: name, Err: fs.ErrNotExist}
 	case len(objs) == 1 && objs[0].Key == f.dirPrefix(name):
 		if err := f.b.Delete(f.ctx, objs[0].Key); err != nil && !isNotExist(err) {
 			return pathError("remove", name, err)
@@ -224,7 +280,9 @@ func (f *FS) RemoveAll(name string) error {
 			return nil
 		})
 	}
-	del(f.key(name))
+	if key := f.key(name); !f.local.reserved(key) && !f.local.isDirOnDisk(key) {
+		del(key)
+	}
 	it := f.b.List(&blob.ListOptions{Prefix: f.dirPrefix(name)})
 	for {
 		obj, err := it.Next(ctx)
@@ -240,12 +298,23 @@ func (f *FS) RemoveAll(name string) error {
 	if err := g.Wait(); err != nil {
 		return pathError("RemoveAll", name, err)
 	}
+	if f.local != nil {
+		// What listings do not show (empty directories, links to
+		// directories) goes too, as with os.RemoveAll.
+		if p := f.local.path(f.key(name)); p != "" && f.local.isDirOnDisk(f.key(name)) {
+			if err := os.RemoveAll(p); err != nil {
+				return pathError("RemoveAll", name, err)
+			}
+		}
+		f.local.prune(f.key(name))
+	}
 	return nil
 }
 
 // MkdirAll checks that name could be a directory and does nothing else:
 // directories are implicit in object keys, so one exists as soon as a file
-// is written below it. It fails with fs.ErrExist if name is a file.
+// is written below it. It fails with syscall.ENOTDIR, as os.MkdirAll does,
+// if name or one of its parents is a file.
 func (f *FS) MkdirAll(name string) error {
 	if err := f.begin("mkdir", name, true); err != nil {
 		return err
@@ -253,15 +322,16 @@ func (f *FS) MkdirAll(name string) error {
 	if name == "." {
 		return nil
 	}
-	// Any file on the path blocks the directory, as it would in os.
-	for p := name; p != "."; p = parentDir(p) {
-		ok, err := f.exists(f.ctx, p)
-		if err != nil {
-			return pathError("mkdir", name, err)
-		}
-		if ok {
-			return &fs.PathError{Op: "mkdir", Path: name, Err: fmt.Errorf("%s: %w", p, errFileExists)}
-		}
+	var isFile bool
+	fileAt, err := f.filesOnPath(f.ctx, name, func(ctx context.Context) (err error) {
+		isFile, err = f.exists(ctx, name)
+		return err
+	})
+	if err != nil {
+		return pathError("mkdir", name, err)
+	}
+	if fileAt != "" || isFile {
+		return &fs.PathError{Op: "mkdir", Path: name, Err: errNotDir}
 	}
 	return nil
 }
@@ -274,44 +344,74 @@ func parentDir(name string) string {
 	return name[:i]
 }
 
-// Rename renames a file or a directory, as os.Rename does; a file replaces
-// an existing file at newname. Object stores cannot rename, so a file is
-// copied and then deleted, and a directory is copied object by object and
-// its old objects deleted only once every copy succeeded: a failure leaves
-// the old tree whole (and possibly part of a new one).
+// Rename renames a file or a directory, as os.Rename does, and fails as it
+// does, with an *os.LinkError: a file replaces an existing file at
+// newname; nothing replaces a directory (syscall.EEXIST, even for
+// Rename(d, d)); a directory does not replace a file (syscall.ENOTDIR),
+// nor move inside itself (fs.ErrInvalid); a file on newname's path gives
+// syscall.ENOTDIR. Parents of newname are implicit.
+//
+// Object stores cannot rename, so a file is copied and then deleted, and a
+// directory is copied object by object and its old objects deleted only
+// once every copy succeeded: a failure leaves the old tree whole (and
+// possibly part of a new one).
 func (f *FS) Rename(oldname, newname string) error {
+	fail := func(err error) error {
+		return &os.LinkError{Op: "rename", Old: oldname, New: newname, Err: err}
+	}
 	for _, n := range []string{oldname, newname} {
 		if err := f.begin("rename", n, false); err != nil {
-			return err
+			return fail(err.(*fs.PathError).Err)
 		}
 	}
 	defer f.lc.invalidate()
 	ctx := f.ctx
-	fail := func(err error) error {
-		return pathError("rename", oldname, fmt.Errorf("to %s: %w", newname, err))
+	if f.local.reserved(f.key(newname)) {
+		return fail(errReserved)
 	}
-	_, err := f.b.Attributes(ctx, f.key(oldname))
+	// What both names are, in one round of concurrent requests.
+	var oldFile, oldDir, newFile, newDir bool
+	fileOnNewPath, err := f.filesOnPath(ctx, newname, func(ctx context.Context) error {
+		g, ctx := errgroup.WithContext(ctx)
+		g.Go(func() (err error) { oldFile, err = f.exists(ctx, oldname); return err })
+		g.Go(func() (err error) { oldDir, err = f.isDir(ctx, oldname); return err })
+		g.Go(func() (err error) { newFile, err = f.exists(ctx, newname); return err })
+		g.Go(func() (err error) { newDir, err = f.isDir(ctx, newname); return err })
+		return g.Wait()
+	})
+	if err != nil {
+		return fail(pathError("rename", oldname, err).(*fs.PathError).Err)
+	}
+	// In the order os.Rename checks (on Linux).
 	switch {
-	case err == nil: // a file
+	case newDir && !newFile:
+		if !oldFile && !oldDir {
+			return fail(fs.ErrNotExist)
+		}
+		return fail(errExist)
+	case !oldFile && !oldDir:
+		return fail(fs.ErrNotExist)
+	case fileOnNewPath != "":
+		return fail(errNotDir)
+	case oldFile:
 		if oldname == newname {
 			return nil
 		}
-		if dir, err := f.isDir(ctx, newname); err != nil {
-			return fail(err)
-		} else if dir {
-			return &fs.PathError{Op: "rename", Path: oldname, Err: fmt.Errorf("to %s: %w", newname, errIsDir)}
-		}
+		f.local.removeEmptyDir(f.key(newname))
 		if err := f.b.Copy(ctx, f.key(newname), f.key(oldname), nil); err != nil {
-			return fail(err)
+			return fail(pathError("rename", oldname, err).(*fs.PathError).Err)
 		}
 		if err := f.b.Delete(ctx, f.key(oldname)); err != nil && !isNotExist(err) {
-			return fail(err)
+			return fail(pathError("rename", oldname, err).(*fs.PathError).Err)
 		}
+		f.local.prune(f.key(oldname))
 		return nil
-	case !isNotExist(err):
-		return fail(err)
+	case strings.HasPrefix(newname+"/", oldname+"/"):
+		return fail(fmt.Errorf("a directory cannot move inside itself: %w", fs.ErrInvalid))
+	case newFile:
+		return fail(errNotDir)
 	}
-	// A directory, or nothing.
+	// A directory.
 	oldPrefix, newPrefix := f.dirPrefix(oldname), f.dirPrefix(newname)
 	var keys []string
 	it := f.b.List(&blob.ListOptions{Prefix: oldPrefix})
@@ -321,33 +421,19 @@ func (f *FS) Rename(oldname, newname string) error {
 			break
 		}
 		if lerr != nil {
-			return fail(lerr)
+			return fail(pathError("rename", oldname, lerr).(*fs.PathError).Err)
 		}
-		keys = append(keys, obj.Key)
+		if _, ok := f.local.fix(obj); ok {
+			keys = append(keys, obj.Key)
+		}
 	}
 	if len(keys) == 0 {
-		return fail(err) // NotFound from Attributes
-	}
-	if oldname == newname {
-		return nil
-	}
-	if strings.HasPrefix(newPrefix, oldPrefix) {
-		return &fs.PathError{Op: "rename", Path: oldname, Err: fmt.Errorf("to %s: a directory cannot move inside itself: %w", newname, fs.ErrInvalid)}
-	}
-	if ok, err := f.exists(ctx, newname); err != nil {
-		return fail(err)
-	} else if ok {
-		return &fs.PathError{Op: "rename", Path: oldname, Err: fmt.Errorf("to %s: %w", newname, errFileExists)}
-	}
-	if ok, err := f.isDir(ctx, newname); err != nil {
-		return fail(err)
-	} else if ok {
-		return &fs.PathError{Op: "rename", Path: oldname, Err: fmt.Errorf("to %s: %w", newname, errNotEmpty)}
+		return fail(fs.ErrNotExist) // emptied since the checks above
 	}
 	if err := f.each(ctx, keys, func(ctx context.Context, k string) error {
 		return f.b.Copy(ctx, newPrefix+strings.TrimPrefix(k, oldPrefix), k, nil)
 	}); err != nil {
-		return fail(err)
+		return fail(pathError("rename", oldname, err).(*fs.PathError).Err)
 	}
 	if err := f.each(ctx, keys, func(ctx context.Context, k string) error {
 		if err := f.b.Delete(ctx, k); err != nil && !isNotExist(err) {
@@ -355,8 +441,9 @@ func (f *FS) Rename(oldname, newname string) error {
 		}
 		return nil
 	}); err != nil {
-		return fail(err)
+		return fail(pathError("rename", oldname, err).(*fs.PathError).Err)
 	}
+	f.local.prune(keys...)
 	return nil
 }
 
@@ -373,7 +460,7 @@ func (f *FS) each(ctx context.Context, keys []string, fn func(context.Context, s
 
 // exists reports whether the file name exists.
 func (f *FS) exists(ctx context.Context, name string) (bool, error) {
-	_, err := f.b.Attributes(ctx, f.key(name))
+	_, err := f.attributes(ctx, name)
 	switch {
 	case err == nil:
 		return true, nil

@@ -25,11 +25,13 @@ import (
 	"io"
 	"io/fs"
 	"net/url"
+	"os"
 	"path"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -90,6 +92,7 @@ func Run(t *testing.T, h Harness) {
 		{"RemoveAll", testRemoveAll},
 		{"RenameFile", testRenameFile},
 		{"RenameDir", testRenameDir},
+		{"RenameEdgeCases", testRenameEdgeCases},
 		{"MkdirAll", testMkdirAll},
 		{"ErrorKinds", testErrorKinds},
 		{"InvalidNames", testInvalidNames},
@@ -142,6 +145,7 @@ func wantErr(t *testing.T, what string, err, kind error, op, name string) {
 	if !errors.Is(err, kind) {
 		t.Fatalf("%s: err = %v, want errors.Is(err, %v)", what, err, kind)
 	}
+	wantOSHelpers(t, what, err, kind)
 	var pe *fs.PathError
 	if !errors.As(err, &pe) {
 		t.Fatalf("%s: err = %T %v, want *fs.PathError", what, err, err)
@@ -151,6 +155,52 @@ func wantErr(t *testing.T, what string, err, kind error, op, name string) {
 	}
 	if pe.Path != name {
 		t.Errorf("%s: PathError.Path = %q, want %q", what, pe.Path, name)
+	}
+}
+
+// wantOSHelpers checks that the old os helpers agree with errors.Is, as
+// they do for os's own errors (they look only one *fs.PathError or
+// *os.LinkError deep).
+func wantOSHelpers(t *testing.T, what string, err, kind error) {
+	t.Helper()
+	if errors.Is(kind, fs.ErrNotExist) && !os.IsNotExist(err) {
+		t.Errorf("%s: os.IsNotExist(%v) = false, want true", what, err)
+	}
+	if errors.Is(kind, fs.ErrExist) && !os.IsExist(err) {
+		t.Errorf("%s: os.IsExist(%v) = false, want true", what, err)
+	}
+	if errors.Is(err, fs.ErrNotExist) && errors.Is(err, fs.ErrExist) {
+		t.Errorf("%s: %v matches both fs.ErrNotExist and fs.ErrExist", what, err)
+	}
+}
+
+// wantLinkErr checks a Rename error: an *os.LinkError, as os.Rename gives.
+func wantLinkErr(t *testing.T, what string, err, kind error, oldname, newname string) {
+	t.Helper()
+	if !errors.Is(err, kind) {
+		t.Fatalf("%s: err = %v, want errors.Is(err, %v)", what, err, kind)
+	}
+	wantOSHelpers(t, what, err, kind)
+	var le *os.LinkError
+	if !errors.As(err, &le) {
+		t.Fatalf("%s: err = %T %v, want *os.LinkError", what, err, err)
+	}
+	if le.Op != "rename" || le.Old != oldname || le.New != newname {
+		t.Errorf("%s: LinkError = %q %q %q, want rename %q %q", what, le.Op, le.Old, le.New, oldname, newname)
+	}
+}
+
+// readDirMissingOrEmpty checks that directory name has no entries: a
+// prefix with no keys is a missing directory, the root of a whole bucket
+// an empty one.
+func readDirMissingOrEmpty(t *testing.T, fsys fs.FS, name string) {
+	t.Helper()
+	ents, err := fs.ReadDir(fsys, name)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("ReadDir(%q) = %v, want no entries or fs.ErrNotExist", name, err)
+	}
+	if len(ents) != 0 {
+		t.Fatalf("ReadDir(%q) = %d entries, want none", name, len(ents))
 	}
 }
 
@@ -490,9 +540,13 @@ func testRemove(t *testing.T, fsys *cloudfs.FS) {
 		t.Fatalf("Remove(d/g): %v", err)
 	}
 	wantNotExist(t, fsys, "d")
-	if got := readDirNames(t, fsys, "."); len(got) != 0 {
-		t.Errorf("ReadDir(.) after removing all = %q, want empty", got)
+	readDirMissingOrEmpty(t, fsys, ".")
+	// The emptied directory is gone, so its name is free for a file.
+	wantErr(t, "Remove(emptied dir)", fsys.Remove("d"), fs.ErrNotExist, "remove", "d")
+	if err := fsys.WriteFile("d", []byte("now a file")); err != nil {
+		t.Fatalf("WriteFile(emptied dir's name): %v", err)
 	}
+	wantContent(t, fsys, "d", "now a file")
 }
 
 func testRemoveAll(t *testing.T, fsys *cloudfs.FS) {
@@ -532,9 +586,37 @@ func testRenameFile(t *testing.T, fsys *cloudfs.FS) {
 		t.Errorf("Rename onto itself: %v", err)
 	}
 	wantContent(t, fsys, "b", "A")
-	wantErr(t, "Rename(missing)", fsys.Rename("missing", "z"), fs.ErrNotExist, "rename", "missing")
-	wantErr(t, "Rename(file onto dir)", fsys.Rename("b", "d"), fs.ErrExist, "rename", "b")
+	wantLinkErr(t, "Rename(missing)", fsys.Rename("missing", "z"), fs.ErrNotExist, "missing", "z")
+	wantLinkErr(t, "Rename(file onto dir)", fsys.Rename("b", "d"), fs.ErrExist, "b", "d")
 	wantContent(t, fsys, "b", "A")
+}
+
+// testRenameEdgeCases checks the cases where a naive copy-and-delete
+// disagrees with os.Rename.
+func testRenameEdgeCases(t *testing.T, fsys *cloudfs.FS) {
+	write(t, fsys, map[string]string{"b.txt": "B", "d/x": "X", "e/y": "Y"})
+	wantLinkErr(t, "Rename(dir onto itself)", fsys.Rename("d", "d"), syscall.EEXIST, "d", "d")
+	wantLinkErr(t, "Rename(file below itself)", fsys.Rename("b.txt", "b.txt/inner"), syscall.ENOTDIR, "b.txt", "b.txt/inner")
+	wantLinkErr(t, "Rename(dir below a file)", fsys.Rename("d", "b.txt/d"), syscall.ENOTDIR, "d", "b.txt/d")
+	wantLinkErr(t, "Rename(dir onto file)", fsys.Rename("d", "b.txt"), syscall.ENOTDIR, "d", "b.txt")
+	wantLinkErr(t, "Rename(dir onto dir)", fsys.Rename("d", "e"), fs.ErrExist, "d", "e")
+	wantLinkErr(t, "Rename(missing onto dir)", fsys.Rename("nope", "e"), fs.ErrNotExist, "nope", "e")
+	wantLinkErr(t, "Rename(dir into itself)", fsys.Rename("d", "d/sub"), fs.ErrInvalid, "d", "d/sub")
+	wantContent(t, fsys, "b.txt", "B")
+	wantContent(t, fsys, "d/x", "X")
+	wantContent(t, fsys, "e/y", "Y")
+	if _, err := fsys.Stat("b.txt/inner"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Stat(b.txt/inner) after refused rename: err = %v, want fs.ErrNotExist", err)
+	}
+	// A directory emptied by Rename is gone, so its name is free.
+	if err := fsys.Rename("d", "moved"); err != nil {
+		t.Fatalf("Rename(d, moved): %v", err)
+	}
+	if err := fsys.WriteFile("d", []byte("file")); err != nil {
+		t.Fatalf("WriteFile(renamed dir's old name): %v", err)
+	}
+	wantContent(t, fsys, "d", "file")
+	wantContent(t, fsys, "moved/x", "X")
 }
 
 func testRenameDir(t *testing.T, fsys *cloudfs.FS) {
@@ -550,9 +632,9 @@ func testRenameDir(t *testing.T, fsys *cloudfs.FS) {
 	for i := range 20 {
 		wantContent(t, fsys, fmt.Sprintf("dst/inner/s%d/f%d", i%3, i), fmt.Sprint(i))
 	}
-	wantErr(t, "Rename(dir into itself)", fsys.Rename("dst", "dst/inner/x"), fs.ErrInvalid, "rename", "dst")
-	wantErr(t, "Rename(dir onto non-empty dir)", fsys.Rename("dst", "full"), fs.ErrExist, "rename", "dst")
-	wantErr(t, "Rename(dir onto file)", fsys.Rename("dst", "other/o"), fs.ErrExist, "rename", "dst")
+	wantLinkErr(t, "Rename(dir into itself)", fsys.Rename("dst", "dst/inner/x"), fs.ErrInvalid, "dst", "dst/inner/x")
+	wantLinkErr(t, "Rename(dir onto non-empty dir)", fsys.Rename("dst", "full"), fs.ErrExist, "dst", "full")
+	wantLinkErr(t, "Rename(dir onto file)", fsys.Rename("dst", "other/o"), syscall.ENOTDIR, "dst", "other/o")
 	wantContent(t, fsys, "dst/inner/s0/f0", "0")
 }
 
@@ -566,8 +648,8 @@ func testMkdirAll(t *testing.T, fsys *cloudfs.FS) {
 	if err := fsys.MkdirAll("a/b"); err != nil {
 		t.Errorf("MkdirAll(existing dir) = %v, want nil", err)
 	}
-	wantErr(t, "MkdirAll(file)", fsys.MkdirAll("f"), fs.ErrExist, "mkdir", "f")
-	wantErr(t, "MkdirAll(below a file)", fsys.MkdirAll("f/sub"), fs.ErrExist, "mkdir", "f/sub")
+	wantErr(t, "MkdirAll(file)", fsys.MkdirAll("f"), syscall.ENOTDIR, "mkdir", "f")
+	wantErr(t, "MkdirAll(below a file)", fsys.MkdirAll("f/sub"), syscall.ENOTDIR, "mkdir", "f/sub")
 	wantErr(t, "MkdirAll(invalid)", fsys.MkdirAll("../x"), fs.ErrInvalid, "mkdir", "../x")
 }
 
@@ -582,13 +664,22 @@ func testErrorKinds(t *testing.T, fsys *cloudfs.FS) {
 	_, err = fsys.ReadDir("missing")
 	wantErr(t, "ReadDir(missing)", err, fs.ErrNotExist, "readdir", "missing")
 	_, err = fsys.ReadDir("file")
-	wantErr(t, "ReadDir(file)", err, fs.ErrInvalid, "readdir", "file")
+	wantErr(t, "ReadDir(file)", err, syscall.ENOTDIR, "readdir", "file")
+	// As os: EISDIR, which is no fs.ErrExist (nothing "already exists").
 	_, err = fsys.ReadFile("dir")
-	wantErr(t, "ReadFile(dir)", err, fs.ErrExist, "", "dir")
+	wantErr(t, "ReadFile(dir)", err, syscall.EISDIR, "", "dir")
+	if errors.Is(err, fs.ErrExist) {
+		t.Errorf("ReadFile(dir): err = %v matches fs.ErrExist, want only syscall.EISDIR", err)
+	}
 	_, err = fsys.Create("dir")
-	wantErr(t, "Create(dir)", err, fs.ErrExist, "open", "dir")
-	wantErr(t, "WriteFile(dir)", fsys.WriteFile("dir", nil), fs.ErrExist, "open", "dir")
+	wantErr(t, "Create(dir)", err, syscall.EISDIR, "open", "dir")
+	wantErr(t, "WriteFile(dir)", fsys.WriteFile("dir", nil), syscall.EISDIR, "open", "dir")
+	wantErr(t, "WriteFile(below a file)", fsys.WriteFile("file/x", nil), syscall.ENOTDIR, "open", "file/x")
+	_, err = fsys.Create("file/x/y")
+	wantErr(t, "Create(below a file)", err, syscall.ENOTDIR, "open", "file/x/y")
+	wantErr(t, "Remove(dir)", fsys.Remove("dir"), syscall.ENOTEMPTY, "remove", "dir")
 	wantContent(t, fsys, "dir/f", "f")
+	wantContent(t, fsys, "file", "x")
 	d, err := fsys.Open("dir")
 	if err != nil {
 		t.Fatalf("Open(dir): %v", err)
@@ -624,14 +715,17 @@ func testInvalidNames(t *testing.T, fsys *cloudfs.FS) {
 				continue
 			}
 			var pe *fs.PathError
-			if !errors.As(err, &pe) {
+			var le *os.LinkError
+			if strings.HasPrefix(op, "Rename") {
+				if !errors.As(err, &le) {
+					t.Errorf("%s(%q): err = %T, want *os.LinkError", op, name, err)
+				}
+			} else if !errors.As(err, &pe) {
 				t.Errorf("%s(%q): err = %T, want *fs.PathError", op, name, err)
 			}
 		}
 	}
-	if got := readDirNames(t, fsys, "."); len(got) != 0 {
-		t.Errorf("invalid names wrote %q, want nothing", got)
-	}
+	readDirMissingOrEmpty(t, fsys, ".")
 }
 
 func pattern(n int) []byte {
