@@ -93,6 +93,8 @@ import (
 	_ "gocloud.dev/blob/fileblob" // file:// is always available
 	_ "gocloud.dev/blob/memblob"  // mem:// is always available
 	"gocloud.dev/gcerrors"
+
+	"github.com/burst-dev/burst/internal/redact"
 )
 
 // DefaultPartSize is the size of the parts a Writer uploads, and so the
@@ -154,7 +156,7 @@ var (
 func Open(ctx context.Context, urlstr string) (*FS, error) {
 	u, err := url.Parse(urlstr)
 	if err != nil {
-		return nil, fmt.Errorf("cloudfs: open %q: %w", urlstr, err)
+		return nil, fmt.Errorf("cloudfs: open %q: %w", redact.URL(urlstr), redact.Error(err))
 	}
 	q := u.Query()
 	var opts Options
@@ -162,7 +164,7 @@ func Open(ctx context.Context, urlstr string) (*FS, error) {
 	if v := q.Get("prefix"); v != "" {
 		p := strings.Trim(v, "/")
 		if p != "" && !fs.ValidPath(p) {
-			return nil, fmt.Errorf("cloudfs: open %q: prefix %q is not a valid slash-separated path (want e.g. runs/42/)", urlstr, v)
+			return nil, fmt.Errorf("cloudfs: open %q: prefix %q is not a valid slash-separated path (want e.g. runs/42/)", redact.URL(urlstr), v)
 		}
 		if p != "" {
 			root = p + "/"
@@ -171,14 +173,14 @@ func Open(ctx context.Context, urlstr string) (*FS, error) {
 	if v := q.Get("part_size"); v != "" {
 		n, err := parseSize(v)
 		if err != nil || n <= 0 {
-			return nil, fmt.Errorf("cloudfs: open %q: part_size %q: want a positive byte count such as 8388608 or 8MiB", urlstr, v)
+			return nil, fmt.Errorf("cloudfs: open %q: part_size %q: want a positive byte count such as 8388608 or 8MiB", redact.URL(urlstr), v)
 		}
 		opts.PartSize = n
 	}
 	if v := q.Get("part_concurrency"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 {
-			return nil, fmt.Errorf("cloudfs: open %q: part_concurrency %q: want a positive integer", urlstr, v)
+			return nil, fmt.Errorf("cloudfs: open %q: part_concurrency %q: want a positive integer", redact.URL(urlstr), v)
 		}
 		opts.Concurrency = n
 	}
@@ -190,7 +192,7 @@ func Open(ctx context.Context, urlstr string) (*FS, error) {
 	u.RawQuery = q.Encode()
 	b, err := blob.OpenBucket(ctx, u.String())
 	if err != nil {
-		return nil, fmt.Errorf("cloudfs: open %q: %w", urlstr, err)
+		return nil, fmt.Errorf("cloudfs: open %q: %w", redact.URL(urlstr), redact.Error(err))
 	}
 	f := New(b, &opts)
 	f.root = root

@@ -2,6 +2,7 @@ package providers
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/burst-dev/burst/internal/redact"
 )
 
 // Config is a parsed burst.yaml. The zero Config, with its defaults applied,
@@ -152,6 +155,9 @@ type Duration time.Duration
 
 // D returns d as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// MarshalYAML writes d as it is read, a Go duration string.
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
 
 // Backends are the compute backends a config can name.
 var Backends = []string{"local", "process", "aws", "gcp", "azure", "ibm", "openwhisk", "knative"}
@@ -303,6 +309,9 @@ func (c *Config) validate() error {
 			}
 		}
 	}
+	if err := c.noEmbeddedCredentials(); err != nil {
+		return err
+	}
 	if c.AWS.Credentials == "profile" && c.AWS.Profile == "" {
 		if c.lines != nil && c.lines["aws.profile"] == 0 {
 			c.lines["aws.profile"] = c.lines["aws.credentials"]
@@ -311,6 +320,34 @@ func (c *Config) validate() error {
 	}
 	if c.GCP.Credentials == "file" && c.GCP.CredentialsFile == "" {
 		return c.fail("gcp.credentials_file", "required when gcp.credentials is file")
+	}
+	return nil
+}
+
+// noEmbeddedCredentials refuses user:password@ in URLs whose backend or
+// driver would drop it without a word (they authenticate from a variable or
+// the platform's credential chain), so that a user who put a secret there
+// learns it is not used — and the secret is not printed with the URL.
+func (c *Config) noEmbeddedCredentials() error {
+	for _, e := range []struct{ key, url, instead string }{
+		{"compute.url", c.Compute.URL, "the backend's *_env parameter names the variable that holds its credential"},
+		{"storage", c.Storage, "the object store's credentials come from its SDK's chain (environment, shared files, instance role)"},
+		{"aws.endpoint", c.AWS.Endpoint, "credentials come from aws.credentials"},
+		{"gcp.endpoint", c.GCP.Endpoint, "credentials come from gcp.credentials"},
+		{"azure.endpoint", c.Azure.Endpoint, "the function key comes from the variable named by azure.key_env"},
+		{"ibm.endpoint", c.IBM.Endpoint, "the API key comes from the variable named by ibm.api_key_env"},
+		{"openwhisk.endpoint", c.OpenWhisk.Endpoint, "the uuid:key comes from the variable named by openwhisk.auth_env"},
+		{"knative.endpoint", c.Knative.Endpoint, "a bearer token comes from the variable named by knative.token_env"},
+	} {
+		if e.url == "" {
+			continue
+		}
+		u, err := url.Parse(e.url)
+		if err != nil || u.User == nil {
+			continue
+		}
+		return c.fail(e.key, "%s carries credentials (user:password@), which would be dropped: %s; remove them from the URL",
+			redact.URL(e.url), e.instead)
 	}
 	return nil
 }

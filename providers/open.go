@@ -32,6 +32,7 @@ import (
 	"strings"
 
 	"github.com/burst-dev/burst/cloudfs"
+	"github.com/burst-dev/burst/internal/redact"
 	"github.com/burst-dev/burst/pool"
 	"github.com/burst-dev/burst/pool/codec"
 	"github.com/burst-dev/burst/pool/spill"
@@ -115,7 +116,7 @@ func Open(ctx context.Context, cfg *Config, opts ...pool.Option) (*Env, error) {
 	}
 	fsys, err := cloudfs.Open(ctx, storage)
 	if err != nil {
-		return fail(fmt.Errorf("providers: storage %s: %w", redact(storage), err))
+		return fail(fmt.Errorf("providers: storage %s: %w", redact.URL(storage), redact.Error(err)))
 	}
 	env.FS = fsys
 	sharedURL := cfg.Shared
@@ -124,7 +125,7 @@ func Open(ctx context.Context, cfg *Config, opts ...pool.Option) (*Env, error) {
 	}
 	sc, err := shared.Open(ctx, sharedURL)
 	if err != nil {
-		return fail(fmt.Errorf("providers: shared %s: %w", redact(sharedURL), err))
+		return fail(fmt.Errorf("providers: shared %s: %w", redact.URL(sharedURL), redact.Error(err)))
 	}
 	env.Shared = sc
 
@@ -138,7 +139,7 @@ func Open(ctx context.Context, cfg *Config, opts ...pool.Option) (*Env, error) {
 	}
 	p, err := pool.Open(ctx, purl, append(popts, opts...)...)
 	if err != nil {
-		return fail(fmt.Errorf("providers: compute %s: %w", redact(purl), err))
+		return fail(fmt.Errorf("providers: compute %s: %w", redact.URL(purl), redact.Error(err)))
 	}
 	env.Pool = p
 	return env, nil
@@ -302,13 +303,4 @@ func (c *Config) poolOptions(fsys *cloudfs.FS) ([]pool.Option, error) {
 // remote reports whether calls leave this machine.
 func (c *Config) remote() bool {
 	return c.Compute.URL == "" && c.Compute.Backend != "local" && c.Compute.Backend != "process" && c.Compute.Backend != ""
-}
-
-// redact hides a URL's password (redis://:secret@host) in messages.
-func redact(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
 }

@@ -37,6 +37,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/burst-dev/burst/internal/redact"
 	"github.com/burst-dev/burst/pool/codec"
 	"github.com/burst-dev/burst/shared/driver"
 	"github.com/burst-dev/burst/shared/mem"
@@ -164,7 +165,7 @@ func Open(ctx context.Context, rawURL string) (*Client, error) {
 		return nil, fmt.Errorf("shared: Open: %w: %w", ErrBadInput, redactParseError(err))
 	}
 	if u.Scheme == "" {
-		return nil, fmt.Errorf("shared: Open %q: %w: no scheme; want one of %s", redact(u), ErrBadInput, strings.Join(schemes(), ", "))
+		return nil, fmt.Errorf("shared: Open %q: %w: no scheme; want one of %s", redactURL(u), ErrBadInput, strings.Join(schemes(), ", "))
 	}
 	registryMu.RLock()
 	open := registry[u.Scheme]
@@ -175,7 +176,7 @@ func Open(ctx context.Context, rawURL string) (*Client, error) {
 			hint = ` (add: import _ "github.com/burst-dev/burst/shared/redis")`
 		}
 		return nil, fmt.Errorf("shared: Open %q: %w: unknown scheme %q; registered: %s%s",
-			redact(u), ErrBadInput, u.Scheme, strings.Join(schemes(), ", "), hint)
+			redactURL(u), ErrBadInput, u.Scheme, strings.Join(schemes(), ", "), hint)
 	}
 	q := u.Query()
 	ns := DefaultNamespace
@@ -190,23 +191,23 @@ func Open(ctx context.Context, rawURL string) (*Client, error) {
 	conn, err := open(ctx, u)
 	if err != nil {
 		if errors.Is(err, ErrUnavailable) || errors.Is(err, ErrAuth) {
-			return nil, fmt.Errorf("shared: Open: %w", err)
+			return nil, fmt.Errorf("shared: Open: %w", redact.Error(err))
 		}
-		return nil, fmt.Errorf("shared: Open: %w: %w", ErrBadInput, err)
+		return nil, fmt.Errorf("shared: Open: %w: %w", ErrBadInput, redact.Error(err))
 	}
 	return &Client{conn: conn, ns: ns, prefix: "{" + ns + "}:", closed: new(atomic.Bool)}, nil
 }
 
-func redact(u *url.URL) string { return u.Redacted() }
+func redactURL(u *url.URL) string { return redact.URL(u.String()) }
 
 // url.Parse errors quote the whole URL, password included.
 func redactParseError(err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		if u, perr := url.Parse(ue.URL); perr == nil {
-			return fmt.Errorf("parse %q: %w", u.Redacted(), ue.Err)
+			return fmt.Errorf("parse %q: %w", redact.URL(u.String()), ue.Err)
 		}
-		return fmt.Errorf("parse URL: %w", ue.Err)
+		return fmt.Errorf("parse %q: %w", redact.URL(ue.URL), ue.Err)
 	}
 	return err
 }

@@ -32,6 +32,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/burst-dev/burst/internal/redact"
 	"github.com/burst-dev/burst/shared"
 	"github.com/burst-dev/burst/shared/driver"
 )
@@ -54,12 +55,12 @@ func Open(ctx context.Context, u *url.URL) (driver.Conn, error) {
 		return nil, fmt.Errorf("redis: URL scheme %q, want redis or rediss", u.Scheme)
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("redis: URL %q has no host; want redis://[user:password@]host:port[/db]", u.Redacted())
+		return nil, fmt.Errorf("redis: URL %q has no host; want redis://[user:password@]host:port[/db]", redact.URL(u.String()))
 	}
 	opt, err := goredis.ParseURL(u.String())
 	if err != nil {
 		return nil, fmt.Errorf("redis: URL %q: %v; want redis://[user:password@]host:port[/db][?go-redis options]",
-			u.Redacted(), redactErr(err, u))
+			redact.URL(u.String()), redactErr(err, u))
 	}
 	if opt.TLSConfig != nil && opt.TLSConfig.MinVersion == 0 {
 		opt.TLSConfig.MinVersion = tls.VersionTLS12
@@ -91,9 +92,9 @@ func Open(ctx context.Context, u *url.URL) (driver.Conn, error) {
 func redactErr(err error, u *url.URL) string {
 	s := err.Error()
 	if p, ok := u.User.Password(); ok && p != "" {
-		s = strings.ReplaceAll(s, p, "xxxxx")
+		s = strings.ReplaceAll(s, p, redact.Mask)
 	}
-	return s
+	return redact.String(s)
 }
 
 type conn struct {

@@ -1,127 +1,186 @@
-// Command burst deploys a burst program as a cloud function and checks
-// burst.yaml.
+// Command burst deploys a burst program as a cloud function and prints the
+// resolved burst.yaml.
 //
-//	burst deploy [-config burst.yaml] [-ldflags …] [package]   build, zip as bootstrap, create or update the function
-//	burst config [-config burst.yaml]                          validate the config and print what it selects
+//	burst deploy [-config burst.yaml] [-ldflags …] [package]   build, upload unless unchanged, stamp the build id
+//	burst config [-config burst.yaml]                          validate the config and print it resolved, secrets hidden
 //	burst env                                                  list the environment variables that override config keys
 //
+// Every verb takes -h. Exit codes: 0 done; 1 the verb ran and failed (a
+// deploy was refused); 2 bad usage (an unknown verb or flag,
+// a missing argument); 3 a bad config file (the message names the file,
+// line and key).
+//
 // Install it with `go install github.com/burst-dev/burst/providers/cmd/burst@latest`.
-// Deploy supports the aws backend: it builds the main package for
-// linux/amd64 or arm64 (aws.architecture), skips the upload when the zip's
-// hash equals the function's CodeSha256, and stamps BURST_BUILD_ID. See
-// docs/providers/aws.md.
+// Secrets are never printed: URLs in output, errors and logs go through
+// internal/redact.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
-	"net/url"
+	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 
+	"github.com/burst-dev/burst/internal/redact"
 	"github.com/burst-dev/burst/providers"
 )
 
+// Exit codes.
+const (
+	exitOK     = 0
+	exitFailed = 1
+	exitUsage  = 2
+	exitConfig = 3
+)
+
 func main() {
-	if len(os.Args) < 2 {
-		usage()
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	var err error
-	switch os.Args[1] {
-	case "deploy":
-		err = deploy(ctx, os.Args[2:])
-	case "config":
-		err = showConfig(os.Args[2:])
-	case "env":
-		for _, k := range providers.EnvKeys() {
-			fmt.Printf("%-40s %s\n", providers.EnvName(k), k)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// verb is one subcommand: its flags are declared by setup, and do runs it.
+type verb struct {
+	name, args, help string
+	run              func(ctx context.Context, c *cmd, fs *flag.FlagSet, args []string) error
+}
+
+// cmd is what every verb shares: its output streams and its -config flag.
+type cmd struct {
+	stdout, stderr io.Writer
+	config         string
+	log            *slog.Logger
+}
+
+// usageError is bad usage of a verb (exit code 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+var verbs []verb
+
+func init() {
+	verbs = []verb{
+		{"deploy", "[-config burst.yaml] [-ldflags flags] [-q] [package]",
+			"Build the main package for the configured provider and deploy it as compute.function.\nThe upload is skipped when the function already runs this binary (same hash).", deployVerb},
+		{"config", "[-config burst.yaml]",
+			"Validate the config and print it resolved (defaults and environment overrides applied),\nwith every secret hidden.", configVerb},
+		{"env", "",
+			"List the environment variables that override config keys.", envVerb},
+	}
+}
+
+func mainUsage(w io.Writer) {
+	fmt.Fprintln(w, "usage: burst <verb> [flags] [args]\n\nverbs:")
+	for _, v := range verbs {
+		fmt.Fprintf(w, "  burst %s %s\n", v.name, v.args)
+	}
+	fmt.Fprintln(w, "\nRun burst <verb> -h for a verb's flags. Exit codes: 0 ok, 1 failed, 2 bad usage, 3 bad config.")
+}
+
+// run is the command with its streams as arguments, so tests run it in
+// process; it returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	// Libraries log through slog.Default: make sure no secret reaches the
+	// terminal through them either.
+	log := slog.New(redact.Handler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	prev := slog.Default()
+	slog.SetDefault(log)
+	defer slog.SetDefault(prev)
+
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		mainUsage(stderr)
+		if len(args) == 0 {
+			return exitUsage
 		}
-	default:
-		usage()
+		return exitOK
 	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "burst:", err)
-		os.Exit(1)
+	var v *verb
+	for i := range verbs {
+		if verbs[i].name == args[0] {
+			v = &verbs[i]
+		}
 	}
+	if v == nil {
+		fmt.Fprintf(stderr, "burst: unknown verb %q\n", args[0])
+		mainUsage(stderr)
+		return exitUsage
+	}
+	c := &cmd{stdout: stdout, stderr: stderr, log: log}
+	fs := flag.NewFlagSet("burst "+v.name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: burst %s %s\n\n%s\n\nflags:\n", v.name, v.args, v.help)
+		fs.PrintDefaults()
+	}
+	if v.name != "env" {
+		fs.StringVar(&c.config, "config", "", "config `file` (default: $BURST_CONFIG, ./burst.yaml, ~/.config/burst/burst.yaml)")
+	}
+	err := v.run(ctx, c, fs, args[1:])
+	return exitCode(stderr, v.name, err)
 }
 
-func usage() {
-	fmt.Fprintln(os.Stderr, "usage: burst deploy [-config burst.yaml] [-ldflags flags] [package]\n       burst config [-config burst.yaml]\n       burst env")
-	os.Exit(2)
+func exitCode(stderr io.Writer, verb string, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	var ue *usageError
+	if errors.As(err, &ue) || errors.Is(err, errFlags) {
+		if ue != nil {
+			fmt.Fprintf(stderr, "burst %s: %s (see burst %s -h)\n", verb, ue.msg, verb)
+		}
+		return exitUsage
+	}
+	fmt.Fprintf(stderr, "burst %s: %v\n", verb, redact.Error(err))
+	var ce *providers.ConfigError
+	if errors.As(err, &ce) {
+		return exitConfig
+	}
+	return exitFailed
 }
 
-func deploy(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("deploy", flag.ExitOnError)
-	cfgPath := fs.String("config", "", "config file (default: $BURST_CONFIG, ./burst.yaml, ~/.config/burst/burst.yaml)")
-	ldflags := fs.String("ldflags", "", "go build -ldflags")
-	quiet := fs.Bool("q", false, "print only the result")
-	fs.Parse(args)
-	cfg, err := providers.Load(*cfgPath)
-	if err != nil {
-		return err
+var (
+	// errFlags is a flag parse error, which package flag has printed.
+	errFlags = errors.New("bad flags")
+	// errReported is a failure already explained on stdout (burst check).
+	errReported = errors.New("failed")
+)
+
+// parse parses the verb's flags, wanting between min and max arguments
+// (max < 0: any number).
+func parse(fs *flag.FlagSet, args []string, min, max int) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errFlags
 	}
-	o := providers.DeployOptions{Package: fs.Arg(0)}
-	if *ldflags != "" {
-		o.BuildFlags = []string{"-ldflags=" + *ldflags}
-	}
-	if !*quiet {
-		o.Log = os.Stderr
-	}
-	res, err := providers.Deploy(ctx, cfg, o)
-	if err != nil {
-		return err
-	}
-	what := "unchanged"
+	n := fs.NArg()
 	switch {
-	case res.Created:
-		what = "created"
-	case res.Uploaded:
-		what = "code updated"
-	case res.Configured:
-		what = "configuration updated"
+	case n < min:
+		return usagef("want %d argument(s), got %d", min, n)
+	case max >= 0 && n > max:
+		return usagef("unexpected argument %q", fs.Arg(max))
 	}
-	fmt.Printf("%s: %s (build %s, sha256 %s)\n", res.Function, what, res.BuildID, res.CodeSha256)
 	return nil
 }
 
-func showConfig(args []string) error {
-	fs := flag.NewFlagSet("config", flag.ExitOnError)
-	cfgPath := fs.String("config", "", "config file")
-	fs.Parse(args)
-	cfg, err := providers.Load(*cfgPath)
-	if err != nil {
+func envVerb(_ context.Context, c *cmd, fs *flag.FlagSet, args []string) error {
+	if err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	u, err := cfg.PoolURL()
-	if err != nil {
-		return err
+	for _, k := range providers.EnvKeys() {
+		fmt.Fprintf(c.stdout, "%-40s %s\n", providers.EnvName(k), k)
 	}
-	src := cfg.Path
-	if src == "" {
-		src = "(none: everything runs in this process)"
-	}
-	p := cfg.Estimator().Estimate()
-	fmt.Printf("config:  %s\ncompute: %s\nstorage: %s\nshared:  %s\npricing: %s, %d MB: $%g per GB-s, $%g per vCPU-s, $%g per million requests (%s)\n",
-		src, redact(u), redact(orDefault(cfg.Storage, "mem://")), redact(orDefault(cfg.Shared, "mem://")),
-		p.Provider, p.MemoryMB, p.Pricing.PerGBSecond, p.Pricing.PerVCPUSecond, p.Pricing.PerMillionRequests, p.Pricing.Date)
 	return nil
-}
-
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
-}
-
-// redact hides a password in a URL (redis://:secret@host).
-func redact(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
 }
