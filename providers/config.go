@@ -110,8 +110,17 @@ type Azure struct {
 	// Endpoint replaces the app's base URL (another host name).
 	Endpoint string `yaml:"endpoint"`
 	// KeyEnv names the environment variable that holds the function key.
-	KeyEnv  string  `yaml:"key_env"`
-	Pricing Pricing `yaml:"pricing"`
+	KeyEnv string `yaml:"key_env"`
+	// Subscription and ResourceGroup locate the app for burst deploy
+	// (credentials from azidentity's default chain: az login, environment,
+	// managed identity).
+	Subscription  string `yaml:"subscription"`
+	ResourceGroup string `yaml:"resource_group"`
+	// ManagementEndpoint and SCMEndpoint override the Azure Resource
+	// Manager and the app's Kudu site for burst deploy (sovereign clouds).
+	ManagementEndpoint string  `yaml:"management_endpoint"`
+	SCMEndpoint        string  `yaml:"scm_endpoint"`
+	Pricing            Pricing `yaml:"pricing"`
 }
 
 // IBM configures the ibm backend (an IBM Cloud Code Engine application).
@@ -119,8 +128,22 @@ type IBM struct {
 	// Endpoint is the application's URL, https://APP.ID.REGION.codeengine.appdomain.cloud.
 	Endpoint string `yaml:"endpoint"`
 	// APIKeyEnv names the environment variable holding the IBM Cloud API key.
-	APIKeyEnv string  `yaml:"api_key_env"`
-	Pricing   Pricing `yaml:"pricing"`
+	APIKeyEnv string `yaml:"api_key_env"`
+	// Project (the Code Engine project's ID) and Region locate the
+	// application for burst deploy.
+	Project string `yaml:"project"`
+	Region  string `yaml:"region"`
+	// Image is where burst deploy pushes the worker image
+	// (registry/namespace/repository[:tag], e.g. icr.io/me/burst-worker);
+	// ImageSecret names the project's registry secret for a private image.
+	Image       string `yaml:"image"`
+	ImageSecret string `yaml:"image_secret"`
+	// APIEndpoint overrides the Code Engine API
+	// (https://api.REGION.codeengine.cloud.ibm.com/v2) and IAMEndpoint the
+	// token exchange.
+	APIEndpoint string  `yaml:"api_endpoint"`
+	IAMEndpoint string  `yaml:"iam_endpoint"`
+	Pricing     Pricing `yaml:"pricing"`
 }
 
 // OpenWhisk configures the openwhisk backend (Apache OpenWhisk actions).
@@ -136,8 +159,17 @@ type OpenWhisk struct {
 type Knative struct {
 	Endpoint string `yaml:"endpoint"`
 	// TokenEnv names the environment variable holding a bearer token.
-	TokenEnv string  `yaml:"token_env"`
-	Pricing  Pricing `yaml:"pricing"`
+	TokenEnv string `yaml:"token_env"`
+	// Image is where burst deploy pushes the worker image
+	// (registry/repository[:tag]).
+	Image string `yaml:"image"`
+	// APIServer is the Kubernetes API server burst deploy creates the
+	// Service through, Namespace the Service's (default "default") and
+	// APITokenEnv the variable holding a bearer token for the API server.
+	APIServer   string  `yaml:"api_server"`
+	Namespace   string  `yaml:"namespace"`
+	APITokenEnv string  `yaml:"api_token_env"`
+	Pricing     Pricing `yaml:"pricing"`
 }
 
 // Pricing is a provider's list prices; zero fields take the defaults in
@@ -338,6 +370,10 @@ func (c *Config) noEmbeddedCredentials() error {
 		{"ibm.endpoint", c.IBM.Endpoint, "the API key comes from the variable named by ibm.api_key_env"},
 		{"openwhisk.endpoint", c.OpenWhisk.Endpoint, "the uuid:key comes from the variable named by openwhisk.auth_env"},
 		{"knative.endpoint", c.Knative.Endpoint, "a bearer token comes from the variable named by knative.token_env"},
+		{"knative.api_server", c.Knative.APIServer, "a bearer token comes from the variable named by knative.api_token_env"},
+		{"ibm.api_endpoint", c.IBM.APIEndpoint, "the API key comes from the variable named by ibm.api_key_env"},
+		{"azure.management_endpoint", c.Azure.ManagementEndpoint, "credentials come from azidentity's default chain"},
+		{"azure.scm_endpoint", c.Azure.SCMEndpoint, "credentials come from azidentity's default chain"},
 	} {
 		if e.url == "" {
 			continue
