@@ -2,99 +2,19 @@ package ibmdeploy_test
 
 import (
 	"context"
-	"encoding/json"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"golang.org/x/oauth2"
 
+	"github.com/burst-dev/burst/internal/fakeapi"
 	"github.com/burst-dev/burst/internal/ociimage"
 	"github.com/burst-dev/burst/internal/ociimage/ociimagetest"
 	"github.com/burst-dev/burst/pool/ibm/ibmdeploy"
 )
-
-// fakeCodeEngine is the part of the Code Engine v2 API a deploy uses
-// (GET/POST/PATCH of a project's apps), on loopback, keeping apps in memory
-// and recording every call.
-type fakeCodeEngine struct {
-	t     *testing.T
-	mu    sync.Mutex
-	calls []string
-	apps  map[string]map[string]any
-	etag  int
-}
-
-func (f *fakeCodeEngine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls = append(f.calls, r.Method+" "+r.URL.Path)
-	if r.Header.Get("Authorization") != "Bearer iam-token" {
-		http.Error(w, `{"errors":[{"code":"unauthorized"}]}`, http.StatusUnauthorized)
-		return
-	}
-	rest, ok := strings.CutPrefix(r.URL.Path, "/v2/projects/proj-1/apps")
-	if !ok {
-		http.Error(w, "no such project", http.StatusNotFound)
-		return
-	}
-	var body map[string]any
-	if b, _ := io.ReadAll(r.Body); len(b) > 0 {
-		if err := json.Unmarshal(b, &body); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-	}
-	reply := func(code int, a map[string]any) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(code)
-		json.NewEncoder(w).Encode(a)
-	}
-	name := strings.TrimPrefix(rest, "/")
-	switch {
-	case r.Method == http.MethodPost && name == "":
-		n := body["name"].(string)
-		f.etag++
-		body["entity_tag"] = string(rune('0' + f.etag))
-		body["endpoint"] = "https://" + n + ".proj.us-south.codeengine.appdomain.cloud"
-		f.apps[n] = body
-		reply(http.StatusCreated, body)
-	case f.apps[name] == nil:
-		http.Error(w, `{"errors":[{"code":"app_not_found"}]}`, http.StatusNotFound)
-	case r.Method == http.MethodGet:
-		reply(http.StatusOK, f.apps[name])
-	case r.Method == http.MethodPatch:
-		if r.Header.Get("If-Match") != f.apps[name]["entity_tag"] {
-			http.Error(w, "etag mismatch", http.StatusPreconditionFailed)
-			return
-		}
-		if ct := r.Header.Get("Content-Type"); ct != "application/merge-patch+json" {
-			http.Error(w, "content type "+ct, http.StatusUnsupportedMediaType)
-			return
-		}
-		for k, v := range body {
-			f.apps[name][k] = v
-		}
-		f.etag++
-		f.apps[name]["entity_tag"] = string(rune('0' + f.etag))
-		reply(http.StatusOK, f.apps[name])
-	default:
-		http.Error(w, "unexpected", http.StatusMethodNotAllowed)
-	}
-}
-
-func (f *fakeCodeEngine) take() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	c := f.calls
-	f.calls = nil
-	return c
-}
 
 func envOf(a map[string]any) map[string]string {
 	out := map[string]string{}
@@ -113,7 +33,7 @@ func envOf(a map[string]any) map[string]string {
 func TestDeployPushesOnceAndCreatesThenIsANoOp(t *testing.T) {
 	ctx := context.Background()
 	reg := ociimagetest.Start(t)
-	ce := &fakeCodeEngine{t: t, apps: map[string]map[string]any{}}
+	ce := fakeapi.NewCodeEngine()
 	srv := httptest.NewServer(ce)
 	defer srv.Close()
 	o := ibmdeploy.Options{
@@ -131,10 +51,10 @@ func TestDeployPushesOnceAndCreatesThenIsANoOp(t *testing.T) {
 	if !res.Changed || !res.Pushed || !strings.HasPrefix(res.Image, reg.Host+"/me/burst-worker@sha256:") {
 		t.Fatalf("first deploy: %+v; want changed, pushed, a digest reference", res)
 	}
-	if got := strings.Join(ce.take(), ", "); got != "GET /v2/projects/proj-1/apps/burst-worker, POST /v2/projects/proj-1/apps" {
+	if got := ce.Take(); got != "GET /v2/projects/proj-1/apps/burst-worker, POST /v2/projects/proj-1/apps" {
 		t.Errorf("first deploy calls: %s", got)
 	}
-	a := ce.apps["burst-worker"]
+	a := ce.Apps["burst-worker"]
 	env := envOf(a)
 	if a["image_reference"] != res.Image || env["BURST_SECRET"] != "s3cret" || env["BURST_BUILD_ID"] != "build-1" ||
 		env["BURST_SPILL_URL"] != o.SpillURL || env[ibmdeploy.HashEnv] == "" || a["scale_concurrency"] != 1.0 {
@@ -164,7 +84,7 @@ func TestDeployPushesOnceAndCreatesThenIsANoOp(t *testing.T) {
 	if res.Changed || res.Pushed || reg.Uploads() != uploads {
 		t.Errorf("unchanged binary: %+v, %d uploads; want no upload, no change", res, reg.Uploads()-uploads)
 	}
-	if got := strings.Join(ce.take(), ", "); got != "GET /v2/projects/proj-1/apps/burst-worker" {
+	if got := ce.Take(); got != "GET /v2/projects/proj-1/apps/burst-worker" {
 		t.Errorf("unchanged deploy calls: %s", got)
 	}
 
@@ -173,10 +93,10 @@ func TestDeployPushesOnceAndCreatesThenIsANoOp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Changed || res.Pushed || ce.apps["burst-worker"]["scale_memory_limit"] != "8G" {
-		t.Errorf("new setting: %+v, app %v; want updated, not pushed", res, ce.apps["burst-worker"])
+	if !res.Changed || res.Pushed || ce.Apps["burst-worker"]["scale_memory_limit"] != "8G" {
+		t.Errorf("new setting: %+v, app %v; want updated, not pushed", res, ce.Apps["burst-worker"])
 	}
-	if got := strings.Join(ce.take(), ", "); !strings.HasSuffix(got, "PATCH /v2/projects/proj-1/apps/burst-worker") {
+	if got := ce.Take(); !strings.HasSuffix(got, "PATCH /v2/projects/proj-1/apps/burst-worker") {
 		t.Errorf("update calls: %s", got)
 	}
 
@@ -185,7 +105,7 @@ func TestDeployPushesOnceAndCreatesThenIsANoOp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Changed || !res.Pushed || ce.apps["burst-worker"]["image_reference"] != res.Image {
+	if !res.Changed || !res.Pushed || ce.Apps["burst-worker"]["image_reference"] != res.Image {
 		t.Errorf("new binary: %+v; want pushed and the app moved to it", res)
 	}
 }

@@ -4,7 +4,13 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 
+	"github.com/burst-dev/burst/pool"
 	"github.com/burst-dev/burst/providers"
 )
 
@@ -18,26 +24,146 @@ func deployVerb(ctx context.Context, c *cmd, fs *flag.FlagSet, args []string) er
 	if err != nil {
 		return err
 	}
-	o := providers.DeployOptions{Package: fs.Arg(0)}
+	pkg := fs.Arg(0)
+	if pkg == "" {
+		pkg = "."
+	}
+	var flags []string
 	if *ldflags != "" {
-		o.BuildFlags = []string{"-ldflags=" + *ldflags}
+		flags = []string{"-ldflags=" + *ldflags}
 	}
-	if !*quiet {
-		o.Log = c.stderr
+	log := c.stderr
+	if *quiet {
+		log = io.Discard
 	}
-	res, err := providers.Deploy(ctx, cfg, o)
+	backend := cfg.Compute.Backend
+	if cfg.Compute.URL != "" {
+		return fmt.Errorf("compute.url: burst deploy needs compute.backend and its section of burst.yaml, not a pool URL")
+	}
+
+	// AWS builds its own zip (the bootstrap name and the lambda.norpc tag
+	// are Lambda's); the others deploy through a Deployer.
+	if backend == "aws" {
+		o := providers.DeployOptions{Package: pkg, BuildFlags: flags, Log: log}
+		res, err := providers.Deploy(ctx, cfg, o)
+		if err != nil {
+			return err
+		}
+		what := "unchanged"
+		switch {
+		case res.Created:
+			what = "created"
+		case res.Uploaded:
+			what = "code updated"
+		case res.Configured:
+			what = "configuration updated"
+		}
+		fmt.Fprintf(c.stdout, "%s: %s (build %s, sha256 %s)\n", res.Function, what, res.BuildID, res.CodeSha256)
+		return nil
+	}
+	d, err := deployerFor(cfg)
 	if err != nil {
 		return err
 	}
-	what := "unchanged"
-	switch {
-	case res.Created:
-		what = "created"
-	case res.Uploaded:
-		what = "code updated"
-	case res.Configured:
-		what = "configuration updated"
+	if d == nil {
+		fmt.Fprintf(c.stdout, "backend %s runs on this machine: nothing to deploy\n", backend)
+		return nil
 	}
-	fmt.Fprintf(c.stdout, "%s: %s (build %s, sha256 %s)\n", res.Function, what, res.BuildID, res.CodeSha256)
+	a := artifact{Env: map[string]string{}, Log: log}
+	t := d.Target()
+	if t.Source {
+		if a.ModuleDir, a.MainDir, err = moduleOf(ctx, pkg); err != nil {
+			return err
+		}
+	} else {
+		dir, err := os.MkdirTemp("", "burst-deploy-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		a.Binary = filepath.Join(dir, "burst-worker")
+		fmt.Fprintf(log, "building %s for linux/%s\n", pkg, t.GOARCH)
+		if err := goBuild(ctx, pkg, a.Binary, t, flags); err != nil {
+			return err
+		}
+		if a.BuildID, err = pool.BuildIDOf(a.Binary); err != nil {
+			return fmt.Errorf("build id of %s: %w", a.Binary, err)
+		}
+		a.Env["BURST_BUILD_ID"] = a.BuildID
+	}
+	if st := cfg.Storage; st != "" && !strings.HasPrefix(st, "mem://") {
+		a.Env["BURST_SPILL_URL"] = st
+	}
+	res, err := d.Deploy(ctx, a)
+	if err != nil {
+		return err
+	}
+	what := "unchanged (same hash: nothing uploaded)"
+	if res.Changed {
+		what = "deployed"
+	}
+	fmt.Fprintf(c.stdout, "%s on %s: %s", res.Function, backend, what)
+	if a.BuildID != "" {
+		fmt.Fprintf(c.stdout, " (build %s)", a.BuildID)
+	}
+	fmt.Fprintln(c.stdout)
+	if res.URL != "" {
+		fmt.Fprintf(c.stdout, "  URL: %s\n", res.URL)
+	}
+	if res.Hint != "" {
+		fmt.Fprintf(c.stdout, "  %s\n", res.Hint)
+	}
 	return nil
+}
+
+// goBuild cross-compiles the main package as a static linux binary.
+func goBuild(ctx context.Context, pkg, out string, t target, flags []string) error {
+	args := []string{"build", "-trimpath", "-o", out}
+	if len(t.Tags) > 0 {
+		args = append(args, "-tags", strings.Join(t.Tags, ","))
+	}
+	args = append(append(args, flags...), pkg)
+	cmd := exec.CommandContext(ctx, "go", args...)
+	goarch := t.GOARCH
+	if goarch == "" {
+		goarch = "amd64"
+	}
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, out)
+	}
+	return nil
+}
+
+// moduleOf finds the module root of a main package and the package's
+// directory relative to it, for platforms that build from source.
+func moduleOf(ctx context.Context, pkg string) (moduleDir, mainDir string, err error) {
+	out, err := exec.CommandContext(ctx, "go", "list", "-f", "{{.Module.Dir}}\n{{.Dir}}\n{{.Name}}", pkg).Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if ok := asExit(err, &ee); ok {
+			return "", "", fmt.Errorf("go list %s: %s", pkg, ee.Stderr)
+		}
+		return "", "", fmt.Errorf("go list %s: %w", pkg, err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 3 || lines[0] == "" {
+		return "", "", fmt.Errorf("package %s is not in a module", pkg)
+	}
+	if lines[2] != "main" {
+		return "", "", fmt.Errorf("package %s is package %s: burst deploy wants the program's main package", pkg, lines[2])
+	}
+	rel, err := filepath.Rel(lines[0], lines[1])
+	if err != nil {
+		return "", "", err
+	}
+	return lines[0], filepath.ToSlash(rel), nil
+}
+
+func asExit(err error, ee **exec.ExitError) bool {
+	e, ok := err.(*exec.ExitError)
+	if ok {
+		*ee = e
+	}
+	return ok
 }
