@@ -1,0 +1,283 @@
+package slurm_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/burst-dev/burst/internal/testenv"
+	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/pooltest"
+	"github.com/burst-dev/burst/pool/slurm"
+)
+
+const envTestDriver = "BURST_SLURM_TEST_DRIVER" // makes this test binary a driver for the SIGKILL test
+
+func TestMain(m *testing.M) {
+	pool.Main()
+	if u := os.Getenv(envTestDriver); u != "" {
+		runTestDriver(u)
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// runTestDriver opens a pool, says "ready" once its workers are connected,
+// and waits to be killed.
+func runTestDriver(u string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	p, err := pool.Open(ctx, u)
+	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+	b := p.Backend().(*slurm.Backend)
+	if err := b.WaitWorkers(ctx, 2); err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+	fmt.Println("ready", strings.Join(b.JobIDs(), ","))
+	<-ctx.Done()
+}
+
+var (
+	step = pool.Register("slurm.step", func(ctx context.Context, x int) (int, error) {
+		select {
+		case <-time.After(100 * time.Millisecond):
+			return x * 10, nil
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	})
+	whereAmI = pool.Register("slurm.where", func(ctx context.Context, _ int) (string, error) {
+		return os.Getenv("SLURM_JOB_ID") + "." + os.Getenv("SLURM_STEP_ID"), nil
+	})
+)
+
+func cluster(t *testing.T) *testenv.Slurm {
+	t.Helper()
+	s := testenv.StartSlurm(t, testenv.SlurmOptions{})
+	t.Setenv("SLURM_CONF", s.Conf)
+	return s
+}
+
+func slurmURL(t *testing.T, workers int, extra string) string {
+	return fmt.Sprintf("slurm://?workers=%d&listen=127.0.0.1:0&poll=500ms&log_dir=%s%s", workers, url.QueryEscape(t.TempDir()), extra)
+}
+
+func open(t *testing.T, rawURL string, opts ...pool.Option) (*pool.Pool, *slurm.Backend) {
+	t.Helper()
+	p, err := pool.Open(context.Background(), rawURL, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p, p.Backend().(*slurm.Backend)
+}
+
+func waitWorkers(t *testing.T, b *slurm.Backend, n int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	if err := b.WaitWorkers(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitNoJobs waits until squeue lists no job, within bound.
+func waitNoJobs(t *testing.T, s *testenv.Slurm, bound time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(bound)
+	for {
+		jobs := s.Jobs()
+		if len(jobs) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("squeue still lists jobs %v %v later", jobs, bound)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func TestConformance(t *testing.T) {
+	s := cluster(t)
+	pooltest.Run(t, pooltest.Harness{
+		Open: func(t *testing.T, opts ...pool.Option) *pool.Pool {
+			p, _ := open(t, slurmURL(t, 2, ""), opts...)
+			return p
+		},
+		OpenOtherBuild: func(t *testing.T) *pool.Pool {
+			p, err := slurm.New(context.Background(), slurm.Options{Workers: 1, Listen: "127.0.0.1:0",
+				LogDir: t.TempDir(), Poll: 500 * time.Millisecond, Env: []string{"BURST_BUILD_ID=another-build"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pp := pool.New(p)
+			t.Cleanup(func() { pp.Close() })
+			return pp
+		},
+		Remote: true,
+	})
+	_ = s
+}
+
+func mapAll(t *testing.T, p *pool.Pool, n int) {
+	t.Helper()
+	in := make([]int, n)
+	for i := range in {
+		in[i] = i
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	out, err := step.Map(ctx, p, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range out {
+		if v != 10*i {
+			t.Fatalf("out[%d] = %d, want %d", i, v, 10*i)
+		}
+	}
+}
+
+func TestScancelOfOneWorkerStepMidMap(t *testing.T) {
+	s := cluster(t)
+	p, b := open(t, slurmURL(t, 2, ""))
+	waitWorkers(t, b, 2)
+	first := b.JobIDs()
+	var calls atomic.Int64
+	p = p.With(pool.WithCallHook(func(pool.CallStats) { calls.Add(1) }))
+	go func() {
+		for calls.Load() < 10 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		var steps []string
+		for _, st := range strings.Fields(s.Run("squeue", "-h", "-s", "-o", "%i")) {
+			if job, n, ok := strings.Cut(st, "."); ok && job == first[0] && n != "batch" && n != "extern" {
+				steps = append(steps, st)
+			}
+		}
+		if len(steps) == 0 {
+			t.Errorf("no worker step of job %s in squeue -s", first[0])
+			return
+		}
+		s.Run("scancel", steps[0])
+	}()
+	mapAll(t, p, 60)
+	if st := p.Stats(); st.Calls != 60 {
+		t.Errorf("Stats.Calls = %d, want 60 (each call once)", st.Calls)
+	}
+	// The lost worker is replaced by a job of its own.
+	waitWorkers(t, b, 2)
+	if ids := b.JobIDs(); len(ids) < 2 {
+		t.Errorf("jobs after a step was cancelled: %v, want a replacement beside %v", ids, first)
+	}
+}
+
+func TestWorkerHittingItsTimeLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slurm time limits are whole minutes: this test takes about two")
+	}
+	s := cluster(t)
+	// The first job's workers hit the one-minute limit mid-Map; their
+	// replacements (same limit) finish it.
+	p, b := open(t, slurmURL(t, 2, "&time=1"))
+	waitWorkers(t, b, 2)
+	first := b.JobIDs()[0]
+	in := make([]int, 2*60*14) // about 84 s of calls on two workers
+	for i := range in {
+		in[i] = i
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	out, err := step.Map(ctx, p, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range out {
+		if v != 10*i {
+			t.Fatalf("out[%d] = %d, want %d", i, v, 10*i)
+		}
+	}
+	if st := s.Run("scontrol", "show", "job", first, "-o"); !strings.Contains(st, "JobState=TIMEOUT") {
+		t.Errorf("first job %s: %s; want JobState=TIMEOUT", first, st)
+	}
+}
+
+func TestControllerRestartedWhileThePoolIsOpen(t *testing.T) {
+	s := cluster(t)
+	p, b := open(t, slurmURL(t, 2, ""))
+	waitWorkers(t, b, 2)
+	mapAll(t, p, 20)
+	s.RestartController()
+	mapAll(t, p, 20)
+	if got := b.Connected(); got != 2 {
+		t.Errorf("%d workers connected after the controller restart, want 2", got)
+	}
+	p.Close()
+	waitNoJobs(t, s, 60*time.Second)
+}
+
+func TestCloseCancelsTheJob(t *testing.T) {
+	s := cluster(t)
+	p, b := open(t, slurmURL(t, 2, ""))
+	waitWorkers(t, b, 2)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	where, err := whereAmI.Map(ctx, p, []int{1, 2, 3, 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range where {
+		if !strings.HasPrefix(w, b.JobIDs()[0]+".") {
+			t.Errorf("a call ran in %q, not in a step of job %s", w, b.JobIDs()[0])
+		}
+	}
+	p.Close()
+	waitNoJobs(t, s, 60*time.Second)
+}
+
+func TestDriverKilledLeavesNoJob(t *testing.T) {
+	s := cluster(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), envTestDriver+"="+slurmURL(t, 2, ""))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "ready ") {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("driver said %q, %v; want ready", line, err)
+	}
+	if jobs := s.Jobs(); len(jobs) == 0 {
+		t.Fatal("no job in squeue while the driver runs")
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	waitNoJobs(t, s, 60*time.Second)
+}
+
+func TestURLRejectsUnknownParameters(t *testing.T) {
+	for _, u := range []string{"slurm://?workerz=2", "slurm://?workers=two", "slurm://?policy=greedy", "slurm://host?workers=1", "slurm://?idle=soon"} {
+		_, err := pool.Open(context.Background(), u)
+		if err == nil {
+			t.Errorf("Open(%q) succeeded, want an error", u)
+			continue
+		}
+		t.Logf("%s: %v", u, err)
+	}
+}
