@@ -35,7 +35,12 @@ func ModuleRoot(tb testing.TB) string {
 // absent the test is skipped, except under CI, where it fails.
 func WWDataDir(tb testing.TB) string {
 	tb.Helper()
-	dir := filepath.Join(filepath.Dir(ModuleRoot(tb)), "shared", "data", "ww")
+	// BURST_WW_DATA points elsewhere, e.g. from a git worktree that does
+	// not sit beside ../shared.
+	dir := os.Getenv("BURST_WW_DATA")
+	if dir == "" {
+		dir = filepath.Join(filepath.Dir(ModuleRoot(tb)), "shared", "data", "ww")
+	}
 	for _, f := range []string{"ww_exteq_nowater1.pdb", "ww_exteq_nowater1.psf", "par_all27_prot_lipid.inp"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			msg := "testenv: the WW domain inputs are not here (" + err.Error() + "); they live in ../shared/data/ww beside the repository"
