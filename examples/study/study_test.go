@@ -24,7 +24,6 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-
 func readResults(t *testing.T, dir string) [][]string {
 	t.Helper()
 	fh, err := os.Open(filepath.Join(dir, "results.csv"))
