@@ -3,6 +3,7 @@
 //
 //	burst deploy [-config burst.yaml] [-ldflags …] [package]   build, upload unless unchanged, stamp the build id
 //	burst config [-config burst.yaml]                          validate the config and print it resolved, secrets hidden
+//	burst cost   [-config burst.yaml] stats.json               what a finished run's calls cost on each provider
 //	burst env                                                  list the environment variables that override config keys
 //
 // Every verb takes -h. Exit codes: 0 done; 1 the verb ran and failed (a
@@ -72,6 +73,8 @@ func init() {
 			"Build the main package for the configured provider and deploy it as compute.function.\nThe upload is skipped when the function already runs this binary (same hash).", deployVerb},
 		{"config", "[-config burst.yaml]",
 			"Validate the config and print it resolved (defaults and environment overrides applied),\nwith every secret hidden.", configVerb},
+		{"cost", "[-config burst.yaml] [-memory MB] [-cpu N] stats.json",
+			"Bill a finished run on every provider's price list and billing rules: stats.json is a JSON\narray of pool.CallStats (each call billed by the provider's rounding and minimum) or a\npool.Stats object (totals). The configured provider is also billed at burst.yaml's prices.", costVerb},
 		{"env", "",
 			"List the environment variables that override config keys.", envVerb},
 	}

@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/burst-dev/burst/internal/redact/redacttest"
 	"github.com/burst-dev/burst/pool"
@@ -106,6 +108,8 @@ func TestExitCodesAndMessages(t *testing.T) {
 		{"missing config file", []string{"config", "-config", "/nonexistent/burst.yaml"}, exitFailed, "/nonexistent/burst.yaml"},
 		{"bad key", []string{"config", "-config", bad}, exitConfig, "compute.memory"},
 		{"dropped credentials", []string{"config", "-config", creds}, exitConfig, "knative.endpoint"},
+		{"cost without stats", []string{"cost"}, exitUsage, "want 1 argument"},
+		{"cost of a missing file", []string{"cost", "/nonexistent/stats.json"}, exitFailed, "/nonexistent/stats.json"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, errOut := burst(t, tc.args...)
@@ -119,5 +123,49 @@ func TestExitCodesAndMessages(t *testing.T) {
 				t.Errorf("password printed:\n%s", errOut)
 			}
 		})
+	}
+}
+
+func TestCostBillsEveryProviderByItsRules(t *testing.T) {
+	noEnv(t)
+	dir := t.TempDir()
+	calls := filepath.Join(dir, "calls.json")
+	os.WriteFile(calls, []byte(`[{"Func":"f","Started":"2026-01-01T00:00:00Z","Ended":"2026-01-01T00:00:00.250Z","Attempts":1},
+		{"Func":"f","Started":"2026-01-01T00:00:00Z","Ended":"2026-01-01T00:00:01.001Z","Attempts":2}]`), 0o644)
+	code, out, errOut := burst(t, "cost", "-memory", "2048", calls)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, p := range providers.Providers() {
+		est, err := providers.NewEstimator(p, 2048, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		est.AddDuration(250*time.Millisecond, 1)
+		est.AddDuration(1001*time.Millisecond, 2)
+		e := est.Estimate()
+		want := fmt.Sprintf("%s %d %s %d %d %.3f %.3f %.3f %.6f", p, e.MemoryMB, cpuCol(e.CPU), e.Calls, e.Requests,
+			e.BilledSeconds, e.GBSeconds, e.VCPUSeconds, e.Dollars)
+		found := false
+		for _, l := range strings.Split(out, "\n") {
+			found = found || strings.Join(strings.Fields(l), " ") == want
+		}
+		if !found {
+			t.Errorf("no row %q in\n%s", want, out)
+		}
+	}
+
+	totals := filepath.Join(dir, "totals.json")
+	os.WriteFile(totals, []byte(`{"Calls":10,"Retries":1,"Busy":5000000000}`), 0o644)
+	if code, out, _ := burst(t, "cost", totals); code != exitOK || !strings.Contains(out, "from totals") {
+		t.Errorf("totals: exit %d\n%s", code, out)
+	}
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"Calls":1,"Colls":2}`), 0o644)
+	if code, _, errOut := burst(t, "cost", bad); code != exitFailed || !strings.Contains(errOut, "Colls") {
+		t.Errorf("unknown field: exit %d, %s", code, errOut)
+	}
+	if code, _, errOut := burst(t, "cost", "-memory", "-1", calls); code != exitUsage || !strings.Contains(errOut, "-memory") {
+		t.Errorf("negative memory: exit %d, %s", code, errOut)
 	}
 }
