@@ -36,6 +36,7 @@ type Config struct {
 	IBM       IBM       `yaml:"ibm"`
 	OpenWhisk OpenWhisk `yaml:"openwhisk"`
 	Knative   Knative   `yaml:"knative"`
+	Slurm     Slurm     `yaml:"slurm"`
 
 	lines  map[string]int    // dotted key → line in Path
 	envSrc map[string]string // dotted key → environment variable that set it
@@ -44,8 +45,8 @@ type Config struct {
 // Compute says where calls run.
 type Compute struct {
 	// Backend is one of local, process, aws, gcp, azure, ibm, openwhisk,
-	// knative. Default local.
-	Backend string `yaml:"backend" accept:"local|process|aws|gcp|azure|ibm|openwhisk|knative"`
+	// knative, slurm. Default local.
+	Backend string `yaml:"backend" accept:"local|process|aws|gcp|azure|ibm|openwhisk|knative|slurm"`
 	// URL is a complete pool URL, used as is instead of Backend and the
 	// provider block (for backends and parameters this file does not model).
 	URL string `yaml:"url"`
@@ -62,7 +63,8 @@ type Compute struct {
 	Concurrency int `yaml:"concurrency" min:"1"`
 	// Retries is how many times a throttled or lost call is tried again.
 	Retries *int `yaml:"retries" min:"0"`
-	// Workers is the number of worker processes (process backend).
+	// Workers is the number of worker processes (process backend) or of
+	// workers in Slurm jobs (slurm backend).
 	Workers int `yaml:"workers" min:"1"`
 	// Codec encodes arguments and results: json (default) or gob.
 	Codec string `yaml:"codec" accept:"json|gob"`
@@ -172,6 +174,40 @@ type Knative struct {
 	Pricing     Pricing `yaml:"pricing"`
 }
 
+// Slurm configures the slurm backend: workers as the steps of Slurm jobs
+// that dial back to the driver (see docs/providers/slurm.md). Resources map
+// to the sbatch options of the same names; compute.workers is the number of
+// workers.
+type Slurm struct {
+	Nodes       int    `yaml:"nodes" min:"0"`
+	CPUsPerTask int    `yaml:"cpus_per_task" min:"0"`
+	Mem         string `yaml:"mem"`
+	MemPerCPU   string `yaml:"mem_per_cpu"`
+	Partition   string `yaml:"partition"`
+	Account     string `yaml:"account"`
+	QOS         string `yaml:"qos"`
+	// Time is the jobs' time limit, as sbatch --time takes it (02:00:00).
+	Time string `yaml:"time"`
+	// Sbatch are more sbatch options, space-separated, e.g.
+	// "--constraint=skylake --exclusive".
+	Sbatch string `yaml:"sbatch"`
+	// PerWorker is how many calls a worker runs at once (default 1).
+	PerWorker int `yaml:"per_worker" min:"0"`
+	// Policy keeps compute.workers running (keep, default) or scales
+	// between Min and Max with the calls waiting (adaptive), cancelling
+	// jobs idle for Idle.
+	Policy string   `yaml:"policy" accept:"keep|adaptive"`
+	Min    int      `yaml:"min" min:"0"`
+	Max    int      `yaml:"max" min:"0"`
+	Idle   Duration `yaml:"idle"`
+	// Listen is the address the driver listens on (default every
+	// interface, a free port); Advertise is the host:port workers dial.
+	Listen    string `yaml:"listen"`
+	Advertise string `yaml:"advertise"`
+	// LogDir receives the jobs' output; it must be on a shared file system.
+	LogDir string `yaml:"log_dir"`
+}
+
 // Pricing is a provider's list prices; zero fields take the defaults in
 // DefaultPricing.
 type Pricing struct {
@@ -192,7 +228,7 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
 
 // Backends are the compute backends a config can name.
-var Backends = []string{"local", "process", "aws", "gcp", "azure", "ibm", "openwhisk", "knative"}
+var Backends = []string{"local", "process", "aws", "gcp", "azure", "ibm", "openwhisk", "knative", "slurm"}
 
 // ConfigError is a bad config file or environment override. Its message
 // names the file and line (or the environment variable), the key, what was
@@ -326,7 +362,7 @@ func (c *Config) validate() error {
 		return c.fail("compute.url", "give either compute.url or compute.backend, not both")
 	}
 	cloud := cp.URL == "" && cp.Backend != "local" && cp.Backend != "process"
-	if cloud && cp.Function == "" {
+	if cloud && cp.Function == "" && cp.Backend != "slurm" {
 		if c.lines["compute.function"] == 0 && c.lines["compute.backend"] > 0 {
 			c.lines["compute.function"] = c.lines["compute.backend"]
 		}

@@ -47,6 +47,8 @@ import (
 	_ "github.com/burst-dev/burst/pool/knative"
 	_ "github.com/burst-dev/burst/pool/openwhisk"
 	_ "github.com/burst-dev/burst/pool/process"
+	_ "github.com/burst-dev/burst/pool/slurm"
+	_ "github.com/burst-dev/burst/pool/tcp"
 
 	// The stores a config can name: storage (cloudfs) and shared (Redis).
 	// s3upload gives S3 a streaming writer whose memory is bounded by one
@@ -246,6 +248,28 @@ func (c *Config) PoolURL() (string, error) {
 			}
 		}
 		setInt("concurrency", cp.Concurrency)
+	case "slurm":
+		u = url.URL{Scheme: "slurm"}
+		sl := c.Slurm
+		setInt("workers", cp.Workers)
+		setInt("nodes", sl.Nodes)
+		setInt("cpus_per_task", sl.CPUsPerTask)
+		setInt("per_worker", sl.PerWorker)
+		setInt("min", sl.Min)
+		setInt("max", sl.Max)
+		for k, v := range map[string]string{"mem": sl.Mem, "mem_per_cpu": sl.MemPerCPU, "partition": sl.Partition,
+			"account": sl.Account, "qos": sl.QOS, "time": sl.Time, "policy": sl.Policy, "listen": sl.Listen,
+			"advertise": sl.Advertise, "log_dir": sl.LogDir} {
+			if v != "" {
+				q.Set(k, v)
+			}
+		}
+		if sl.Idle > 0 {
+			q.Set("idle", sl.Idle.D().String())
+		}
+		if sl.Sbatch != "" {
+			q.Set("sbatch", sl.Sbatch)
+		}
 	default:
 		return "", c.fail("compute.backend", "backend %s is not available in this build (available: %s); or give compute.url",
 			cp.Backend, strings.Join(availableBackends(), ", "))
@@ -254,6 +278,10 @@ func (c *Config) PoolURL() (string, error) {
 		q.Set("limit", strconv.Itoa(cp.Concurrency))
 	}
 	u.RawQuery = q.Encode()
+	if u.Scheme == "slurm" {
+		// url.URL writes "slurm:?…" for an empty host.
+		return "slurm://?" + u.RawQuery, nil
+	}
 	return u.String(), nil
 }
 
@@ -294,7 +322,9 @@ func (c *Config) poolOptions(fsys *cloudfs.FS) ([]pool.Option, error) {
 		}
 		opts = append(opts, pool.WithCodec(cd))
 	}
-	if c.remote() && !strings.HasPrefix(c.Storage, "mem://") && c.Storage != "" {
+	// Slurm workers take 64 MiB messages over their own connection:
+	// nothing to spill, and no store to set up for them.
+	if c.remote() && !strings.HasPrefix(c.Storage, "mem://") && c.Storage != "" && c.Compute.Backend != "slurm" {
 		opts = append(opts, pool.WithSpill(spill.New(fsys), aws.DefaultSpillThreshold))
 	}
 	return opts, nil

@@ -210,6 +210,8 @@ func TestPoolURLPerProvider(t *testing.T) {
 		{"compute: {backend: openwhisk, function: fn}\nopenwhisk: {endpoint: http://127.0.0.1:3233, namespace: guest}", "openwhisk://127.0.0.1:3233/guest/fn?tls=false"},
 		{"compute: {backend: knative, function: fn}\nknative: {endpoint: https://svc.example.com}", "knative://svc.example.com"},
 		{"compute: {url: \"process://?workers=1\"}", "process://?workers=1"},
+		{"compute: {backend: slurm, workers: 64}\nslurm: {cpus_per_task: 2, mem_per_cpu: 2G, partition: compute, time: \"02:00:00\", sbatch: --constraint=skylake, policy: adaptive, max: 128, idle: 90s}",
+			"slurm://?cpus_per_task=2&idle=1m30s&max=128&mem_per_cpu=2G&partition=compute&policy=adaptive&sbatch=--constraint%3Dskylake&time=02%3A00%3A00&workers=64"},
 	} {
 		cfg, err := providers.Parse("burst.yaml", []byte(tc.yaml))
 		if err != nil {

@@ -187,6 +187,9 @@ type Backend struct {
 	closed   bool
 	inflight atomic.Int64
 	idleFrom time.Time
+	// After a failed sbatch, no other before retryAt; the wait doubles.
+	retryAt   time.Time
+	retryWait time.Duration
 	ready    chan struct{} // closed and replaced when a worker connects or is lost
 	kick     chan struct{}
 	stop     context.CancelFunc
@@ -436,6 +439,7 @@ func (b *Backend) submit(ctx context.Context, n, nodes int) (string, error) {
 	args = append(args, o.SbatchArgs...)
 	cmd := exec.CommandContext(ctx, "sbatch", args...)
 	cmd.Env = b.env
+	cmd.Dir = o.LogDir
 	// The script goes in on stdin: it names the command, never the secret,
 	// which travels in the environment sbatch hands to the job.
 	cmd.Stdin = strings.NewReader(b.script())
@@ -646,7 +650,20 @@ func (b *Backend) reconcile(ctx context.Context) {
 			"log_dir", b.opts.LogDir, "failed_jobs", maxFailedJobs)
 		return
 	}
-	if _, err := b.submit(ctx, short, 0); err != nil {
-		slog.Warn("burst: slurm: could not submit replacement workers; will try again", "err", err)
+	b.mu.Lock()
+	wait := time.Until(b.retryAt)
+	b.mu.Unlock()
+	if wait > 0 {
+		return
 	}
+	_, err := b.submit(ctx, short, 0)
+	b.mu.Lock()
+	if err != nil {
+		b.retryWait = min(max(2*b.retryWait, 2*time.Second), time.Minute)
+		b.retryAt = time.Now().Add(b.retryWait)
+		slog.Warn("burst: slurm: could not submit replacement workers; will try again", "in", b.retryWait, "err", err)
+	} else {
+		b.retryWait, b.retryAt = 0, time.Time{}
+	}
+	b.mu.Unlock()
 }

@@ -281,3 +281,14 @@ func TestURLRejectsUnknownParameters(t *testing.T) {
 		t.Logf("%s: %v", u, err)
 	}
 }
+
+func TestCheck(t *testing.T) {
+	cluster(t)
+	if err := slurm.Check(context.Background(), slurm.Options{Listen: "127.0.0.1:0", LogDir: t.TempDir(), Partition: "debug"}); err != nil {
+		t.Fatalf("Check on a working cluster: %v", err)
+	}
+	err := slurm.Check(context.Background(), slurm.Options{Listen: "127.0.0.1:0", LogDir: t.TempDir(), Partition: "nosuch"})
+	if err == nil || !strings.Contains(err.Error(), `partition "nosuch"`) {
+		t.Fatalf("Check with an unknown partition: err = %v, want it named", err)
+	}
+}
