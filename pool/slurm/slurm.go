@@ -190,10 +190,10 @@ type Backend struct {
 	// After a failed sbatch, no other before retryAt; the wait doubles.
 	retryAt   time.Time
 	retryWait time.Duration
-	ready    chan struct{} // closed and replaced when a worker connects or is lost
-	kick     chan struct{}
-	stop     context.CancelFunc
-	done     chan struct{}
+	ready     chan struct{} // closed and replaced when a worker connects or is lost
+	kick      chan struct{}
+	stop      context.CancelFunc
+	done      chan struct{}
 }
 
 // job is one sbatch submission and what became of its workers.
