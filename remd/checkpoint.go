@@ -277,6 +277,116 @@ func loadCheckpoint(dir string) (*runState, error) {
 	return &s, nil
 }
 
+// check verifies every field of a loaded checkpoint against the run that is
+// to continue it (n replicas at cfg's temperatures, states of dim numbers).
+// A checkpoint that is valid JSON but was edited by hand or damaged is
+// refused with each wrong field named: indexing with it would panic, and a
+// perm that is no permutation would run on and write wrong output.
+func (s *runState) check(path string, cfg *Config, n, dim int) error {
+	var bad []string
+	badf := func(format string, a ...any) { bad = append(bad, fmt.Sprintf(format, a...)) }
+	length := func(name string, got, want int) bool {
+		if got != want {
+			unit := "replica"
+			if name == "attempts" || name == "accepted" {
+				unit = "neighbour pair"
+			}
+			badf("%s has %d entries, want %d (one per %s)", name, got, want, unit)
+			return false
+		}
+		return true
+	}
+	if s.RunID == "" || strings.Trim(s.RunID, "0123456789abcdef") != "" {
+		badf("run_id %q: want the hex id the run was given", s.RunID)
+	}
+	if s.Done < 0 {
+		badf("rounds_done = %d: want ≥ 0", s.Done)
+	}
+	if length("perm", len(s.Perm), n) && length("temp_of", len(s.TempOf), n) {
+		seen := make([]bool, n)
+		for k, rep := range s.Perm {
+			switch {
+			case rep < 0 || rep >= n:
+				badf("perm[%d] = %d: want a replica in 0..%d", k, rep, n-1)
+			case seen[rep]:
+				badf("perm[%d] = %d: replica %d is at two temperatures (perm must be a permutation of 0..%d)", k, rep, rep, n-1)
+			default:
+				seen[rep] = true
+				if s.TempOf[rep] != k {
+					badf("temp_of[%d] = %d but perm[%d] = %d: temp_of must be perm's inverse", rep, s.TempOf[rep], k, rep)
+				}
+			}
+		}
+	}
+	if length("prev_t", len(s.PrevT), n) {
+		for rep, t := range s.PrevT {
+			if s.Done == 0 && t != 0 || s.Done > 0 && !slices.Contains(cfg.Temperatures, t) {
+				badf("prev_t[%d] = %v: want one of the run's temperatures %v", rep, t, cfg.Temperatures)
+			}
+		}
+	}
+	if cfg.Storage == Payload && s.Done > 0 {
+		if len(s.States) != n {
+			badf("states holds %d replicas, want %d", len(s.States), n)
+		} else {
+			for rep, st := range s.States {
+				if len(st.X) != dim || len(st.V) != dim {
+					badf("state of replica %d has %d coordinates and %d velocities, want %d of each", rep, len(st.X), len(st.V), dim)
+				}
+			}
+		}
+	} else if len(s.States) > 0 {
+		badf("states holds %d replicas, but %s storage keeps them in the store", len(s.States), cfg.Storage)
+	}
+	pairs := max(n-1, 0)
+	if length("attempts", len(s.Attempts), pairs) && length("accepted", len(s.Accepted), pairs) {
+		for k := range s.Attempts {
+			if s.Attempts[k] < 0 || s.Accepted[k] < 0 || s.Accepted[k] > s.Attempts[k] {
+				badf("pair %d: accepted %d of %d attempts: want 0 ≤ accepted ≤ attempts", k, s.Accepted[k], s.Attempts[k])
+			}
+		}
+	}
+	if length("trip_phase", len(s.TripPhase), n) && length("trips_of", len(s.TripsOf), n) && length("trip_start", len(s.TripStart), n) {
+		for rep := range n {
+			if p := s.TripPhase[rep]; p < 0 || p > 2 {
+				badf("trip_phase[%d] = %d: want 0, 1 or 2", rep, p)
+			}
+			if s.TripsOf[rep] < 0 {
+				badf("trips_of[%d] = %d: want ≥ 0", rep, s.TripsOf[rep])
+			}
+			if t := s.TripStart[rep]; t < 0 || t > s.Done {
+				badf("trip_start[%d] = %d: want a round in 0..%d", rep, t, s.Done)
+			}
+		}
+	}
+	if s.TripRounds < 0 {
+		badf("trip_rounds = %d: want ≥ 0", s.TripRounds)
+	}
+	for name, off := range s.Offsets {
+		if off < 0 {
+			badf("offsets[%s] = %d: want ≥ 0", name, off)
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"wall_seconds", s.WallSeconds}, {"engine_seconds", s.EngineSeconds}, {"busy_seconds", s.BusySeconds}, {"overhead_sum_us", s.OverheadSum}} {
+		if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
+			badf("%s = %v: want a finite number", f.name, f.v)
+		}
+	}
+	if s.Calls < 0 || s.Retries < 0 || s.OverheadN < 0 {
+		badf("calls %d, retries %d, overhead_n %d: want counts ≥ 0", s.Calls, s.Retries, s.OverheadN)
+	}
+	if len(bad) > 0 {
+		if len(bad) > 8 {
+			bad = append(bad[:8], fmt.Sprintf("and %d more", len(bad)-8))
+		}
+		return fmt.Errorf("remd: resume: %s does not fit this run of %d replicas (edited or damaged? restore it, or start afresh without -resume): %s", path, n, strings.Join(bad, "; "))
+	}
+	return nil
+}
+
 // writeJSONAtomic replaces dir/name with v, so that a reader (or a run killed
 // at any moment) sees either the old file or the new one, never a mix. With
 // sync the data is on disk before the rename, so a machine crash cannot

@@ -35,39 +35,120 @@ func headers(coords int) map[string]string {
 
 // outputs appends one round at a time to the CSV files.
 type outputs struct {
+	// dir holds the files; until commit it is the staging directory inside
+	// final, the output directory.
 	dir   string
+	final string
 	files map[string]*os.File
 	off   map[string]int64
 	buf   []byte
 }
 
+// stagingDir, inside the output directory, holds a fresh run's files until
+// its first checkpoint: only then are the previous run's files set aside.
+const stagingDir = ".remd-new"
+
+// previousRun are the files of a run in its output directory that a fresh
+// run replaces; each is kept as #name.N# (as GROMACS keeps an overwritten
+// file), with one N for the whole set.
+var previousRun = []string{checkpointFile, "summary.json", energiesFile, samplesFile, exchangesFile,
+	walksFile, timingFile, "report.svg", "report.png"}
+
+// createOutputs starts a fresh run's files in dir's staging directory; commit
+// moves them into dir. A run that fails before its first checkpoint leaves
+// dir as it found it.
 func createOutputs(dir string, coords int) (*outputs, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("remd: output directory: %w", err)
-	}
-	// A fresh run must not leave a previous run's checkpoint behind, or a
-	// later -resume would mix the two.
-	if err := os.Remove(filepath.Join(dir, checkpointFile)); err != nil && !os.IsNotExist(err) {
+	stage := filepath.Join(dir, stagingDir)
+	// Left by a run killed before its first checkpoint; the caller holds
+	// dir's lock, so no run is writing there.
+	if err := os.RemoveAll(stage); err != nil {
 		return nil, fmt.Errorf("remd: %w", err)
 	}
-	o := &outputs{dir: dir, files: map[string]*os.File{}, off: map[string]int64{}}
+	if err := os.Mkdir(stage, 0o755); err != nil {
+		return nil, fmt.Errorf("remd: output directory: %w", err)
+	}
+	o := &outputs{dir: stage, final: dir, files: map[string]*os.File{}, off: map[string]int64{}}
 	for name, h := range headers(coords) {
-		f, err := os.Create(filepath.Join(dir, name))
+		f, err := os.Create(filepath.Join(stage, name))
 		if err != nil {
-			o.close()
+			o.abort()
 			return nil, fmt.Errorf("remd: %w", err)
 		}
 		o.files[name] = f
 		if _, err := f.WriteString(h); err != nil {
-			o.close()
+			o.abort()
 			return nil, fmt.Errorf("remd: %w", err)
 		}
 		o.off[name] = int64(len(h))
 	}
-	if coords == 0 {
-		os.Remove(filepath.Join(dir, samplesFile))
-	}
 	return o, nil
+}
+
+// commit moves a fresh run's files, first checkpoint included, from the
+// staging directory into the output directory, after setting the previous
+// run's files aside as #name.N#. The checkpoint moves last, so a run killed
+// in between leaves a folder that -resume reads as having none, and loses
+// nothing. Later calls do nothing.
+func (o *outputs) commit(durable bool) error {
+	if o == nil || o.final == "" {
+		return nil
+	}
+	dir, stage := o.final, o.dir
+	var old []string
+	for _, name := range previousRun {
+		if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
+			old = append(old, name)
+		}
+	}
+	if len(old) > 0 {
+		n := 1
+		for ; ; n++ {
+			free := true
+			for _, name := range previousRun {
+				if _, err := os.Lstat(filepath.Join(dir, backupName(name, n))); err == nil {
+					free = false
+					break
+				}
+			}
+			if free {
+				break
+			}
+		}
+		for _, name := range old {
+			if err := os.Rename(filepath.Join(dir, name), filepath.Join(dir, backupName(name, n))); err != nil {
+				return fmt.Errorf("remd: keep the previous run's %s: %w", name, err)
+			}
+		}
+	}
+	names := make([]string, 0, len(o.files)+1)
+	for name := range o.files {
+		names = append(names, name)
+	}
+	for _, name := range append(names, checkpointFile) {
+		if err := os.Rename(filepath.Join(stage, name), filepath.Join(dir, name)); err != nil {
+			return fmt.Errorf("remd: move the new run's %s into %s: %w", name, dir, err)
+		}
+	}
+	if durable {
+		if d, err := os.Open(dir); err == nil {
+			d.Sync()
+			d.Close()
+		}
+	}
+	os.Remove(stage)
+	o.dir, o.final = dir, ""
+	return nil
+}
+
+// backupName is the name GROMACS gives the n-th backup of name.
+func backupName(name string, n int) string { return "#" + name + "." + strconv.Itoa(n) + "#" }
+
+// abort closes the files of a run that ends before commit and removes them.
+func (o *outputs) abort() {
+	o.close()
+	if o != nil && o.final != "" {
+		os.RemoveAll(o.dir)
+	}
 }
 
 // reopenOutputs cuts each file back to its checkpointed length: rows of a

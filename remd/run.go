@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -51,6 +53,10 @@ type Config struct {
 	// run needs to resume; Durable also survives a crash of the machine, at
 	// the price of a few disk syncs per round.
 	Durable bool
+	// MemoryLimit bounds the driver's memory in bytes: a run whose estimate
+	// is larger is refused before it starts. Zero means the memory this
+	// machine (or cgroup) has available when the run starts.
+	MemoryLimit int64
 	// Backend labels the pool in summary.json (for example its URL).
 	Backend string
 	// OnRound, if set, sees every round after it is checkpointed.
@@ -165,6 +171,9 @@ func (c *Config) normalize() (engine.Engine, error) {
 	default:
 		return nil, fmt.Errorf("remd: storage %q: want one of %v", c.Storage, Storages)
 	}
+	if err := c.checkMemory(e.Dim()); err != nil {
+		return nil, err
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -204,11 +213,12 @@ func Run(ctx context.Context, p *pool.Pool, cfg Config) (*Result, error) {
 	}
 	ex := &exchanger{scheme: cfg.Exchange, attempts: cfg.SwapAttempts, beta: beta, delta: cfg.delta}
 
-	st, out, err := start(&cfg, n, coords)
+	st, ses, err := start(ctx, &cfg, n, coords, e.Dim())
 	if err != nil {
 		return nil, err
 	}
-	defer out.close()
+	defer ses.close()
+	out := ses.out
 	if st.Done > 0 {
 		cfg.Logger.Info("remd: resuming", "dir", cfg.Out, "rounds_done", st.Done, "rounds", cfg.Rounds)
 	}
@@ -258,6 +268,9 @@ func Run(ctx context.Context, p *pool.Pool, cfg Config) (*Result, error) {
 				}
 			}
 			ins[rep] = in
+		}
+		if err := ses.lease.lost(); err != nil {
+			return nil, err
 		}
 		t0 := time.Now()
 		outs, err := segment.Map(ctx, p, ins)
@@ -325,7 +338,10 @@ func Run(ctx context.Context, p *pool.Pool, cfg Config) (*Result, error) {
 				err := out.round(&cfg, &rr, wall, cpu, overhead)
 				if err == nil {
 					snap.Offsets = out.offsets()
-					err = ckpt.save(cfg.Out, snap, cfg.Durable)
+					err = ckpt.save(out.dir, snap, cfg.Durable)
+				}
+				if err == nil {
+					err = out.commit(cfg.Durable)
 				}
 				pending <- err
 			}()
@@ -368,63 +384,121 @@ func Run(ctx context.Context, p *pool.Pool, cfg Config) (*Result, error) {
 			return nil, err
 		}
 	}
+	ses.ok = true
 	return res, nil
 }
 
+// session is what a run holds while it writes: its output directory's lock,
+// its states' lease, and its output files.
+type session struct {
+	lock  *dirLock
+	lease *stateLease
+	out   *outputs
+	ok    bool // the run ended well: keep its files
+}
+
+func (s *session) close() {
+	if s.ok {
+		s.out.close()
+	} else {
+		s.out.abort()
+	}
+	s.lease.release()
+	s.lock.unlock()
+}
+
 // start returns the run state to begin from: a checkpoint's when resuming,
-// otherwise round 0 with replica k at temperature k.
-func start(cfg *Config, n, coords int) (*runState, *outputs, error) {
+// otherwise round 0 with replica k at temperature k. It checks and opens
+// everything a run needs (the folder's lock, the checkpoint against the
+// settings, the state store and its lease) before it writes anything, and a
+// fresh run writes beside the previous one until its first checkpoint.
+func start(ctx context.Context, cfg *Config, n, coords, dim int) (*runState, *session, error) {
 	fp := fingerprintOf(cfg)
+	ses := &session{}
+	ok := false
+	defer func() {
+		if !ok {
+			ses.close()
+		}
+	}()
+	var st *runState
+	if cfg.Out != "" {
+		if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
+			return nil, nil, fmt.Errorf("remd: output directory: %w", err)
+		}
+		lk, err := lockDir(cfg.Out)
+		if err != nil {
+			return nil, nil, err
+		}
+		ses.lock = lk
+	}
 	if cfg.Out != "" && cfg.Resume {
-		st, err := loadCheckpoint(cfg.Out)
+		s, err := loadCheckpoint(cfg.Out)
 		switch {
 		case err == nil:
-			if err := st.Fingerprint.compatible(fp); err != nil {
+			if err := s.Fingerprint.compatible(fp); err != nil {
 				return nil, nil, err
 			}
-			if st.Done > cfg.Rounds {
-				return nil, nil, fmt.Errorf("remd: resume: the checkpoint in %s has %d rounds done, more than the %d asked for", cfg.Out, st.Done, cfg.Rounds)
+			if s.Done > cfg.Rounds {
+				return nil, nil, fmt.Errorf("remd: resume: the checkpoint in %s has %d rounds done, more than the %d asked for", cfg.Out, s.Done, cfg.Rounds)
 			}
-			out, err := reopenOutputs(cfg.Out, coords, st.Offsets)
-			if err != nil {
+			if err := s.check(filepath.Join(cfg.Out, checkpointFile), cfg, n, dim); err != nil {
 				return nil, nil, err
 			}
-			return st, out, nil
+			st = s
 		case errors.Is(err, errNoCheckpoint):
-			cfg.Logger.Info("remd: no checkpoint to resume from; starting afresh", "dir", cfg.Out)
+			cfg.Logger.Warn("remd: -resume: no checkpoint to resume from, so this run starts at round 0 (files of an earlier run there are kept as #name.N#)", "dir", cfg.Out)
 		default:
 			return nil, nil, err
 		}
 	}
-	var id [8]byte
-	if _, err := rand.Read(id[:]); err != nil {
-		return nil, nil, err
+	if st == nil {
+		var id [8]byte
+		if _, err := rand.Read(id[:]); err != nil {
+			return nil, nil, err
+		}
+		st = &runState{
+			Version:     checkpointVersion,
+			Fingerprint: fp,
+			RunID:       hex.EncodeToString(id[:]),
+			Perm:        make([]int, n),
+			TempOf:      make([]int, n),
+			PrevT:       make([]float64, n),
+			Attempts:    make([]int, max(n-1, 0)),
+			Accepted:    make([]int, max(n-1, 0)),
+			TripPhase:   make([]int, n),
+			TripsOf:     make([]int, n),
+			TripStart:   make([]int, n),
+		}
+		for k := range n {
+			st.Perm[k], st.TempOf[k] = k, k
+		}
+		if cfg.Storage == Payload {
+			st.States = make([]engine.State, n)
+		}
 	}
-	st := &runState{
-		Version:     checkpointVersion,
-		Fingerprint: fp,
-		RunID:       hex.EncodeToString(id[:]),
-		Perm:        make([]int, n),
-		TempOf:      make([]int, n),
-		PrevT:       make([]float64, n),
-		Attempts:    make([]int, max(n-1, 0)),
-		Accepted:    make([]int, max(n-1, 0)),
-		TripPhase:   make([]int, n),
-		TripsOf:     make([]int, n),
-		TripStart:   make([]int, n),
+	// Open the store now: a wrong URL or a server that is down fails here,
+	// not in the first round's calls.
+	if url := cfg.storeURL(); url != "" {
+		store, err := openStore(ctx, cfg.Storage, url)
+		if err != nil {
+			return nil, nil, err
+		}
+		if ses.lease, err = takeLease(ctx, store, url, st.RunID); err != nil {
+			return nil, nil, err
+		}
 	}
-	for k := range n {
-		st.Perm[k], st.TempOf[k] = k, k
+	if cfg.Out != "" {
+		var err error
+		if st.Done > 0 {
+			ses.out, err = reopenOutputs(cfg.Out, coords, st.Offsets)
+		} else {
+			ses.out, err = createOutputs(cfg.Out, coords)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
 	}
-	if cfg.Storage == Payload {
-		st.States = make([]engine.State, n)
-	}
-	if cfg.Out == "" {
-		return st, nil, nil
-	}
-	out, err := createOutputs(cfg.Out, coords)
-	if err != nil {
-		return nil, nil, err
-	}
-	return st, out, nil
+	ok = true
+	return st, ses, nil
 }

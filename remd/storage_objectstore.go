@@ -2,6 +2,7 @@ package remd
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -46,6 +47,58 @@ func (o objectStore) save(ctx context.Context, key string, st engine.State) erro
 		return fmt.Errorf("save state: %w", err)
 	}
 	return nil
+}
+
+func (o objectStore) createLease(ctx context.Context, key string, rec leaseRecord) (leaseRecord, bool, error) {
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return leaseRecord{}, false, err
+	}
+	err = o.fs.WithContext(ctx).CreateExclusive(key, b)
+	if !errors.Is(err, fs.ErrExist) {
+		return leaseRecord{}, err == nil, err
+	}
+	cur, err := o.readLease(ctx, key)
+	return cur, false, err
+}
+
+func (o objectStore) readLease(ctx context.Context, key string) (leaseRecord, error) {
+	var cur leaseRecord
+	b, err := o.fs.WithContext(ctx).ReadFile(key)
+	if err != nil {
+		return cur, err
+	}
+	if err := json.Unmarshal(b, &cur); err != nil {
+		// A damaged record protects nothing: treat it as lapsed.
+		return leaseRecord{}, nil
+	}
+	return cur, nil
+}
+
+// replaceLease reads, compares and writes: object stores have no
+// compare-and-swap that gocloud exposes, so two replacements racing within
+// one round trip may both succeed; creation, the common case, is exclusive.
+func (o objectStore) replaceLease(ctx context.Context, key string, old, rec leaseRecord) (bool, error) {
+	cur, err := o.readLease(ctx, key)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, err
+	}
+	if !equalLease(cur, old) {
+		return false, nil
+	}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return false, err
+	}
+	return true, o.fs.WithContext(ctx).WriteFile(key, b)
+}
+
+func (o objectStore) deleteLease(ctx context.Context, key string, old leaseRecord) error {
+	cur, err := o.readLease(ctx, key)
+	if err != nil || !equalLease(cur, old) {
+		return err
+	}
+	return o.remove(ctx, key)
 }
 
 func (o objectStore) remove(ctx context.Context, key string) error {

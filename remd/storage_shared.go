@@ -14,13 +14,28 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		return sharedStore{shared.NewMap[string, engine.State](c, "remd-states")}, nil
+		return sharedStore{m: shared.NewMap[string, engine.State](c, "remd-states"), leases: shared.NewMap[string, leaseRecord](c, "remd-leases")}, nil
 	}
 }
 
 // sharedStore keeps states in one shared.Map keyed like the object store.
 type sharedStore struct {
-	m *shared.Map[string, engine.State]
+	m      *shared.Map[string, engine.State]
+	leases *shared.Map[string, leaseRecord]
+}
+
+func (s sharedStore) createLease(ctx context.Context, key string, rec leaseRecord) (leaseRecord, bool, error) {
+	cur, loaded, err := s.leases.LoadOrStore(ctx, key, rec)
+	return cur, !loaded, err
+}
+
+func (s sharedStore) replaceLease(ctx context.Context, key string, old, rec leaseRecord) (bool, error) {
+	return s.leases.CompareAndSwap(ctx, key, old, rec)
+}
+
+func (s sharedStore) deleteLease(ctx context.Context, key string, old leaseRecord) error {
+	_, err := s.leases.CompareAndDelete(ctx, key, old)
+	return err
 }
 
 func (s sharedStore) load(ctx context.Context, key string) (engine.State, error) {

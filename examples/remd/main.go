@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"os/signal"
 	"strconv"
@@ -49,7 +50,7 @@ func main() {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
 		}
-		fmt.Fprintln(os.Stderr, "remd:", err)
+		fmt.Fprintln(os.Stderr, "remd:", strings.TrimPrefix(err.Error(), "remd: "))
 		os.Exit(2)
 	}
 }
@@ -72,20 +73,22 @@ func parse(args []string, stderr io.Writer) (*options, map[string]bool, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.system, "system", "lj13", "system: harmonic, doublewell, lj13, lj38, or ljN for any N ≥ 2 atoms"+otherEngines())
 	fs.IntVar(&o.replicas, "replicas", 8, "number of replicas (temperatures)")
-	fs.Float64Var(&o.tmin, "tmin", 0, "lowest temperature (default: the system's, see -help)")
-	fs.Float64Var(&o.tmax, "tmax", 0, "highest temperature (default: the system's)")
+	fs.Var(finite{&o.tmin}, "tmin", "lowest `temperature` (default: the system's, see -help)")
+	fs.Var(finite{&o.tmax}, "tmax", "highest `temperature` (default: the system's)")
 	fs.StringVar(&o.ladder, "ladder", "geometric", "temperature ladder: geometric, linear, or list (with -temps)")
 	fs.StringVar(&o.temps, "temps", "", "explicit comma-separated temperatures, increasing (implies -ladder list)")
 	fs.IntVar(&o.rounds, "rounds", 1000, "rounds (one segment per replica, then exchanges)")
 	fs.IntVar(&o.steps, "steps", 500, "MD steps per segment")
-	fs.Float64Var(&o.dt, "dt", 0, "time step (default: the system's: harmonic 0.05, doublewell 0.01, lj 0.005)")
-	fs.Float64Var(&o.gamma, "gamma", 1, "Langevin friction; 0 gives Newtonian dynamics")
+	fs.Var(finite{&o.dt}, "dt", "`time step` (default: the system's: harmonic 0.05, doublewell 0.01, lj 0.005)")
+	o.gamma = 1
+	fs.Var(finite{&o.gamma}, "gamma", "Langevin `friction`; 0 gives Newtonian dynamics")
 	fs.IntVar(&o.dim, "dim", 1, "dimensions of -system harmonic")
 	fs.StringVar(&o.engineOptions, "options", "", "engine options as a JSON object, for systems other than the model ones (e.g. -system ww -options '{\"shake\":false}'); -dt and -gamma are added to it")
 	fs.StringVar(&o.pdb, "pdb", "", "-system ww: coordinates, PDB (default "+charmm.DefaultPDB+")")
 	fs.StringVar(&o.psf, "psf", "", "-system ww: topology, X-PLOR PSF (default "+charmm.DefaultPSF+")")
 	fs.StringVar(&o.par, "par", "", "-system ww: CHARMM parameters (default "+charmm.DefaultPar+")")
-	fs.Float64Var(&o.container, "container", 2.25, "container radius R_c of Lennard-Jones clusters")
+	o.container = 2.25
+	fs.Var(finite{&o.container}, "container", "container `radius` R_c of Lennard-Jones clusters")
 	fs.StringVar(&o.exchange, "exchange", "neighbors", "exchange scheme: neighbors or swap-all")
 	fs.IntVar(&o.swaps, "swaps", 0, "swap-all: attempts per round (default: one per replica)")
 	fs.Uint64Var(&o.seed, "seed", 1, "random seed; one seed gives identical output on every backend and storage")
@@ -106,7 +109,36 @@ func parse(args []string, stderr io.Writer) (*options, map[string]bool, error) {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if o.out == "" {
+		return nil, nil, errors.New(`-out "": give the directory for the output files and the checkpoint (default remd-out)`)
+	}
+	if set["dt"] && !(o.dt > 0) {
+		return nil, nil, fmt.Errorf("-dt %s: want a time step > 0 (omit -dt for the system's default)", num(o.dt))
+	}
 	return o, set, nil
+}
+
+// finite is a float64 flag that refuses NaN and infinities, which
+// strconv.ParseFloat accepts but no setting of remd means.
+type finite struct{ v *float64 }
+
+func (f finite) String() string {
+	if f.v == nil {
+		return "0"
+	}
+	return num(*f.v)
+}
+
+func (f finite) Set(s string) error {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return errors.New("want a number")
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return errors.New("want a finite number")
+	}
+	*f.v = v
+	return nil
 }
 
 func otherEngines() string {
@@ -286,6 +318,10 @@ func (o *options) remdConfig(set map[string]bool) (remd.Config, error) {
 		}
 		if !set["tmax"] {
 			o.tmax = d[1]
+		}
+		// Before the ladder is built: -replicas 100000000 is 800 MB of it.
+		if err := remd.CheckMemory(o.system, o.replicas, 0, 0); err != nil {
+			return cfg, err
 		}
 		ts, err := remd.Temperatures(remd.Ladder(o.ladder), o.tmin, o.tmax, o.replicas)
 		if err != nil {

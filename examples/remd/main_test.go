@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -53,7 +54,7 @@ func TestBadFlagsAreNamed(t *testing.T) {
 		{[]string{"-replicas", "0"}, "need at least 1"},
 		{[]string{"-tmin", "2", "-tmax", "1"}, "tmin ≤ tmax"},
 		{[]string{"-rounds", "0"}, "rounds = 0"},
-		{[]string{"-system", "doublewell", "-dt", "-1"}, "dt = -1"},
+		{[]string{"-system", "doublewell", "-dt", "-1"}, "-dt -1: want a time step > 0"},
 		{[]string{"-backend", "nowhere://"}, "nowhere"},
 		{[]string{"-config", "no-such-burst.yaml"}, "no-such-burst.yaml"},
 		{[]string{"-config", "x.yaml", "-backend", "local://"}, "either -config or -backend"},
@@ -216,5 +217,112 @@ func TestKilledRunResumesToIdenticalOutput(t *testing.T) {
 		if got[f] != exp[f] {
 			t.Errorf("%s differs between the killed-and-resumed run and the uninterrupted one", f)
 		}
+	}
+}
+
+// child starts the test binary as remd with args.
+func child(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd := exec.Command(exe, args...)
+	cmd.Env = append(os.Environ(), "REMD_TEST_MAIN=1")
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, &stderr
+}
+
+// Two remd processes on one -out: the second is refused with a message
+// naming the first, and the first's files stay whole (they used to hold NUL
+// bytes and rows of both runs).
+func TestSecondProcessOnOneFolderIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"-system", "lj13", "-replicas", "4", "-rounds", "100000", "-steps", "200", "-quiet", "-out", dir}
+	first, _ := child(t, args...)
+	defer first.Process.Kill()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "checkpoint.json")); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the first run never checkpointed")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	second, stderr := child(t, append(args, "-seed", "2")...)
+	err := second.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		t.Errorf("second run: %v, want exit status 2", err)
+	}
+	msg := stderr.String()
+	if !strings.Contains(msg, "in use by another run") || !strings.Contains(msg, "pid "+strconv.Itoa(first.Process.Pid)) {
+		t.Errorf("second run said %q, want that the folder is in use by pid %d", msg, first.Process.Pid)
+	}
+	first.Process.Kill()
+	first.Wait()
+	b, err := os.ReadFile(filepath.Join(dir, "energies.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.IndexByte(b, 0) >= 0 {
+		t.Error("energies.csv holds NUL bytes")
+	}
+	// What the killed first run checkpointed resumes (and its rows are its own).
+	if err := run(context.Background(), []string{"-system", "lj13", "-replicas", "4", "-rounds", "1", "-steps", "200", "-quiet", "-out", dir, "-resume"}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "more than the 1 asked for") {
+		t.Errorf("resume of the first run's checkpoint: err = %v, want it to read it", err)
+	}
+}
+
+// Flags that used to do something else than they said.
+func TestFlagsThatMisled(t *testing.T) {
+	var stderr bytes.Buffer
+	err := run(context.Background(), []string{"-out", "", "-quiet"}, io.Discard, &stderr)
+	if err == nil || !strings.Contains(err.Error(), `-out ""`) {
+		t.Errorf(`-out "": err = %v, want a refusal (it used to report on ./summary.json of another run)`, err)
+	}
+	for _, v := range []string{"NaN", "Inf", "-Inf"} {
+		stderr.Reset()
+		err := run(context.Background(), []string{"-dt", v, "-out", t.TempDir(), "-quiet"}, io.Discard, &stderr)
+		if err == nil || !strings.Contains(stderr.String(), `invalid value "`+v+`" for flag -dt: want a finite number`) {
+			t.Errorf("-dt %s: err = %v, stderr %q, want a flag error naming -dt", v, err, stderr.String())
+		}
+	}
+	err = run(context.Background(), []string{"-dt", "0", "-out", t.TempDir(), "-quiet"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "-dt 0: want a time step > 0") {
+		t.Errorf("-dt 0: err = %v, want a refusal (it silently meant the default)", err)
+	}
+	stderr.Reset()
+	dir := t.TempDir()
+	err = run(context.Background(), []string{"-system", "doublewell", "-rounds", "2", "-steps", "5", "-out", dir, "-quiet", "-resume"}, io.Discard, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr.String(), "no checkpoint to resume from") {
+		t.Errorf("-resume without a checkpoint said %q, want that it starts at round 0", stderr.String())
+	}
+}
+
+// Sizes that cannot fit are refused with the estimate before the folder is
+// touched (they used to run into the kernel's OOM killer after wiping it).
+func TestTooBigIsRefusedUpFront(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "energies.csv"), []byte("precious\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"-system", "lj99999999999"}, {"-replicas", "100000000"}} {
+		err := run(context.Background(), append(args, "-out", dir, "-quiet"), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "of memory in the driver") {
+			t.Errorf("%v: err = %v, want the memory estimate", args, err)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "energies.csv")); string(b) != "precious\n" {
+		t.Error("a refused run touched the folder")
 	}
 }

@@ -1,0 +1,34 @@
+package cloudfs
+
+import (
+	"fmt"
+	"io/fs"
+
+	"gocloud.dev/gcerrors"
+)
+
+// CreateExclusive writes data as a new file name, failing with fs.ErrExist if
+// name exists: the store's conditional write (If-None-Match on S3 and GCS,
+// If-None-Match on Azure, the memory driver's lock), so of two processes
+// creating one name at once exactly one succeeds. The file driver checks and
+// renames under a lock of this process only, so two processes on one
+// directory may both succeed.
+func (f *FS) CreateExclusive(name string, data []byte) error {
+	if err := f.begin("create", name, false); err != nil {
+		return err
+	}
+	if err := f.checkNotDir(f.ctx, "create", name); err != nil {
+		return err
+	}
+	defer f.lc.invalidate()
+	opts := f.writerOptions()
+	opts.BufferSize = 256 << 10
+	opts.IfNotExist = true
+	if err := f.b.WriteAll(f.ctx, f.key(name), data, opts); err != nil {
+		if gcerrors.Code(err) == gcerrors.FailedPrecondition {
+			return &fs.PathError{Op: "create", Path: name, Err: &kindError{kind: fs.ErrExist, err: fmt.Errorf("exists: %w", err)}}
+		}
+		return pathError("create", name, err)
+	}
+	return nil
+}
