@@ -17,7 +17,7 @@ func (f *FS) CreateExclusive(name string, data []byte) error {
 	if err := f.begin("create", name, false); err != nil {
 		return err
 	}
-	if err := f.checkNotDir(f.ctx, "create", name); err != nil {
+	if err := f.checkWritable(f.ctx, "create", name); err != nil {
 		return err
 	}
 	defer f.lc.invalidate()
