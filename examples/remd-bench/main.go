@@ -31,6 +31,7 @@ import (
 
 	"github.com/burst-dev/burst/pool"
 	_ "github.com/burst-dev/burst/pool/process"
+	_ "github.com/burst-dev/burst/pool/slurm"
 	"github.com/burst-dev/burst/remd"
 	"github.com/burst-dev/burst/remd/engine"
 	_ "github.com/burst-dev/burst/remd/engine/model"
