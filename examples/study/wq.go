@@ -111,7 +111,25 @@ func openWorkQueue(ctx context.Context, n int, data []string, log *slog.Logger) 
 		}
 		b.workers = append(b.workers, w)
 	}
-	log.Debug("work queue up", "port", hello.Port, "workers", n)
+	// Like process://, start the clock only once the workers are there.
+	ch := make(chan wqResult, 1)
+	b.mu.Lock()
+	b.pending["__ready"] = ch
+	b.mu.Unlock()
+	if _, err := fmt.Fprintf(b.stdin, "{\"tag\":\"__ready\",\"ready\":%d}\n", n); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("work queue manager: %w", err)
+	}
+	select {
+	case r := <-ch:
+		log.Debug("work queue up", "port", hello.Port, "workers", r.Output)
+	case <-b.done:
+		b.Close()
+		return nil, errors.New("work queue manager exited while waiting for its workers")
+	case <-ctx.Done():
+		b.Close()
+		return nil, ctx.Err()
+	}
 	return b, nil
 }
 

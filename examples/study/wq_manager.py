@@ -8,6 +8,7 @@ import json
 import os
 import select
 import sys
+import time
 
 import work_queue as wq
 
@@ -36,6 +37,16 @@ def read(timeout):
 
 def submit(line):
     m = json.loads(line)
+    if "ready" in m:
+        # Wait until that many workers are connected, so that the run's wall
+        # time does not include their start (process:// waits for its own).
+        deadline = time.time() + 60
+        while q.stats.workers_connected < m["ready"] and time.time() < deadline:
+            q.wait(0)
+            time.sleep(0.02)
+        print(json.dumps({"tag": m["tag"], "result": 0, "status": 0,
+                          "output": "%d workers" % q.stats.workers_connected}), flush=True)
+        return
     t = wq.Task(m["cmd"])
     t.specify_tag(m["tag"])
     for local, remote, cache in m.get("inputs", []):
