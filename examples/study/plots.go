@@ -153,12 +153,12 @@ func (o *options) fig14(bi map[string][]*group, names []string) error {
 		for _, r := range st[k] {
 			xy = append(xy, plotter.XY{X: float64(r.Replicas), Y: r.Total})
 		}
-		lines = append(lines, "study: "+implLabel(k), xy)
+		lines = append(lines, map[string]string{"objectstore": "study: COS prototype", "shared": "study: Redis prototype"}[k], xy)
 	}
 	if err := plotutil.AddLinePoints(q, lines...); err != nil {
 		return err
 	}
-	q.Legend.Top, q.Legend.Left = true, true
+	q.Legend.Top, q.Legend.Left = false, false
 	return save(q, o.out, "fig14-study")
 }
 
