@@ -1,13 +1,14 @@
-// Command burst deploys a burst program as a cloud function and prints the
-// resolved burst.yaml.
+// Command burst deploys a burst program as a cloud function, checks that it
+// answers, prints the resolved burst.yaml and bills a finished run.
 //
 //	burst deploy [-config burst.yaml] [-ldflags …] [package]   build, upload unless unchanged, stamp the build id
+//	burst check  [-config burst.yaml] [-timeout 1m] [package]  does the function answer, with the expected build; are storage and shared reachable
 //	burst config [-config burst.yaml]                          validate the config and print it resolved, secrets hidden
 //	burst cost   [-config burst.yaml] stats.json               what a finished run's calls cost on each provider
 //	burst env                                                  list the environment variables that override config keys
 //
 // Every verb takes -h. Exit codes: 0 done; 1 the verb ran and failed (a
-// deploy was refused); 2 bad usage (an unknown verb or flag,
+// check failed, a deploy was refused); 2 bad usage (an unknown verb or flag,
 // a missing argument); 3 a bad config file (the message names the file,
 // line and key).
 //
@@ -27,6 +28,7 @@ import (
 	"os/signal"
 
 	"github.com/burst-dev/burst/internal/redact"
+	"github.com/burst-dev/burst/pool"
 	"github.com/burst-dev/burst/providers"
 )
 
@@ -39,6 +41,9 @@ const (
 )
 
 func main() {
+	// The process backend's workers are copies of this executable: burst
+	// check's probe of that backend is served here.
+	pool.Main()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
@@ -71,6 +76,8 @@ func init() {
 	verbs = []verb{
 		{"deploy", "[-config burst.yaml] [-ldflags flags] [-q] [package]",
 			"Build the main package for the configured provider and deploy it as compute.function.\nThe upload is skipped when the function already runs this binary (same hash).", deployVerb},
+		{"check", "[-config burst.yaml] [-timeout 1m] [-build id] [package]",
+			"Open the configured provider and report, on one screen, whether the function answers and its\nround trip, whether it runs the expected build (the package argument built as burst deploy\nbuilds it, -build, or aws.build_id), and whether storage and shared are reachable, with a\nfix for each failure. Exit code 1 when a check fails.", checkVerb},
 		{"config", "[-config burst.yaml]",
 			"Validate the config and print it resolved (defaults and environment overrides applied),\nwith every secret hidden.", configVerb},
 		{"cost", "[-config burst.yaml] [-memory MB] [-cpu N] stats.json",
