@@ -145,6 +145,8 @@ type Backend struct {
 	refusedCh   chan struct{} // closed at the first refusal
 	closed      chan struct{}
 	wg          sync.WaitGroup
+	connected   int           // under mu
+	changed     chan struct{} // under mu: closed and replaced when connected changes
 }
 
 // New listens and returns at once; calls wait until workers connect.
@@ -185,7 +187,7 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 		Backend: process.NewAttached(process.Options{Workers: o.Workers, PerWorker: o.PerWorker, MaxMessage: o.MaxMessage}),
 		opts:    o, ln: ln, secret: secret, build: pool.BuildID(),
 		tls:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13},
-		firstWorker: make(chan struct{}), refusedCh: make(chan struct{}), closed: make(chan struct{}),
+		firstWorker: make(chan struct{}), refusedCh: make(chan struct{}), closed: make(chan struct{}), changed: make(chan struct{}),
 	}
 	b.wg.Go(b.accept)
 	return b, nil
@@ -200,6 +202,40 @@ func (b *Backend) Addr() string { return b.ln.Addr().String() }
 // file.
 func (b *Backend) WorkerEnv() []string {
 	return []string{EnvAddr + "=" + b.Addr(), EnvSecret + "=" + string(b.secret)}
+}
+
+func (b *Backend) count(d int) {
+	b.mu.Lock()
+	b.connected += d
+	close(b.changed)
+	b.changed = make(chan struct{})
+	b.mu.Unlock()
+}
+
+// Connected is how many workers are connected now.
+func (b *Backend) Connected() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.connected
+}
+
+// WaitWorkers waits until n workers are connected.
+func (b *Backend) WaitWorkers(ctx context.Context, n int) error {
+	for {
+		b.mu.Lock()
+		c, ch := b.connected, b.changed
+		b.mu.Unlock()
+		if c >= n {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-b.closed:
+			return pool.ErrClosed
+		case <-ctx.Done():
+			return fmt.Errorf("tcp: %d of %d workers connected: %w", c, n, context.Cause(ctx))
+		}
+	}
 }
 
 // Invoke runs a call. Until the first worker is accepted it waits; if
@@ -293,6 +329,14 @@ func (b *Backend) admit(c net.Conn) {
 	if b.attached.CompareAndSwap(false, true) {
 		close(b.firstWorker)
 	}
+	b.count(+1)
+	b.wg.Go(func() {
+		select {
+		case <-gone:
+			b.count(-1)
+		case <-b.closed:
+		}
+	})
 	if b.opts.OnWorker != nil {
 		b.opts.OnWorker(info, gone)
 	}

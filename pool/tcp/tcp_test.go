@@ -44,7 +44,7 @@ type worker struct {
 
 // startWorkers starts n workers of this test binary with the backend's
 // environment plus env.
-func startWorkers(t *testing.T, b *tcp.Backend, n int, env ...string) []*worker {
+func startWorkers(t testing.TB, b *tcp.Backend, n int, env ...string) []*worker {
 	t.Helper()
 	var ws []*worker
 	for range n {
