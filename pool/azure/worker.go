@@ -3,7 +3,6 @@ package azure
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -83,11 +82,14 @@ func NewCustomHandler(h *httpfn.Handler) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
-		data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, httpfn.DefaultMaxRequest))
+		// The invocation envelope comes from the Functions host, unsigned
+		// itself; its body still counts against the handler's memory bound.
+		data, release, status, err := h.ReadBody(w, r)
 		if err != nil {
-			httpfn.WriteError(w, http.StatusRequestEntityTooLarge, "burst worker: "+err.Error(), false)
+			httpfn.WriteError(w, status, err.Error(), false)
 			return
 		}
+		defer release()
 		var inv invocation
 		if err := json.Unmarshal(data, &inv); err != nil || inv.Data.Req == nil {
 			httpfn.WriteError(w, http.StatusBadRequest,

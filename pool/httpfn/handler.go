@@ -1,6 +1,7 @@
 package httpfn
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,7 +11,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
+
+	"golang.org/x/sync/semaphore"
 
 	"github.com/burst-dev/burst/pool"
 	"github.com/burst-dev/burst/pool/spill"
@@ -18,6 +22,16 @@ import (
 
 // DefaultMaxRequest bounds the body a worker accepts.
 const DefaultMaxRequest = 256 << 20
+
+// DefaultMaxBodyMemory bounds the bytes of request bodies a worker holds at
+// once (calls beyond it wait for memory before their bodies are read): one
+// call of the largest size.
+const DefaultMaxBodyMemory = DefaultMaxRequest
+
+// DefaultBodyTimeout bounds the time a worker waits for a request's body,
+// so a sender that stalls mid-body does not hold a connection and its
+// memory: 256 MiB in 60 s is 4.5 MB/s, far below any cloud's network.
+const DefaultBodyTimeout = 60 * time.Second
 
 // Handler is the worker side: it verifies a call's signature, refusing
 // unsigned, forged and replayed calls, and runs the rest with pool.Handle.
@@ -29,6 +43,15 @@ type Handler struct {
 	Handle func(ctx context.Context, req *pool.Request) *pool.Response
 	// MaxRequest bounds the body in bytes (default DefaultMaxRequest).
 	MaxRequest int64
+	// MaxBodyMemory bounds the bytes of bodies read at once over all
+	// requests (default DefaultMaxBodyMemory, at least MaxRequest).
+	MaxBodyMemory int64
+	// BodyTimeout bounds the time to read one body (default
+	// DefaultBodyTimeout).
+	BodyTimeout time.Duration
+
+	memOnce sync.Once
+	mem     *semaphore.Weighted
 }
 
 // NewHandler returns a Handler verifying with secret.
@@ -81,31 +104,127 @@ func (h *Handler) Serve(ctx context.Context, body []byte, sig Signature) (*pool.
 }
 
 // ServeHTTP answers a POSTed envelope with the result envelope (200), a
-// refusal (401, {"error":…,"rejected":true}) or a malformed-request error (400).
+// refusal (401, {"error":…,"rejected":true}), a request over MaxRequest
+// (413) or a malformed-request error (400). Unsigned, stale and oversized
+// requests are refused from their headers, before any of the body is read;
+// the rest wait for their share of MaxBodyMemory and get BodyTimeout to
+// arrive.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		WriteError(w, http.StatusMethodNotAllowed, "burst worker: POST a signed call envelope", false)
 		return
 	}
-	max := h.MaxRequest
-	if max <= 0 {
-		max = DefaultMaxRequest
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			WriteError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("burst worker: call over %d bytes", max), false)
-			return
-		}
-		WriteError(w, http.StatusBadRequest, "burst worker: read call: "+err.Error(), false)
+	sig := SignatureFromHeader(r.Header)
+	if err := h.precheck(sig); err != nil {
+		refuse(w, err)
 		return
 	}
-	status, out := h.Answer(r.Context(), body, SignatureFromHeader(r.Header))
+	body, release, status, err := h.ReadBody(w, r)
+	if err != nil {
+		WriteError(w, status, err.Error(), false)
+		return
+	}
+	defer release()
+	status, out := h.Answer(r.Context(), body, sig)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	w.Write(out)
+}
+
+// precheck refuses what the headers alone show cannot verify: no secret, no
+// signature, malformed or stale signature headers. The MAC needs the body.
+func (h *Handler) precheck(sig Signature) error {
+	if h.Verifier == nil {
+		return fmt.Errorf("%w: %w", ErrRejected, errNoSecretSet)
+	}
+	return h.Verifier.precheck(sig)
+}
+
+func refuse(w http.ResponseWriter, err error) {
+	slog.Warn("burst worker: refused a call", "err", err)
+	w.Header().Set("Connection", "close") // and leave its body unread
+	WriteError(w, http.StatusUnauthorized, err.Error(), true)
+}
+
+// ReadBody reads r's body for a transport that unpacks envelopes from it
+// (the Azure invocation envelope): it refuses a declared length over
+// MaxRequest before reading (413), waits for the body's share of
+// MaxBodyMemory, and cuts off a body that takes longer than BodyTimeout
+// (400). The caller calls release once it no longer holds the body.
+func (h *Handler) ReadBody(w http.ResponseWriter, r *http.Request) (body []byte, release func(), status int, err error) {
+	limit := h.MaxRequest
+	if limit <= 0 {
+		limit = DefaultMaxRequest
+	}
+	if r.ContentLength > limit {
+		w.Header().Set("Connection", "close")
+		return nil, nil, http.StatusRequestEntityTooLarge, fmt.Errorf("burst worker: call of %d bytes is over the limit of %d", r.ContentLength, limit)
+	}
+	timeout := h.BodyTimeout
+	if timeout <= 0 {
+		timeout = DefaultBodyTimeout
+	}
+	// Servers this handler does not start (functions-framework) have no
+	// read timeout of their own; the deadline covers waiting for memory too.
+	deadline := time.Now().Add(timeout)
+	_ = http.NewResponseController(w).SetReadDeadline(deadline)
+	ctx, cancel := context.WithDeadline(r.Context(), deadline)
+	defer cancel()
+	// Reserve the declared length, or the limit when the length is unknown
+	// (chunked), until the call is answered.
+	want := limit
+	if r.ContentLength >= 0 {
+		want = r.ContentLength
+	}
+	mem := h.memory(limit)
+	if err := mem.Acquire(ctx, want); err != nil {
+		w.Header().Set("Connection", "close")
+		return nil, nil, http.StatusServiceUnavailable, fmt.Errorf("burst worker: no memory for the call's body within %v: %w", timeout, err)
+	}
+	release = func() { mem.Release(want) }
+	body, err = readAll(http.MaxBytesReader(w, r.Body, limit), r.ContentLength)
+	if err != nil {
+		release()
+		w.Header().Set("Connection", "close")
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, nil, http.StatusRequestEntityTooLarge, fmt.Errorf("burst worker: call over %d bytes", limit)
+		}
+		return nil, nil, http.StatusBadRequest, fmt.Errorf("burst worker: read call: %w", err)
+	}
+	_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
+	return body, release, 0, nil
+}
+
+// readAll reads a body of n bytes (n < 0: unknown) into one allocation of
+// its size when it is known, not the doubling buffers of io.ReadAll that
+// may hold twice the body.
+func readAll(r io.Reader, n int64) ([]byte, error) {
+	if n < 0 {
+		var buf bytes.Buffer
+		_, err := buf.ReadFrom(r)
+		return buf.Bytes(), err
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(r, b); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			err = fmt.Errorf("body ended after fewer bytes than its Content-Length of %d: %w", n, err)
+		}
+		return nil, err
+	}
+	return b, nil
+}
+
+func (h *Handler) memory(limit int64) *semaphore.Weighted {
+	h.memOnce.Do(func() {
+		n := h.MaxBodyMemory
+		if n <= 0 {
+			n = DefaultMaxBodyMemory
+		}
+		h.mem = semaphore.NewWeighted(max(n, limit))
+	})
+	return h.mem
 }
 
 // Answer runs Serve and encodes its outcome as an HTTP status and JSON body.
@@ -164,7 +283,14 @@ func ListenAndServe(ctx context.Context, addr string, h http.Handler) error {
 	if err != nil {
 		return fmt.Errorf("httpfn: listen: %w", err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second}
+	return Serve(ctx, l, h)
+}
+
+// Serve is ListenAndServe on a listener the caller opened.
+func Serve(ctx context.Context, l net.Listener, h http.Handler) error {
+	// Bodies have their own deadline (Handler.BodyTimeout); a call's run
+	// time has none here, the platform bounds it.
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(l) }()
 	select {
