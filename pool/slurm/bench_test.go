@@ -53,7 +53,7 @@ func BenchmarkFigure1(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	for range 3 {
+	for range 5 {
 		for _, name := range []string{"process", "slurm"} {
 			p := pools[name]
 			start := time.Now()

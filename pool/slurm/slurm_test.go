@@ -290,3 +290,19 @@ func TestCheck(t *testing.T) {
 		t.Fatalf("Check with an unknown partition: err = %v, want it named", err)
 	}
 }
+
+func TestAdaptiveScalesWithCallsAndReleasesIdleWorkers(t *testing.T) {
+	s := cluster(t)
+	p, b := open(t, slurmURL(t, 2, "&policy=adaptive&min=0&max=2&idle=2s"))
+	if ids := b.JobIDs(); len(ids) != 0 {
+		t.Fatalf("an adaptive pool with min=0 submitted %v before any call", ids)
+	}
+	mapAll(t, p, 40)
+	if n := len(b.JobIDs()); n == 0 {
+		t.Fatal("no job while calls ran")
+	}
+	// Idle for 2 s: the jobs are cancelled.
+	waitNoJobs(t, s, time.Minute)
+	// And calls bring workers back.
+	mapAll(t, p, 10)
+}
