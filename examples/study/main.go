@@ -31,6 +31,8 @@ import (
 	"strings"
 	"syscall"
 
+	"golang.org/x/term"
+
 	"github.com/burst-dev/burst/pool"
 	_ "github.com/burst-dev/burst/pool/process"
 	"github.com/burst-dev/burst/providers"
@@ -71,6 +73,7 @@ type options struct {
 	implList                    []string
 	pcfg                        *providers.Config
 	pdb, psf, par               string
+	onRound                     func(string) // progress within a run, on a terminal
 }
 
 // Study sizes, for the defaults and for saying how a run was scaled.
@@ -257,9 +260,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	var rows []row
 	var timelines []*timeline
+	// On a terminal: a line per round being run, and one per finished run;
+	// piped: only the report.
 	progress := func(string) {}
-	if !o.quiet {
-		progress = func(s string) { fmt.Fprintln(stdout, s) }
+	if !o.quiet && isTerminal(stdout) {
+		progress = func(s string) { fmt.Fprintf(stdout, "\r\033[K%s\n", s) }
+		o.onRound = func(s string) { fmt.Fprintf(stdout, "\r\033[K%s", s) }
 	}
 	for _, n := range o.sizeList {
 		for rep := range o.repeat {
@@ -327,6 +333,11 @@ func (o *options) scaling() string {
 		"scales the measured timeline to the study's full size",
 		where, o.sizeList, o.rounds, o.steps, o.repeat, strings.Join(o.implList, ", "),
 		100*float64(total*o.rounds*o.steps)/float64(study*studyExp2Rounds*studyExp2Steps), o.workers)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 func slicesHas(xs []string, x string) bool {

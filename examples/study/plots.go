@@ -73,6 +73,7 @@ func (o *options) fig13(gs []*group) error {
 	p.Title.Text = fmt.Sprintf("Experiment 1: time per storage mode (%d replicas, %d×%d steps)", o.replicas, o.rounds, o.steps)
 	p.Y.Label.Text = "wall time ÷ payload's"
 	var ours, study plotter.Values
+	var errs plotter.YErrors
 	var labels []string
 	var base float64
 	for _, g := range gs {
@@ -90,7 +91,7 @@ func (o *options) fig13(gs []*group) error {
 			}
 			m, sd := g.stat(func(r row) float64 { return r.Wall })
 			ours = append(ours, m/base)
-			_ = sd
+			errs = append(errs, struct{ Low, High float64 }{sd / base, sd / base})
 			study = append(study, studyExp1[name][0]/studyExp1["payload"][0])
 			labels = append(labels, name)
 		}
@@ -101,14 +102,26 @@ func (o *options) fig13(gs []*group) error {
 		return err
 	}
 	b1.Color = plotutil.Color(0)
-	b1.Offset = -w / 2
 	b2, err := plotter.NewBarChart(study, w)
 	if err != nil {
 		return err
 	}
 	b2.Color = plotutil.Color(1)
-	b2.Offset = w / 2
+	b2.Offset = w
 	p.Add(b1, b2)
+	// Error bars of ±1 sd over our runs, on our bars.
+	var pts plotter.XYs
+	for i, v := range ours {
+		pts = append(pts, plotter.XY{X: float64(i), Y: v})
+	}
+	eb, err := plotter.NewYErrorBars(struct {
+		plotter.XYer
+		plotter.YErrorer
+	}{pts, errs})
+	if err != nil {
+		return err
+	}
+	p.Add(eb)
 	p.Legend.Add("burst (this run)", b1)
 	p.Legend.Add("study (IBM Cloud Functions)", b2)
 	p.Legend.Top = true

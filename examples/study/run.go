@@ -197,6 +197,11 @@ func (o *options) runOne(ctx context.Context, env *services, impl string, n, rep
 	}
 	defer p.Close()
 
+	if o.onRound != nil {
+		cfg.Progress = func(done, total int) {
+			o.onRound(fmt.Sprintf("%s, %d replicas, run %d: round %d of %d", impl, n, rep+1, done, total))
+		}
+	}
 	res, err := remd.Run(ctx, p, cfg)
 	if err != nil {
 		return row{}, nil, err
