@@ -95,6 +95,7 @@ type projection struct {
 	Cost                    float64
 	PeakInstances           int
 	Spilled                 bool
+	FunctionHours           float64 // the sweep's: billed function time
 }
 
 // callModel turns a measured timeline into call durations at another size:
@@ -267,6 +268,22 @@ func (o *options) project(rows []row, tls []*timeline) []projection {
 					Rounds: tg.rounds, Steps: tg.steps, Wall: wall, MeanCall: sum / float64(max(len(ds), 1)),
 					Cost: rules.Bill(ds, 0, o.memoryMB, o.cpu).Dollars, PeakInstances: inst, Spilled: spill})
 			}
+			// The study's whole sweep, for Table 20: replicas 12…192 one
+			// after another, 100 rounds × 10 000 steps each.
+			sw := projection{Platform: p.Name, From: r.Storage, Label: "exp 2 sweep", Rounds: studyExp2Rounds, Steps: studyExp2Steps}
+			var calls int
+			for n := 12; n <= 192; n += 12 {
+				wall, ds, inst := simulate(p, n, studyExp2Rounds, func(j int) float64 { return m.duration(j, studyExp2Steps) }, m.gap, m.coldAdd)
+				sw.Wall += wall
+				sw.Cost += rules.Bill(ds, 0, o.memoryMB, o.cpu).Dollars
+				sw.PeakInstances = max(sw.PeakInstances, inst)
+				for _, d := range ds {
+					sw.FunctionHours += d.Hours()
+				}
+				calls += len(ds)
+			}
+			sw.MeanCall = sw.FunctionHours * 3600 / float64(calls)
+			out = append(out, sw)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].From < out[j].From })
