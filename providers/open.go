@@ -27,6 +27,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strconv"
 	"strings"
@@ -139,6 +140,10 @@ func Open(ctx context.Context, cfg *Config, opts ...pool.Option) (*Env, error) {
 	if err != nil {
 		return fail(err)
 	}
+	// The pool logs lost workers and refused calls, whose errors may quote
+	// a URL: send them through the redactor (a WithLogger in opts still
+	// wins).
+	popts = append([]pool.Option{pool.WithLogger(slog.New(redact.Handler(slog.Default().Handler())))}, popts...)
 	p, err := pool.Open(ctx, purl, append(popts, opts...)...)
 	if err != nil {
 		return fail(fmt.Errorf("providers: compute %s: %w", redact.URL(purl), redact.Error(err)))

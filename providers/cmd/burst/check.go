@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/burst-dev/burst/cloudfs"
 	"github.com/burst-dev/burst/internal/redact"
 	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/slurm"
 	"github.com/burst-dev/burst/providers"
 	"github.com/burst-dev/burst/shared"
 )
@@ -128,6 +130,27 @@ func checkFunction(ctx context.Context, cfg *providers.Config, timeout time.Dura
 	if err != nil {
 		return []result{{"function", "FAIL", err.Error(), fix}}
 	}
+	switch b {
+	case "slurm":
+		// Opening a slurm pool submits a job: check the cluster instead.
+		u, err := url.Parse(purl)
+		if err != nil {
+			return []result{{"function", "FAIL", err.Error(), fix}}
+		}
+		o, err := slurm.ParseURL(u)
+		if err == nil {
+			cctx, cancel := context.WithTimeout(ctx, timeout)
+			err = slurm.Check(cctx, o)
+			cancel()
+		}
+		if err != nil {
+			return []result{{"function", "FAIL", "slurm: " + err.Error(), "see docs for the slurm: section of burst.yaml; run where sbatch works"}}
+		}
+		return []result{{"function", "ok", "slurm: the client commands, controller and partition answer (no job submitted)", ""},
+			{"build id", "skip", "slurm workers run this program's own binary", ""}}
+	case "tcp":
+		return []result{{"function", "skip", "tcp workers dial in when something starts them: nothing to reach from here", ""}}
+	}
 	octx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	p, err := pool.Open(octx, purl, pool.WithRetries(0))
@@ -149,7 +172,7 @@ func checkFunction(ctx context.Context, cfg *providers.Config, timeout time.Dura
 		d := time.Since(t0)
 		cancel()
 		if err != nil {
-			return []result{{"function", "FAIL", fmt.Sprintf("%s did not answer: %v", purl, err), fix}}
+			return []result{{"function", "FAIL", fmt.Sprintf("%s: the probe call failed: %v", purl, err), fix}}
 		}
 		resp = r
 		if i == 1 {

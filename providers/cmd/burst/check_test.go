@@ -1,11 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/burst-dev/burst/internal/testenv"
+	"github.com/burst-dev/burst/pool"
 )
 
 // TestCheckPassesOnProcessWithRedisAndS3: the process backend (workers are
@@ -72,5 +75,40 @@ func TestCheckLocalSkipsTheFunction(t *testing.T) {
 	code, out, errOut := burst(t, "check", "-config", writeConfig(t, "compute:\n  backend: local\n"))
 	if code != exitOK || !strings.Contains(out, "skip  function") || !strings.Contains(out, "ok    storage   mem://") {
 		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// TestCheckAnHTTPFunction runs this test binary as a Knative worker on
+// loopback (K_SERVICE and PORT, as a revision's container gets them) and
+// checks it over HTTP: the same build passes, another build and a wrong
+// shared secret each fail with a fix.
+func TestCheckAnHTTPFunction(t *testing.T) {
+	noEnv(t)
+	port := testenv.FreePort(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	testenv.Start(t, "knative-worker", addr,
+		[]string{"K_SERVICE=burst", fmt.Sprintf("PORT=%d", port), "BURST_SECRET=Scheck-secret"},
+		os.Args[0], "-test.run=^$")
+	rd := testenv.StartRedis(t, testenv.RedisOptions{})
+	p := writeConfig(t, "compute:\n  backend: knative\n  function: burst\nknative:\n  endpoint: http://"+addr+"\n"+
+		"storage: file://"+t.TempDir()+"\nshared: "+rd.URL(nil)+"\n")
+
+	t.Setenv("BURST_SECRET", "Scheck-secret")
+	code, out, errOut := burst(t, "check", "-config", p, "-timeout", "1m", "-build", pool.BuildID())
+	if !strings.Contains(out, "ok    function  knative://"+addr) || !strings.Contains(out, "ok    build id") {
+		t.Errorf("same build: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = burst(t, "check", "-config", p, "-timeout", "1m", "-build", "go-other")
+	if code != exitFailed || !strings.Contains(out, "FAIL  build id") || !strings.Contains(out, "fix: run burst deploy") {
+		t.Errorf("other build: exit %d\n%s%s", code, out, errOut)
+	}
+	t.Setenv("BURST_SECRET", "Swrong-secret")
+	code, out, errOut = burst(t, "check", "-config", p, "-timeout", "1m")
+	if code != exitFailed || !strings.Contains(out, "FAIL  function") || !strings.Contains(out, "$BURST_SECRET equals the service's") {
+		t.Errorf("wrong secret: exit %d\n%s%s", code, out, errOut)
+	}
+	t.Logf("wrong secret:\n%s%s", out, errOut)
+	if strings.Contains(out+errOut, "Scheck-secret") || strings.Contains(out+errOut, "Swrong-secret") {
+		t.Errorf("secret printed:\n%s%s", out, errOut)
 	}
 }

@@ -66,7 +66,7 @@ func deployVerb(ctx context.Context, c *cmd, fs *flag.FlagSet, args []string) er
 		return err
 	}
 	if d == nil {
-		fmt.Fprintf(c.stdout, "backend %s runs on this machine: nothing to deploy\n", backend)
+		fmt.Fprintf(c.stdout, "backend %s runs this program's own binary: nothing to deploy\n", backend)
 		return nil
 	}
 	a := artifact{Env: map[string]string{}, Log: log}

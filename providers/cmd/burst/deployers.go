@@ -99,7 +99,7 @@ func timeoutSeconds(cfg *providers.Config, def int) int {
 func deployerFor(cfg *providers.Config) (deployer, error) {
 	fn := cfg.Compute.Function
 	switch b := cfg.Compute.Backend; b {
-	case "local", "process", "":
+	case "local", "process", "slurm", "tcp", "":
 		return nil, nil
 	case "gcp":
 		g := cfg.GCP
