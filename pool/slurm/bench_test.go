@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
+	"os/exec"
 	"slices"
 	"testing"
 	"time"
@@ -12,13 +14,15 @@ import (
 	"github.com/burst-dev/burst/pool"
 	_ "github.com/burst-dev/burst/pool/process"
 	"github.com/burst-dev/burst/pool/slurm"
+	"github.com/burst-dev/burst/pool/tcp"
 )
 
 var trivial = pool.Register("slurm.bench.trivial", func(ctx context.Context, x int) (int, error) { return x + 1, nil })
 
 // BenchmarkFigure1 compares trivial calls over slurm:// with 2 workers (job
 // steps on the one-node test cluster, TLS over loopback) against
-// process:// with 2 workers, in interleaved pairs: throughput with 512 in
+// process:// with 2 workers (and tcp:// with the same workers as child
+// processes), interleaved: throughput with 512 in
 // flight and the sequential round trip's p50.
 //
 //	go test -run '^$' -bench Figure1 -benchtime 1x ./pool/slurm/
@@ -29,6 +33,7 @@ func BenchmarkFigure1(b *testing.B) {
 	urls := map[string]string{
 		"process": "process://?workers=2&limit=512",
 		"slurm":   fmt.Sprintf("slurm://?workers=2&limit=512&listen=127.0.0.1:0&log_dir=%s", url.QueryEscape(b.TempDir())),
+		"tcp":     "tcp://127.0.0.1:0?workers=2&limit=512",
 	}
 	pools := map[string]*pool.Pool{}
 	for name, u := range urls {
@@ -37,8 +42,23 @@ func BenchmarkFigure1(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer p.Close()
-		if sb, ok := p.Backend().(*slurm.Backend); ok {
-			if err := sb.WaitWorkers(ctx, 2); err != nil {
+		switch be := p.Backend().(type) {
+		case *slurm.Backend:
+			if err := be.WaitWorkers(ctx, 2); err != nil {
+				b.Fatal(err)
+			}
+		case *tcp.Backend:
+			// The same workers as slurm's, started as child processes:
+			// the stream's cost without Slurm's.
+			for range 2 {
+				w := exec.Command(os.Args[0], "-test.run=^$")
+				w.Env = append(os.Environ(), be.WorkerEnv()...)
+				if err := w.Start(); err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(func() { w.Wait() }) // after the deferred Close ends it
+			}
+			if err := be.WaitWorkers(ctx, 2); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -54,7 +74,7 @@ func BenchmarkFigure1(b *testing.B) {
 		}
 	}
 	for range 5 {
-		for _, name := range []string{"process", "slurm"} {
+		for _, name := range []string{"process", "slurm", "tcp"} {
 			p := pools[name]
 			start := time.Now()
 			if _, err := trivial.Map(ctx, p, ins); err != nil {
@@ -74,15 +94,17 @@ func BenchmarkFigure1(b *testing.B) {
 		}
 	}
 	for i := range rate["slurm"] {
-		b.Logf("pair %d: process %.0f calls/s p50 %v | slurm %.0f calls/s p50 %v | throughput %.2fx, p50 %.2fx",
+		b.Logf("round %d: process %.0f calls/s p50 %v | slurm %.0f calls/s p50 %v (%.2fx, %.2fx) | tcp %.0f calls/s p50 %v (%.2fx, %.2fx)",
 			i, rate["process"][i], p50["process"][i], rate["slurm"][i], p50["slurm"][i],
-			rate["slurm"][i]/rate["process"][i], float64(p50["slurm"][i])/float64(p50["process"][i]))
+			rate["slurm"][i]/rate["process"][i], float64(p50["slurm"][i])/float64(p50["process"][i]),
+			rate["tcp"][i], p50["tcp"][i], rate["tcp"][i]/rate["process"][i], float64(p50["tcp"][i])/float64(p50["process"][i]))
 	}
 	tr := median(ratios(rate["slurm"], rate["process"]))
 	lr := median(ratios(durs(p50["slurm"]), durs(p50["process"])))
 	b.ReportMetric(tr, "throughput-ratio")
 	b.ReportMetric(lr, "p50-ratio")
-	b.Logf("figure 1: slurm/process throughput %.2fx (goal ≥ 0.5), p50 %.2fx (goal ≤ 2)", tr, lr)
+	b.Logf("figure 1: slurm/process throughput %.2fx (goal ≥ 0.5), p50 %.2fx (goal ≤ 2); tcp/process %.2fx, %.2fx",
+		tr, lr, median(ratios(rate["tcp"], rate["process"])), median(ratios(durs(p50["tcp"]), durs(p50["process"]))))
 }
 
 // BenchmarkFigure2 times Open to the first result on the one-node cluster,
