@@ -18,6 +18,8 @@ import (
 
 	"github.com/burst-dev/burst/internal/testenv"
 	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/codec"
+	"github.com/burst-dev/burst/remd"
 )
 
 // The study's baseline: Work Queue (CCTools) running each segment as a task,
@@ -262,32 +264,43 @@ func wqTask(args []string) int {
 }
 
 // useStagedFiles rewrites the engine's file options (pdb, psf, par) to the
-// copies staged into the task's sandbox, when they are there.
+// copies staged into the task's sandbox, when they are there. The input is
+// decoded and re-encoded with the call's own codec.
 func useStagedFiles(req *pool.Request) error {
-	var in map[string]json.RawMessage
-	if err := json.Unmarshal(req.Input, &in); err != nil {
+	if req.Func != "remd.segment" {
+		return nil
+	}
+	c, err := codec.Lookup(req.Codec)
+	if err != nil {
+		return err
+	}
+	raw, err := pool.DecodePayload(c, req.Input)
+	if err != nil {
+		return err
+	}
+	var in remd.SegmentIn
+	if err := c.Unmarshal(raw, &in); err != nil {
 		return fmt.Errorf("call input: %w", err)
 	}
-	var spec struct {
-		Name    string                     `json:"name"`
-		Options map[string]json.RawMessage `json:"options"`
-	}
-	if err := json.Unmarshal(in["engine"], &spec); err != nil || spec.Options == nil {
+	var opts map[string]json.RawMessage
+	if err := json.Unmarshal(in.Engine.Options, &opts); err != nil || opts == nil {
 		return nil
 	}
 	for _, k := range []string{"pdb", "psf", "par"} {
 		var p string
-		if json.Unmarshal(spec.Options[k], &p) != nil || p == "" {
+		if json.Unmarshal(opts[k], &p) != nil || p == "" {
 			continue
 		}
 		if _, err := os.Stat(filepath.Base(p)); err == nil {
-			spec.Options[k], _ = json.Marshal(filepath.Base(p))
+			opts[k], _ = json.Marshal(filepath.Base(p))
 		}
 	}
-	var err error
-	if in["engine"], err = json.Marshal(spec); err != nil {
+	if in.Engine.Options, err = json.Marshal(opts); err != nil {
 		return err
 	}
-	req.Input, err = json.Marshal(in)
-	return errors.Join(err)
+	if raw, err = c.Marshal(in); err != nil {
+		return err
+	}
+	req.Input = pool.EncodePayload(c, raw)
+	return nil
 }
