@@ -127,6 +127,11 @@ type Options struct {
 	// Concurrency is how many parts of one upload may be in flight.
 	// 0 means 1, which keeps memory bounded by PartSize.
 	Concurrency int
+	// ReadCache is the bytes one File keeps of the ranges its ReadAt
+	// fetched (see File); a File holds at most this much, plus one fetch
+	// in flight per concurrent ReadAt. 0 means DefaultReadCache; a
+	// negative value turns the cache off (one request per ReadAt).
+	ReadCache int
 }
 
 var (
@@ -151,6 +156,7 @@ var (
 //	prefix=runs/42/   root the file system at this key prefix (a directory)
 //	part_size=16MiB   Options.PartSize (bytes, or with a KiB/MiB/GiB suffix)
 //	part_concurrency=4   Options.Concurrency
+//	read_cache=16MiB   Options.ReadCache (bytes with an optional suffix, or "off")
 //
 // ctx is used only to open the bucket; see WithContext for calls.
 func Open(ctx context.Context, urlstr string) (*FS, error) {
@@ -184,11 +190,23 @@ func Open(ctx context.Context, urlstr string) (*FS, error) {
 		}
 		opts.Concurrency = n
 	}
+	if v := q.Get("read_cache"); v != "" {
+		n, err := parseSize(v)
+		switch {
+		case v == "off":
+			opts.ReadCache = -1
+		case err != nil || n <= 0:
+			return nil, fmt.Errorf("cloudfs: open %q: read_cache %q: want a positive byte count such as 8MiB, or off", urlstr, v)
+		default:
+			opts.ReadCache = n
+		}
+	}
 	// The prefix is applied here rather than by gocloud, so that Sub views
 	// share one bucket and As reaches the driver's own client.
 	q.Del("prefix")
 	q.Del("part_size")
 	q.Del("part_concurrency")
+	q.Del("read_cache")
 	u.RawQuery = q.Encode()
 	b, err := blob.OpenBucket(ctx, u.String())
 	if err != nil {

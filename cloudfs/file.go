@@ -13,38 +13,113 @@ import (
 	"time"
 
 	"gocloud.dev/blob"
+	"gocloud.dev/gcerrors"
 )
 
 // File is an object opened for reading. It implements fs.File, io.Seeker,
 // io.ReaderAt and io.WriterTo.
 //
-// Read streams from the current offset: from offset 0 through the GET
-// that Open sent, after a Seek that moves the offset through one ranged
-// request. ReadAt fetches exactly the range asked for and may be called
-// concurrently. The size is the one seen at Open.
+// A File reads the version of the object it opened. Read streams from the
+// current offset: from offset 0 through the GET that Open sent, after a
+// Seek that moves the offset through one ranged request. ReadAt reads
+// through a small cache of the ranges it fetched (see Options.ReadCache),
+// so a program reading at nearby offsets (archive/zip, a footer and then
+// a section) makes few requests; it may be called concurrently. Every
+// request after Open checks that the object is still the one opened (its
+// size and modification time; the service's own condition where a driver
+// package registers one, see RegisterReadCondition) and otherwise fails
+// with ErrChanged rather than mix versions.
 type File struct {
 	f    *FS
 	ctx  context.Context
 	name string
 	key  string
 	info *fileInfo
+	ver  version
 
 	mu     sync.Mutex
 	r      *blob.Reader // Open's GET, or a ranged one after a moving Seek; nil after ReadAt
 	unread bool         // r is Open's GET and nothing has read from it
 	off    int64
 	closed bool
+	cache  *readCache // ReadAt's ranges; nil until the first ReadAt
 }
 
+// ErrChanged reports that a File's object was replaced or deleted after
+// Open: the File reads only the version it opened.
+var ErrChanged = errors.New("cloudfs: the object changed since the file was opened (a File reads only the version it opened; open it again)")
+
+// version identifies the object a File opened.
+type version struct {
+	size    int64
+	modTime time.Time // exact, as the service reported it
+	cond    ReadCondition
+}
+
+// A ReadCondition makes a range request fail unless the object is still
+// the version a File opened: for example an ETag in If-Match. It is made
+// from Open's GET, and applied through blob.ReaderOptions.BeforeRead.
+type ReadCondition func(asFunc func(any) bool) error
+
+// A ReadConditioner returns the condition pinning the version r read, or
+// ok false for readers of drivers it does not know.
+type ReadConditioner func(r *blob.Reader) (c ReadCondition, ok bool)
+
 var (
-	_ io.ReadSeekCloser = (*File)(nil)
-	_ io.ReaderAt       = (*File)(nil)
-	_ io.WriterTo       = (*File)(nil)
+	conditionersMu sync.Mutex
+	conditioners   []ReadConditioner
 )
+
+// RegisterReadCondition adds a ReadConditioner; driver packages such as
+// cloudfs/s3upload call it in init. Without one, a File compares size and
+// modification time, which misses a replacement of the same size within
+// the service's time resolution (one second on S3 and Azure).
+func RegisterReadCondition(c ReadConditioner) {
+	conditionersMu.Lock()
+	defer conditionersMu.Unlock()
+	conditioners = append(conditioners, c)
+}
+
+func readCondition(r *blob.Reader) ReadCondition {
+	conditionersMu.Lock()
+	cs := conditioners
+	conditionersMu.Unlock()
+	for _, c := range cs {
+		if cond, ok := c(r); ok {
+			return cond
+		}
+	}
+	return nil
+}
 
 func newFile(f *FS, name string, r *blob.Reader) *File {
 	info := &fileInfo{name: path.Base(name), size: r.Size(), mode: 0o644, modTime: modTime(r.ModTime())}
-	return &File{f: f, ctx: f.ctx, name: name, key: f.key(name), info: info, r: r, unread: true}
+	return &File{
+		f: f, ctx: f.ctx, name: name, key: f.key(name), info: info,
+		ver: version{size: r.Size(), modTime: r.ModTime(), cond: readCondition(r)},
+		r:   r, unread: true,
+	}
+}
+
+// rangeReader starts a read of length bytes at off (length < 0: to the
+// end) of the version the File opened.
+func (fl *File) rangeReader(off, length int64) (*blob.Reader, error) {
+	var opts *blob.ReaderOptions
+	if fl.ver.cond != nil {
+		opts = &blob.ReaderOptions{BeforeRead: fl.ver.cond}
+	}
+	r, err := fl.f.b.NewRangeReader(fl.ctx, fl.key, off, length, opts)
+	if err != nil {
+		if gcerrors.Code(err) == gcerrors.FailedPrecondition || isNotExist(err) {
+			return nil, &fs.PathError{Op: "read", Path: fl.name, Err: ErrChanged}
+		}
+		return nil, pathError("read", fl.name, err)
+	}
+	if r.Size() != fl.ver.size || !r.ModTime().Equal(fl.ver.modTime) {
+		r.Close()
+		return nil, &fs.PathError{Op: "read", Path: fl.name, Err: ErrChanged}
+	}
+	return r, nil
 }
 
 // Stat returns the FileInfo seen at Open.
@@ -72,6 +147,9 @@ func (fl *File) Read(p []byte) (int, error) {
 	fl.unread = false
 	n, err := fl.r.Read(p)
 	fl.off += int64(n)
+	if err == io.EOF && fl.off < fl.info.size {
+		return n, &fs.PathError{Op: "read", Path: fl.name, Err: ErrChanged}
+	}
 	if err != nil && err != io.EOF {
 		return n, pathError("read", fl.name, err)
 	}
@@ -89,9 +167,9 @@ func (fl *File) openReader() error {
 		// ranged requests more slowly.
 		length = -1
 	}
-	r, err := fl.f.b.NewRangeReader(fl.ctx, fl.key, fl.off, length, nil)
+	r, err := fl.rangeReader(fl.off, length)
 	if err != nil {
-		return pathError("read", fl.name, err)
+		return err
 	}
 	fl.r = r
 	return nil
@@ -115,6 +193,9 @@ func (fl *File) WriteTo(w io.Writer) (int64, error) {
 	fl.off += n
 	if err != nil {
 		return n, pathError("read", fl.name, err)
+	}
+	if fl.off < fl.info.size {
+		return n, &fs.PathError{Op: "read", Path: fl.name, Err: ErrChanged}
 	}
 	return n, nil
 }
@@ -148,8 +229,10 @@ func (fl *File) Seek(offset int64, whence int) (int64, error) {
 	return abs, nil
 }
 
-// ReadAt reads len(p) bytes at off with one ranged request. It does not
-// move the offset of Read and is safe to call concurrently.
+// ReadAt reads len(p) bytes at off. It does not move the offset of Read
+// and is safe to call concurrently. Small reads are served from, and
+// fetched into, the File's read cache; reads of more than half of it go
+// to the service directly.
 func (fl *File) ReadAt(p []byte, off int64) (int, error) {
 	fl.mu.Lock()
 	closed := fl.closed
@@ -159,6 +242,10 @@ func (fl *File) ReadAt(p []byte, off int64) (int, error) {
 		_ = fl.r.Close()
 		fl.r, fl.unread = nil, false
 	}
+	if fl.cache == nil && !closed {
+		fl.cache = newReadCache(fl.f.opts.ReadCache)
+	}
+	c := fl.cache
 	fl.mu.Unlock()
 	if closed {
 		return 0, &fs.PathError{Op: "read", Path: fl.name, Err: fs.ErrClosed}
@@ -172,33 +259,59 @@ func (fl *File) ReadAt(p []byte, off int64) (int, error) {
 	if len(p) == 0 {
 		return 0, nil // as os.File.ReadAt, at any offset
 	}
-	size := fl.info.size
+	size := fl.ver.size
 	if off >= size {
 		return 0, io.EOF
 	}
-	want := min(int64(len(p)), size-off)
-	if want == 0 {
-		return 0, nil
-	}
-	r, err := fl.f.b.NewRangeReader(fl.ctx, fl.key, off, want, nil)
-	if err != nil {
-		return 0, pathError("read", fl.name, err)
-	}
-	defer r.Close()
-	n, err := io.ReadFull(r, p[:want])
-	if err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return n, io.EOF // the object shrank since Open
+	want := int(min(int64(len(p)), size-off))
+	n := 0
+	for n < want {
+		at := off + int64(n)
+		if k := c.copy(p[n:want], at); k > 0 {
+			n += k
+			continue
 		}
-		return n, pathError("read", fl.name, err)
+		if int64(want-n) > c.window() {
+			// A big read: straight into p, no copy kept.
+			k, err := fl.fetch(p[n:want], at)
+			n += k
+			if err != nil {
+				return n, err
+			}
+			continue
+		}
+		start, end := c.plan(at, int64(want-n), size)
+		buf := make([]byte, end-start)
+		if _, err := fl.fetch(buf, start); err != nil {
+			return n, err
+		}
+		c.add(start, buf)
 	}
-	if int64(n) < int64(len(p)) {
+	if want < len(p) {
 		return n, io.EOF
 	}
 	return n, nil
 }
 
-// Close ends any read in progress. A second Close reports fs.ErrClosed.
+// fetch fills p from off with one ranged request for the opened version.
+func (fl *File) fetch(p []byte, off int64) (int, error) {
+	r, err := fl.rangeReader(off, int64(len(p)))
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	n, err := io.ReadFull(r, p)
+	if err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return n, &fs.PathError{Op: "read", Path: fl.name, Err: ErrChanged} // it shrank
+		}
+		return n, pathError("read", fl.name, err)
+	}
+	return n, nil
+}
+
+// Close ends any read in progress and drops the read cache. A second
+// Close reports fs.ErrClosed.
 func (fl *File) Close() error {
 	fl.mu.Lock()
 	defer fl.mu.Unlock()
@@ -209,6 +322,9 @@ func (fl *File) Close() error {
 	if fl.r != nil {
 		_ = fl.r.Close() // a read-side close has nothing to lose
 		fl.r, fl.unread = nil, false
+	}
+	if fl.cache != nil {
+		fl.cache.drop()
 	}
 	return nil
 }

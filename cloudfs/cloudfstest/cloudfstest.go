@@ -98,6 +98,7 @@ func Run(t *testing.T, h Harness) {
 		{"InvalidNames", testInvalidNames},
 		{"RangeReads", testRangeReads},
 		{"SeekAndRead", testSeekAndRead},
+		{"FileReadsOpenedVersion", testOpenedVersion},
 		{"DeepTree", testDeepTree},
 		{"UnusualNames", testUnusualNames},
 		{"Sub", testSub},
@@ -791,6 +792,71 @@ func testRangeReads(t *testing.T, fsys *cloudfs.FS) {
 	}
 	if err := g.Wait(); err != nil {
 		t.Error(err)
+	}
+}
+
+// testOpenedVersion overwrites a file while it is open: every later read
+// of the open File returns the opened version's bytes or fails with
+// cloudfs.ErrChanged, never the new version's bytes beside the old size.
+func testOpenedVersion(t *testing.T, fsys *cloudfs.FS) {
+	v2 := bytes.Repeat([]byte("2"), 3<<20)
+	cases := []struct {
+		name string
+		v3   []byte
+		wait time.Duration // past the service's time resolution
+	}{
+		{"longer", bytes.Repeat([]byte("3"), 4<<20), 0},
+		{"shorter", []byte("3"), 0},
+		{"same size", bytes.Repeat([]byte("3"), len(v2)), 1100 * time.Millisecond},
+		{"deleted", nil, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if err := fsys.WriteFile("v", v2); err != nil {
+				t.Fatal(err)
+			}
+			f, err := fsys.Open("v")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			head := make([]byte, 10)
+			if _, err := f.(io.ReaderAt).ReadAt(head, 0); err != nil || string(head) != "2222222222" {
+				t.Fatalf("ReadAt before the overwrite = %q, %v", head, err)
+			}
+			time.Sleep(c.wait)
+			if c.v3 == nil {
+				err = fsys.Remove("v")
+			} else {
+				err = fsys.WriteFile("v", c.v3)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			check := func(what string, got []byte, err error) {
+				t.Helper()
+				if err != nil {
+					if !errors.Is(err, cloudfs.ErrChanged) {
+						t.Errorf("%s after the overwrite: err = %v, want nil or cloudfs.ErrChanged", what, err)
+					}
+					return
+				}
+				if bytes.ContainsFunc(got, func(r rune) bool { return r != '2' }) {
+					t.Errorf("%s after the overwrite returned bytes of the new version", what)
+				}
+			}
+			buf := make([]byte, 1000)
+			n, err := f.(io.ReaderAt).ReadAt(buf, 2<<20) // beyond what a first fetch holds
+			check("ReadAt", buf[:n], err)
+			if _, err := f.(io.Seeker).Seek(2<<20+5, io.SeekStart); err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(f)
+			check("Seek+Read", got, err)
+			if fi, _ := f.Stat(); fi.Size() != int64(len(v2)) {
+				t.Errorf("File.Stat size = %d, want the opened version's %d", fi.Size(), len(v2))
+			}
+		})
 	}
 }
 

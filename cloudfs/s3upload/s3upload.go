@@ -46,7 +46,29 @@ import (
 // minPartSize is S3's smallest part (all but the last).
 const minPartSize = 5 << 20
 
-func init() { cloudfs.RegisterUploader(newUpload) }
+func init() {
+	cloudfs.RegisterUploader(newUpload)
+	cloudfs.RegisterReadCondition(pinETag)
+}
+
+// pinETag makes the range requests of a cloudfs.File ask for the ETag its
+// Open saw (If-Match), so S3 refuses them (412, cloudfs.ErrChanged) once
+// the object is replaced, even by one of the same size within the same
+// second, which size and modification time cannot tell apart.
+func pinETag(r *blob.Reader) (cloudfs.ReadCondition, bool) {
+	var out s3.GetObjectOutput
+	if !r.As(&out) || aws.ToString(out.ETag) == "" {
+		return nil, false
+	}
+	etag := *out.ETag
+	return func(as func(any) bool) error {
+		var in *s3.GetObjectInput
+		if as(&in) {
+			in.IfMatch = aws.String(etag)
+		}
+		return nil
+	}, true
+}
 
 var errStop = errors.New("s3upload: stop listing")
 

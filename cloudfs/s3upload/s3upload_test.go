@@ -1,6 +1,15 @@
 package s3upload_test
 
 import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/burst-dev/burst/cloudfs"
@@ -17,4 +26,62 @@ func TestConformanceS3Upload(t *testing.T) {
 	cloudfstest.Run(t, cloudfstest.Harness{
 		Open: func(t *testing.T) *cloudfs.FS { return cloudfstest.OpenPrefix(t, base) },
 	})
+}
+
+// TestReadsPinTheOpenedETag: every range request of a File after Open
+// carries If-Match with the ETag Open's GET returned.
+func TestReadsPinTheOpenedETag(t *testing.T) {
+	srv := testenv.StartS3(t)
+	base := srv.BucketURL(t, "etag")
+	target, _ := url.Parse(srv.Endpoint)
+	var mu sync.Mutex
+	var gets []http.Header
+	rp := httputil.NewSingleHostReverseProxy(target)
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.URL.Query().Get("list-type") == "" && strings.HasSuffix(r.URL.Path, "/f") {
+			mu.Lock()
+			gets = append(gets, r.Header.Clone())
+			mu.Unlock()
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	defer proxy.Close()
+	u := strings.Replace(base, url.QueryEscape(srv.Endpoint), url.QueryEscape(proxy.URL), 1)
+	fsys, err := cloudfs.Open(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	if err := fsys.WriteFile("f", bytes.Repeat([]byte("x"), 3<<20)); err != nil {
+		t.Fatal(err)
+	}
+	f, err := fsys.Open("f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.(io.ReaderAt).ReadAt(make([]byte, 10), 2<<20); err != nil {
+		t.Fatal(err)
+	}
+	f.(io.Seeker).Seek(100, io.SeekStart)
+	if _, err := f.Read(make([]byte, 10)); err != nil {
+		t.Fatal(err)
+	}
+	attrs, err := fsys.Bucket().Attributes(context.Background(), "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(gets) != 3 {
+		t.Fatalf("%d GETs of f, want 3 (Open, ReadAt, Read after Seek)", len(gets))
+	}
+	if h := gets[0].Get("If-Match"); h != "" {
+		t.Errorf("Open's GET has If-Match %q, want none", h)
+	}
+	for i, h := range gets[1:] {
+		if got := h.Get("If-Match"); got == "" || got != attrs.ETag {
+			t.Errorf("GET %d after Open: If-Match %q, want the ETag %q", i+1, got, attrs.ETag)
+		}
+	}
 }
