@@ -110,7 +110,10 @@ func (fl *File) rangeReader(off, length int64) (*blob.Reader, error) {
 	}
 	r, err := fl.f.b.NewRangeReader(fl.ctx, fl.key, off, length, opts)
 	if err != nil {
-		if gcerrors.Code(err) == gcerrors.FailedPrecondition || isNotExist(err) {
+		if gcerrors.Code(err) == gcerrors.FailedPrecondition || isNotExist(err) || fl.changed() {
+			// A refused condition, no object, or (for "range not
+			// satisfiable" and the like, which drivers do not classify)
+			// another version: the File's version is gone.
 			return nil, &fs.PathError{Op: "read", Path: fl.name, Err: ErrChanged}
 		}
 		return nil, pathError("read", fl.name, err)
@@ -120,6 +123,19 @@ func (fl *File) rangeReader(off, length int64) (*blob.Reader, error) {
 		return nil, &fs.PathError{Op: "read", Path: fl.name, Err: ErrChanged}
 	}
 	return r, nil
+}
+
+// changed reports whether the object is no longer the version the File
+// opened, as far as its attributes tell.
+func (fl *File) changed() bool {
+	if fl.ctx.Err() != nil {
+		return false
+	}
+	a, err := fl.f.b.Attributes(fl.ctx, fl.key)
+	if err != nil {
+		return isNotExist(err)
+	}
+	return a.Size != fl.ver.size || !a.ModTime.Equal(fl.ver.modTime)
 }
 
 // Stat returns the FileInfo seen at Open.

@@ -110,7 +110,11 @@ func (m *model) record(op string) {
 	if m.hist == nil {
 		m.hist, m.kind = map[string]int{}, map[string]int{}
 	}
-	m.hist[strings.Fields(op)[0]]++
+	key := strings.TrimSpace(op)
+	if i := strings.IndexAny(key, " ("); i > 0 {
+		key = key[:i]
+	}
+	m.hist[key]++
 	m.log = append(m.log, fmt.Sprintf("%d: %s", m.step, op))
 	if len(m.log) > 12 {
 		m.log = m.log[1:]
