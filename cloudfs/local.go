@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"gocloud.dev/blob"
 )
@@ -23,6 +24,32 @@ import (
 //   - fileblob reserves names ending in ".attrs" for its metadata files.
 type localDir struct {
 	dir string // the bucket's directory, absolute
+
+	// Writes in progress: fileblob creates a file's directory when the
+	// write starts and moves the file in when it ends, so prune must not
+	// remove that (still empty) directory in between.
+	mu      sync.Mutex
+	writing map[string]int // keys being written
+}
+
+// startWrite notes a write of key until the returned func is called.
+func (l *localDir) startWrite(key string) (done func()) {
+	if l == nil {
+		return func() {}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.writing == nil {
+		l.writing = map[string]int{}
+	}
+	l.writing[key]++
+	return sync.OnceFunc(func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if l.writing[key]--; l.writing[key] == 0 {
+			delete(l.writing, key)
+		}
+	})
 }
 
 // attrsExt is the suffix fileblob keeps its metadata files under.
@@ -62,9 +89,24 @@ func (l *localDir) prune(keys ...string) {
 	}
 	// Deeper first, so a parent is tried after its children.
 	slices.SortFunc(sorted, func(a, b string) int { return strings.Count(b, "/") - strings.Count(a, "/") })
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	for _, d := range sorted {
-		l.rmdir(d)
+		if !l.writingBelow(d) {
+			l.rmdir(d)
+		}
 	}
+}
+
+// writingBelow reports whether a write below directory d is in progress;
+// the caller holds l.mu.
+func (l *localDir) writingBelow(d string) bool {
+	for k := range l.writing {
+		if strings.HasPrefix(k, d+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // removeEmptyDir removes an empty directory at key, which a crash or

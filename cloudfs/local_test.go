@@ -3,6 +3,7 @@ package cloudfs_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -208,5 +209,33 @@ func TestMissingRoots(t *testing.T) {
 	defer root.Close()
 	if ents, err := root.ReadDir("."); err != nil || len(ents) != 0 {
 		t.Errorf("ReadDir(.) of an empty bucket = %v, %v; want an empty directory", ents, err)
+	}
+}
+
+// TestFilePruneSparesWritesInProgress: removing a directory's last file
+// while another file is being written into it must not remove the
+// directory from under that write.
+func TestFilePruneSparesWritesInProgress(t *testing.T) {
+	fsys := openDir(t, t.TempDir())
+	for i := range 50 {
+		if err := fsys.WriteFile("d/old", []byte("o")); err != nil {
+			t.Fatal(err)
+		}
+		w, err := fsys.Create(fmt.Sprintf("d/new%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(make([]byte, 64<<10)); err != nil { // past what gocloud buffers before the driver starts
+			t.Fatal(err)
+		}
+		if err := fsys.Remove("d/old"); err != nil { // d holds no file now
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatalf("round %d: Close after the directory's last file went: %v", i, err)
+		}
+		if err := fsys.Remove(fmt.Sprintf("d/new%d", i)); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

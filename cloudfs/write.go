@@ -47,7 +47,9 @@ func (f *FS) Create(name string) (*Writer, error) {
 	}
 	// A cancelled context is how gocloud aborts an upload, so the writer
 	// owns one: Abort cancels it, and so does the end of f's context.
-	ctx, cancel := context.WithCancel(f.ctx)
+	ctx, cancelCtx := context.WithCancel(f.ctx)
+	done := f.local.startWrite(f.key(name))
+	cancel := func() { cancelCtx(); done() }
 	var w io.WriteCloser
 	for _, up := range uploaders() {
 		if uw, ok := up(ctx, f.b, f.key(name), f.opts); ok {
@@ -204,6 +206,7 @@ func (f *FS) WriteFile(name string, data []byte) error {
 		return err
 	}
 	defer f.lc.invalidate()
+	defer f.local.startWrite(f.key(name))()
 	opts := f.writerOptions()
 	// The data is all here: a buffer of the part size would only cost
 	// (gcsblob allocates its chunk buffer whole, 8 MiB for a 1-byte file).
