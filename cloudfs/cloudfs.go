@@ -529,13 +529,21 @@ func (f *FS) stat(ctx context.Context, name string) (*fileInfo, error) {
 	return nil, err
 }
 
+// openSpan is the range of Open's GET: what a Read or io.Copy streams
+// from first, and at most what a File that is only read at offsets
+// receives of it in vain.
+const openSpan = minWindow
+
 // Open opens a file for reading, or a directory for ReadDir.
 //
-// For a file, Open sends the one GET that a following Read or io.Copy
-// streams from, as blob.Bucket.NewReader does; its response carries the
-// size and modification time that Stat reports. So opening and reading a
-// file costs one request. A first ReadAt, or a Seek away from offset 0,
-// closes that response unread.
+// For a file, Open sends the GET that a following Read or io.Copy streams
+// from, for the first MiB (a read beyond continues with one request for
+// the rest); its response carries the size and modification time that
+// Stat reports. So opening and reading a file costs one request, or two
+// above a MiB. A first ReadAt keeps that response if it holds the whole
+// object and otherwise closes it unread, as does a Seek away from offset
+// 0; only the first MiB was asked for, so that is the most a program
+// reading at offsets receives in vain.
 func (f *FS) Open(name string) (fs.File, error) {
 	if err := f.begin("open", name, true); err != nil {
 		return nil, err
@@ -550,7 +558,11 @@ func (f *FS) Open(name string) (fs.File, error) {
 	var r *blob.Reader
 	err := error(&kindError{kind: fs.ErrNotExist, err: errReserved})
 	if !f.local.reserved(f.key(name)) {
-		r, err = f.b.NewReader(f.ctx, f.key(name), nil)
+		r, err = f.b.NewRangeReader(f.ctx, f.key(name), 0, openSpan, nil)
+		if err != nil && !isNotExist(err) {
+			// Some services refuse a range of an empty object.
+			r, err = f.b.NewReader(f.ctx, f.key(name), nil)
+		}
 	}
 	if err == nil {
 		return newFile(f, name, r), nil

@@ -39,6 +39,7 @@ type File struct {
 
 	mu     sync.Mutex
 	r      *blob.Reader // Open's GET, or a ranged one after a moving Seek; nil after ReadAt
+	rEnd   int64        // where r's range ends
 	unread bool         // r is Open's GET and nothing has read from it
 	off    int64
 	closed bool
@@ -97,7 +98,7 @@ func newFile(f *FS, name string, r *blob.Reader) *File {
 	return &File{
 		f: f, ctx: f.ctx, name: name, key: f.key(name), info: info,
 		ver: version{size: r.Size(), modTime: r.ModTime(), cond: readCondition(r)},
-		r:   r, unread: true,
+		r:   r, rEnd: min(r.Size(), openSpan), unread: true,
 	}
 }
 
@@ -164,7 +165,15 @@ func (fl *File) Read(p []byte) (int, error) {
 	n, err := fl.r.Read(p)
 	fl.off += int64(n)
 	if err == io.EOF && fl.off < fl.info.size {
-		return n, &fs.PathError{Op: "read", Path: fl.name, Err: ErrChanged}
+		if fl.off != fl.rEnd {
+			return n, &fs.PathError{Op: "read", Path: fl.name, Err: ErrChanged}
+		}
+		// The end of Open's span: the next Read continues.
+		_ = fl.r.Close()
+		fl.r, err = nil, nil
+		if n == 0 {
+			return fl.readLocked(p)
+		}
 	}
 	if err != nil && err != io.EOF {
 		return n, pathError("read", fl.name, err)
@@ -172,7 +181,15 @@ func (fl *File) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// openReader starts a read from the current offset to the end.
+// readLocked is Read, for a caller holding fl.mu.
+func (fl *File) readLocked(p []byte) (int, error) {
+	fl.mu.Unlock()
+	defer fl.mu.Lock()
+	return fl.Read(p)
+}
+
+// openReader starts a read from the current offset to the end, unless r
+// still serves it.
 func (fl *File) openReader() error {
 	if fl.r != nil {
 		return nil
@@ -187,7 +204,7 @@ func (fl *File) openReader() error {
 	if err != nil {
 		return err
 	}
-	fl.r = r
+	fl.r, fl.rEnd = r, fl.info.size
 	return nil
 }
 
@@ -201,17 +218,25 @@ func (fl *File) WriteTo(w io.Writer) (int64, error) {
 	if fl.off >= fl.info.size {
 		return 0, nil
 	}
-	if err := fl.openReader(); err != nil {
-		return 0, err
-	}
-	fl.unread = false
-	n, err := fl.r.WriteTo(w)
-	fl.off += n
-	if err != nil {
-		return n, pathError("read", fl.name, err)
-	}
-	if fl.off < fl.info.size {
-		return n, &fs.PathError{Op: "read", Path: fl.name, Err: ErrChanged}
+	var n int64
+	for fl.off < fl.info.size {
+		if err := fl.openReader(); err != nil {
+			return n, err
+		}
+		fl.unread = false
+		k, err := fl.r.WriteTo(w)
+		n += k
+		fl.off += k
+		if err != nil {
+			return n, pathError("read", fl.name, err)
+		}
+		if fl.off < fl.info.size && fl.off != fl.rEnd {
+			return n, &fs.PathError{Op: "read", Path: fl.name, Err: ErrChanged}
+		}
+		if fl.off < fl.info.size { // the end of Open's span
+			_ = fl.r.Close()
+			fl.r = nil
+		}
 	}
 	return n, nil
 }
@@ -252,16 +277,23 @@ func (fl *File) Seek(offset int64, whence int) (int64, error) {
 func (fl *File) ReadAt(p []byte, off int64) (int, error) {
 	fl.mu.Lock()
 	closed := fl.closed
-	if fl.unread {
-		// A program reading at offsets will not stream from Open's GET;
-		// end it rather than let the rest of the object arrive unread.
-		_ = fl.r.Close()
-		fl.r, fl.unread = nil, false
-	}
 	if fl.cache == nil && !closed {
 		fl.cache = newReadCache(fl.f.opts.ReadCache)
 	}
 	c := fl.cache
+	if fl.unread {
+		// A program reading at offsets will not stream from Open's GET.
+		// A small object is no more than a miss would fetch, so keep it;
+		// otherwise end the GET rather than let the rest arrive unread.
+		if fl.rEnd == fl.ver.size && fl.ver.size <= c.window() {
+			buf := make([]byte, fl.ver.size)
+			if _, err := io.ReadFull(fl.r, buf); err == nil {
+				c.add(0, buf)
+			}
+		}
+		_ = fl.r.Close()
+		fl.r, fl.unread = nil, false
+	}
 	fl.mu.Unlock()
 	if closed {
 		return 0, &fs.PathError{Op: "read", Path: fl.name, Err: fs.ErrClosed}

@@ -205,3 +205,16 @@ func TestFigure1ZipMemberRequests(t *testing.T) {
 		}
 	}
 }
+
+// TestSmallZipIsOneRequest: a zip no bigger than one read-ahead window is
+// read whole through Open's GET, so listing and reading all its members
+// costs that one request.
+func TestSmallZipIsOneRequest(t *testing.T) {
+	u, proxy := s3ViaProxy(t)
+	fsys := openURL(t, u)
+	want := buildZip(t, fsys, "small.zip", 512<<10, 64<<10, 64<<10)
+	req, _, _ := readMember(t, fsys, proxy, "small.zip", want)
+	if req != 1 {
+		t.Errorf("reading a member of a 512 KiB zip took %d requests, want 1 (Open's GET)", req)
+	}
+}

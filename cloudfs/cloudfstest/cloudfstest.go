@@ -99,6 +99,7 @@ func Run(t *testing.T, h Harness) {
 		{"RangeReads", testRangeReads},
 		{"SeekAndRead", testSeekAndRead},
 		{"FileReadsOpenedVersion", testOpenedVersion},
+		{"ReadPastFirstMiB", testReadPastFirstMiB},
 		{"DeepTree", testDeepTree},
 		{"UnusualNames", testUnusualNames},
 		{"Sub", testSub},
@@ -792,6 +793,50 @@ func testRangeReads(t *testing.T, fsys *cloudfs.FS) {
 	}
 	if err := g.Wait(); err != nil {
 		t.Error(err)
+	}
+}
+
+// testReadPastFirstMiB reads files around the size of Open's first
+// request with Read in uneven pieces, with io.Copy, and with ReadAt.
+func testReadPastFirstMiB(t *testing.T, fsys *cloudfs.FS) {
+	for _, n := range []int{0, 1, 1<<20 - 1, 1 << 20, 1<<20 + 1, 3<<20 + 7} {
+		data := pattern(n)
+		name := fmt.Sprintf("f%d", n)
+		if err := fsys.WriteFile(name, data); err != nil {
+			t.Fatal(err)
+		}
+		f, err := fsys.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []byte
+		buf := make([]byte, 100_003)
+		for {
+			k, err := f.Read(buf)
+			got = append(got, buf[:k]...)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("Read of %d bytes at %d: %v", n, len(got), err)
+			}
+		}
+		f.Close()
+		if !bytes.Equal(got, data) {
+			t.Errorf("Read of %d bytes: got %d bytes, or other bytes", n, len(got))
+		}
+		f, _ = fsys.Open(name)
+		var w bytes.Buffer
+		if k, err := io.Copy(&w, f); err != nil || k != int64(n) || !bytes.Equal(w.Bytes(), data) {
+			t.Errorf("io.Copy of %d bytes = %d, %v", n, k, err)
+		}
+		f.Close()
+		f, _ = fsys.Open(name)
+		at := make([]byte, 10)
+		if k, err := f.(io.ReaderAt).ReadAt(at, int64(n/2)); n >= 20 && (err != nil || !bytes.Equal(at[:k], data[n/2:n/2+10])) {
+			t.Errorf("ReadAt(10 bytes at %d) of %d bytes = %d, %v", n/2, n, k, err)
+		}
+		f.Close()
 	}
 }
 
