@@ -16,6 +16,9 @@ import (
 	"github.com/burst-dev/burst/cloudfs"
 	"github.com/burst-dev/burst/internal/redact"
 	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/azure"
+	"github.com/burst-dev/burst/pool/ibm"
+	"github.com/burst-dev/burst/pool/openwhisk"
 	"github.com/burst-dev/burst/pool/slurm"
 	"github.com/burst-dev/burst/providers"
 	"github.com/burst-dev/burst/shared"
@@ -214,11 +217,11 @@ func functionFix(cfg *providers.Config) string {
 	case "gcp":
 		return "run burst deploy; check gcp.project, gcp.region (or gcp.endpoint), Application Default Credentials, and that $BURST_SECRET equals the function's"
 	case "azure":
-		return "run burst deploy; check azure.app (or azure.endpoint), the function key in $" + orDefault(cfg.Azure.KeyEnv, "AZURE_FUNCTION_KEY") + ", and that $BURST_SECRET equals the app's"
+		return "run burst deploy; check azure.app (or azure.endpoint), the function key in $" + orDefault(cfg.Azure.KeyEnv, azure.DefaultKeyEnv) + ", and that $BURST_SECRET equals the app's"
 	case "ibm":
-		return "run burst deploy; check ibm.endpoint, the API key in $" + orDefault(cfg.IBM.APIKeyEnv, "IBMCLOUD_API_KEY") + ", and that $BURST_SECRET equals the application's"
+		return "run burst deploy; check ibm.endpoint, the API key in $" + orDefault(cfg.IBM.APIKeyEnv, ibm.DefaultAPIKeyEnv) + ", and that $BURST_SECRET equals the application's"
 	case "openwhisk":
-		return "run burst deploy; check openwhisk.endpoint and namespace, the auth in $" + orDefault(cfg.OpenWhisk.AuthEnv, "BURST_OPENWHISK_AUTH") + ", and $BURST_SECRET"
+		return "run burst deploy; check openwhisk.endpoint and namespace, the auth in $" + orDefault(cfg.OpenWhisk.AuthEnv, openwhisk.DefaultAuthEnv) + ", and $BURST_SECRET"
 	case "knative":
 		return "run burst deploy; check knative.endpoint, the token in knative.token_env, and that $BURST_SECRET equals the service's"
 	}

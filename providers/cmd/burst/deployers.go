@@ -11,6 +11,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"google.golang.org/api/option"
 
+	"github.com/burst-dev/burst/pool/azure"
 	"github.com/burst-dev/burst/pool/azure/azuredeploy"
 	"github.com/burst-dev/burst/pool/gcp/gcpdeploy"
 	"github.com/burst-dev/burst/pool/httpfn"
@@ -160,7 +161,7 @@ func deployerFor(cfg *providers.Config) (deployer, error) {
 			d := &deployed{Function: fn, URL: r.URL, Changed: r.Changed}
 			if r.Key != "" {
 				d.Hint = fmt.Sprintf("the function key is in the portal; export it as $%s (azure.key_env) where the program runs",
-					orDefault(az.KeyEnv, "AZURE_FUNCTION_KEY"))
+					orDefault(az.KeyEnv, azure.DefaultKeyEnv))
 			}
 			return d, nil
 		}}, nil
