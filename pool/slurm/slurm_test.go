@@ -158,7 +158,9 @@ func TestScancelOfOneWorkerStepMidMap(t *testing.T) {
 	first := b.JobIDs()
 	var calls atomic.Int64
 	p = p.With(pool.WithCallHook(func(pool.CallStats) { calls.Add(1) }))
+	cancelled := make(chan struct{})
 	go func() {
+		defer close(cancelled)
 		for calls.Load() < 10 {
 			time.Sleep(10 * time.Millisecond)
 		}
@@ -179,9 +181,14 @@ func TestScancelOfOneWorkerStepMidMap(t *testing.T) {
 		t.Errorf("Stats.Calls = %d, want 60 (each call once)", st.Calls)
 	}
 	// The lost worker is replaced by a job of its own.
-	waitWorkers(t, b, 2)
-	if ids := b.JobIDs(); len(ids) < 2 {
-		t.Errorf("jobs after a step was cancelled: %v, want a replacement beside %v", ids, first)
+	<-cancelled
+	deadline := time.Now().Add(90 * time.Second)
+	for len(b.JobIDs()) < 2 || b.Connected() < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("after a step was cancelled: jobs %v, %d workers connected; want a replacement job beside %v and 2 workers",
+				b.JobIDs(), b.Connected(), first)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
