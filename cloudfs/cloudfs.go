@@ -80,6 +80,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"net/url"
 	"os"
 	"path"
@@ -248,6 +249,9 @@ func parseSize(s string) (int, error) {
 	n, err := strconv.Atoi(s)
 	if err != nil {
 		return 0, err
+	}
+	if n < 0 || n > math.MaxInt/mult {
+		return 0, fmt.Errorf("size %s×%d is out of range", s, mult)
 	}
 	return n * mult, nil
 }

@@ -261,18 +261,38 @@ func loadCheckpoint(dir string) (*runState, error) {
 	if err != nil {
 		return nil, fmt.Errorf("remd: resume: %w", err)
 	}
+	return readCheckpoint(b, filepath.Join(dir, checkpointFile))
+}
+
+// readCheckpoint decodes the checkpoint b read from path. Its errors name
+// path and, for JSON that does not parse, the line.
+func readCheckpoint(b []byte, path string) (*runState, error) {
 	var s runState
 	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, fmt.Errorf("remd: resume: %s is damaged: %w", filepath.Join(dir, checkpointFile), err)
+		var off int64 = -1
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &syn):
+			off = syn.Offset
+		case errors.As(err, &typ):
+			off = typ.Offset
+		}
+		if off >= 0 {
+			line := 1 + bytes.Count(b[:min(int(off), len(b))], []byte("\n"))
+			return nil, fmt.Errorf("remd: resume: %s:%d: damaged: %w", path, line, err)
+		}
+		return nil, fmt.Errorf("remd: resume: %s is damaged: %w", path, err)
 	}
 	if s.Packed != nil {
+		var err error
 		if s.States, err = unpackStates(s.Packed); err != nil {
-			return nil, fmt.Errorf("remd: resume: %s is damaged: %w", filepath.Join(dir, checkpointFile), err)
+			return nil, fmt.Errorf("remd: resume: %s is damaged: %w", path, err)
 		}
 		s.Packed = nil
 	}
 	if s.Version != checkpointVersion {
-		return nil, fmt.Errorf("remd: resume: %s has version %d, this program reads version %d", filepath.Join(dir, checkpointFile), s.Version, checkpointVersion)
+		return nil, fmt.Errorf("remd: resume: %s has version %d, this program reads version %d", path, s.Version, checkpointVersion)
 	}
 	return &s, nil
 }

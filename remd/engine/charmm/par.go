@@ -143,9 +143,9 @@ func ParseParams(r io.Reader, name string) (*Params, error) {
 		return fmt.Errorf("%s:%d: %s", name, line, fmt.Sprintf(format, args...))
 	}
 	num := func(f []string, i int, what string) (float64, error) {
-		v, err := strconv.ParseFloat(f[i], 64)
+		v, err := finite(f[i])
 		if err != nil {
-			return 0, bad("%s: %s %q is not a number", section, what, f[i])
+			return 0, bad("%s: %s %q is not a finite number", section, what, f[i])
 		}
 		return v, nil
 	}

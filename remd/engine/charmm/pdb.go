@@ -37,9 +37,9 @@ func ParsePDB(r io.Reader, name string) ([]PDBAtom, error) {
 		var xyz [3]float64
 		for k := range xyz {
 			s := strings.TrimSpace(l[30+8*k : 38+8*k])
-			v, err := strconv.ParseFloat(s, 64)
+			v, err := finite(s)
 			if err != nil {
-				return nil, fmt.Errorf("%s:%d: coordinate %q in columns %d-%d is not a number", name, line, s, 31+8*k, 38+8*k)
+				return nil, fmt.Errorf("%s:%d: coordinate %q in columns %d-%d is not a finite number", name, line, s, 31+8*k, 38+8*k)
 			}
 			xyz[k] = v
 		}
@@ -58,7 +58,7 @@ func ParsePDB(r io.Reader, name string) ([]PDBAtom, error) {
 		return nil, fmt.Errorf("%s:%d: %w", name, line, err)
 	}
 	if len(atoms) == 0 {
-		return nil, fmt.Errorf("%s: no ATOM or HETATM records", name)
+		return nil, fmt.Errorf("%s:%d: no ATOM or HETATM records before the end", name, line)
 	}
 	return atoms, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -64,10 +65,10 @@ func ParsePSF(r io.Reader, name string) (*PSF, error) {
 			continue
 		}
 		n, err := strconv.Atoi(head[0])
-		if err != nil {
-			return nil, fmt.Errorf("%s:%d: section count %q is not an integer", name, line, head[0])
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("%s:%d: section count %q is not a non-negative integer", name, line, head[0])
 		}
-		tag := strings.TrimRight(strings.Fields(l[bang:])[0], ":")
+		tag := strings.TrimRight(strings.Fields(l[bang:] + " ")[0], ":")
 		seen[tag] = true
 		switch tag {
 		case "!NTITLE":
@@ -77,7 +78,8 @@ func ParsePSF(r io.Reader, name string) (*PSF, error) {
 				}
 			}
 		case "!NATOM":
-			p.Atoms = make([]Atom, 0, n)
+			// The count is the file's claim: grow with what is there.
+			p.Atoms = make([]Atom, 0, min(n, 1<<16))
 			for i := 0; i < n; i++ {
 				l, ok := next()
 				if !ok {
@@ -89,8 +91,8 @@ func ParsePSF(r io.Reader, name string) (*PSF, error) {
 				}
 				idx, err1 := strconv.Atoi(f[0])
 				resid, err2 := strconv.Atoi(strings.TrimRightFunc(f[2], func(r rune) bool { return r < '0' || r > '9' }))
-				q, err3 := strconv.ParseFloat(f[6], 64)
-				m, err4 := strconv.ParseFloat(f[7], 64)
+				q, err3 := finite(f[6])
+				m, err4 := finite(f[7])
 				if err1 != nil || err2 != nil || err3 != nil || err4 != nil {
 					return nil, fmt.Errorf("%s:%d: malformed atom line %q", name, line, strings.TrimSpace(l))
 				}
@@ -101,7 +103,10 @@ func ParsePSF(r io.Reader, name string) (*PSF, error) {
 			}
 		case "!NBOND", "!NTHETA", "!NPHI", "!NIMPHI":
 			width := map[string]int{"!NBOND": 2, "!NTHETA": 3, "!NPHI": 4, "!NIMPHI": 4}[tag]
-			idx := make([]int, 0, n*width)
+			if n > 1<<40 {
+				return nil, fmt.Errorf("%s:%d: %s count %d is beyond any file", name, line, tag, n)
+			}
+			idx := make([]int, 0, min(n*width, 1<<16))
 			for len(idx) < n*width {
 				l, ok := next()
 				if !ok {
@@ -140,7 +145,20 @@ func ParsePSF(r io.Reader, name string) (*PSF, error) {
 		return nil, fmt.Errorf("%s:%d: %w", name, line, err)
 	}
 	if !seen["!NATOM"] {
-		return nil, fmt.Errorf("%s: no !NATOM section", name)
+		return nil, fmt.Errorf("%s:%d: end of file, and no !NATOM section", name, line)
 	}
 	return p, nil
+}
+
+// finite parses a number that is neither NaN nor infinite: such a charge,
+// mass, coordinate or parameter would only turn every energy into NaN.
+func finite(s string) (float64, error) {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, err
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("%q is not a finite number", s)
+	}
+	return v, nil
 }

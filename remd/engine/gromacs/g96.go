@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -24,17 +25,27 @@ func writeG96(atoms []atomName, x, v []float64, box string) []byte {
 	return b.Bytes()
 }
 
-// readG96 reads POSITION, VELOCITY (optional) and BOX blocks.
-func readG96(data []byte) (atoms []atomName, x, v []float64, box string, err error) {
+// readG96 reads POSITION, VELOCITY (optional) and BOX blocks of the file
+// called name (for errors, which name it and the line).
+func readG96(data []byte, name string) (atoms []atomName, x, v []float64, box string, err error) {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	block := ""
 	line := 0
+	fail := func(format string, a ...any) ([]atomName, []float64, []float64, string, error) {
+		return nil, nil, nil, "", fmt.Errorf("%s:%d: %s", name, line, fmt.Sprintf(format, a...))
+	}
+	positions := 0
 	for sc.Scan() {
 		line++
 		l := sc.Text()
 		t := strings.TrimSpace(l)
 		if block == "" {
 			block = t
+			if block == "POSITION" {
+				if positions++; positions > 1 {
+					return fail("a second POSITION block")
+				}
+			}
 			continue
 		}
 		if t == "END" {
@@ -48,18 +59,18 @@ func readG96(data []byte) (atoms []atomName, x, v []float64, box string, err err
 		case "POSITION", "VELOCITY":
 			f := strings.Fields(l)
 			if len(f) != 7 {
-				return nil, nil, nil, "", fmt.Errorf("line %d: %s line needs resnr resname name index x y z", line, block)
+				return fail("%s line needs resnr resname name index x y z, got %d fields", block, len(f))
 			}
 			var xyz [3]float64
 			for k := 0; k < 3; k++ {
-				if xyz[k], err = strconv.ParseFloat(f[4+k], 64); err != nil {
-					return nil, nil, nil, "", fmt.Errorf("line %d: %w", line, err)
+				if xyz[k], err = finite(f[4+k]); err != nil {
+					return fail("%s: %v", block, err)
 				}
 			}
 			if block == "POSITION" {
 				resnr, err := strconv.Atoi(f[0])
 				if err != nil {
-					return nil, nil, nil, "", fmt.Errorf("line %d: residue number: %w", line, err)
+					return fail("residue number %q is not an integer", f[0])
 				}
 				atoms = append(atoms, atomName{resnr, f[1], f[2]})
 				x = append(x, xyz[:]...)
@@ -70,51 +81,71 @@ func readG96(data []byte) (atoms []atomName, x, v []float64, box string, err err
 			box = l
 		}
 	}
+	if err := sc.Err(); err != nil {
+		return fail("%v", err)
+	}
 	if len(atoms) == 0 || box == "" {
-		return nil, nil, nil, "", fmt.Errorf("need POSITION and BOX blocks")
+		return fail("end of file: need POSITION and BOX blocks")
 	}
 	if v == nil {
 		v = make([]float64, len(x))
 	} else if len(v) != len(x) {
-		return nil, nil, nil, "", fmt.Errorf("%d velocities for %d atoms", len(v)/3, len(x)/3)
+		return fail("end of file: %d velocities for %d atoms", len(v)/3, len(x)/3)
 	}
 	return atoms, x, v, box, nil
 }
 
-// readGro reads a .gro file (fixed columns; velocities optional).
-func readGro(data []byte) (atoms []atomName, x, v []float64, box string, err error) {
+// finite parses a coordinate: a number that is neither NaN nor infinite.
+func finite(s string) (float64, error) {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, fmt.Errorf("%q is not a finite number", s)
+	}
+	return f, nil
+}
+
+// readGro reads a .gro file (fixed columns; velocities optional, on every
+// atom line or on none) called name (for errors).
+func readGro(data []byte, name string) (atoms []atomName, x, v []float64, box string, err error) {
+	fail := func(line int, format string, a ...any) ([]atomName, []float64, []float64, string, error) {
+		return nil, nil, nil, "", fmt.Errorf("%s:%d: %s", name, line, fmt.Sprintf(format, a...))
+	}
 	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
 	if len(lines) < 3 {
-		return nil, nil, nil, "", fmt.Errorf("too short for a .gro file")
+		return fail(len(lines), "too short for a .gro file (title, atom count, atoms, box)")
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(lines[1]))
-	if err != nil || len(lines) < n+3 {
-		return nil, nil, nil, "", fmt.Errorf("line 2: atom count %q does not match the file", strings.TrimSpace(lines[1]))
+	if err != nil || n < 0 || n > len(lines)-3 {
+		return fail(2, "atom count %q does not match the file's %d lines", strings.TrimSpace(lines[1]), len(lines))
 	}
 	hasV := false
 	for i := 0; i < n; i++ {
 		l := lines[2+i]
 		if len(l) < 44 {
-			return nil, nil, nil, "", fmt.Errorf("line %d: atom line shorter than 44 columns", i+3)
+			return fail(i+3, "atom line shorter than 44 columns")
 		}
 		resnr, err := strconv.Atoi(strings.TrimSpace(l[0:5]))
 		if err != nil {
-			return nil, nil, nil, "", fmt.Errorf("line %d: residue number: %w", i+3, err)
+			return fail(i+3, "residue number %q is not an integer", strings.TrimSpace(l[0:5]))
 		}
 		atoms = append(atoms, atomName{resnr, strings.TrimSpace(l[5:10]), strings.TrimSpace(l[10:15])})
 		for k := 0; k < 3; k++ {
-			f, err := strconv.ParseFloat(strings.TrimSpace(l[20+8*k:28+8*k]), 64)
+			f, err := finite(strings.TrimSpace(l[20+8*k : 28+8*k]))
 			if err != nil {
-				return nil, nil, nil, "", fmt.Errorf("line %d: coordinate: %w", i+3, err)
+				return fail(i+3, "coordinate: %v", err)
 			}
 			x = append(x, f)
 		}
-		if len(l) >= 68 {
-			hasV = true
+		if i == 0 {
+			hasV = len(l) >= 68
+		} else if hasV != (len(l) >= 68) {
+			return fail(i+3, "velocities on some atom lines but not on others")
+		}
+		if hasV {
 			for k := 0; k < 3; k++ {
-				f, err := strconv.ParseFloat(strings.TrimSpace(l[44+8*k:52+8*k]), 64)
+				f, err := finite(strings.TrimSpace(l[44+8*k : 52+8*k]))
 				if err != nil {
-					return nil, nil, nil, "", fmt.Errorf("line %d: velocity: %w", i+3, err)
+					return fail(i+3, "velocity: %v", err)
 				}
 				v = append(v, f)
 			}
@@ -124,11 +155,14 @@ func readGro(data []byte) (atoms []atomName, x, v []float64, box string, err err
 		v = make([]float64, len(x))
 	}
 	bf := strings.Fields(lines[2+n])
+	if len(bf) == 0 {
+		return fail(n+3, "no box vectors")
+	}
 	var bs []string
 	for _, s := range bf {
-		f, err := strconv.ParseFloat(s, 64)
+		f, err := finite(s)
 		if err != nil {
-			return nil, nil, nil, "", fmt.Errorf("line %d: box: %w", n+3, err)
+			return fail(n+3, "box: %v", err)
 		}
 		bs = append(bs, fmt.Sprintf("%15.9f", f))
 	}

@@ -160,12 +160,12 @@ func New(o Options) (*Engine, error) {
 		return nil, fmt.Errorf("gromacs: %w", err)
 	}
 	if strings.HasSuffix(o.Conf, ".g96") {
-		e.atoms, e.x0, e.v0, e.box, err = readG96(conf)
+		e.atoms, e.x0, e.v0, e.box, err = readG96(conf, o.Conf)
 	} else {
-		e.atoms, e.x0, e.v0, e.box, err = readGro(conf)
+		e.atoms, e.x0, e.v0, e.box, err = readGro(conf, o.Conf)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("gromacs: %s: %w", o.Conf, err)
+		return nil, fmt.Errorf("gromacs: %w", err)
 	}
 	return e, nil
 }
@@ -277,9 +277,9 @@ func (e *Engine) run(ctx context.Context, st *engine.State, f mdpFields, m mode)
 	if err != nil {
 		return 0, fmt.Errorf("gromacs: mdrun wrote no final frame: %w", err)
 	}
-	_, x, v, _, err := readG96(out)
+	_, x, v, _, err := readG96(out, filepath.Join(dir, "out.g96"))
 	if err != nil {
-		return 0, fmt.Errorf("gromacs: out.g96: %w", err)
+		return 0, fmt.Errorf("gromacs: %w", err)
 	}
 	if len(x) != len(st.X) || len(v) != len(st.V) {
 		return 0, fmt.Errorf("gromacs: mdrun returned %d coordinates and %d velocities, want %d", len(x), len(v), len(st.X))
