@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -18,6 +19,7 @@ import (
 	"github.com/burst-dev/burst/pool"
 	"github.com/burst-dev/burst/pool/pooltest"
 	"github.com/burst-dev/burst/pool/slurm"
+	"github.com/burst-dev/burst/pool/tcp"
 )
 
 const envTestDriver = "BURST_SLURM_TEST_DRIVER" // makes this test binary a driver for the SIGKILL test
@@ -312,4 +314,32 @@ func TestAdaptiveScalesWithCallsAndReleasesIdleWorkers(t *testing.T) {
 	waitNoJobs(t, s, time.Minute)
 	// And calls bring workers back.
 	mapAll(t, p, 10)
+}
+
+func TestSecretIsNeitherInTheJobScriptNorOnACommandLine(t *testing.T) {
+	s := cluster(t)
+	_, b := open(t, slurmURL(t, 2, ""))
+	waitWorkers(t, b, 2)
+	var secret string
+	for _, kv := range b.WorkerEnv() {
+		if v, ok := strings.CutPrefix(kv, tcp.EnvSecret+"="); ok {
+			secret = v
+		}
+	}
+	if len(secret) < 16 {
+		t.Fatalf("no secret in WorkerEnv: %q", b.WorkerEnv())
+	}
+	script := s.Run("scontrol", "write", "batch_script", b.JobIDs()[0], "-")
+	if !strings.Contains(script, "srun") {
+		t.Fatalf("scontrol write batch_script gave %q, not the job's script", script)
+	}
+	if strings.Contains(script, secret) {
+		t.Fatal("the pool secret is in the job script")
+	}
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, f := range procs {
+		if cmdline, err := os.ReadFile(f); err == nil && strings.Contains(string(cmdline), secret) {
+			t.Errorf("the pool secret is on the command line of %s: %q", f, cmdline)
+		}
+	}
 }
