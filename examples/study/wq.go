@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
 	_ "embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -75,8 +77,16 @@ func openWorkQueue(ctx context.Context, n int, data []string, log *slog.Logger) 
 	if err := os.WriteFile(script, wqManager, 0o644); err != nil {
 		return nil, err
 	}
+	pw := filepath.Join(dir, "password")
+	secret := make([]byte, 24)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(pw, []byte(hex.EncodeToString(secret)), 0o600); err != nil {
+		return nil, err
+	}
 	b := &wqBackend{dir: dir, bin: bin, data: data, pending: map[string]chan wqResult{}, done: make(chan struct{})}
-	b.mgr = exec.Command(tools.Python, "-u", script)
+	b.mgr = exec.Command(tools.Python, "-u", script, pw)
 	b.mgr.Dir = dir
 	b.mgr.Stderr = os.Stderr
 	b.mgr.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -104,7 +114,7 @@ func openWorkQueue(ctx context.Context, n int, data []string, log *slog.Logger) 
 			b.Close()
 			return nil, err
 		}
-		w := exec.Command(tools.Worker, "--cores", "1", "--single-shot", "--parent-death", "-t", "3600",
+		w := exec.Command(tools.Worker, "--cores", "1", "--single-shot", "--parent-death", "-t", "3600", "-P", pw,
 			"-s", wd, "127.0.0.1", strconv.Itoa(hello.Port))
 		w.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 		if err := w.Start(); err != nil {

@@ -13,6 +13,9 @@ import time
 import work_queue as wq
 
 q = wq.WorkQueue(port=0)
+# Work Queue listens on every interface; only workers holding the password
+# (a file the driver wrote, readable by this user only) may connect.
+q.specify_password_file(sys.argv[1])
 q.specify_name("burst-study")
 print(json.dumps({"port": q.port}), flush=True)
 
