@@ -21,7 +21,8 @@
 // A Pool is opened from a URL whose scheme names a backend; local:// is built
 // in, other backends register their scheme from their own package (import
 // pool/process, pool/aws, … or let package providers import them), so unused
-// cloud SDKs never enter a binary.
+// cloud SDKs never enter a binary. What a backend author needs — the Backend
+// interface, the call envelopes, the worker side — is in package pool/driver.
 //
 // Calls are at-least-once: a call whose worker is lost, or that was throttled,
 // is run again (with exponential backoff and jitter) and still returns exactly

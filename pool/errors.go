@@ -3,60 +3,30 @@ package pool
 import (
 	"errors"
 	"fmt"
-	"time"
+
+	"github.com/burst-dev/burst/pool/driver"
 )
 
-// Failures of the machinery rather than of the function. Backends wrap these
-// so the pool knows a call may be retried; callers can test for them with
-// errors.Is after retries ran out.
+// Failures of the machinery rather than of the function, which backends
+// report; test for them with errors.Is after retries ran out.
 var (
-	// ErrWorkerLost: the worker running the call died or became unreachable.
-	ErrWorkerLost = errors.New("pool: worker lost")
-	// ErrThrottled: the platform refused the call for now (HTTP 429 and kin).
-	ErrThrottled = errors.New("pool: throttled")
-	// ErrTransient: a transport failure that a new attempt may not meet.
-	ErrTransient = errors.New("pool: transient failure")
+	ErrWorkerLost      = driver.ErrWorkerLost      // the worker died or became unreachable
+	ErrThrottled       = driver.ErrThrottled       // the platform refused the call for now
+	ErrTransient       = driver.ErrTransient       // a transport failure a new attempt may not meet
+	ErrBuildMismatch   = driver.ErrBuildMismatch   // the worker runs a different build
+	ErrUnknownFunction = driver.ErrUnknownFunction // the worker has no function of that name
+	ErrBadInput        = driver.ErrBadInput        // the worker could not decode the input
+	ErrTooLarge        = driver.ErrTooLarge        // a message exceeds the backend's size limit
 	// ErrClosed: the pool was closed.
 	ErrClosed = errors.New("pool: closed")
-	// ErrBuildMismatch: the worker runs a different build than the driver.
-	ErrBuildMismatch = errors.New("pool: driver and worker builds differ")
-	// ErrUnknownFunction: the worker has no function of that name.
-	ErrUnknownFunction = errors.New("pool: unknown function")
-	// ErrBadInput: the worker could not decode the call's input.
-	ErrBadInput = errors.New("pool: undecodable input")
-	// ErrTooLarge: a message exceeds the backend's size limit.
-	ErrTooLarge = errors.New("pool: message too large")
-)
-
-// Codes name a failure on the wire (Response.Error.Code).
-const (
-	CodeFunction        = "function"         // the function returned an error
-	CodePanic           = "panic"            // the function panicked
-	CodeUnknownFunction = "unknown_function" // no function of that name
-	CodeBadInput        = "bad_input"        // input did not decode
-	CodeBadOutput       = "bad_output"       // output did not encode
-	CodeBuildMismatch   = "build_mismatch"   // driver and worker builds differ
-	CodeTooLarge        = "too_large"        // message over the size limit
-	CodeTimeout         = "timeout"          // the call's deadline passed in the worker
-	CodeCanceled        = "canceled"         // the call was cancelled
-	CodeProtocol        = "protocol"         // malformed envelope
 )
 
 var codeErrs = map[string]error{
-	CodeUnknownFunction: ErrUnknownFunction,
-	CodeBadInput:        ErrBadInput,
-	CodeBuildMismatch:   ErrBuildMismatch,
-	CodeTooLarge:        ErrTooLarge,
+	driver.CodeUnknownFunction: ErrUnknownFunction,
+	driver.CodeBadInput:        ErrBadInput,
+	driver.CodeBuildMismatch:   ErrBuildMismatch,
+	driver.CodeTooLarge:        ErrTooLarge,
 }
-
-// protocolError is a failure the worker reports with a code rather than the
-// function's own error.
-type protocolError struct {
-	code string
-	msg  string
-}
-
-func (e *protocolError) Error() string { return e.msg }
 
 // CallError is what every failed call returns: it names the call and wraps
 // the cause, so errors.Is and errors.As reach the function's own error, a
@@ -80,7 +50,7 @@ func (e *CallError) Unwrap() error { return e.Err }
 // RemoteError is a function's error that crossed a process boundary: its
 // type cannot travel, so its message, Go type name and markers do.
 type RemoteError struct {
-	Code      string // one of the Code… constants
+	Code      string // one of driver's Code… constants
 	Message   string
 	Type      string // Go type of the original error, e.g. "*fs.PathError"
 	Retryable bool   // the function wrapped it with Retryable
@@ -127,13 +97,3 @@ func IsRetryable(err error) bool {
 	return errors.Is(err, ErrWorkerLost) || errors.Is(err, ErrThrottled) ||
 		errors.Is(err, ErrTransient) || errors.Is(err, errRetryableMarker)
 }
-
-// RetryAfter lets a backend say how long a throttled call should wait before
-// its next attempt (a Retry-After header, say); the pool waits at least that.
-type RetryAfter struct {
-	Err   error
-	After time.Duration
-}
-
-func (e *RetryAfter) Error() string { return e.Err.Error() }
-func (e *RetryAfter) Unwrap() error { return e.Err }

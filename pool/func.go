@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
+
+	"github.com/burst-dev/burst/pool/driver"
 )
 
 // Func is a registered function: a typed handle for calling it on a pool.
@@ -198,17 +200,17 @@ func (f *Func[In, Out]) call(ctx context.Context, p *Pool, in In) (out Out, st C
 	}
 	defer release()
 
-	var req *Request
+	var req *driver.Request
 	if !c.direct {
 		b, err := p.set.codec.Marshal(in)
 		if err != nil {
 			return out, st, fmt.Errorf("encode input: %w", err)
 		}
 		st.BytesIn = len(b)
-		req = &Request{Version: ProtocolVersion, Func: f.name, Job: c.job, ID: st.ID,
-			Codec: p.set.codec.Name(), Input: EncodePayload(p.set.codec, b)}
+		req = &driver.Request{Version: driver.ProtocolVersion, Func: f.name, Job: c.job, ID: st.ID,
+			Codec: p.set.codec.Name(), Input: driver.EncodePayload(p.set.codec, b)}
 		if s := p.set.spill; s != nil && len(req.Input) > p.set.spillAt {
-			key := spillKey(c.job, st.ID, 0, "in")
+			key := driver.SpillKey(c.job, st.ID, 0, "in")
 			if err := s.Put(ctx, key, req.Input); err != nil {
 				return out, st, fmt.Errorf("spill input to %s: %w", key, err)
 			}
@@ -216,7 +218,7 @@ func (f *Func[In, Out]) call(ctx context.Context, p *Pool, in In) (out Out, st C
 			req.Input, req.InputRef = nil, key
 		}
 		if p.set.buildChk {
-			req.Build = BuildID()
+			req.Build = driver.BuildID()
 		}
 	}
 	bo := &backoff.ExponentialBackOff{InitialInterval: p.set.backoff[0], RandomizationFactor: 0.5,
@@ -234,7 +236,7 @@ func (f *Func[In, Out]) call(ctx context.Context, p *Pool, in In) (out Out, st C
 			return out, st, err
 		}
 		wait := bo.NextBackOff()
-		var ra *RetryAfter
+		var ra *driver.RetryAfter
 		if errors.As(err, &ra) && ra.After > wait {
 			wait = ra.After
 		}
@@ -260,7 +262,7 @@ func (f *Func[In, Out]) direct(ctx context.Context, p *Pool, in In, st *CallStat
 	return out, err
 }
 
-func (f *Func[In, Out]) remote(ctx context.Context, p *Pool, req *Request, st *CallStats) (out Out, err error) {
+func (f *Func[In, Out]) remote(ctx context.Context, p *Pool, req *driver.Request, st *CallStats) (out Out, err error) {
 	if p.core.queuer {
 		req.Timeout = int64(p.set.timeout) // the backend starts the clock when the call starts
 	} else if p.set.timeout > 0 {
@@ -283,7 +285,7 @@ func (f *Func[In, Out]) remote(ctx context.Context, p *Pool, req *Request, st *C
 		st.Started, st.Ended = time.Unix(0, resp.Start), time.Unix(0, resp.End)
 	}
 	if resp.Error != nil {
-		return out, resp.Error.err()
+		return out, fromWire(resp.Error)
 	}
 	if resp.OutputRef != "" {
 		if p.set.spill == nil {
@@ -296,7 +298,7 @@ func (f *Func[In, Out]) remote(ctx context.Context, p *Pool, req *Request, st *C
 		p.set.spill.Delete(context.WithoutCancel(ctx), resp.OutputRef)
 		resp.Output = data
 	}
-	b, err := DecodePayload(p.set.codec, resp.Output)
+	b, err := driver.DecodePayload(p.set.codec, resp.Output)
 	if err != nil {
 		return out, fmt.Errorf("decode output: %w", err)
 	}

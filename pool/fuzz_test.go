@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 )
 
 // FuzzHandleEnvelope feeds arbitrary bytes to the worker side as a call
@@ -19,11 +19,11 @@ func FuzzHandleEnvelope(f *testing.F) {
 	f.Add([]byte(`{"v":1,"func":"test.square","codec":"json","input":{"a":[1,2]},"deadline":-5}`))
 	f.Add([]byte(`not json`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var req pool.Request
+		var req driver.Request
 		if err := json.Unmarshal(data, &req); err != nil {
 			return
 		}
-		resp := pool.Handle(context.Background(), &req)
+		resp := driver.Handle(context.Background(), &req)
 		if resp == nil || resp.ID != req.ID {
 			t.Fatalf("Handle(%s) = %+v, want a response for call %d", data, resp, req.ID)
 		}

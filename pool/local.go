@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"runtime"
 	"strconv"
+
+	"github.com/burst-dev/burst/pool/driver"
 )
 
 // local runs calls as goroutines of this process. Without encoding the Pool
@@ -15,8 +17,8 @@ import (
 type local struct{ encode bool }
 
 func init() {
-	RegisterBackend("local", func(_ context.Context, u *url.URL) (Backend, error) {
-		if err := UnknownParams(u, "encode"); err != nil {
+	driver.RegisterBackend("local", func(_ context.Context, u *url.URL) (driver.Backend, error) {
+		if err := driver.UnknownParams(u, "encode"); err != nil {
 			return nil, err
 		}
 		b := &local{}
@@ -31,9 +33,10 @@ func init() {
 	})
 }
 
-func (b *local) Invoke(ctx context.Context, req *Request) (*Response, error) {
-	return Handle(ctx, req), nil
+func (b *local) Invoke(ctx context.Context, req *driver.Request) (*driver.Response, error) {
+	return driver.Handle(ctx, req), nil
 }
 
-func (b *local) Limit() int   { return runtime.GOMAXPROCS(0) }
-func (b *local) Close() error { return nil }
+func (b *local) InProcess() bool { return !b.encode }
+func (b *local) Limit() int      { return runtime.GOMAXPROCS(0) }
+func (b *local) Close() error    { return nil }

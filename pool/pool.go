@@ -7,13 +7,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/burst-dev/burst/pool/codec"
+	"github.com/burst-dev/burst/codec"
+	"github.com/burst-dev/burst/pool/driver"
 )
 
 // Pool runs calls on a backend. It is safe for concurrent use. A Pool made by
@@ -26,7 +28,7 @@ type Pool struct {
 
 // core is what all views of one pool share.
 type core struct {
-	backend  Backend
+	backend  driver.Backend
 	direct   bool // call Go functions directly, without encoding
 	job      string
 	nextID   atomic.Uint64
@@ -48,59 +50,60 @@ type settings struct {
 	backoff  [2]time.Duration // initial, max
 	logger   *slog.Logger
 	buildChk bool
-	spill    PayloadStore
+	spill    driver.PayloadStore
 	spillAt  int
 	onCall   func(CallStats)
 }
 
 // An Option configures a Pool (Open, New) or a view of one (With).
-type Option func(*settings)
+type Option struct{ apply func(*settings) }
 
 // WithLimit caps how many calls run at once: through the whole pool when
 // given to Open or New, through one view when given to With (in addition to
 // the pool-wide cap). n < 1 means the backend's default.
-func WithLimit(n int) Option { return func(s *settings) { s.limit = n } }
+func WithLimit(n int) Option { return Option{func(s *settings) { s.limit = n }} }
 
 // WithTimeout bounds each attempt of a call; the deadline travels to the
 // worker, whose context for the function ends with it. 0 means none.
-func WithTimeout(d time.Duration) Option { return func(s *settings) { s.timeout = d } }
+func WithTimeout(d time.Duration) Option { return Option{func(s *settings) { s.timeout = d }} }
 
 // WithRetries sets how many times a retryable failure (lost worker,
 // throttling, transient transport, an error marked Retryable) is retried. The
 // default is 3; 0 disables retries.
-func WithRetries(n int) Option { return func(s *settings) { s.retries = n } }
+func WithRetries(n int) Option { return Option{func(s *settings) { s.retries = n }} }
 
 // WithBackoff sets the first and the largest wait between attempts; waits grow
 // exponentially between them, with ±50 % jitter. Default 20 ms and 5 s.
 func WithBackoff(initial, max time.Duration) Option {
-	return func(s *settings) { s.backoff = [2]time.Duration{initial, max} }
+	return Option{func(s *settings) { s.backoff = [2]time.Duration{initial, max} }}
 }
 
 // WithCodec sets how inputs and outputs are encoded (default codec.JSON).
-func WithCodec(c codec.Codec) Option { return func(s *settings) { s.codec = c } }
+func WithCodec(c codec.Codec) Option { return Option{func(s *settings) { s.codec = c }} }
 
 // WithLogger sets where the pool logs retries and worker events.
-func WithLogger(l *slog.Logger) Option { return func(s *settings) { s.logger = l } }
+func WithLogger(l *slog.Logger) Option { return Option{func(s *settings) { s.logger = l }} }
 
 // WithCallHook calls fn with the statistics of every call as it finishes,
 // successful or not, from the goroutine that made the call; fn must be quick
 // and safe for concurrent use. pool/timeline records calls this way.
-func WithCallHook(fn func(CallStats)) Option { return func(s *settings) { s.onCall = fn } }
+func WithCallHook(fn func(CallStats)) Option { return Option{func(s *settings) { s.onCall = fn }} }
 
 // WithoutBuildCheck sends calls without the driver's build id, so workers of
 // another build accept them. Only for tools that know both sides agree.
-func WithoutBuildCheck() Option { return func(s *settings) { s.buildChk = false } }
+func WithoutBuildCheck() Option { return Option{func(s *settings) { s.buildChk = false }} }
 
 func defaults() settings {
 	return settings{retries: 3, codec: codec.JSON, backoff: [2]time.Duration{20 * time.Millisecond, 5 * time.Second},
 		logger: slog.Default(), buildChk: true}
 }
 
-// New makes a Pool over a backend.
-func New(b Backend, opts ...Option) *Pool {
+// New makes a Pool over a backend, for tools that build one themselves
+// (package pool/driver defines the interface); programs use Open.
+func New(b driver.Backend, opts ...Option) *Pool {
 	set := defaults()
 	for _, o := range opts {
-		o(&set)
+		o.apply(&set)
 	}
 	limit := set.limit
 	if limit < 1 {
@@ -112,13 +115,13 @@ func New(b Backend, opts ...Option) *Pool {
 	var jid [6]byte
 	_, _ = rand.Read(jid[:])
 	window := limit
-	q, queuer := b.(Queuer)
+	q, queuer := b.(driver.Queuer)
 	if queuer {
 		window += max(q.Queue(limit), 0)
 	}
 	c := &core{backend: b, job: hex.EncodeToString(jid[:]), sem: make(chan struct{}, window), limit: limit,
 		queuer: queuer, log: set.logger}
-	if l, ok := b.(*local); ok && !l.encode {
+	if ip, ok := b.(driver.InProcess); ok && ip.InProcess() {
 		c.direct = true
 	}
 	set.limit = 0 // the pool-wide limit lives in core.sem
@@ -135,10 +138,10 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Pool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pool: open %q: %w", rawURL, err)
 	}
-	open, ok := opener(u.Scheme)
+	open, ok := driver.Lookup(u.Scheme)
 	if !ok {
 		return nil, fmt.Errorf("pool: open %q: unknown backend scheme %q (registered: %s; import the backend's package, e.g. _ \"github.com/burst-dev/burst/pool/process\")",
-			rawURL, u.Scheme, strings.Join(Schemes(), ", "))
+			rawURL, u.Scheme, strings.Join(driver.Schemes(), ", "))
 	}
 	q := u.Query()
 	var urlOpts []Option
@@ -167,7 +170,7 @@ func urlOption(key, v string) (Option, error) {
 	case "limit", "retries":
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			return nil, fmt.Errorf("parameter %s=%q: want a whole number ≥ 0", key, v)
+			return Option{}, fmt.Errorf("parameter %s=%q: want a whole number ≥ 0", key, v)
 		}
 		if key == "limit" {
 			return WithLimit(n), nil
@@ -176,13 +179,13 @@ func urlOption(key, v string) (Option, error) {
 	case "timeout":
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 0 {
-			return nil, fmt.Errorf("parameter timeout=%q: want a Go duration such as 30s or 5m", v)
+			return Option{}, fmt.Errorf("parameter timeout=%q: want a Go duration such as 30s or 5m", v)
 		}
 		return WithTimeout(d), nil
 	default: // codec
 		c, err := codec.Lookup(v)
 		if err != nil {
-			return nil, fmt.Errorf("parameter codec: %w", err)
+			return Option{}, fmt.Errorf("parameter codec: %w", err)
 		}
 		return WithCodec(c), nil
 	}
@@ -196,7 +199,7 @@ func (p *Pool) With(opts ...Option) *Pool {
 	v := &Pool{core: p.core, set: p.set, sem: p.sem}
 	v.set.limit = 0
 	for _, o := range opts {
-		o(&v.set)
+		o.apply(&v.set)
 	}
 	if v.set.limit > 0 {
 		v.sem = make(chan struct{}, v.set.limit)
@@ -222,8 +225,23 @@ func (p *Pool) window() int {
 	return cap(p.core.sem)
 }
 
-// Backend returns the pool's backend, for tools that need to reach it.
-func (p *Pool) Backend() Backend { return p.core.backend }
+// As sets target, a pointer to an interface or to a backend's own type, to
+// the pool's backend when the backend is of that type, and reports whether it
+// did; it also asks a backend that has an As method of its own. Tools reach
+// a backend's specific features this way, as with gocloud.dev's As.
+func (p *Pool) As(target any) bool {
+	b := p.core.backend
+	if v := reflect.ValueOf(target); v.Kind() == reflect.Pointer && !v.IsNil() {
+		if reflect.TypeOf(b).AssignableTo(v.Elem().Type()) {
+			v.Elem().Set(reflect.ValueOf(b))
+			return true
+		}
+	}
+	if a, ok := b.(interface{ As(any) bool }); ok {
+		return a.As(target)
+	}
+	return false
+}
 
 // Job is the pool's random job id; it travels in every call envelope.
 func (p *Pool) Job() string { return p.core.job }

@@ -4,26 +4,10 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"sort"
-	"sync"
 
-	"github.com/burst-dev/burst/pool/codec"
+	"github.com/burst-dev/burst/codec"
+	"github.com/burst-dev/burst/pool/driver"
 )
-
-// entry is the untyped face of a registered function, used by workers, which
-// only know the function's name.
-type entry struct {
-	name  string
-	where string // file:line of the Register call
-	// callBytes decodes the input with c, runs the function and encodes its
-	// result. A function's error comes back as err with out nil.
-	callBytes func(ctx context.Context, c codec.Codec, in []byte) (out []byte, err error)
-}
-
-var registry struct {
-	sync.RWMutex
-	m map[string]*entry
-}
 
 // Register makes fn callable by name on every backend and returns its typed
 // handle. Call it at package level, so that a driver and its workers — the
@@ -41,54 +25,26 @@ func Register[In, Out any](name string, fn func(context.Context, In) (Out, error
 		where = fmt.Sprintf("%s:%d", file, line)
 	}
 	f := &Func[In, Out]{name: name, fn: fn}
-	e := &entry{
-		name:  name,
-		where: where,
-		callBytes: func(ctx context.Context, c codec.Codec, data []byte) ([]byte, error) {
+	driver.RegisterFunction(&driver.Function{
+		Name:  name,
+		Where: where,
+		Call: func(ctx context.Context, c codec.Codec, data []byte) ([]byte, *driver.WireError) {
 			var in In
 			if err := c.Unmarshal(data, &in); err != nil {
-				return nil, &protocolError{code: CodeBadInput, msg: fmt.Sprintf("function %q: input: %v", name, err)}
+				return nil, &driver.WireError{Code: driver.CodeBadInput, Message: fmt.Sprintf("function %q: input: %v", name, err)}
 			}
 			out, err := runCaught(ctx, fn, in)
 			if err != nil {
-				return nil, err
+				return nil, wireError(ctx, err)
 			}
 			b, err := c.Marshal(out)
 			if err != nil {
-				return nil, &protocolError{code: CodeBadOutput, msg: fmt.Sprintf("function %q: output: %v", name, err)}
+				return nil, &driver.WireError{Code: driver.CodeBadOutput, Message: fmt.Sprintf("function %q: output: %v", name, err)}
 			}
 			return b, nil
 		},
-	}
-	registry.Lock()
-	defer registry.Unlock()
-	if registry.m == nil {
-		registry.m = map[string]*entry{}
-	}
-	if old, dup := registry.m[name]; dup {
-		panic(fmt.Sprintf("pool: function %q registered twice: at %s and at %s", name, old.where, where))
-	}
-	registry.m[name] = e
+	})
 	return f
-}
-
-func lookup(name string) (*entry, bool) {
-	registry.RLock()
-	defer registry.RUnlock()
-	e, ok := registry.m[name]
-	return e, ok
-}
-
-// Registered lists the names of all registered functions, sorted.
-func Registered() []string {
-	registry.RLock()
-	defer registry.RUnlock()
-	names := make([]string, 0, len(registry.m))
-	for n := range registry.m {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
 }
 
 // runCaught runs fn, turning a panic into a *PanicError so the worker that

@@ -20,7 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
-	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/spill"
 )
 
@@ -95,7 +95,7 @@ func Deploy(ctx context.Context, cfg *Config, o DeployOptions) (*DeployResult, e
 		return nil, fmt.Errorf("providers: deploy: go %s: %w\n%s", strings.Join(args, " "), err, out)
 	}
 	res := &DeployResult{Function: fn}
-	if res.BuildID, err = pool.BuildIDOf(bin); err != nil {
+	if res.BuildID, err = driver.BuildIDOf(bin); err != nil {
 		return nil, fmt.Errorf("providers: deploy: build id: %w", err)
 	}
 	zipped, err := zipBootstrap(bin)

@@ -33,9 +33,10 @@ import (
 	"strings"
 
 	"github.com/burst-dev/burst/cloudfs"
+	"github.com/burst-dev/burst/codec"
 	"github.com/burst-dev/burst/internal/redact"
 	"github.com/burst-dev/burst/pool"
-	"github.com/burst-dev/burst/pool/codec"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/spill"
 	"github.com/burst-dev/burst/shared"
 
@@ -294,7 +295,7 @@ func (c *Config) PoolURL() (string, error) {
 func availableBackends() []string {
 	var out []string
 	for _, b := range Backends {
-		for _, s := range pool.Schemes() {
+		for _, s := range driver.Schemes() {
 			if s == b {
 				out = append(out, b)
 			}

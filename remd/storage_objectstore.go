@@ -8,7 +8,7 @@ import (
 	"io/fs"
 
 	"github.com/burst-dev/burst/cloudfs"
-	"github.com/burst-dev/burst/pool/codec"
+	"github.com/burst-dev/burst/codec"
 	"github.com/burst-dev/burst/remd/engine"
 )
 

@@ -20,7 +20,7 @@
 // Every key lives under a namespace (default "default"), so jobs sharing one
 // Redis never collide, and Client.Drop removes one job's keys.
 //
-// Values are encoded with a pool/codec Codec (JSON unless WithCodec says
+// Values are encoded with a codec.Codec (JSON unless WithCodec says
 // otherwise). Every operation takes a context and returns an error: errors
 // from an unreachable store wrap ErrUnavailable and name its address.
 package shared
@@ -37,8 +37,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/burst-dev/burst/codec"
 	"github.com/burst-dev/burst/internal/redact"
-	"github.com/burst-dev/burst/pool/codec"
 	"github.com/burst-dev/burst/shared/driver"
 	"github.com/burst-dev/burst/shared/mem"
 )

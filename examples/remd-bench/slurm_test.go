@@ -45,7 +45,7 @@ func BenchmarkSlurmFigure3(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if sb, ok := p.Backend().(*slurm.Backend); ok {
+		if sb := (*slurm.Backend)(nil); p.As(&sb) {
 			// The job's start is figure 2's; this figure is the run.
 			if err := sb.WaitWorkers(ctx, 2); err != nil {
 				b.Fatal(err)

@@ -18,9 +18,9 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/burst-dev/burst/codec"
 	"github.com/burst-dev/burst/internal/testenv"
-	"github.com/burst-dev/burst/pool"
-	"github.com/burst-dev/burst/pool/codec"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/remd"
 )
 
@@ -167,7 +167,7 @@ func (b *wqBackend) read(sc *bufio.Scanner) {
 
 // Invoke stages the call envelope as the task's input file, runs this binary
 // on it as a task, and reads the result envelope the task staged out.
-func (b *wqBackend) Invoke(ctx context.Context, req *pool.Request) (*pool.Response, error) {
+func (b *wqBackend) Invoke(ctx context.Context, req *driver.Request) (*driver.Response, error) {
 	tag := fmt.Sprintf("%d-%d", req.ID, req.Attempt)
 	in, out := filepath.Join(b.dir, tag+".in.json"), filepath.Join(b.dir, tag+".out.json")
 	raw, err := json.Marshal(req)
@@ -191,7 +191,7 @@ func (b *wqBackend) Invoke(ctx context.Context, req *pool.Request) (*pool.Respon
 	b.mu.Lock()
 	if b.dead != nil {
 		b.mu.Unlock()
-		return nil, fmt.Errorf("%v: %w", b.dead, pool.ErrWorkerLost)
+		return nil, fmt.Errorf("%v: %w", b.dead, driver.ErrWorkerLost)
 	}
 	b.pending[tag] = ch
 	b.mu.Unlock()
@@ -199,26 +199,26 @@ func (b *wqBackend) Invoke(ctx context.Context, req *pool.Request) (*pool.Respon
 	_, err = b.stdin.Write(append(task, '\n'))
 	b.wmu.Unlock()
 	if err != nil {
-		return nil, fmt.Errorf("work queue manager: %v: %w", err, pool.ErrWorkerLost)
+		return nil, fmt.Errorf("work queue manager: %v: %w", err, driver.ErrWorkerLost)
 	}
 	var r wqResult
 	select {
 	case r = <-ch:
 	case <-b.done:
-		return nil, fmt.Errorf("work queue manager exited: %w", pool.ErrWorkerLost)
+		return nil, fmt.Errorf("work queue manager exited: %w", driver.ErrWorkerLost)
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
 	if r.Result != 0 || r.Status != 0 {
-		return nil, fmt.Errorf("work queue task %s: result %d, exit status %d: %s: %w", tag, r.Result, r.Status, r.Output, pool.ErrWorkerLost)
+		return nil, fmt.Errorf("work queue task %s: result %d, exit status %d: %s: %w", tag, r.Result, r.Status, r.Output, driver.ErrWorkerLost)
 	}
 	rb, err := os.ReadFile(out)
 	if err != nil {
-		return nil, fmt.Errorf("work queue task %s: %v: %w", tag, err, pool.ErrWorkerLost)
+		return nil, fmt.Errorf("work queue task %s: %v: %w", tag, err, driver.ErrWorkerLost)
 	}
-	var resp pool.Response
+	var resp driver.Response
 	if err := json.Unmarshal(rb, &resp); err != nil {
-		return nil, fmt.Errorf("work queue task %s: result envelope: %v: %w", tag, err, pool.ErrWorkerLost)
+		return nil, fmt.Errorf("work queue task %s: result envelope: %v: %w", tag, err, driver.ErrWorkerLost)
 	}
 	return &resp, nil
 }
@@ -255,7 +255,7 @@ func wqTask(args []string) int {
 		fmt.Fprintln(os.Stderr, "study:", err)
 		return 1
 	}
-	var req pool.Request
+	var req driver.Request
 	if err := json.Unmarshal(raw, &req); err != nil {
 		fmt.Fprintln(os.Stderr, "study: call envelope:", err)
 		return 1
@@ -264,7 +264,7 @@ func wqTask(args []string) int {
 		fmt.Fprintln(os.Stderr, "study:", err)
 		return 1
 	}
-	resp := pool.Handle(context.Background(), &req)
+	resp := driver.Handle(context.Background(), &req)
 	b, _ := json.Marshal(resp)
 	if err := os.WriteFile(args[1], b, 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, "study:", err)
@@ -276,7 +276,7 @@ func wqTask(args []string) int {
 // useStagedFiles rewrites the engine's file options (pdb, psf, par) to the
 // copies staged into the task's sandbox, when they are there. The input is
 // decoded and re-encoded with the call's own codec.
-func useStagedFiles(req *pool.Request) error {
+func useStagedFiles(req *driver.Request) error {
 	if req.Func != "remd.segment" {
 		return nil
 	}
@@ -284,7 +284,7 @@ func useStagedFiles(req *pool.Request) error {
 	if err != nil {
 		return err
 	}
-	raw, err := pool.DecodePayload(c, req.Input)
+	raw, err := driver.DecodePayload(c, req.Input)
 	if err != nil {
 		return err
 	}
@@ -311,6 +311,6 @@ func useStagedFiles(req *pool.Request) error {
 	if raw, err = c.Marshal(in); err != nil {
 		return err
 	}
-	req.Input = pool.EncodePayload(c, raw)
+	req.Input = driver.EncodePayload(c, raw)
 	return nil
 }

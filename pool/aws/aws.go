@@ -18,7 +18,7 @@
 //
 // Throttling (TooManyRequestsException, HTTP 429, and the emulator's 400
 // Runtime.Unavailable when its runtimes are busy) comes back as
-// pool.ErrThrottled and service faults as pool.ErrTransient, so the pool
+// driver.ErrThrottled and service faults as driver.ErrTransient, so the pool
 // retries them with backoff; a Lambda timeout wraps
 // context.DeadlineExceeded and an out-of-memory kill wraps ErrOutOfMemory,
 // both in a *FunctionError naming the function.
@@ -41,7 +41,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
-	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 )
 
 // Scheme is the URL scheme this package registers with pool.Open.
@@ -84,8 +84,8 @@ type Options struct {
 }
 
 func init() {
-	pool.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (pool.Backend, error) {
-		if err := pool.UnknownParams(u, "region", "endpoint", "qualifier", "profile", "concurrency", "max_payload", "build"); err != nil {
+	driver.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (driver.Backend, error) {
+		if err := driver.UnknownParams(u, "region", "endpoint", "qualifier", "profile", "concurrency", "max_payload", "build"); err != nil {
 			return nil, err
 		}
 		q := u.Query()
@@ -198,7 +198,7 @@ func (b *Backend) As(i any) bool {
 }
 
 // Invoke runs req as one synchronous invocation.
-func (b *Backend) Invoke(ctx context.Context, req *pool.Request) (*pool.Response, error) {
+func (b *Backend) Invoke(ctx context.Context, req *driver.Request) (*driver.Response, error) {
 	if b.opts.BuildID != "" && req.Build != "" {
 		r := *req
 		r.Build = b.opts.BuildID
@@ -210,7 +210,7 @@ func (b *Backend) Invoke(ctx context.Context, req *pool.Request) (*pool.Response
 	}
 	if len(payload) > b.opts.MaxPayload {
 		return nil, fmt.Errorf("aws: call of %d bytes exceeds Lambda's synchronous limit of %d bytes (give the pool a payload store for large inputs): %w",
-			len(payload), b.opts.MaxPayload, pool.ErrTooLarge)
+			len(payload), b.opts.MaxPayload, driver.ErrTooLarge)
 	}
 	in := &lambda.InvokeInput{FunctionName: aws.String(b.opts.Function), Payload: payload,
 		InvocationType: types.InvocationTypeRequestResponse}
@@ -227,7 +227,7 @@ func (b *Backend) Invoke(ctx context.Context, req *pool.Request) (*pool.Response
 	if out.FunctionError != nil {
 		return nil, functionError(b.opts.Function, *out.FunctionError, out.Payload)
 	}
-	resp := new(pool.Response)
+	resp := new(driver.Response)
 	if err := json.Unmarshal(out.Payload, resp); err != nil || resp.Version == 0 {
 		// The emulator reports some failures without the X-Amz-Function-Error
 		// header: a timeout as bare text, a lost runtime as {"errorType":…}.

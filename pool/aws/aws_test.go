@@ -14,6 +14,7 @@ import (
 	"github.com/burst-dev/burst/internal/testenv"
 	"github.com/burst-dev/burst/pool"
 	"github.com/burst-dev/burst/pool/aws"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/pooltest"
 	"github.com/burst-dev/burst/pool/spill"
 )
@@ -60,7 +61,7 @@ func openURL(t *testing.T, url string, opts ...pool.Option) *pool.Pool {
 // function (through BURST_SPILL_URL) reach. The emulator's concurrent mode
 // runs the function as another user (uid 993), so the directory is open to
 // all and the driver's objects and directories are opened to it.
-func spillStore(t *testing.T) (pool.PayloadStore, []string) {
+func spillStore(t *testing.T) (driver.PayloadStore, []string) {
 	dir, err := os.MkdirTemp("", "burst-aws-spill-")
 	if err != nil {
 		t.Fatal(err)

@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 )
 
 // ErrOutOfMemory is wrapped by the *FunctionError of a call whose function
@@ -26,7 +26,7 @@ var ErrOutOfMemory = errors.New("aws: function ran out of memory")
 // than one the function returned (those travel inside the result envelope and
 // come back as the function's own error): a timeout, an out-of-memory kill, a
 // crash of the runtime. errors.Is reaches context.DeadlineExceeded for a
-// timeout, ErrOutOfMemory for memory, and pool.ErrWorkerLost for a crash
+// timeout, ErrOutOfMemory for memory, and driver.ErrWorkerLost for a crash
 // (which the pool retries on a fresh instance).
 type FunctionError struct {
 	Function string // function name or ARN
@@ -61,7 +61,7 @@ func functionError(fn, kind string, payload []byte) error {
 		strings.Contains(msg, "signal: killed") || strings.Contains(msg, "memory size"):
 		e.cause = ErrOutOfMemory
 	case strings.HasPrefix(body.Type, "Runtime."):
-		e.cause = pool.ErrWorkerLost
+		e.cause = driver.ErrWorkerLost
 	}
 	return e
 }
@@ -75,10 +75,10 @@ func classify(fn string, err error) error {
 	}
 	var tooMany *types.TooManyRequestsException
 	if errors.As(err, &tooMany) {
-		e := wrap(pool.ErrThrottled, "throttled")
+		e := wrap(driver.ErrThrottled, "throttled")
 		if tooMany.RetryAfterSeconds != nil {
 			if s, perr := strconv.Atoi(*tooMany.RetryAfterSeconds); perr == nil && s > 0 {
-				return &pool.RetryAfter{Err: e, After: time.Duration(s) * time.Second}
+				return &driver.RetryAfter{Err: e, After: time.Duration(s) * time.Second}
 			}
 		}
 		return e
@@ -89,15 +89,15 @@ func classify(fn string, err error) error {
 	}
 	var tooLarge *types.RequestTooLargeException
 	if errors.As(err, &tooLarge) {
-		return wrap(pool.ErrTooLarge, "request too large")
+		return wrap(driver.ErrTooLarge, "request too large")
 	}
 	var api smithy.APIError
 	if errors.As(err, &api) {
 		switch api.ErrorCode() {
 		case "Runtime.Unavailable", "ThrottlingException", "EC2ThrottledException", "TooManyRequestsException":
-			return wrap(pool.ErrThrottled, "throttled")
+			return wrap(driver.ErrThrottled, "throttled")
 		case "ServiceException", "ResourceConflictException", "ResourceNotReadyException", "EC2UnexpectedException":
-			return wrap(pool.ErrTransient, "service not ready")
+			return wrap(driver.ErrTransient, "service not ready")
 		}
 	}
 	var re *awshttp.ResponseError
@@ -105,17 +105,17 @@ func classify(fn string, err error) error {
 		code := re.HTTPStatusCode()
 		switch {
 		case code == http.StatusTooManyRequests:
-			return wrap(pool.ErrThrottled, "throttled")
+			return wrap(driver.ErrThrottled, "throttled")
 		case code == http.StatusBadRequest && (api == nil || api.ErrorCode() == "" || api.ErrorCode() == "UnknownError"):
 			// The emulator answers a bare 400 when its one runtime is
 			// already serving a call: that is a busy function, not bad input.
-			return wrap(pool.ErrThrottled, "runtime busy")
+			return wrap(driver.ErrThrottled, "runtime busy")
 		case code == http.StatusBadGateway && (api == nil || api.ErrorCode() == "UnknownError"):
 			// The emulator's answer when the function's process exited
 			// mid-call; Lambda itself reports that as a function error.
-			return wrap(pool.ErrWorkerLost, "runtime exited")
+			return wrap(driver.ErrWorkerLost, "runtime exited")
 		case code >= 500:
-			return wrap(pool.ErrTransient, "service error")
+			return wrap(driver.ErrTransient, "service error")
 		}
 		return fmt.Errorf("aws: invoke %s: %w", fn, err)
 	}
@@ -124,5 +124,5 @@ func classify(fn string, err error) error {
 	}
 	// No HTTP response at all: the connection failed or broke. The call may
 	// or may not have run; calls are at-least-once, so try again.
-	return wrap(pool.ErrTransient, "transport")
+	return wrap(driver.ErrTransient, "transport")
 }

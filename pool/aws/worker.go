@@ -9,7 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/spill"
 )
 
@@ -18,7 +18,7 @@ import (
 const EnvRuntimeAPI = "AWS_LAMBDA_RUNTIME_API"
 
 func init() {
-	pool.RegisterWorker("aws", func() bool { return os.Getenv(EnvRuntimeAPI) != "" }, serve)
+	driver.RegisterWorker("aws", func() bool { return os.Getenv(EnvRuntimeAPI) != "" }, serve)
 }
 
 // serve runs the Lambda runtime loop with aws-lambda-go; it only returns on a
@@ -30,7 +30,7 @@ func serve(ctx context.Context) error {
 		host, _ := os.Hostname()
 		id = fmt.Sprintf("%s/%d", host, os.Getpid())
 	}
-	pool.SetWorkerID(os.Getenv("AWS_LAMBDA_FUNCTION_NAME") + "/" + id)
+	driver.SetWorkerID(os.Getenv("AWS_LAMBDA_FUNCTION_NAME") + "/" + id)
 	h, err := spill.HandlerFromEnv(ctx)
 	if err != nil {
 		return fmt.Errorf("aws worker: %w", err)
@@ -50,7 +50,7 @@ const DefaultSpillThreshold = MaxPayload - 64<<10
 
 // handler is a raw lambda.Handler: the payload is the call envelope, so no
 // reflection-based decoding is needed.
-type handler struct{ h pool.Handler }
+type handler struct{ h driver.Handler }
 
 func (w handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	// End the function's context a little before Lambda's own deadline, so
@@ -62,22 +62,22 @@ func (w handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		ctx, cancel = context.WithDeadline(ctx, d.Add(-margin))
 		defer cancel()
 	}
-	req := new(pool.Request)
-	var resp *pool.Response
+	req := new(driver.Request)
+	var resp *driver.Response
 	if err := json.Unmarshal(payload, req); err != nil {
-		resp = &pool.Response{Version: pool.ProtocolVersion, Error: &pool.WireError{Code: pool.CodeProtocol,
+		resp = &driver.Response{Version: driver.ProtocolVersion, Error: &driver.WireError{Code: driver.CodeProtocol,
 			Message: fmt.Sprintf("aws worker: undecodable call envelope (%d bytes): %v", len(payload), err)}}
 	} else {
 		resp = w.h.Handle(ctx, req)
 	}
 	b, err := json.Marshal(resp)
 	if err != nil {
-		b, _ = json.Marshal(&pool.Response{Version: pool.ProtocolVersion, ID: resp.ID, Attempt: resp.Attempt,
-			Error: &pool.WireError{Code: pool.CodeBadOutput, Message: "aws worker: encode response: " + err.Error()}})
+		b, _ = json.Marshal(&driver.Response{Version: driver.ProtocolVersion, ID: resp.ID, Attempt: resp.Attempt,
+			Error: &driver.WireError{Code: driver.CodeBadOutput, Message: "aws worker: encode response: " + err.Error()}})
 	}
 	if len(b) > MaxPayload {
-		b, _ = json.Marshal(&pool.Response{Version: pool.ProtocolVersion, ID: resp.ID, Attempt: resp.Attempt, Worker: resp.Worker,
-			Error: &pool.WireError{Code: pool.CodeTooLarge, Message: fmt.Sprintf(
+		b, _ = json.Marshal(&driver.Response{Version: driver.ProtocolVersion, ID: resp.ID, Attempt: resp.Attempt, Worker: resp.Worker,
+			Error: &driver.WireError{Code: driver.CodeTooLarge, Message: fmt.Sprintf(
 				"aws worker: result of %d bytes exceeds Lambda's synchronous limit of %d bytes (give the pool a payload store)", len(b), MaxPayload)}})
 	}
 	return b, nil

@@ -19,7 +19,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/httpfn"
 )
 
@@ -51,7 +51,7 @@ type Options struct {
 }
 
 func init() {
-	pool.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (pool.Backend, error) {
+	driver.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (driver.Backend, error) {
 		o, err := OptionsFromURL(u)
 		if err != nil {
 			return nil, err
@@ -70,7 +70,7 @@ func TriggerURL(app, function string) string {
 // default AZURE_FUNCTIONS_KEY), secret_env (default BURST_SECRET),
 // concurrency, max_message.
 func OptionsFromURL(u *url.URL) (Options, error) {
-	if err := pool.UnknownParams(u, "url", "key_env", "secret_env", "concurrency", "max_message"); err != nil {
+	if err := driver.UnknownParams(u, "url", "key_env", "secret_env", "concurrency", "max_message"); err != nil {
 		return Options{}, err
 	}
 	q := u.Query()
@@ -93,7 +93,7 @@ func OptionsFromURL(u *url.URL) (Options, error) {
 }
 
 // New returns a Backend calling the HTTP trigger at o.URL.
-func New(o Options) (pool.Backend, error) {
+func New(o Options) (driver.Backend, error) {
 	if o.MaxMessage == 0 {
 		o.MaxMessage = DefaultMaxMessage
 	}

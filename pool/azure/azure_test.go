@@ -15,6 +15,7 @@ import (
 
 	"github.com/burst-dev/burst/pool"
 	"github.com/burst-dev/burst/pool/azure"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/httpfn"
 	"github.com/burst-dev/burst/pool/httpfn/httpfntest"
 	"github.com/burst-dev/burst/pool/pooltest"
@@ -106,7 +107,7 @@ func openPool(t *testing.T, host *httptest.Server) *pool.Pool {
 }
 
 func conformance(t *testing.T, host func(testing.TB, string) *httptest.Server) {
-	httpfntest.Conformance(t, func(t *testing.T, env []string) pool.Backend {
+	httpfntest.Conformance(t, func(t *testing.T, env []string) driver.Backend {
 		h := host(t, startHandler(t, env...))
 		b, err := azure.New(azure.Options{URL: h.URL + "/api/burst", Key: functionKey, Secret: []byte(httpfntest.Secret)})
 		if err != nil {

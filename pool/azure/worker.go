@@ -7,7 +7,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/httpfn"
 )
 
@@ -15,7 +15,7 @@ import (
 const EnvPort = "FUNCTIONS_CUSTOMHANDLER_PORT"
 
 func init() {
-	pool.RegisterWorker("azure", func() bool { return os.Getenv(EnvPort) != "" }, serve)
+	driver.RegisterWorker("azure", func() bool { return os.Getenv(EnvPort) != "" }, serve)
 }
 
 func serve(ctx context.Context) error {
@@ -28,7 +28,7 @@ func serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	pool.SetWorkerID(httpfn.WorkerID("azure", "WEBSITE_INSTANCE_ID", "COMPUTERNAME"))
+	driver.SetWorkerID(httpfn.WorkerID("azure", "WEBSITE_INSTANCE_ID", "COMPUTERNAME"))
 	return httpfn.ListenAndServe(ctx, addr, NewCustomHandler(h))
 }
 

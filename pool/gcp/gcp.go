@@ -21,7 +21,7 @@ import (
 	"google.golang.org/api/idtoken"
 	"google.golang.org/api/option"
 
-	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 	_ "github.com/burst-dev/burst/pool/gcp/gcpworker" // the same binary serves as the function
 	"github.com/burst-dev/burst/pool/httpfn"
 )
@@ -61,7 +61,7 @@ type Options struct {
 }
 
 func init() {
-	pool.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (pool.Backend, error) {
+	driver.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (driver.Backend, error) {
 		o, err := OptionsFromURL(u)
 		if err != nil {
 			return nil, err
@@ -81,7 +81,7 @@ func FunctionURL(project, region, name string) string {
 // token_env (variable holding an ID token), unauthenticated, secret_env
 // (default BURST_SECRET), concurrency, max_message.
 func OptionsFromURL(u *url.URL) (Options, error) {
-	if err := pool.UnknownParams(u, "url", "audience", "credentials_file", "token_env", "unauthenticated",
+	if err := driver.UnknownParams(u, "url", "audience", "credentials_file", "token_env", "unauthenticated",
 		"secret_env", "concurrency", "max_message"); err != nil {
 		return Options{}, err
 	}
@@ -109,7 +109,7 @@ func OptionsFromURL(u *url.URL) (Options, error) {
 }
 
 // New returns a Backend calling the function at o.URL.
-func New(ctx context.Context, o Options) (pool.Backend, error) {
+func New(ctx context.Context, o Options) (driver.Backend, error) {
 	if o.MaxMessage == 0 {
 		o.MaxMessage = DefaultMaxMessage
 	}

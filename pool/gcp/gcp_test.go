@@ -12,6 +12,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/gcp"
 	"github.com/burst-dev/burst/pool/gcp/gcpworker"
 	"github.com/burst-dev/burst/pool/httpfn/httpfntest"
@@ -34,7 +35,7 @@ func startFunction(t testing.TB, env ...string) string {
 const idToken = "eyJ.test-id-token.sig"
 
 func TestConformance(t *testing.T) {
-	httpfntest.Conformance(t, func(t *testing.T, env []string) pool.Backend {
+	httpfntest.Conformance(t, func(t *testing.T, env []string) driver.Backend {
 		// The gateway plays Cloud Run's IAM check of the ID token.
 		gw := httpfntest.Gateway(t, startFunction(t, env...), func(r *http.Request) bool {
 			return r.Header.Get("Authorization") == "Bearer "+idToken

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 )
 
 // DefaultMaxResponse bounds how much of a response body the driver reads.
@@ -22,7 +22,7 @@ const DefaultMaxResponse = 256 << 20
 
 // Client is the driver side: it signs a call envelope, POSTs it to a function
 // and maps the platform's answer onto the pool's error kinds. It is a
-// pool.Backend; each cloud's package fills in URL, authorisation and limits.
+// driver.Backend; each cloud's package fills in URL, authorisation and limits.
 type Client struct {
 	// Name prefixes error messages, e.g. "gcp".
 	Name string
@@ -37,7 +37,7 @@ type Client struct {
 	// bearer token, basic auth) to a request; nil adds none.
 	Authorize func(ctx context.Context, r *http.Request) error
 	// MaxMessage is the platform's limit on a call's body in bytes; larger
-	// calls fail with pool.ErrTooLarge before they are sent (use
+	// calls fail with driver.ErrTooLarge before they are sent (use
 	// pool.WithSpill). 0 means no limit.
 	MaxMessage int
 	// Concurrency is the backend's Limit: how many calls run at once by default.
@@ -79,7 +79,7 @@ func DefaultHTTPClient(n int) *http.Client {
 }
 
 // Invoke signs req, sends it and returns the worker's Response.
-func (c *Client) Invoke(ctx context.Context, req *pool.Request) (*pool.Response, error) {
+func (c *Client) Invoke(ctx context.Context, req *driver.Request) (*driver.Response, error) {
 	if len(c.Secret) == 0 {
 		return nil, fmt.Errorf("%s: no shared secret to sign calls with (set %s, the same secret the function was deployed with)", c.Name, EnvSecret)
 	}
@@ -89,7 +89,7 @@ func (c *Client) Invoke(ctx context.Context, req *pool.Request) (*pool.Response,
 	}
 	if c.MaxMessage > 0 && len(env) > c.MaxMessage {
 		return nil, fmt.Errorf("%s: call of %d bytes exceeds the platform's limit of %d bytes (open the pool with pool.WithSpill): %w",
-			c.Name, len(env), c.MaxMessage, pool.ErrTooLarge)
+			c.Name, len(env), c.MaxMessage, driver.ErrTooLarge)
 	}
 	now := time.Now
 	if c.Now != nil {
@@ -129,7 +129,7 @@ func (c *Client) Invoke(ctx context.Context, req *pool.Request) (*pool.Response,
 		return nil, c.transportError(ctx, err)
 	}
 	if len(data) > DefaultMaxResponse {
-		return nil, fmt.Errorf("%s: response over %d bytes: %w", c.Name, DefaultMaxResponse, pool.ErrTooLarge)
+		return nil, fmt.Errorf("%s: response over %d bytes: %w", c.Name, DefaultMaxResponse, driver.ErrTooLarge)
 	}
 	if res.StatusCode/100 != 2 {
 		return nil, StatusError(c.Name, c.URL, res, data)
@@ -139,7 +139,7 @@ func (c *Client) Invoke(ctx context.Context, req *pool.Request) (*pool.Response,
 			return nil, fmt.Errorf("%s: %w", c.Name, err)
 		}
 	}
-	resp := new(pool.Response)
+	resp := new(driver.Response)
 	if err := json.Unmarshal(data, resp); err != nil || resp.Version == 0 {
 		return nil, fmt.Errorf("%s: %s answered %d with something that is not a burst result envelope (is the URL the deployed function?): %.200q",
 			c.Name, c.URL, res.StatusCode, data)
@@ -156,9 +156,9 @@ func (c *Client) transportError(ctx context.Context, err error) error {
 	}
 	var op *net.OpError
 	if errors.As(err, &op) && op.Op == "dial" {
-		return fmt.Errorf("%s: %w: %w", c.Name, pool.ErrTransient, err)
+		return fmt.Errorf("%s: %w: %w", c.Name, driver.ErrTransient, err)
 	}
-	return fmt.Errorf("%s: %w: %w", c.Name, pool.ErrWorkerLost, err)
+	return fmt.Errorf("%s: %w: %w", c.Name, driver.ErrWorkerLost, err)
 }
 
 // rejection is the body a worker sends when it refuses a call.
@@ -168,8 +168,8 @@ type rejection struct {
 }
 
 // StatusError maps a non-2xx answer onto the pool's error kinds: 429 is
-// pool.ErrThrottled, 502–504 pool.ErrTransient, 500 pool.ErrWorkerLost (the
-// platform saw the worker crash), 413 pool.ErrTooLarge, each honouring a
+// driver.ErrThrottled, 502–504 driver.ErrTransient, 500 driver.ErrWorkerLost (the
+// platform saw the worker crash), 413 driver.ErrTooLarge, each honouring a
 // Retry-After header; a worker's refusal is ErrRejected; anything else is
 // final.
 func StatusError(name, url string, res *http.Response, body []byte) error {
@@ -181,13 +181,13 @@ func StatusError(name, url string, res *http.Response, body []byte) error {
 	var kind error
 	switch res.StatusCode {
 	case http.StatusTooManyRequests:
-		kind = pool.ErrThrottled
+		kind = driver.ErrThrottled
 	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		kind = pool.ErrTransient
+		kind = driver.ErrTransient
 	case http.StatusInternalServerError:
-		kind = pool.ErrWorkerLost
+		kind = driver.ErrWorkerLost
 	case http.StatusRequestEntityTooLarge:
-		return fmt.Errorf("%s: %w", msg, pool.ErrTooLarge)
+		return fmt.Errorf("%s: %w", msg, driver.ErrTooLarge)
 	case http.StatusUnauthorized, http.StatusForbidden:
 		return fmt.Errorf("%s (check the credentials in the config)", msg)
 	case http.StatusNotFound:
@@ -197,7 +197,7 @@ func StatusError(name, url string, res *http.Response, body []byte) error {
 	}
 	err := fmt.Errorf("%s: %w", msg, kind)
 	if d, ok := ParseRetryAfter(res.Header.Get("Retry-After"), time.Now()); ok {
-		return &pool.RetryAfter{Err: err, After: d}
+		return &driver.RetryAfter{Err: err, After: d}
 	}
 	return err
 }

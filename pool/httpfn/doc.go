@@ -10,7 +10,7 @@
 // is unsigned, signed with another secret, older than the window, or whose
 // nonce it has already seen.
 //
-// Status codes map as the pool's retry policy needs: 429 → pool.ErrThrottled,
-// 502/503/504 → pool.ErrTransient, 500 → pool.ErrWorkerLost, each waiting at
-// least the Retry-After the platform sent (pool.RetryAfter).
+// Status codes map as the pool's retry policy needs: 429 → driver.ErrThrottled,
+// 502/503/504 → driver.ErrTransient, 500 → driver.ErrWorkerLost, each waiting at
+// least the Retry-After the platform sent (driver.RetryAfter).
 package httpfn

@@ -16,7 +16,7 @@ import (
 
 	"golang.org/x/sync/semaphore"
 
-	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/spill"
 )
 
@@ -34,13 +34,13 @@ const DefaultMaxBodyMemory = DefaultMaxRequest
 const DefaultBodyTimeout = 60 * time.Second
 
 // Handler is the worker side: it verifies a call's signature, refusing
-// unsigned, forged and replayed calls, and runs the rest with pool.Handle.
+// unsigned, forged and replayed calls, and runs the rest with driver.Handle.
 type Handler struct {
 	// Verifier checks signatures (required).
 	Verifier *Verifier
-	// Handle runs a verified call (default pool.Handle); a worker with a
-	// payload store passes pool.Handler{Store: …}.Handle.
-	Handle func(ctx context.Context, req *pool.Request) *pool.Response
+	// Handle runs a verified call (default driver.Handle); a worker with a
+	// payload store passes driver.Handler{Store: …}.Handle.
+	Handle func(ctx context.Context, req *driver.Request) *driver.Response
 	// MaxRequest bounds the body in bytes (default DefaultMaxRequest).
 	MaxRequest int64
 	// MaxBodyMemory bounds the bytes of bodies read at once over all
@@ -85,20 +85,20 @@ func HandlerFromEnv(ctx context.Context, spillAt int) (*Handler, error) {
 // request as such (the OpenWhisk action loop, the Azure invocation envelope)
 // call it with the body and signature they unpacked. Its error wraps
 // ErrRejected when the signature failed.
-func (h *Handler) Serve(ctx context.Context, body []byte, sig Signature) (*pool.Response, error) {
+func (h *Handler) Serve(ctx context.Context, body []byte, sig Signature) (*driver.Response, error) {
 	if h.Verifier == nil {
 		return nil, fmt.Errorf("%w: %w", ErrRejected, errNoSecretSet)
 	}
 	if err := h.Verifier.Verify(body, sig); err != nil {
 		return nil, err
 	}
-	req := new(pool.Request)
+	req := new(driver.Request)
 	if err := json.Unmarshal(body, req); err != nil {
 		return nil, fmt.Errorf("httpfn: undecodable call envelope: %w", err)
 	}
 	handle := h.Handle
 	if handle == nil {
-		handle = pool.Handle
+		handle = driver.Handle
 	}
 	return handle(ctx, req), nil
 }
@@ -239,8 +239,8 @@ func (h *Handler) Answer(ctx context.Context, body []byte, sig Signature) (int, 
 	}
 	out, err := json.Marshal(resp)
 	if err != nil {
-		out, _ = json.Marshal(&pool.Response{Version: pool.ProtocolVersion, ID: resp.ID, Attempt: resp.Attempt,
-			Error: &pool.WireError{Code: pool.CodeBadOutput, Message: "burst worker: encode result: " + err.Error()}})
+		out, _ = json.Marshal(&driver.Response{Version: driver.ProtocolVersion, ID: resp.ID, Attempt: resp.Attempt,
+			Error: &driver.WireError{Code: driver.CodeBadOutput, Message: "burst worker: encode result: " + err.Error()}})
 	}
 	return http.StatusOK, out
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/httpfn"
 	"github.com/burst-dev/burst/pool/httpfn/httpfntest"
 )
@@ -95,7 +96,7 @@ func TestStatusMapping(t *testing.T) {
 			io.WriteString(w, "platform says no")
 		}))
 		cl := &httpfn.Client{Name: "test", URL: srv.URL, Secret: []byte("s")}
-		_, err := cl.Invoke(context.Background(), &pool.Request{Version: 1, Func: "f"})
+		_, err := cl.Invoke(context.Background(), &driver.Request{Version: 1, Func: "f"})
 		srv.Close()
 		if err == nil {
 			t.Fatalf("%d: no error", c.status)
@@ -106,7 +107,7 @@ func TestStatusMapping(t *testing.T) {
 		if c.want == nil && pool.IsRetryable(err) {
 			t.Errorf("%d: err = %v is retryable, want final", c.status, err)
 		}
-		var ra *pool.RetryAfter
+		var ra *driver.RetryAfter
 		if got := errors.As(err, &ra); got != (c.wantAfter > 0) || got && ra.After != c.wantAfter {
 			t.Errorf("%d: RetryAfter = %v (%v), want %v", c.status, ra, got, c.wantAfter)
 		}
@@ -145,7 +146,7 @@ func TestUnreachableIsTransient(t *testing.T) {
 	url := srv.URL
 	srv.Close()
 	cl := &httpfn.Client{Name: "test", URL: url, Secret: []byte("s")}
-	_, err := cl.Invoke(context.Background(), &pool.Request{Version: 1})
+	_, err := cl.Invoke(context.Background(), &driver.Request{Version: 1})
 	if !errors.Is(err, pool.ErrTransient) {
 		t.Fatalf("err = %v, want ErrTransient", err)
 	}
@@ -156,7 +157,7 @@ func TestTooLargeIsRefusedBeforeSending(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { sent = true }))
 	defer srv.Close()
 	cl := &httpfn.Client{Name: "test", URL: srv.URL, Secret: []byte("s"), MaxMessage: 100}
-	_, err := cl.Invoke(context.Background(), &pool.Request{Version: 1, Input: []byte(`"` + strings.Repeat("x", 200) + `"`)})
+	_, err := cl.Invoke(context.Background(), &driver.Request{Version: 1, Input: []byte(`"` + strings.Repeat("x", 200) + `"`)})
 	if !errors.Is(err, pool.ErrTooLarge) || sent {
 		t.Fatalf("err = %v, sent = %v; want ErrTooLarge, not sent", err, sent)
 	}

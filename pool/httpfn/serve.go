@@ -3,7 +3,7 @@ package httpfn
 import (
 	"context"
 
-	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 )
 
 // ServeEnv is the whole worker of a platform that runs an HTTP server
@@ -19,6 +19,6 @@ func ServeEnv(ctx context.Context, platform, portEnv, defaultHost string, spillA
 	if err != nil {
 		return err
 	}
-	pool.SetWorkerID(WorkerID(platform, idEnvs...))
+	driver.SetWorkerID(WorkerID(platform, idEnvs...))
 	return ListenAndServe(ctx, addr, h)
 }

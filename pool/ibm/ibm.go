@@ -21,7 +21,7 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/httpfn"
 )
 
@@ -57,14 +57,14 @@ type Options struct {
 }
 
 func init() {
-	pool.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (pool.Backend, error) {
+	driver.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (driver.Backend, error) {
 		o, err := OptionsFromURL(u)
 		if err != nil {
 			return nil, err
 		}
 		return New(o)
 	})
-	pool.RegisterWorker("ibm", func() bool { return os.Getenv("CE_APP") != "" }, serve)
+	driver.RegisterWorker("ibm", func() bool { return os.Getenv("CE_APP") != "" }, serve)
 }
 
 // OptionsFromURL reads ibm://HOST[/PATH] with parameters apikey_env
@@ -72,7 +72,7 @@ func init() {
 // to send no token), iam_endpoint, secret_env (default BURST_SECRET), tls
 // (default true), concurrency and max_message.
 func OptionsFromURL(u *url.URL) (Options, error) {
-	if err := pool.UnknownParams(u, "apikey_env", "iam_endpoint", "secret_env", "tls", "concurrency", "max_message"); err != nil {
+	if err := driver.UnknownParams(u, "apikey_env", "iam_endpoint", "secret_env", "tls", "concurrency", "max_message"); err != nil {
 		return Options{}, err
 	}
 	if u.Host == "" {
@@ -96,7 +96,7 @@ func OptionsFromURL(u *url.URL) (Options, error) {
 }
 
 // New returns a Backend calling the application at o.URL.
-func New(o Options) (pool.Backend, error) {
+func New(o Options) (driver.Backend, error) {
 	c, err := httpfn.NewClient(httpfn.Client{Name: Scheme, URL: o.URL, Secret: o.Secret, HTTP: o.HTTP,
 		Concurrency: o.Concurrency, MaxMessage: o.MaxMessage},
 		"https://APP.ID.REGION.codeengine.appdomain.cloud", "the application's BURST_SECRET")

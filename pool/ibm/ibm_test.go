@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/httpfn"
 	"github.com/burst-dev/burst/pool/httpfn/httpfntest"
 	"github.com/burst-dev/burst/pool/ibm"
@@ -69,7 +70,7 @@ func startWorker(t testing.TB, env ...string) string {
 
 func TestConformance(t *testing.T) {
 	iam, _ := iamServer(t, "my-api-key")
-	httpfntest.Conformance(t, func(t *testing.T, env []string) pool.Backend {
+	httpfntest.Conformance(t, func(t *testing.T, env []string) driver.Backend {
 		gw := gateway(t, startWorker(t, env...))
 		b, err := ibm.New(ibm.Options{URL: gw.URL, Secret: []byte(httpfntest.Secret), APIKey: "my-api-key", IAMEndpoint: iam.URL})
 		if err != nil {

@@ -17,7 +17,7 @@ import (
 	"net/url"
 	"os"
 
-	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/httpfn"
 )
 
@@ -45,14 +45,14 @@ type Options struct {
 }
 
 func init() {
-	pool.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (pool.Backend, error) {
+	driver.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (driver.Backend, error) {
 		o, err := OptionsFromURL(u)
 		if err != nil {
 			return nil, err
 		}
 		return New(o)
 	})
-	pool.RegisterWorker("knative", isWorker, serve)
+	driver.RegisterWorker("knative", isWorker, serve)
 }
 
 // OptionsFromURL reads knative://HOST[:PORT][/PATH] with parameters
@@ -60,7 +60,7 @@ func init() {
 // (variable holding a bearer token), secret_env (variable holding the shared
 // secret, default BURST_SECRET), cloudevents, concurrency and max_message.
 func OptionsFromURL(u *url.URL) (Options, error) {
-	if err := pool.UnknownParams(u, "tls", "token_env", "secret_env", "cloudevents", "concurrency", "max_message"); err != nil {
+	if err := driver.UnknownParams(u, "tls", "token_env", "secret_env", "cloudevents", "concurrency", "max_message"); err != nil {
 		return Options{}, err
 	}
 	if u.Host == "" {
@@ -85,7 +85,7 @@ func OptionsFromURL(u *url.URL) (Options, error) {
 }
 
 // New returns a Backend that calls the service at o.URL.
-func New(o Options) (pool.Backend, error) {
+func New(o Options) (driver.Backend, error) {
 	c, err := httpfn.NewClient(httpfn.Client{Name: Scheme, URL: o.URL, Secret: o.Secret, HTTP: o.HTTP,
 		Concurrency: o.Concurrency, MaxMessage: o.MaxMessage}, "http(s)://host[:port]/path", "the service's BURST_SECRET")
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/httpfn"
 	"github.com/burst-dev/burst/pool/httpfn/httpfntest"
 	"github.com/burst-dev/burst/pool/knative"
@@ -39,7 +40,7 @@ func open(t testing.TB, addr string, opts ...pool.Option) *pool.Pool {
 }
 
 func TestConformance(t *testing.T) {
-	httpfntest.Conformance(t, func(t *testing.T, env []string) pool.Backend {
+	httpfntest.Conformance(t, func(t *testing.T, env []string) driver.Backend {
 		b, err := knative.New(knative.Options{URL: "http://" + startWorker(t, env...), Secret: []byte(httpfntest.Secret), CloudEvents: true})
 		if err != nil {
 			t.Fatal(err)

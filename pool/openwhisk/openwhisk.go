@@ -22,7 +22,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/httpfn"
 )
 
@@ -61,7 +61,7 @@ type Options struct {
 }
 
 func init() {
-	pool.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (pool.Backend, error) {
+	driver.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (driver.Backend, error) {
 		o, err := OptionsFromURL(u)
 		if err != nil {
 			return nil, err
@@ -75,7 +75,7 @@ func init() {
 // BURST_OPENWHISK_AUTH), tls (default true), secret_env (default
 // BURST_SECRET), concurrency, max_message.
 func OptionsFromURL(u *url.URL) (Options, error) {
-	if err := pool.UnknownParams(u, "auth_env", "tls", "secret_env", "concurrency", "max_message"); err != nil {
+	if err := driver.UnknownParams(u, "auth_env", "tls", "secret_env", "concurrency", "max_message"); err != nil {
 		return Options{}, err
 	}
 	q := u.Query()
@@ -158,7 +158,7 @@ func New(o Options) (*Backend, error) {
 		}
 		if len(b) > o.MaxMessage {
 			return "", nil, fmt.Errorf("activation parameters of %d bytes exceed OpenWhisk's limit of %d bytes (open the pool with pool.WithSpill): %w",
-				len(b), o.MaxMessage, pool.ErrTooLarge)
+				len(b), o.MaxMessage, driver.ErrTooLarge)
 		}
 		return "application/json", b, nil
 	}
@@ -189,7 +189,7 @@ func unwrap(status int, body []byte) ([]byte, error) {
 }
 
 // Invoke runs req as one activation.
-func (b *Backend) Invoke(ctx context.Context, req *pool.Request) (*pool.Response, error) {
+func (b *Backend) Invoke(ctx context.Context, req *driver.Request) (*driver.Response, error) {
 	resp, err := b.Client.Invoke(ctx, req)
 	var sr *stillRunning
 	if !errors.As(err, &sr) {
@@ -199,7 +199,7 @@ func (b *Backend) Invoke(ctx context.Context, req *pool.Request) (*pool.Response
 }
 
 // poll waits for the result of a running activation.
-func (b *Backend) poll(ctx context.Context, id string) (*pool.Response, error) {
+func (b *Backend) poll(ctx context.Context, id string) (*driver.Response, error) {
 	u := b.o.APIHost + "/api/v1/namespaces/" + url.PathEscape(b.o.Namespace) + "/activations/" + url.PathEscape(id) + "/result"
 	for {
 		select {
@@ -244,7 +244,7 @@ func (b *Backend) poll(ctx context.Context, id string) (*pool.Response, error) {
 		if err != nil {
 			return nil, fmt.Errorf("openwhisk: activation %s: %w", id, err)
 		}
-		resp := new(pool.Response)
+		resp := new(driver.Response)
 		if err := json.Unmarshal(inner, resp); err != nil {
 			return nil, fmt.Errorf("openwhisk: activation %s: %w", id, err)
 		}

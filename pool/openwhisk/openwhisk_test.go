@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/httpfn"
 	"github.com/burst-dev/burst/pool/httpfn/httpfntest"
 	"github.com/burst-dev/burst/pool/openwhisk"
@@ -36,7 +37,7 @@ func openPool(t *testing.T, h *owHost, opts ...pool.Option) *pool.Pool {
 }
 
 func TestConformance(t *testing.T) {
-	httpfntest.Conformance(t, func(t *testing.T, env []string) pool.Backend {
+	httpfntest.Conformance(t, func(t *testing.T, env []string) driver.Backend {
 		h := newOWHost(t, 3, time.Minute, env...)
 		b, err := openwhisk.New(openwhisk.Options{APIHost: h.srv.URL, Namespace: "guest", Action: "burst", Auth: h.auth(),
 			Secret: []byte(httpfntest.Secret), Concurrency: 3})

@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/httpfn"
 )
 
@@ -36,7 +36,7 @@ const EnvWorker = "BURST_OPENWHISK"
 const sentinel = "XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX"
 
 func init() {
-	pool.RegisterWorker("openwhisk", func() bool {
+	driver.RegisterWorker("openwhisk", func() bool {
 		return os.Getenv("__OW_WAIT_FOR_ACK") != "" || os.Getenv("__OW_PROXY_VERSION") != "" || os.Getenv(EnvWorker) != ""
 	}, serve)
 }
@@ -57,7 +57,7 @@ func serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	pool.SetWorkerID(httpfn.WorkerID("openwhisk", "__OW_ACTION_NAME"))
+	driver.SetWorkerID(httpfn.WorkerID("openwhisk", "__OW_ACTION_NAME"))
 	return actionLoop(ctx, h, os.Stdin, out, os.Stdout, os.Stderr, os.Getenv("__OW_WAIT_FOR_ACK") != "")
 }
 
@@ -117,8 +117,8 @@ func runActivation(ctx context.Context, h *httpfn.Handler, line []byte) []byte {
 	}
 	b, err := json.Marshal(resp)
 	if err != nil {
-		b, _ = json.Marshal(&pool.Response{Version: pool.ProtocolVersion, ID: resp.ID, Attempt: resp.Attempt,
-			Error: &pool.WireError{Code: pool.CodeBadOutput, Message: "burst worker: encode result: " + err.Error()}})
+		b, _ = json.Marshal(&driver.Response{Version: driver.ProtocolVersion, ID: resp.ID, Attempt: resp.Attempt,
+			Error: &driver.WireError{Code: driver.CodeBadOutput, Message: "burst worker: encode result: " + err.Error()}})
 	}
 	res, _ := json.Marshal(result{Burst: b})
 	return res

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 )
 
 // Harness tells the suite how to reach the backend under test.
@@ -33,7 +34,7 @@ type Harness struct {
 	// Spill is a payload store the backend's workers also read and write,
 	// with SpillThreshold the size above which they spill results. Nil for
 	// backends with no message limit worth spilling for.
-	Spill          pool.PayloadStore
+	Spill          driver.PayloadStore
 	SpillThreshold int
 	// Remote is true when calls cross a process boundary, so errors arrive as
 	// *pool.RemoteError rather than the function's own type.
@@ -126,7 +127,7 @@ func testFunctionError(t *testing.T, h Harness) {
 	}
 	if h.Remote {
 		var re *pool.RemoteError
-		if !errors.As(err, &re) || re.Code != pool.CodeFunction || re.Type != "*pooltest.Error" {
+		if !errors.As(err, &re) || re.Code != driver.CodeFunction || re.Type != "*pooltest.Error" {
 			t.Fatalf("err = %#v, want *pool.RemoteError with the original type name", err)
 		}
 	} else {
@@ -186,23 +187,26 @@ func testTimeout(t *testing.T, h Harness) {
 
 func testProtocolErrors(t *testing.T, h Harness) {
 	p := h.Open(t)
-	b := p.Backend()
+	var b driver.Backend
+	if !p.As(&b) {
+		t.Fatal("p.As(*driver.Backend) = false, want the pool's backend")
+	}
 	ctx := context.Background()
-	req := func(fn string, input string) *pool.Request {
-		r := &pool.Request{Version: pool.ProtocolVersion, Func: fn, Job: p.Job(), ID: 1, Attempt: 1, Codec: "json",
-			Build: pool.BuildID(), Input: []byte(input)}
+	req := func(fn string, input string) *driver.Request {
+		r := &driver.Request{Version: driver.ProtocolVersion, Func: fn, Job: p.Job(), ID: 1, Attempt: 1, Codec: "json",
+			Build: driver.BuildID(), Input: []byte(input)}
 		if d, ok := ctx.Deadline(); ok {
 			r.Deadline = d.UnixNano()
 		}
 		return r
 	}
 	resp, err := b.Invoke(ctx, req("pooltest.no-such-function", "1"))
-	if err != nil || resp.Error == nil || resp.Error.Code != pool.CodeUnknownFunction ||
+	if err != nil || resp.Error == nil || resp.Error.Code != driver.CodeUnknownFunction ||
 		!strings.Contains(resp.Error.Message, "pooltest.square") {
 		t.Fatalf("unknown function: %+v, %v; want unknown_function listing the registered names", resp, err)
 	}
 	resp, err = b.Invoke(ctx, req("pooltest.square", `"seven"`))
-	if err != nil || resp.Error == nil || resp.Error.Code != pool.CodeBadInput {
+	if err != nil || resp.Error == nil || resp.Error.Code != driver.CodeBadInput {
 		t.Fatalf("bad input: %+v, %v; want bad_input", resp, err)
 	}
 	if y, err := Square.Call(ctx, p, 5); err != nil || y != 25 {
@@ -236,8 +240,8 @@ func testBuildMismatch(t *testing.T, h Harness) {
 	}
 	p := h.OpenOtherBuild(t)
 	_, err := Square.Call(context.Background(), p, 2)
-	if !errors.Is(err, pool.ErrBuildMismatch) {
-		t.Fatalf("err = %v, want pool.ErrBuildMismatch", err)
+	if !errors.Is(err, driver.ErrBuildMismatch) {
+		t.Fatalf("err = %v, want driver.ErrBuildMismatch", err)
 	}
 	if !strings.Contains(err.Error(), "redeploy") {
 		t.Fatalf("err = %q, want advice to redeploy", err)

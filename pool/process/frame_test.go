@@ -6,7 +6,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 )
 
 func TestFrameRoundTrip(t *testing.T) {
@@ -73,12 +73,12 @@ func FuzzReadFrame(f *testing.F) {
 // The envelope split must never panic on a hostile frame, and must give back
 // exactly what was put in.
 func FuzzSplitEnvelope(f *testing.F) {
-	good, _ := appendEnvelope(nil, &pool.Request{Version: 1, Func: "f", ID: 7}, []byte(`{"x":1}`))
+	good, _ := appendEnvelope(nil, &driver.Request{Version: 1, Func: "f", ID: 7}, []byte(`{"x":1}`))
 	f.Add(good)
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
 	f.Add([]byte{5, '{', '}'})
 	f.Fuzz(func(t *testing.T, p []byte) {
-		var req pool.Request
+		var req driver.Request
 		payload, err := splitEnvelope(p, &req)
 		if err != nil {
 			return
@@ -87,7 +87,7 @@ func FuzzSplitEnvelope(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var req2 pool.Request
+		var req2 driver.Request
 		payload2, err := splitEnvelope(again, &req2)
 		if err != nil || !bytes.Equal(payload, payload2) || req2.ID != req.ID || req2.Func != req.Func {
 			t.Fatalf("round trip changed the envelope: %v %q %q", err, payload, payload2)

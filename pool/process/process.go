@@ -8,7 +8,7 @@
 // the child, so a function printing to stdout cannot corrupt the protocol);
 // its stdout and stderr are forwarded line by line with a "[worker N]"
 // prefix. A worker that dies is replaced, and the calls it had in flight fail
-// with pool.ErrWorkerLost, which the pool retries on another worker (calls
+// with driver.ErrWorkerLost, which the pool retries on another worker (calls
 // that were only waiting there are sent to another worker at once), so every
 // call still returns exactly one result.
 //
@@ -24,7 +24,7 @@
 // sends them SIGKILL too). A worker told to stop with SIGTERM or SIGINT
 // cancels its calls and exits within the grace period.
 //
-// The backend is a pool.Queuer: it keeps the count of running calls against
+// The backend is a driver.Queuer: it keeps the count of running calls against
 // the pool's limit itself and holds one more call per worker slot waiting
 // beside a busy worker, which starts it the moment a running call ends, so a
 // worker never idles for a round trip to the driver between calls.
@@ -50,6 +50,7 @@ import (
 	"time"
 
 	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 )
 
 // Scheme is the URL scheme this package registers with pool.Open.
@@ -82,8 +83,8 @@ type Options struct {
 const defaultGrace = time.Second
 
 func init() {
-	pool.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (pool.Backend, error) {
-		if err := pool.UnknownParams(u, "workers", "per_worker", "max_message", "grace"); err != nil {
+	driver.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (driver.Backend, error) {
+		if err := driver.UnknownParams(u, "workers", "per_worker", "max_message", "grace"); err != nil {
 			return nil, err
 		}
 		var o Options
@@ -217,7 +218,7 @@ func NewAttached(o Options) *Backend {
 
 // Attach adds a worker that speaks the protocol (Serve's side of it) over
 // rw, which the backend owns from now on. The worker takes calls once its
-// hello arrives and is dropped, its calls failing with pool.ErrWorkerLost
+// hello arrives and is dropped, its calls failing with driver.ErrWorkerLost
 // (so the pool retries them elsewhere), when rw fails or Close closes it.
 // The returned channel is closed then. name appears in errors and logs.
 func (b *Backend) Attach(rw io.ReadWriteCloser, name string) (gone <-chan struct{}, err error) {
@@ -244,7 +245,7 @@ func (b *Backend) Limit() int { return b.opts.Workers * b.opts.PerWorker }
 
 // Queue makes the backend run at most limit calls at once over all workers
 // and hold up to Workers × PerWorker more waiting beside the workers (see
-// pool.Queuer): a worker whose call ends starts its waiting call at once,
+// driver.Queuer): a worker whose call ends starts its waiting call at once,
 // rather than a round trip to the driver later.
 func (b *Backend) Queue(limit int) (extra int) {
 	b.mu.Lock()
@@ -321,7 +322,7 @@ func (b *Backend) Close() error {
 // Invoke sends req to a worker and waits for its answer. Below the limit
 // the call runs at once on the worker running fewest calls; at the limit it
 // waits on a busy worker, which starts it when one of its calls ends.
-func (b *Backend) Invoke(ctx context.Context, req *pool.Request) (*pool.Response, error) {
+func (b *Backend) Invoke(ctx context.Context, req *driver.Request) (*driver.Response, error) {
 	hdr := *req
 	hdr.Input = nil
 	payload, err := appendEnvelope(nil, &hdr, req.Input)
@@ -330,10 +331,10 @@ func (b *Backend) Invoke(ctx context.Context, req *pool.Request) (*pool.Response
 	}
 	if len(payload) > b.opts.MaxMessage {
 		return nil, fmt.Errorf("process: call of %d bytes exceeds the message limit of %d bytes (raise process://?max_message=): %w",
-			len(payload), b.opts.MaxMessage, pool.ErrTooLarge)
+			len(payload), b.opts.MaxMessage, driver.ErrTooLarge)
 	}
 	for {
-		c := &call{seq: b.seq.Add(1), ch: make(chan *pool.Response, 1), started: make(chan struct{})}
+		c := &call{seq: b.seq.Add(1), ch: make(chan *driver.Response, 1), started: make(chan struct{})}
 		w, err := b.dispatch(ctx, c, payload)
 		if err != nil {
 			return nil, err
@@ -354,8 +355,8 @@ var errNotStarted = errors.New("process: call had not started")
 // up, because until then the call may be running.
 type call struct {
 	seq     uint64
-	ch      chan *pool.Response // buffered: the reader never waits for the caller
-	started chan struct{}       // closed once the call counts as running
+	ch      chan *driver.Response // buffered: the reader never waits for the caller
+	started chan struct{}         // closed once the call counts as running
 	running bool
 }
 
@@ -639,7 +640,7 @@ func (w *worker) read(r io.ReadCloser, outputs *sync.WaitGroup) {
 		f, err = readFrame(br, w.b.opts.MaxMessage)
 		var big *errOversize
 		if errors.As(err, &big) {
-			w.deliver(big.seq, &pool.Response{Version: pool.ProtocolVersion, Error: &pool.WireError{Code: pool.CodeTooLarge,
+			w.deliver(big.seq, &driver.Response{Version: driver.ProtocolVersion, Error: &driver.WireError{Code: driver.CodeTooLarge,
 				Message: fmt.Sprintf("process: result of %d bytes exceeds the message limit of %d bytes", big.size, w.b.opts.MaxMessage)}})
 			continue
 		}
@@ -660,10 +661,10 @@ func (w *worker) read(r io.ReadCloser, outputs *sync.WaitGroup) {
 		case kindRefused:
 			w.deliver(f.seq, refused)
 		case kindResult:
-			resp := new(pool.Response)
+			resp := new(driver.Response)
 			out, err := splitEnvelope(f.payload, resp)
 			if err != nil {
-				resp = &pool.Response{Version: pool.ProtocolVersion, Error: &pool.WireError{Code: pool.CodeProtocol,
+				resp = &driver.Response{Version: driver.ProtocolVersion, Error: &driver.WireError{Code: driver.CodeProtocol,
 					Message: "process: undecodable result envelope: " + err.Error()}}
 			}
 			resp.Output = out
@@ -684,7 +685,7 @@ func (w *worker) read(r io.ReadCloser, outputs *sync.WaitGroup) {
 }
 
 // refused is the response of a call the worker handed back unstarted.
-var refused = new(pool.Response)
+var refused = new(driver.Response)
 
 // retire stops sending calls to a worker that said it is leaving, and closes
 // its call pipe once the calls already sent are written, which lets it go.
@@ -695,7 +696,7 @@ func (b *Backend) retire(w *worker) {
 	w.send.shut(w.calls)
 }
 
-func (w *worker) deliver(seq uint64, resp *pool.Response) {
+func (w *worker) deliver(seq uint64, resp *driver.Response) {
 	if c := w.b.settle(w, seq, true); c != nil {
 		c.ch <- resp
 	}
@@ -703,7 +704,7 @@ func (w *worker) deliver(seq uint64, resp *pool.Response) {
 
 // await waits for c's result. The timeout, if any, runs from the call's
 // start, not from its sending, since a waiting call has not started.
-func (w *worker) await(ctx context.Context, c *call, timeout time.Duration) (*pool.Response, error) {
+func (w *worker) await(ctx context.Context, c *call, timeout time.Duration) (*driver.Response, error) {
 	var started <-chan struct{}
 	if timeout > 0 {
 		started = c.started // otherwise the start needs no wake-up
@@ -735,7 +736,7 @@ func (w *worker) await(ctx context.Context, c *call, timeout time.Duration) (*po
 			if r := w.killed.Load(); r != nil {
 				why = "was killed (" + *r + ")"
 			}
-			return nil, fmt.Errorf("process: %s %s with the call in flight: %w", w.describe(), why, pool.ErrWorkerLost)
+			return nil, fmt.Errorf("process: %s %s with the call in flight: %w", w.describe(), why, driver.ErrWorkerLost)
 		case <-started:
 			started = nil
 			t := time.NewTimer(timeout)

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/process"
 )
 
@@ -224,12 +225,12 @@ func TestTimeoutTravelsToWorker(t *testing.T) {
 func TestUnknownFunctionAndBadInput(t *testing.T) {
 	_, b := openProc(t, 1)
 	ctx := context.Background()
-	resp, err := b.Invoke(ctx, &pool.Request{Version: pool.ProtocolVersion, Func: "no.such", ID: 1, Attempt: 1, Codec: "json", Input: []byte("1")})
-	if err != nil || resp.Error == nil || resp.Error.Code != pool.CodeUnknownFunction || !strings.Contains(resp.Error.Message, "proc.double") {
+	resp, err := b.Invoke(ctx, &driver.Request{Version: driver.ProtocolVersion, Func: "no.such", ID: 1, Attempt: 1, Codec: "json", Input: []byte("1")})
+	if err != nil || resp.Error == nil || resp.Error.Code != driver.CodeUnknownFunction || !strings.Contains(resp.Error.Message, "proc.double") {
 		t.Fatalf("unknown function: resp=%+v err=%v; want unknown_function listing registered names", resp, err)
 	}
-	resp, err = b.Invoke(ctx, &pool.Request{Version: pool.ProtocolVersion, Func: "proc.double", ID: 2, Attempt: 1, Codec: "json", Input: []byte(`"not a number"`)})
-	if err != nil || resp.Error == nil || resp.Error.Code != pool.CodeBadInput {
+	resp, err = b.Invoke(ctx, &driver.Request{Version: driver.ProtocolVersion, Func: "proc.double", ID: 2, Attempt: 1, Codec: "json", Input: []byte(`"not a number"`)})
+	if err != nil || resp.Error == nil || resp.Error.Code != driver.CodeBadInput {
 		t.Fatalf("bad input: resp=%+v err=%v; want bad_input", resp, err)
 	}
 	// Through the pool the same failures are typed errors.

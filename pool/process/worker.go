@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 )
 
 // Environment variables the driver sets for its workers.
@@ -29,7 +29,7 @@ type hello struct {
 }
 
 func init() {
-	pool.RegisterExplicitWorker("process", func() bool { return os.Getenv(envWorker) != "" }, serve)
+	driver.RegisterExplicitWorker("process", func() bool { return os.Getenv(envWorker) != "" }, serve)
 }
 
 // serve is the worker side: read calls, answer them, run each call in its
@@ -52,7 +52,7 @@ func serve(ctx context.Context) error {
 		grace = d
 	}
 	host, _ := os.Hostname()
-	pool.SetWorkerID(fmt.Sprintf("%s/%d#%s", host, os.Getpid(), os.Getenv(envWorker)))
+	driver.SetWorkerID(fmt.Sprintf("%s/%d#%s", host, os.Getpid(), os.Getenv(envWorker)))
 	return serveStream(ctx, in, out, max, grace, trip)
 }
 
@@ -75,7 +75,7 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, maxMessage int) err
 // tripwire on its old protocol descriptors.
 func serveStream(ctx context.Context, in io.Reader, out io.Writer, max int, grace time.Duration, trip *os.File) error {
 	s := &server{in: in, send: newSender(out), max: max, grace: grace, running: map[uint64]*active{}}
-	h, _ := json.Marshal(hello{PID: os.Getpid(), Build: pool.BuildID()})
+	h, _ := json.Marshal(hello{PID: os.Getpid(), Build: driver.BuildID()})
 	s.send.send(frame{kind: kindHello, payload: h})
 
 	callCtx, cancelAll := context.WithCancel(context.WithoutCancel(ctx))
@@ -122,10 +122,10 @@ func serveStream(ctx context.Context, in io.Reader, out io.Writer, max int, grac
 		}
 		switch f.kind {
 		case kindCall, kindQueue:
-			req := new(pool.Request)
+			req := new(driver.Request)
 			input, err := splitEnvelope(f.payload, req)
 			if err != nil {
-				s.reply(f.seq, &pool.Response{Version: pool.ProtocolVersion, Error: &pool.WireError{Code: pool.CodeProtocol,
+				s.reply(f.seq, &driver.Response{Version: driver.ProtocolVersion, Error: &driver.WireError{Code: driver.CodeProtocol,
 					Message: "process worker: undecodable call envelope: " + err.Error()}})
 				continue
 			}
@@ -157,13 +157,13 @@ func serveStream(ctx context.Context, in io.Reader, out io.Writer, max int, grac
 				wt := s.queue[i]
 				s.queue = slices.Delete(s.queue, i, i+1)
 				s.mu.Unlock()
-				s.reply(f.seq, &pool.Response{Version: pool.ProtocolVersion, ID: wt.req.ID, Attempt: wt.req.Attempt,
-					Error: &pool.WireError{Code: pool.CodeCanceled, Message: "process worker: call cancelled before it started"}})
+				s.reply(f.seq, &driver.Response{Version: driver.ProtocolVersion, ID: wt.req.ID, Attempt: wt.req.Attempt,
+					Error: &driver.WireError{Code: driver.CodeCanceled, Message: "process worker: call cancelled before it started"}})
 				continue
 			}
 			s.mu.Unlock()
 		default:
-			s.reply(f.seq, &pool.Response{Version: pool.ProtocolVersion, Error: &pool.WireError{Code: pool.CodeProtocol,
+			s.reply(f.seq, &driver.Response{Version: driver.ProtocolVersion, Error: &driver.WireError{Code: driver.CodeProtocol,
 				Message: fmt.Sprintf("process worker: unknown frame kind %q", f.kind)}})
 		}
 	}
@@ -171,12 +171,12 @@ func serveStream(ctx context.Context, in io.Reader, out io.Writer, max int, grac
 
 type waiting struct {
 	seq uint64
-	req *pool.Request
+	req *driver.Request
 }
 
 // active is a running call.
 type active struct {
-	req    *pool.Request
+	req    *driver.Request
 	cancel context.CancelFunc
 }
 
@@ -203,7 +203,7 @@ func (s *server) waitingAt(seq uint64) int {
 // waiting call takes its place in the same goroutine once the result is
 // written, so the worker spends no time between the two calls on the
 // driver. s.mu is held.
-func (s *server) startLocked(seq uint64, req *pool.Request) {
+func (s *server) startLocked(seq uint64, req *driver.Request) {
 	if s.quitting {
 		s.refuseLocked(seq)
 		return
@@ -223,7 +223,7 @@ func (s *server) startLocked(seq uint64, req *pool.Request) {
 			}
 		}()
 		for {
-			resp := pool.Handle(ctx, req)
+			resp := driver.Handle(ctx, req)
 			cancel()
 			result := s.result(seq, resp)
 			s.mu.Lock()
@@ -261,7 +261,7 @@ func (s *server) startLocked(seq uint64, req *pool.Request) {
 
 // trackLocked records a call as running and returns its context; s.mu is
 // held.
-func (s *server) trackLocked(seq uint64, req *pool.Request) (context.Context, context.CancelFunc) {
+func (s *server) trackLocked(seq uint64, req *driver.Request) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(s.ctx)
 	s.running[seq] = &active{req: req, cancel: cancel}
 	return ctx, cancel
@@ -278,8 +278,8 @@ func (s *server) fail(err error, msgs map[uint64]string, retryable bool) {
 	var fs []frame
 	for seq, msg := range msgs {
 		a := s.running[seq]
-		resp := &pool.Response{Version: pool.ProtocolVersion,
-			Error: &pool.WireError{Code: pool.CodeProtocol, Message: msg, Retryable: retryable}}
+		resp := &driver.Response{Version: driver.ProtocolVersion,
+			Error: &driver.WireError{Code: driver.CodeProtocol, Message: msg, Retryable: retryable}}
 		if a != nil {
 			resp.ID, resp.Attempt = a.req.ID, a.req.Attempt
 		}
@@ -343,14 +343,14 @@ func (s *server) watchTripwire(trip *os.File) {
 }
 
 // reply sends resp as the result of call seq.
-func (s *server) reply(seq uint64, resp *pool.Response) { s.send.send(s.result(seq, resp)) }
+func (s *server) reply(seq uint64, resp *driver.Response) { s.send.send(s.result(seq, resp)) }
 
 // result encodes resp as the result frame of call seq.
-func (s *server) result(seq uint64, resp *pool.Response) frame {
+func (s *server) result(seq uint64, resp *driver.Response) frame {
 	b, err := encodeResponse(resp)
 	if err != nil {
-		b, _ = encodeResponse(&pool.Response{Version: pool.ProtocolVersion, ID: resp.ID, Attempt: resp.Attempt,
-			Error: &pool.WireError{Code: pool.CodeBadOutput, Message: "process worker: encode response: " + err.Error()}})
+		b, _ = encodeResponse(&driver.Response{Version: driver.ProtocolVersion, ID: resp.ID, Attempt: resp.Attempt,
+			Error: &driver.WireError{Code: driver.CodeBadOutput, Message: "process worker: encode response: " + err.Error()}})
 	}
 	if len(b) > s.max {
 		r := tooLarge(fmt.Sprintf("process worker: result of %d bytes exceeds the message limit of %d bytes (process://?max_message=)", len(b), s.max))
@@ -360,12 +360,12 @@ func (s *server) result(seq uint64, resp *pool.Response) frame {
 	return frame{kind: kindResult, seq: seq, payload: b}
 }
 
-func encodeResponse(resp *pool.Response) ([]byte, error) {
+func encodeResponse(resp *driver.Response) ([]byte, error) {
 	hdr := *resp
 	hdr.Output = nil
 	return appendEnvelope(nil, &hdr, resp.Output)
 }
 
-func tooLarge(msg string) *pool.Response {
-	return &pool.Response{Version: pool.ProtocolVersion, Error: &pool.WireError{Code: pool.CodeTooLarge, Message: msg}}
+func tooLarge(msg string) *driver.Response {
+	return &driver.Response{Version: driver.ProtocolVersion, Error: &driver.WireError{Code: driver.CodeTooLarge, Message: msg}}
 }

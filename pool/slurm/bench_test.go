@@ -12,6 +12,7 @@ import (
 
 	"github.com/burst-dev/burst/internal/testenv"
 	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 	_ "github.com/burst-dev/burst/pool/process"
 	"github.com/burst-dev/burst/pool/slurm"
 	"github.com/burst-dev/burst/pool/tcp"
@@ -42,7 +43,9 @@ func BenchmarkFigure1(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer p.Close()
-		switch be := p.Backend().(type) {
+		var backend driver.Backend
+		p.As(&backend)
+		switch be := backend.(type) {
 		case *slurm.Backend:
 			if err := be.WaitWorkers(ctx, 2); err != nil {
 				b.Fatal(err)
@@ -131,7 +134,8 @@ func BenchmarkFigure2(b *testing.B) {
 					b.Fatal(err)
 				}
 				opened := time.Since(t0)
-				sb := p.Backend().(*slurm.Backend)
+				var sb *slurm.Backend
+				p.As(&sb)
 				if err := sb.WaitWorkers(ctx, 1); err != nil {
 					b.Fatal(err)
 				}

@@ -13,7 +13,7 @@
 // job script.
 //
 // Workers that die — scancel, time limit, node failure — are noticed by
-// their connection and by squeue; their calls fail with pool.ErrWorkerLost
+// their connection and by squeue; their calls fail with driver.ErrWorkerLost
 // and the pool retries them on other workers, and the backend submits
 // replacements while the pool is open: keep workers= running (policy=keep,
 // the default), or, with policy=adaptive, scale with the calls waiting up to
@@ -44,7 +44,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/tcp"
 )
 
@@ -107,7 +107,7 @@ type Options struct {
 }
 
 func init() {
-	pool.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (pool.Backend, error) {
+	driver.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (driver.Backend, error) {
 		o, err := ParseURL(u)
 		if err != nil {
 			return nil, err
@@ -136,7 +136,7 @@ func ParseURL(u *url.URL) (Options, error) {
 		accepted = append(accepted, k)
 	}
 	slices.Sort(accepted)
-	if err := pool.UnknownParams(u, accepted...); err != nil {
+	if err := driver.UnknownParams(u, accepted...); err != nil {
 		return o, err
 	}
 	q := u.Query()
@@ -370,7 +370,7 @@ func (b *Backend) WaitWorkers(ctx context.Context, n int) error {
 
 // Invoke runs a call; an adaptive pool counts the calls in flight to size
 // itself.
-func (b *Backend) Invoke(ctx context.Context, req *pool.Request) (*pool.Response, error) {
+func (b *Backend) Invoke(ctx context.Context, req *driver.Request) (*driver.Response, error) {
 	if b.opts.Policy == Adaptive {
 		n := b.inflight.Add(1)
 		defer b.inflight.Add(-1)

@@ -43,7 +43,11 @@ func runTestDriver(u string) {
 		fmt.Println("error:", err)
 		os.Exit(1)
 	}
-	b := p.Backend().(*slurm.Backend)
+	var b *slurm.Backend
+	if !p.As(&b) {
+		fmt.Println("error: pool.As(*slurm.Backend) = false")
+		os.Exit(1)
+	}
 	if err := b.WaitWorkers(ctx, 2); err != nil {
 		fmt.Println("error:", err)
 		os.Exit(1)
@@ -84,7 +88,11 @@ func open(t *testing.T, rawURL string, opts ...pool.Option) (*pool.Pool, *slurm.
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { p.Close() })
-	return p, p.Backend().(*slurm.Backend)
+	var b *slurm.Backend
+	if !p.As(&b) {
+		t.Fatal("pool.As(*slurm.Backend) = false")
+	}
+	return p, b
 }
 
 func waitWorkers(t *testing.T, b *slurm.Backend, n int) {

@@ -14,13 +14,13 @@ import (
 	"strconv"
 
 	"github.com/burst-dev/burst/cloudfs"
-	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 )
 
-// Store is a pool.PayloadStore on a cloudfs file system.
+// Store is a driver.PayloadStore on a cloudfs file system.
 type Store struct{ fsys *cloudfs.FS }
 
-var _ pool.PayloadStore = (*Store)(nil)
+var _ driver.PayloadStore = (*Store)(nil)
 
 // Open opens a store on a cloudfs URL.
 func Open(ctx context.Context, url string) (*Store, error) {
@@ -58,20 +58,20 @@ const (
 
 // HandlerFromEnv returns the worker-side handler a serverless worker should
 // use: with a store when BURST_SPILL_URL is set, plain otherwise.
-func HandlerFromEnv(ctx context.Context) (pool.Handler, error) {
+func HandlerFromEnv(ctx context.Context) (driver.Handler, error) {
 	u := os.Getenv(EnvURL)
 	if u == "" {
-		return pool.Handler{}, nil
+		return driver.Handler{}, nil
 	}
 	s, err := Open(ctx, u)
 	if err != nil {
-		return pool.Handler{}, fmt.Errorf("spill: %s=%q: %w", EnvURL, u, err)
+		return driver.Handler{}, fmt.Errorf("spill: %s=%q: %w", EnvURL, u, err)
 	}
-	h := pool.Handler{Store: s}
+	h := driver.Handler{Store: s}
 	if v := os.Getenv(EnvThreshold); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			return pool.Handler{}, fmt.Errorf("spill: %s=%q: want a byte count", EnvThreshold, v)
+			return driver.Handler{}, fmt.Errorf("spill: %s=%q: want a byte count", EnvThreshold, v)
 		}
 		h.Threshold = n
 	}

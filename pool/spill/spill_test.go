@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/spill"
 )
 
@@ -48,9 +49,9 @@ func TestLargePayloadsTravelThroughTheStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	h := pool.Handler{Store: s, Threshold: 1000}
+	h := driver.Handler{Store: s, Threshold: 1000}
 	var sawRef, sawOutRef bool
-	b := backendFunc(func(ctx context.Context, req *pool.Request) (*pool.Response, error) {
+	b := backendFunc(func(ctx context.Context, req *driver.Request) (*driver.Response, error) {
 		sawRef = sawRef || req.InputRef != ""
 		resp := h.Handle(ctx, req)
 		sawOutRef = sawOutRef || resp.OutputRef != ""
@@ -88,9 +89,9 @@ func TestHandlerFromEnv(t *testing.T) {
 	}
 }
 
-type backendFunc func(context.Context, *pool.Request) (*pool.Response, error)
+type backendFunc func(context.Context, *driver.Request) (*driver.Response, error)
 
-func (f backendFunc) Invoke(ctx context.Context, r *pool.Request) (*pool.Response, error) {
+func (f backendFunc) Invoke(ctx context.Context, r *driver.Request) (*driver.Response, error) {
 	return f(ctx, r)
 }
 func (f backendFunc) Limit() int   { return 1 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/burst-dev/burst/pool"
 	_ "github.com/burst-dev/burst/pool/process"
-	"github.com/burst-dev/burst/pool/tcp"
 )
 
 var trivial = pool.Register("tcp.bench.trivial", func(ctx context.Context, x int) (int, error) { return x + 1, nil })
@@ -30,7 +29,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer tp.Close()
-	startWorkers(b, tp.Backend().(*tcp.Backend), 2)
+	startWorkers(b, backendOf(b, tp), 2)
 	for _, p := range []*pool.Pool{pp, tp} {
 		if _, err := trivial.Map(ctx, p, make([]int, 2000)); err != nil {
 			b.Fatal(err)

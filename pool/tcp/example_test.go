@@ -22,7 +22,8 @@ func Example() {
 	}
 	// Any launcher starts the same binary with the pool's address and
 	// secret in its environment; here, a child process.
-	b := p.Backend().(*tcp.Backend)
+	var b *tcp.Backend
+	p.As(&b)
 	w := exec.Command(os.Args[0], "-test.run=^$")
 	w.Env = append(os.Environ(), b.WorkerEnv()...)
 	if err := w.Start(); err != nil {

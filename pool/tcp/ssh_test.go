@@ -23,7 +23,7 @@ func TestWorkersStartedOverSSH(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	b := p.Backend().(*tcp.Backend)
+	b := backendOf(t, p)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var done []chan error

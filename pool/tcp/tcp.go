@@ -25,7 +25,7 @@
 //
 // A worker serves until its connection ends: when the pool closes, or when
 // the driver dies (TCP keepalive notices a vanished host within about half a
-// minute). A worker lost mid-call fails that call with pool.ErrWorkerLost,
+// minute). A worker lost mid-call fails that call with driver.ErrWorkerLost,
 // which the pool retries on another worker.
 package tcp
 
@@ -56,6 +56,7 @@ import (
 	"time"
 
 	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/process"
 )
 
@@ -110,8 +111,8 @@ type WorkerInfo struct {
 }
 
 func init() {
-	pool.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (pool.Backend, error) {
-		if err := pool.UnknownParams(u, "workers", "per_worker", "max_message"); err != nil {
+	driver.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (driver.Backend, error) {
+		if err := driver.UnknownParams(u, "workers", "per_worker", "max_message"); err != nil {
 			return nil, err
 		}
 		o := Options{Addr: u.Host}
@@ -126,7 +127,7 @@ func init() {
 		}
 		return New(ctx, o)
 	})
-	pool.RegisterExplicitWorker(Scheme, func() bool { return os.Getenv(EnvAddr) != "" }, serveWorker)
+	driver.RegisterExplicitWorker(Scheme, func() bool { return os.Getenv(EnvAddr) != "" }, serveWorker)
 }
 
 // Backend is a listening driver and the workers that dialled in.
@@ -185,7 +186,7 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 	}
 	b := &Backend{
 		Backend: process.NewAttached(process.Options{Workers: o.Workers, PerWorker: o.PerWorker, MaxMessage: o.MaxMessage}),
-		opts:    o, ln: ln, secret: secret, build: pool.BuildID(),
+		opts:    o, ln: ln, secret: secret, build: driver.BuildID(),
 		tls:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13},
 		firstWorker: make(chan struct{}), refusedCh: make(chan struct{}), closed: make(chan struct{}), changed: make(chan struct{}),
 	}
@@ -242,7 +243,7 @@ func (b *Backend) WaitWorkers(ctx context.Context, n int) error {
 // instead a worker is refused (another build, say) and none was accepted,
 // it fails with that reason rather than waiting for a worker that will
 // never come.
-func (b *Backend) Invoke(ctx context.Context, req *pool.Request) (*pool.Response, error) {
+func (b *Backend) Invoke(ctx context.Context, req *driver.Request) (*driver.Response, error) {
 	if !b.attached.Load() {
 		select {
 		case <-b.firstWorker:
@@ -345,7 +346,7 @@ func (b *Backend) admit(c net.Conn) {
 // refusal is a worker the driver turns away, with the reason it is told.
 type refusal struct {
 	msg string
-	err error // wraps pool.ErrBuildMismatch for another build
+	err error // wraps driver.ErrBuildMismatch for another build
 }
 
 func (r *refusal) Error() string { return r.msg }
@@ -400,11 +401,11 @@ func (b *Backend) introduce(tc *tls.Conn) (WorkerInfo, error) {
 	}
 	if wh.Version != protoVersion {
 		return WorkerInfo{}, &refusal{msg: fmt.Sprintf("worker %s/%d speaks protocol version %d, this driver %d: redeploy the worker binary",
-			wh.Info.Host, wh.Info.PID, wh.Version, protoVersion), err: pool.ErrBuildMismatch}
+			wh.Info.Host, wh.Info.PID, wh.Version, protoVersion), err: driver.ErrBuildMismatch}
 	}
 	if wh.Info.Build != b.build {
 		return WorkerInfo{}, &refusal{msg: fmt.Sprintf("worker %s/%d runs build %s, this driver build %s: redeploy the worker binary",
-			wh.Info.Host, wh.Info.PID, wh.Info.Build, b.build), err: pool.ErrBuildMismatch}
+			wh.Info.Host, wh.Info.PID, wh.Info.Build, b.build), err: driver.ErrBuildMismatch}
 	}
 	err = writeMsg(tc, driverHello{Proof: proof(b.secret, "driver", binding), MaxMessage: b.opts.MaxMessage})
 	return wh.Info, err

@@ -91,7 +91,10 @@ func openTCP(t *testing.T, workers int, env []string, opts ...pool.Option) (*poo
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { p.Close() })
-	b := p.Backend().(*tcp.Backend)
+	var b *tcp.Backend
+	if !p.As(&b) {
+		t.Fatal("pool.As(*tcp.Backend) = false")
+	}
 	return p, b, startWorkers(t, b, workers, env...)
 }
 
@@ -117,7 +120,10 @@ func TestWorkerWithWrongSecretIsRefusedAndExits(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	b := p.Backend().(*tcp.Backend)
+	var b *tcp.Backend
+	if !p.As(&b) {
+		t.Fatal("pool.As(*tcp.Backend) = false")
+	}
 	bad := startWorkers(t, b, 1, tcp.EnvSecret+"=not-the-pool-secret-at-all")[0]
 	select {
 	case <-bad.done:
@@ -202,4 +208,13 @@ func TestWorkersExitWhenThePoolCloses(t *testing.T) {
 			t.Fatal("a worker still runs 30 s after its pool closed")
 		}
 	}
+}
+
+// backendOf is p's *tcp.Backend.
+func backendOf(t testing.TB, p *pool.Pool) *tcp.Backend {
+	var b *tcp.Backend
+	if !p.As(&b) {
+		t.Fatal("pool.As(*tcp.Backend) = false")
+	}
+	return b
 }

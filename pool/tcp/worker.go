@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/process"
 )
 
@@ -39,7 +39,7 @@ func serveWorker(ctx context.Context) error {
 		return err
 	}
 	host, _ := os.Hostname()
-	info := WorkerInfo{Name: os.Getenv(EnvName), Host: host, PID: os.Getpid(), Build: pool.BuildID(), Env: map[string]string{}}
+	info := WorkerInfo{Name: os.Getenv(EnvName), Host: host, PID: os.Getpid(), Build: driver.BuildID(), Env: map[string]string{}}
 	for _, k := range launcherVars {
 		if v, ok := os.LookupEnv(k); ok {
 			info.Env[k] = v
@@ -53,7 +53,7 @@ func serveWorker(ctx context.Context) error {
 		c.Close()
 		return err
 	}
-	pool.SetWorkerID(fmt.Sprintf("%s/%d", host, os.Getpid()))
+	driver.SetWorkerID(fmt.Sprintf("%s/%d", host, os.Getpid()))
 	// A signal ends the serving the way the driver's Close does.
 	stop := context.AfterFunc(ctx, func() { tc.Close() })
 	defer stop()

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/burst-dev/burst/pool/codec"
+	"github.com/burst-dev/burst/codec"
 	"github.com/burst-dev/burst/shared"
 )
 

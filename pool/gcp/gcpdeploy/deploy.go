@@ -25,7 +25,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
-	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/gcp/gcpworker"
 	"github.com/burst-dev/burst/pool/httpfn"
 	"github.com/burst-dev/burst/pool/spill"
@@ -104,7 +104,7 @@ func Deploy(ctx context.Context, o Options) (*Result, error) {
 		// Google builds its own binary, whose build id differs from the
 		// driver's; pin the worker's to the deploying driver's, so drivers
 		// built from other sources are refused.
-		"BURST_BUILD_ID": pool.BuildID(),
+		"BURST_BUILD_ID": driver.BuildID(),
 	}
 	if o.SpillURL != "" {
 		env[spill.EnvURL] = o.SpillURL

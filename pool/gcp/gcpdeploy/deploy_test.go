@@ -24,6 +24,7 @@ import (
 
 	"github.com/burst-dev/burst/internal/testenv"
 	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/gcp"
 	"github.com/burst-dev/burst/pool/gcp/gcpdeploy"
 	"github.com/burst-dev/burst/pool/httpfn/httpfntest"
@@ -154,7 +155,7 @@ func TestDeployCreatesOnceThenIsANoOp(t *testing.T) {
 	}
 	bc, sc := rc.fn.GetBuildConfig(), rc.fn.GetServiceConfig()
 	if bc.GetEntryPoint() != "BurstCall" || bc.GetSource().GetStorageSource().GetObject() != "burst.zip" ||
-		sc.GetEnvironmentVariables()["BURST_SECRET"] != "s3cret" || sc.GetEnvironmentVariables()["BURST_BUILD_ID"] != pool.BuildID() ||
+		sc.GetEnvironmentVariables()["BURST_SECRET"] != "s3cret" || sc.GetEnvironmentVariables()["BURST_BUILD_ID"] != driver.BuildID() ||
 		sc.GetMaxInstanceRequestConcurrency() != 1 {
 		b, _ := json.Marshal(rc.fn)
 		t.Fatalf("function = %s", b)
@@ -221,7 +222,7 @@ func main() {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	resp, err := b.Invoke(context.Background(), &pool.Request{Version: pool.ProtocolVersion, Func: "squares.square", Job: "t", ID: 1, Attempt: 1,
+	resp, err := b.Invoke(context.Background(), &driver.Request{Version: driver.ProtocolVersion, Func: "squares.square", Job: "t", ID: 1, Attempt: 1,
 		Codec: "json", Input: []byte("7")})
 	if err != nil || resp.Error != nil || string(resp.Output) != "49" {
 		t.Fatalf("Invoke = %+v (%+v), %v; want output 49", resp, resp.Error, err)

@@ -18,7 +18,7 @@ import (
 	"github.com/GoogleCloudPlatform/functions-framework-go/funcframework"
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 
-	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/httpfn"
 )
 
@@ -27,7 +27,7 @@ import (
 const EntryPoint = "BurstCall"
 
 var handler = sync.OnceValues(func() (*httpfn.Handler, error) {
-	pool.SetWorkerID(httpfn.WorkerID("gcp", "K_REVISION"))
+	driver.SetWorkerID(httpfn.WorkerID("gcp", "K_REVISION"))
 	return httpfn.HandlerFromEnv(context.Background(), 32<<20-64<<10) // Cloud Run functions: 32 MiB per response
 })
 
@@ -44,7 +44,7 @@ func Serve(w http.ResponseWriter, r *http.Request) {
 
 func init() {
 	functions.HTTP(EntryPoint, Serve)
-	pool.RegisterWorker("gcp", func() bool { return os.Getenv("FUNCTION_TARGET") != "" }, serve)
+	driver.RegisterWorker("gcp", func() bool { return os.Getenv("FUNCTION_TARGET") != "" }, serve)
 }
 
 func serve(ctx context.Context) error {

@@ -6,13 +6,14 @@ import (
 	"testing"
 
 	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/pooltest"
 	"github.com/burst-dev/burst/pool/spill"
 )
 
 // Start starts a worker of the backend under test with env added to the
 // platform's environment and returns a driver-side Backend calling it.
-type Start func(t *testing.T, env []string) pool.Backend
+type Start func(t *testing.T, env []string) driver.Backend
 
 // Conformance runs the pool conformance suite on an HTTP backend: one worker
 // for the suite, sharing a file:// payload store with the driver and

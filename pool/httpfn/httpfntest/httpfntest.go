@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/burst-dev/burst/internal/testenv"
-	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/httpfn"
 )
 
@@ -50,8 +50,8 @@ func Envelope(t testing.TB, name string, input any) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := json.Marshal(&pool.Request{Version: pool.ProtocolVersion, Func: name, Job: "test", ID: 1, Attempt: 1,
-		Codec: "json", Build: pool.BuildID(), Input: in})
+	b, err := json.Marshal(&driver.Request{Version: driver.ProtocolVersion, Func: name, Job: "test", ID: 1, Attempt: 1,
+		Codec: "json", Build: driver.BuildID(), Input: in})
 	if err != nil {
 		t.Fatal(err)
 	}

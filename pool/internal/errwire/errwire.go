@@ -18,7 +18,7 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/burst-dev/burst/pool/codec"
+	"github.com/burst-dev/burst/codec"
 )
 
 // Node is one error of the tree, as it travels (JSON inside the result

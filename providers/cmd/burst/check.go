@@ -17,6 +17,7 @@ import (
 	"github.com/burst-dev/burst/internal/redact"
 	"github.com/burst-dev/burst/pool"
 	"github.com/burst-dev/burst/pool/azure"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/ibm"
 	"github.com/burst-dev/burst/pool/openwhisk"
 	"github.com/burst-dev/burst/pool/slurm"
@@ -60,7 +61,7 @@ func checkVerb(ctx context.Context, c *cmd, fs *flag.FlagSet, args []string) err
 		switch {
 		case backend == "process":
 			// process workers are copies of this very executable.
-			want, wantFrom = pool.BuildID(), "this executable"
+			want, wantFrom = driver.BuildID(), "this executable"
 		case backend == "aws" && cfg.AWS.BuildID != "":
 			want, wantFrom = cfg.AWS.BuildID, "aws.build_id"
 		}
@@ -118,7 +119,7 @@ func programBuildID(ctx context.Context, cfg *providers.Config, pkg string) (str
 	if err := goBuild(ctx, pkg, bin, t, nil); err != nil {
 		return "", err
 	}
-	return pool.BuildIDOf(bin)
+	return driver.BuildIDOf(bin)
 }
 
 // checkFunction sends the probe three times: the first answer may include
@@ -161,13 +162,14 @@ func checkFunction(ctx context.Context, cfg *providers.Config, timeout time.Dura
 		return []result{{"function", "FAIL", fmt.Sprintf("cannot open %s: %v", purl, err), fix}}
 	}
 	defer p.Close()
-	be := p.Backend()
+	var be driver.Backend
+	p.As(&be)
 	job := "burst-check-" + randomHex(6)
 	var first, best time.Duration
-	var resp *pool.Response
+	var resp *driver.Response
 	cold := ""
 	for i := 1; i <= 3; i++ {
-		req := &pool.Request{Version: pool.ProtocolVersion, Func: probeFunc, Job: job, ID: uint64(i), Attempt: 1,
+		req := &driver.Request{Version: driver.ProtocolVersion, Func: probeFunc, Job: job, ID: uint64(i), Attempt: 1,
 			Codec: "json", Build: want, Input: []byte("null"), Deadline: time.Now().Add(timeout).UnixNano()}
 		cctx, cancel := context.WithTimeout(ctx, timeout)
 		t0 := time.Now()
@@ -193,10 +195,10 @@ func checkFunction(ctx context.Context, cfg *providers.Config, timeout time.Dura
 		code, msg = resp.Error.Code, resp.Error.Message
 	}
 	switch {
-	case code == pool.CodeBuildMismatch:
+	case code == driver.CodeBuildMismatch:
 		out = append(out, result{"build id", "FAIL", fmt.Sprintf("the function runs another build than %s: %s", wantFrom, msg),
 			"run burst deploy from this source; a driver must send the deployed build id (aws.build_id for aws, or run the driver with BURST_BUILD_ID=<id printed by burst deploy>)"})
-	case code != pool.CodeUnknownFunction:
+	case code != driver.CodeUnknownFunction:
 		out[0].status = "FAIL"
 		out[0].detail = fmt.Sprintf("%s answered the probe with %q instead of unknown function: %s", purl, code, msg)
 		out[0].fix = fix

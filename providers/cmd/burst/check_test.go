@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/burst-dev/burst/internal/testenv"
-	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 )
 
 // TestCheckPassesOnProcessWithRedisAndS3: the process backend (workers are
@@ -94,7 +94,7 @@ func TestCheckAnHTTPFunction(t *testing.T) {
 		"storage: file://"+t.TempDir()+"\nshared: "+rd.URL(nil)+"\n")
 
 	t.Setenv("BURST_SECRET", "Scheck-secret")
-	code, out, errOut := burst(t, "check", "-config", p, "-timeout", "1m", "-build", pool.BuildID())
+	code, out, errOut := burst(t, "check", "-config", p, "-timeout", "1m", "-build", driver.BuildID())
 	if !strings.Contains(out, "ok    function  knative://"+addr) || !strings.Contains(out, "ok    build id") {
 		t.Errorf("same build: exit %d\n%s%s", code, out, errOut)
 	}

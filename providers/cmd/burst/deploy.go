@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/providers"
 )
 
@@ -86,7 +86,7 @@ func deployVerb(ctx context.Context, c *cmd, fs *flag.FlagSet, args []string) er
 		if err := goBuild(ctx, pkg, a.Binary, t, flags); err != nil {
 			return err
 		}
-		if a.BuildID, err = pool.BuildIDOf(a.Binary); err != nil {
+		if a.BuildID, err = driver.BuildIDOf(a.Binary); err != nil {
 			return fmt.Errorf("build id of %s: %w", a.Binary, err)
 		}
 		a.Env["BURST_BUILD_ID"] = a.BuildID

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/burst-dev/burst/pool/codec"
+	"github.com/burst-dev/burst/codec"
 )
 
 func TestRoundTrip(t *testing.T) {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"reflect"
 
-	"github.com/burst-dev/burst/pool/codec"
+	"github.com/burst-dev/burst/codec"
 )
 
 func Example() {

@@ -1,4 +1,10 @@
-package pool
+// Package driver is what a backend author needs to carry pool calls to
+// workers: the Backend interface a backend implements, the call and result
+// envelopes it carries, the worker side that runs a call (Handle), and the
+// registries through which a backend package makes its URL scheme and its
+// worker mode known. Users of pool never need this package; it plays the role
+// of database/sql/driver beside database/sql.
+package driver
 
 import (
 	"context"
@@ -38,6 +44,14 @@ type Queuer interface {
 	Queue(limit int) (extra int)
 }
 
+// InProcess is implemented by a Backend that runs calls as goroutines of the
+// calling process. When InProcess reports true the pool calls the Go function
+// directly, without encoding it into a Request, and never calls Invoke.
+type InProcess interface {
+	Backend
+	InProcess() bool
+}
+
 // An Opener makes a Backend from a URL. The pool-wide query parameters
 // (limit, timeout, retries, codec) are removed before the opener sees it, so
 // an opener should reject every parameter it does not know.
@@ -74,7 +88,8 @@ func Schemes() []string {
 	return s
 }
 
-func opener(scheme string) (Opener, bool) {
+// Lookup returns the Opener registered for scheme.
+func Lookup(scheme string) (Opener, bool) {
 	openers.RLock()
 	defer openers.RUnlock()
 	o, ok := openers.m[scheme]

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/burst-dev/burst/pool/codec"
+	"github.com/burst-dev/burst/codec"
 )
 
 // The payloads of examples/poolbench (an int in, an int out; a duration in),

@@ -10,7 +10,7 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/burst-dev/burst/pool/codec"
+	"github.com/burst-dev/burst/codec"
 )
 
 type inner struct {

@@ -1,0 +1,42 @@
+package driver
+
+import (
+	"context"
+	"log/slog"
+)
+
+// A Deployer puts the current program on a provider as the function its
+// backend calls. burst deploy builds the program as Target says and hands
+// the result to Deploy.
+type Deployer interface {
+	// Target says how the program must be built for this provider.
+	Target() Target
+	// Deploy creates or updates the function. An artifact whose hash
+	// matches what is deployed is not uploaded again (Changed false).
+	Deploy(ctx context.Context, a Artifact) (*Deployed, error)
+}
+
+// Target is how the program is built for a provider.
+type Target struct {
+	GOARCH string   // the function's architecture; GOOS is always linux
+	Tags   []string // extra build tags, e.g. lambda.norpc
+	Source bool     // the provider builds from source (gcp): Artifact carries the module, not only a binary
+}
+
+// Artifact is the built program handed to a Deployer.
+type Artifact struct {
+	Binary    string            // path of the static linux binary
+	BuildID   string            // BuildIDOf(Binary), stamped as BURST_BUILD_ID
+	ModuleDir string            // root of the main module
+	MainDir   string            // directory of the main package
+	Env       map[string]string // environment for the function (BURST_SPILL_URL, user additions)
+	Log       *slog.Logger      // one line per step; never nil
+}
+
+// Deployed says what a Deployer did.
+type Deployed struct {
+	Function string // the function's name as the provider knows it
+	URL      string // its endpoint, where it has one
+	Hash     string // hash of what is deployed (zip sha256, image digest)
+	Changed  bool   // something was uploaded or reconfigured
+}

@@ -1,0 +1,192 @@
+package driver
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/burst-dev/burst/codec"
+)
+
+// A Function is the untyped face of a function registered with
+// pool.Register: what a worker needs to run it knowing only its name.
+type Function struct {
+	Name  string
+	Where string // file:line of the Register call
+	// Call decodes the input with c, runs the function and encodes its
+	// result. A failure comes back as the WireError to send, out nil.
+	Call func(ctx context.Context, c codec.Codec, in []byte) (out []byte, err *WireError)
+}
+
+var functions struct {
+	sync.RWMutex
+	m map[string]*Function
+}
+
+// RegisterFunction adds f to the functions workers of this binary serve.
+// pool.Register calls it; registering a name twice panics, naming both call
+// sites.
+func RegisterFunction(f *Function) {
+	functions.Lock()
+	defer functions.Unlock()
+	if functions.m == nil {
+		functions.m = map[string]*Function{}
+	}
+	if old, dup := functions.m[f.Name]; dup {
+		panic(fmt.Sprintf("pool: function %q registered twice: at %s and at %s", f.Name, old.Where, f.Where))
+	}
+	functions.m[f.Name] = f
+}
+
+func lookupFunction(name string) (*Function, bool) {
+	functions.RLock()
+	defer functions.RUnlock()
+	f, ok := functions.m[name]
+	return f, ok
+}
+
+// Functions lists the names of all registered functions, sorted.
+func Functions() []string {
+	functions.RLock()
+	defer functions.RUnlock()
+	names := make([]string, 0, len(functions.m))
+	for n := range functions.m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// worker identity and cold-start flag of this process, for Responses.
+var (
+	workerID     string
+	workerServed atomic.Bool
+)
+
+// SetWorkerID names this process in the Responses it produces; worker-side
+// backends call it once at start.
+func SetWorkerID(id string) { workerID = id }
+
+// Handle runs one call against this binary's registry: the worker side of
+// every backend. It never panics and always returns a Response, whose Error
+// says what went wrong when the call could not run or the function failed.
+// A call whose input was spilled needs a Handler with a Store.
+func Handle(ctx context.Context, req *Request) *Response { return Handler{}.Handle(ctx, req) }
+
+func handle(ctx context.Context, req *Request) *Response {
+	resp := &Response{Version: ProtocolVersion, ID: req.ID, Attempt: req.Attempt, Worker: workerID}
+	resp.Cold = !workerServed.Swap(true)
+	resp.Start = time.Now().UnixNano()
+	defer func() { resp.End = time.Now().UnixNano() }()
+	fail := func(code, format string, args ...any) *Response {
+		resp.Error = &WireError{Code: code, Message: fmt.Sprintf(format, args...)}
+		return resp
+	}
+	if req.Version != ProtocolVersion {
+		return fail(CodeProtocol, "pool: protocol version %d, this worker speaks %d", req.Version, ProtocolVersion)
+	}
+	if req.Build != "" {
+		if mine := BuildID(); req.Build != mine {
+			return fail(CodeBuildMismatch,
+				"pool: driver build %s but worker build %s: redeploy the function (or rebuild the driver) from the same source",
+				short(req.Build), short(mine))
+		}
+	}
+	f, ok := lookupFunction(req.Func)
+	if !ok {
+		return fail(CodeUnknownFunction, "pool: no function %q is registered in this worker (registered: %v)", req.Func, Functions())
+	}
+	c, err := codec.Lookup(req.Codec)
+	if err != nil {
+		return fail(CodeBadInput, "pool: %v", err)
+	}
+	in, err := DecodePayload(c, req.Input)
+	if err != nil {
+		return fail(CodeBadInput, "pool: function %q: %v", req.Func, err)
+	}
+	if req.Deadline != 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, time.Unix(0, req.Deadline))
+		defer cancel()
+	}
+	if req.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Duration(req.Timeout))
+		defer cancel()
+	}
+	out, werr := f.Call(ctx, c, in)
+	if werr != nil {
+		resp.Error = werr
+		return resp
+	}
+	resp.Output = EncodePayload(c, out)
+	return resp
+}
+
+func short(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+// A PayloadStore holds call inputs and results too large for a backend's
+// message limit (6 MB for a synchronous Lambda call, for instance); the
+// envelope then carries the object's key instead. pool/spill opens one on any
+// cloudfs URL. Driver and workers must reach the same store.
+type PayloadStore interface {
+	Put(ctx context.Context, key string, data []byte) error
+	Get(ctx context.Context, key string) ([]byte, error)
+	Delete(ctx context.Context, key string) error
+}
+
+// SpillKey is the key under which a spilled payload of call id of job is
+// kept; what is "in" or "out", attempt 0 for an input shared by all attempts.
+func SpillKey(job string, id uint64, attempt int, what string) string {
+	if attempt > 0 {
+		return fmt.Sprintf("burst-spill/%s/%d.%d.%s", job, id, attempt, what)
+	}
+	return fmt.Sprintf("burst-spill/%s/%d.%s", job, id, what)
+}
+
+// Handler is the worker side with options: backends whose platform limits the
+// size of a response give it the store and threshold so large results are
+// spilled instead of failing. The zero Handler is what Handle uses.
+type Handler struct {
+	Store     PayloadStore // where spilled inputs are read and large outputs written
+	Threshold int          // spill outputs larger than this many bytes; 0: never
+}
+
+// Handle runs one call like the package-level Handle, first fetching a
+// spilled input and then spilling a large output.
+func (h Handler) Handle(ctx context.Context, req *Request) *Response {
+	if req.InputRef != "" {
+		if h.Store == nil {
+			return &Response{Version: ProtocolVersion, ID: req.ID, Attempt: req.Attempt, Worker: workerID,
+				Error: &WireError{Code: CodeBadInput, Message: fmt.Sprintf(
+					"pool: the input of call %d is in a payload store (%s) but this worker has none configured (set BURST_SPILL_URL)", req.ID, req.InputRef)}}
+		}
+		data, err := h.Store.Get(ctx, req.InputRef)
+		if err != nil {
+			return &Response{Version: ProtocolVersion, ID: req.ID, Attempt: req.Attempt, Worker: workerID,
+				Error: &WireError{Code: CodeBadInput, Message: fmt.Sprintf("pool: fetch spilled input %s: %v", req.InputRef, err), Retryable: true}}
+		}
+		r := *req
+		r.Input, r.InputRef = data, ""
+		req = &r
+	}
+	resp := handle(ctx, req)
+	if h.Store != nil && h.Threshold > 0 && len(resp.Output) > h.Threshold {
+		key := SpillKey(req.Job, req.ID, req.Attempt, "out")
+		if err := h.Store.Put(ctx, key, resp.Output); err != nil {
+			resp.Output = nil
+			resp.Error = &WireError{Code: CodeTooLarge, Message: fmt.Sprintf("pool: spill result of call %d to %s: %v", req.ID, key, err), Retryable: true}
+			return resp
+		}
+		resp.Output, resp.OutputRef = nil, key
+	}
+	return resp
+}

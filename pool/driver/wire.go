@@ -1,0 +1,78 @@
+package driver
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/burst-dev/burst/codec"
+)
+
+// ProtocolVersion is the version of the call and result envelopes; see
+// docs/protocol.md.
+const ProtocolVersion = 1
+
+// Request is the call envelope a backend carries to a worker.
+type Request struct {
+	Version  int    `json:"v"`
+	Func     string `json:"func"`
+	Job      string `json:"job"`                // id of the pool that made the call
+	ID       uint64 `json:"id"`                 // call id, unique within the job
+	Attempt  int    `json:"attempt"`            // 1 for the first attempt
+	Deadline int64  `json:"deadline,omitempty"` // unix nanoseconds; 0 for none
+	// Timeout, in nanoseconds, bounds the function from the moment it
+	// starts; backends that hold calls waiting (Queuer) use it instead of
+	// folding the pool's timeout into Deadline. 0 for none.
+	Timeout int64  `json:"timeout,omitempty"`
+	Codec   string `json:"codec"`
+	Build   string `json:"build,omitempty"` // driver's build id; empty skips the check
+	// Input is the encoded argument: the codec's bytes themselves when the
+	// codec is JSON (so envelopes stay readable), a base64 string otherwise.
+	Input json.RawMessage `json:"input,omitempty"`
+	// InputRef names an object holding the input when it was too large to
+	// travel inline; the backend that set it resolves it.
+	InputRef string `json:"input_ref,omitempty"`
+}
+
+// Response is the result envelope a worker sends back.
+type Response struct {
+	Version   int             `json:"v"`
+	ID        uint64          `json:"id"`
+	Attempt   int             `json:"attempt"`
+	Output    json.RawMessage `json:"output,omitempty"` // as Request.Input
+	OutputRef string          `json:"output_ref,omitempty"`
+	Error     *WireError      `json:"error,omitempty"`
+	Worker    string          `json:"worker,omitempty"` // worker identity (host/pid, instance id)
+	Cold      bool            `json:"cold,omitempty"`   // first call this worker served
+	Start     int64           `json:"start,omitempty"`  // unix nanoseconds, worker clock
+	End       int64           `json:"end,omitempty"`
+}
+
+// WireError is a failure as carried in a Response.
+type WireError struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	Type      string `json:"type,omitempty"`
+	Retryable bool   `json:"retryable,omitempty"`
+	Stack     string `json:"stack,omitempty"` // for panics
+}
+
+// EncodePayload puts codec bytes into an envelope field.
+func EncodePayload(c codec.Codec, b []byte) json.RawMessage {
+	if c.Name() == "json" {
+		return b
+	}
+	s, _ := json.Marshal(b) // base64 string; cannot fail for []byte
+	return s
+}
+
+// DecodePayload is the inverse of EncodePayload.
+func DecodePayload(c codec.Codec, raw json.RawMessage) ([]byte, error) {
+	if c.Name() == "json" {
+		return raw, nil
+	}
+	var b []byte
+	if err := json.Unmarshal(raw, &b); err != nil {
+		return nil, fmt.Errorf("payload for codec %s is not a base64 string: %w", c.Name(), err)
+	}
+	return b, nil
+}
