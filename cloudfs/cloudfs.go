@@ -14,7 +14,9 @@
 //
 // mem:// and file:// work out of the box. For cloud stores, blank-import the
 // gocloud driver (gocloud.dev/blob/s3blob, gcsblob or azureblob), so programs
-// that do not use a cloud never link its SDK.
+// that do not use a cloud never link its SDK; for S3 and Azure, better
+// cloudfs/s3upload and cloudfs/azblobpin, which register those drivers and
+// add bounded uploads (S3) and reads pinned by ETag (see File).
 //
 // # Directories
 //

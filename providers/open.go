@@ -54,7 +54,8 @@ import (
 
 	// The stores a config can name: storage (cloudfs) and shared (Redis).
 	// s3upload gives S3 a streaming writer whose memory is bounded by one
-	// part.
+	// part (and pins open files' reads by ETag); azblobpin pins Azure's.
+	_ "github.com/burst-dev/burst/cloudfs/azblobpin"
 	_ "github.com/burst-dev/burst/cloudfs/s3upload"
 	_ "github.com/burst-dev/burst/shared/redis"
 	_ "gocloud.dev/blob/azureblob"
