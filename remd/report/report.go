@@ -54,6 +54,10 @@ type summary struct {
 // Write reads dir/summary.json, dir/energies.csv and dir/walks.csv and writes
 // dir/report.svg and dir/report.png.
 func Write(dir string) error {
+	if dir == "" {
+		// It would read summary.json of the working directory: another run's.
+		return errors.New("report: no directory given")
+	}
 	var s summary
 	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
 	if err != nil {

@@ -2,14 +2,17 @@ package charmm
 
 import (
 	"bytes"
+	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
 	"testing"
 )
 
-// seeds adds small excerpts of the WW domain's files (testdata) and, when
-// ../shared/data/ww is here, the whole files, as the fuzzer's first inputs.
+// seeds adds small excerpts of the WW domain's files (testdata) as the
+// fuzzer's first inputs and, when ../shared/data/ww is here and this is a
+// plain test run, the whole files (a fuzzer mutating 130 kB inputs makes
+// little progress).
 func seeds(f *testing.F, excerpt, whole string) {
 	f.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", excerpt))
@@ -17,6 +20,9 @@ func seeds(f *testing.F, excerpt, whole string) {
 		f.Fatal(err)
 	}
 	f.Add(b)
+	if fl := flag.Lookup("test.fuzz"); fl != nil && fl.Value.String() != "" {
+		return
+	}
 	dir := os.Getenv("BURST_WW_DATA")
 	if dir == "" {
 		dir = filepath.Join("..", "..", "..", "..", "shared", "data", "ww") // beside the module
