@@ -311,7 +311,7 @@ func (o *options) scaling() string {
 		where = "the provider of " + o.config
 	}
 	if o.exp == 1 {
-		s := fmt.Sprintf("experiment 1 (storage modes) on %s: %d replicas, %d rounds × %d steps, %d runs of each of %s",
+		s := fmt.Sprintf("experiment 1 (storage modes) on %s: %d replicas, %d rounds × %d steps, %d run(s) of each of %s",
 			where, o.replicas, o.rounds, o.steps, o.repeat, strings.Join(o.implList, ", "))
 		if o.replicas == studyExp1Replicas && o.rounds == studyExp1Rounds && o.steps == studyExp1Steps {
 			return s + "\nscale: the study's size (72 replicas, 50 rounds × 100 steps); the study ran on IBM Cloud Functions, 2 GB (1 vCPU) per call, with up to 72 calls at once"
