@@ -191,9 +191,14 @@ func TestWorkerLostMidMapEveryResultOnce(t *testing.T) {
 }
 
 func TestWorkersExitWhenThePoolCloses(t *testing.T) {
-	p, _, ws := openTCP(t, 2, nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	p, b, ws := openTCP(t, 2, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	// Both connected first: a worker that has not reached the driver when
+	// the pool closes keeps dialling for BURST_TCP_DIAL_TIMEOUT.
+	if err := b.WaitWorkers(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := pooltest.Square.Map(ctx, p, []int{1, 2, 3, 4}); err != nil {
 		t.Fatal(err)
 	}
