@@ -422,7 +422,10 @@ func (b *Backend) Close() error {
 // submit sends one job of n workers and returns its id.
 func (b *Backend) submit(ctx context.Context, n, nodes int) (string, error) {
 	o := b.opts
-	args := []string{"--parsable", "--job-name=" + b.id, "--ntasks=" + strconv.Itoa(n),
+	// --no-requeue: a job whose node fails ends (NODE_FAIL) and the pool
+	// replaces its workers itself; a requeued job would come back later
+	// with workers already replaced.
+	args := []string{"--parsable", "--no-requeue", "--job-name=" + b.id, "--ntasks=" + strconv.Itoa(n),
 		"--output=" + filepath.Join(o.LogDir, "burst-%j.out"), "--chdir=" + o.LogDir}
 	if nodes > 0 {
 		args = append(args, "--nodes="+strconv.Itoa(nodes))

@@ -351,3 +351,42 @@ func TestSecretIsNeitherInTheJobScriptNorOnACommandLine(t *testing.T) {
 		}
 	}
 }
+
+func TestNodeFailureMidMap(t *testing.T) {
+	s := cluster(t)
+	p, b := open(t, slurmURL(t, 2, ""))
+	waitWorkers(t, b, 2)
+	first := b.JobIDs()[0]
+	var calls atomic.Int64
+	p = p.With(pool.WithCallHook(func(pool.CallStats) { calls.Add(1) }))
+	go func() {
+		for calls.Load() < 10 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		// The node goes down under the job (as slurmctld marks a node that
+		// stops answering), and comes back a little later.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if out, err := s.Command(ctx, "scontrol", "update", "nodename="+s.Node, "state=down", "reason=burst-test").CombinedOutput(); err != nil {
+			t.Errorf("scontrol update state=down: %v: %s", err, out)
+			return
+		}
+		time.Sleep(2 * time.Second)
+		// Resuming is refused while the node still completes the
+		// killed job's steps.
+		for ctx.Err() == nil {
+			if s.Command(ctx, "scontrol", "update", "nodename="+s.Node, "state=resume").Run() == nil {
+				return
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		t.Errorf("node %s could not be resumed within a minute", s.Node)
+	}()
+	mapAll(t, p, 60)
+	if st := p.Stats(); st.Calls != 60 {
+		t.Errorf("Stats.Calls = %d, want 60 (each call once)", st.Calls)
+	}
+	if st := s.Run("scontrol", "show", "job", first, "-o"); !strings.Contains(st, "JobState=NODE_FAIL") {
+		t.Errorf("first job after its node went down: %s; want JobState=NODE_FAIL", st)
+	}
+}
