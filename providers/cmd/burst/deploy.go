@@ -72,25 +72,26 @@ func deployVerb(ctx context.Context, c *cmd, fs *flag.FlagSet, args []string) er
 	a := artifact{Env: map[string]string{}, Log: log}
 	t := d.Target()
 	if t.Source {
+		// The platform builds from source; the build id stamped on the
+		// function is still this source's own linux build's.
 		if a.ModuleDir, a.MainDir, err = moduleOf(ctx, pkg); err != nil {
 			return err
 		}
-	} else {
-		dir, err := os.MkdirTemp("", "burst-deploy-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		a.Binary = filepath.Join(dir, "burst-worker")
-		fmt.Fprintf(log, "building %s for linux/%s\n", pkg, t.GOARCH)
-		if err := goBuild(ctx, pkg, a.Binary, t, flags); err != nil {
-			return err
-		}
-		if a.BuildID, err = driver.BuildIDOf(a.Binary); err != nil {
-			return fmt.Errorf("build id of %s: %w", a.Binary, err)
-		}
-		a.Env["BURST_BUILD_ID"] = a.BuildID
 	}
+	dir, err := os.MkdirTemp("", "burst-deploy-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	a.Binary = filepath.Join(dir, "burst-worker")
+	fmt.Fprintf(log, "building %s for linux/%s\n", pkg, orDefault(t.GOARCH, "amd64"))
+	if err := goBuild(ctx, pkg, a.Binary, t, flags); err != nil {
+		return err
+	}
+	if a.BuildID, err = driver.BuildIDOf(a.Binary); err != nil {
+		return fmt.Errorf("build id of %s: %w", a.Binary, err)
+	}
+	a.Env["BURST_BUILD_ID"] = a.BuildID
 	if st := cfg.Storage; st != "" && !strings.HasPrefix(st, "mem://") {
 		a.Env["BURST_SPILL_URL"] = st
 	}
