@@ -32,3 +32,19 @@ func FuzzHandleEnvelope(f *testing.F) {
 		}
 	})
 }
+
+// An envelope without "codec" is JSON, as docs/protocol.md says: senders in
+// other languages may leave it out. It used to be refused (unknown codec "").
+func TestEnvelopeWithoutCodecIsJSON(t *testing.T) {
+	var req driver.Request
+	if err := json.Unmarshal([]byte(`{"v":1,"func":"test.square","id":7,"attempt":1,"input":12}`), &req); err != nil {
+		t.Fatal(err)
+	}
+	resp := driver.Handle(context.Background(), &req)
+	if resp.Error != nil {
+		t.Fatalf("envelope without codec: %s", resp.Error.Message)
+	}
+	if string(resp.Output) != "144" {
+		t.Errorf("output %s, want 144", resp.Output)
+	}
+}

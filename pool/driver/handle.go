@@ -99,7 +99,14 @@ func handle(ctx context.Context, req *Request) *Response {
 	if !ok {
 		return fail(CodeUnknownFunction, "pool: no function %q is registered in this worker (registered: %v)", req.Func, Functions())
 	}
-	c, err := codec.Lookup(req.Codec)
+	// An envelope without a codec is JSON (docs/protocol.md): senders in
+	// other languages and older drivers leave it out; the pool always
+	// names the codec it used.
+	name := req.Codec
+	if name == "" {
+		name = "json"
+	}
+	c, err := codec.Lookup(name)
 	if err != nil {
 		return fail(CodeBadInput, "pool: %v", err)
 	}

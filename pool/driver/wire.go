@@ -23,7 +23,7 @@ type Request struct {
 	// starts; backends that hold calls waiting (Queuer) use it instead of
 	// folding the pool's timeout into Deadline. 0 for none.
 	Timeout int64  `json:"timeout,omitempty"`
-	Codec   string `json:"codec"`
+	Codec   string `json:"codec"`           // "" means json (senders in other languages may leave it out)
 	Build   string `json:"build,omitempty"` // driver's build id; empty skips the check
 	// Input is the encoded argument: the codec's bytes themselves when the
 	// codec is JSON (so envelopes stay readable), a base64 string otherwise.
