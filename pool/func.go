@@ -18,16 +18,22 @@ import (
 // Methods take the pool rather than the pool holding functions, because Go
 // methods cannot add type parameters.
 type Func[In, Out any] struct {
-	name string
-	fn   func(context.Context, In) (Out, error)
+	name       string
+	fn         func(context.Context, In) (Out, error)
+	idempotent bool
 }
 
 // Name is the name the function was registered under.
 func (f *Func[In, Out]) Name() string { return f.name }
 
 // Call runs the function once on p and waits for its result.
+//
+// On local:// (in process) a function that has not returned by the call's
+// deadline (ctx's, or the pool's timeout) is left running in its goroutine,
+// which cannot be stopped, and Call returns the deadline's error at once;
+// Stats.Abandoned counts such calls.
 func (f *Func[In, Out]) Call(ctx context.Context, p *Pool, in In) (Out, error) {
-	out, _, err := f.call(ctx, p, in)
+	out, _, err := f.call(ctx, p, in, nil)
 	return out, err
 }
 
@@ -45,6 +51,7 @@ func (f *Func[In, Out]) Map(ctx context.Context, p *Pool, ins []In) ([]Out, erro
 		first   error
 		next    atomic.Int64
 		workers = min(p.window(), len(ins))
+		h       = newHedger(p, f.idempotent)
 	)
 	// A fixed set of feeders, not a goroutine per input: Map of a million
 	// inputs must not hold a million goroutines. Each takes the next index
@@ -57,17 +64,14 @@ func (f *Func[In, Out]) Map(ctx context.Context, p *Pool, ins []In) ([]Out, erro
 				if i >= len(ins) {
 					return
 				}
-				out, _, err := f.call(ctx, p, ins[i])
-				if err != nil {
+				f.callCaught(ctx, p, ins, outs, i, h, func(err error) {
 					mu.Lock()
 					if first == nil {
 						first = err
 						cancel(err)
 					}
 					mu.Unlock()
-					continue
-				}
-				outs[i] = out
+				})
 			}
 		})
 	}
@@ -79,6 +83,26 @@ func (f *Func[In, Out]) Map(ctx context.Context, p *Pool, ins []In) ([]Out, erro
 		return nil, err
 	}
 	return outs, nil
+}
+
+// callCaught runs the call of ins[i] for Map, storing its output or passing
+// its error to fail. An in-process function that ends the goroutine with
+// runtime.Goexit fails the Map too, rather than leaving a feeder silently
+// gone and its output zero.
+func (f *Func[In, Out]) callCaught(ctx context.Context, p *Pool, ins []In, outs []Out, i int, h *hedger, fail func(error)) {
+	returned := false
+	defer func() {
+		if !returned {
+			fail(f.goexitError(i))
+		}
+	}()
+	out, _, err := f.call(ctx, p, ins[i], h)
+	returned = true
+	if err != nil {
+		fail(err)
+		return
+	}
+	outs[i] = out
 }
 
 // Stream calls the function on each input of ins as it is drawn and yields
@@ -94,6 +118,7 @@ func (f *Func[In, Out]) Stream(ctx context.Context, p *Pool, ins iter.Seq[In]) i
 		// A fixed ring of futures: memory stays bounded by the window however
 		// long the input is.
 		ring := make([]*Future[Out], p.window())
+		h := newHedger(p, f.idempotent)
 		head, n := 0, 0
 		next, stop := iter.Pull(ins)
 		defer stop()
@@ -105,7 +130,7 @@ func (f *Func[In, Out]) Stream(ctx context.Context, p *Pool, ins iter.Seq[In]) i
 					more = false
 					break
 				}
-				ring[(head+n)%len(ring)] = f.start(ctx, p, in, nil)
+				ring[(head+n)%len(ring)] = f.start(ctx, p, in, h, nil, nil)
 				n++
 			}
 			if n == 0 {
@@ -151,34 +176,56 @@ func (f *Func[In, Out]) TryGo(g *Group, in In) (*Future[Out], bool) {
 
 func (f *Func[In, Out]) goGroup(g *Group, in In) *Future[Out] {
 	g.wg.Add(1)
-	return f.start(g.ctx, g.pool, in, func(err error) {
+	return f.start(g.ctx, g.pool, in, g.hedger(f.name, f.idempotent), func(err error) {
+		// Before the future is resolved: once Done is closed, the call's
+		// slot in the group is free and its error recorded.
 		if g.sem != nil {
 			<-g.sem
 		}
 		if err != nil {
 			g.fail(err)
 		}
-		g.wg.Done()
-	})
+	}, g.wg.Done)
 }
 
-// start runs a call in its own goroutine and returns its future; done, if
-// set, runs after the future is resolved.
-func (f *Func[In, Out]) start(ctx context.Context, p *Pool, in In, done func(error)) *Future[Out] {
+// start runs a call in its own goroutine and returns its future; settle, if
+// set, runs with the call's error just before the future is resolved, and
+// after just after.
+func (f *Func[In, Out]) start(ctx context.Context, p *Pool, in In, h *hedger, settle func(error), after func()) *Future[Out] {
 	fut := &Future[Out]{done: make(chan struct{})}
 	go func() {
-		fut.out, fut.stats, fut.err = f.call(ctx, p, in)
-		close(fut.done)
-		if done != nil {
-			done(fut.err)
-		}
+		returned := false
+		defer func() {
+			if !returned {
+				fut.err = f.goexitError(-1)
+			}
+			if settle != nil {
+				settle(fut.err)
+			}
+			close(fut.done)
+			if after != nil {
+				after()
+			}
+		}()
+		fut.out, fut.stats, fut.err = f.call(ctx, p, in, h)
+		returned = true
 	}()
 	return fut
 }
 
+// goexitError is the error of a call whose function, run in process, ended
+// the goroutine with runtime.Goexit; i is the input's index, or -1.
+func (f *Func[In, Out]) goexitError(i int) error {
+	at := ""
+	if i >= 0 {
+		at = fmt.Sprintf(" (input %d)", i)
+	}
+	return &CallError{Func: f.name, Err: fmt.Errorf("the function called runtime.Goexit%s instead of returning", at)}
+}
+
 // call is the one path every call takes: limits, encoding, attempts with
-// backoff, decoding, statistics.
-func (f *Func[In, Out]) call(ctx context.Context, p *Pool, in In) (out Out, st CallStats, err error) {
+// backoff, decoding, statistics; with h, backups.
+func (f *Func[In, Out]) call(ctx context.Context, p *Pool, in In, h *hedger) (out Out, st CallStats, err error) {
 	c := p.core
 	st = CallStats{Func: f.name, ID: c.nextID.Add(1), Submitted: time.Now()}
 	defer func() {
@@ -198,12 +245,17 @@ func (f *Func[In, Out]) call(ctx context.Context, p *Pool, in In) (out Out, st C
 	if err != nil {
 		return out, st, err
 	}
-	defer release()
+	if h == nil {
+		defer release()
+	}
 
 	var req *driver.Request
 	if !c.direct {
 		b, err := p.set.codec.Marshal(in)
 		if err != nil {
+			if h != nil {
+				release()
+			}
 			return out, st, fmt.Errorf("encode input: %w", err)
 		}
 		st.BytesIn = len(b)
@@ -212,6 +264,9 @@ func (f *Func[In, Out]) call(ctx context.Context, p *Pool, in In) (out Out, st C
 		if s := p.set.spill; s != nil && len(req.Input) > p.set.spillAt {
 			key := driver.SpillKey(c.job, st.ID, 0, "in")
 			if err := s.Put(ctx, key, req.Input); err != nil {
+				if h != nil {
+					release()
+				}
 				return out, st, fmt.Errorf("spill input to %s: %w", key, err)
 			}
 			defer s.Delete(context.WithoutCancel(ctx), key)
@@ -221,19 +276,40 @@ func (f *Func[In, Out]) call(ctx context.Context, p *Pool, in In) (out Out, st C
 			req.Build = driver.BuildID()
 		}
 	}
+	if h != nil {
+		out, err = f.hedged(ctx, p, h, in, req, &st, release)
+		return out, st, err
+	}
+	var n atomic.Int32
+	out, err = f.attempts(ctx, p, in, req, &st, &n, nil)
+	return out, st, err
+}
+
+// attempts runs a call until it succeeds, fails for good or runs out of
+// retries. n numbers the attempts of the call (a backup's chain shares it);
+// started, if set, is told when each attempt starts running.
+func (f *Func[In, Out]) attempts(ctx context.Context, p *Pool, in In, req *driver.Request, st *CallStats, n *atomic.Int32, started func()) (out Out, err error) {
+	c := p.core
+	if req != nil && c.queuer {
+		req.OnStart(started) // the backend knows when a waiting call starts
+		started = nil
+	}
 	bo := &backoff.ExponentialBackOff{InitialInterval: p.set.backoff[0], RandomizationFactor: 0.5,
 		Multiplier: 2, MaxInterval: p.set.backoff[1]}
 	bo.Reset()
-	for {
-		st.Attempts++
+	for tries := 1; ; tries++ {
+		st.Attempts = int(n.Add(1))
+		if started != nil {
+			started()
+		}
 		if c.direct {
-			out, err = f.direct(ctx, p, in, &st)
+			out, err = f.direct(ctx, p, in, st)
 		} else {
 			req.Attempt = st.Attempts
-			out, err = f.remote(ctx, p, req, &st)
+			out, err = f.remote(ctx, p, req, st)
 		}
-		if err == nil || !IsRetryable(err) || st.Attempts > p.set.retries || ctx.Err() != nil {
-			return out, st, err
+		if err == nil || !IsRetryable(err) || tries > p.set.retries || ctx.Err() != nil {
+			return out, err
 		}
 		wait := bo.NextBackOff()
 		var ra *driver.RetryAfter
@@ -244,7 +320,7 @@ func (f *Func[In, Out]) call(ctx context.Context, p *Pool, in In) (out Out, st C
 		select {
 		case <-time.After(wait):
 		case <-ctx.Done():
-			return out, st, errors.Join(err, context.Cause(ctx))
+			return out, errors.Join(err, context.Cause(ctx))
 		}
 	}
 }
@@ -257,10 +333,53 @@ func (f *Func[In, Out]) direct(ctx context.Context, p *Pool, in In, st *CallStat
 	}
 	st.Started = time.Now()
 	st.Worker = "local"
-	out, err := runCaught(ctx, f.fn, in)
+	if _, ok := ctx.Deadline(); !ok {
+		out, err := runCaught(ctx, f.fn, in)
+		st.Ended = time.Now()
+		return out, err
+	}
+	// A goroutine cannot be stopped: to return at the deadline whatever the
+	// function does, it runs in a goroutine of its own, left behind if it
+	// ignores its context.
+	type result struct {
+		out Out
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		returned := false
+		defer func() {
+			if !returned {
+				done <- result{err: errors.New("the function called runtime.Goexit instead of returning")}
+			}
+		}()
+		out, err := runCaught(ctx, f.fn, in)
+		returned = true
+		done <- result{out, err}
+	}()
+	select {
+	case r := <-done:
+		st.Ended = time.Now()
+		return r.out, r.err
+	case <-ctx.Done():
+	}
+	// A function that heeds its context returns at once; give it a moment.
+	select {
+	case r := <-done:
+		st.Ended = time.Now()
+		return r.out, r.err
+	case <-time.After(localGrace):
+	}
 	st.Ended = time.Now()
-	return out, err
+	st.Abandoned = true
+	var zero Out
+	return zero, fmt.Errorf("the function had not returned %v after its context ended and was left running in its goroutine: %w",
+		localGrace, context.Cause(ctx))
 }
+
+// localGrace is how long an in-process call waits for its function after
+// the call's deadline before leaving it behind.
+const localGrace = 20 * time.Millisecond
 
 func (f *Func[In, Out]) remote(ctx context.Context, p *Pool, req *driver.Request, st *CallStats) (out Out, err error) {
 	if p.core.queuer {
@@ -270,11 +389,18 @@ func (f *Func[In, Out]) remote(ctx context.Context, p *Pool, req *driver.Request
 		ctx, cancel = context.WithTimeout(ctx, p.set.timeout)
 		defer cancel()
 	}
+	if !p.core.queuer {
+		req.Started() // a backend that is no Queuer starts the call at once
+	}
 	if d, ok := ctx.Deadline(); ok {
 		req.Deadline = d.UnixNano()
 	}
 	resp, err := p.core.backend.Invoke(ctx, req)
 	if err != nil {
+		if ctx.Err() != nil {
+			cc, ok := p.core.backend.(driver.Canceller)
+			st.Abandoned = !ok || !cc.CancelsCalls()
+		}
 		if ctx.Err() != nil && !IsRetryable(err) {
 			return out, errors.Join(err, context.Cause(ctx))
 		}

@@ -18,6 +18,27 @@ type Group struct {
 	sem    chan struct{}
 	once   sync.Once
 	err    error
+	hmu    sync.Mutex
+	hedge  map[string]*hedger // per function, for backups
+}
+
+// hedger returns the group's hedger for function name, or nil when its
+// calls get no backups.
+func (g *Group) hedger(name string, idempotent bool) *hedger {
+	if !idempotent || g.pool.set.backups.k < 1 || g.pool.core.direct {
+		return nil
+	}
+	g.hmu.Lock()
+	defer g.hmu.Unlock()
+	h := g.hedge[name]
+	if h == nil {
+		h = newHedger(g.pool, true)
+		if g.hedge == nil {
+			g.hedge = map[string]*hedger{}
+		}
+		g.hedge[name] = h
+	}
+	return h
 }
 
 // WithContext returns a new Group on p and a derived context, which is

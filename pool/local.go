@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"runtime"
 	"strconv"
+	"time"
 
 	"github.com/burst-dev/burst/pool/driver"
 )
@@ -33,8 +34,23 @@ func init() {
 	})
 }
 
+// Invoke runs the call in a goroutine of its own, so that it returns when
+// ctx ends even if the function does not (the goroutine is left behind).
 func (b *local) Invoke(ctx context.Context, req *driver.Request) (*driver.Response, error) {
-	return driver.Handle(ctx, req), nil
+	done := make(chan *driver.Response, 1)
+	go func() { done <- driver.Handle(ctx, req) }()
+	select {
+	case resp := <-done:
+		return resp, nil
+	case <-ctx.Done():
+	}
+	select {
+	case resp := <-done:
+		return resp, nil
+	case <-time.After(localGrace):
+	}
+	return nil, fmt.Errorf("local: the function had not returned %v after its context ended and was left running in its goroutine: %w",
+		localGrace, context.Cause(ctx))
 }
 
 func (b *local) InProcess() bool { return !b.encode }

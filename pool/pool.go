@@ -53,6 +53,7 @@ type settings struct {
 	spill    driver.PayloadStore
 	spillAt  int
 	onCall   func(CallStats)
+	backups  backups
 }
 
 // An Option configures a Pool (Open, New) or a view of one (With).

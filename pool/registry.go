@@ -12,8 +12,9 @@ import (
 // Register makes fn callable by name on every backend and returns its typed
 // handle. Call it at package level, so that a driver and its workers — the
 // same binary — see the same registry before main runs. Registering a name
-// twice panics, naming both call sites.
-func Register[In, Out any](name string, fn func(context.Context, In) (Out, error)) *Func[In, Out] {
+// twice panics, naming both call sites. Options such as Idempotent describe
+// the function.
+func Register[In, Out any](name string, fn func(context.Context, In) (Out, error), opts ...FuncOption) *Func[In, Out] {
 	if name == "" {
 		panic("pool: Register with an empty name")
 	}
@@ -24,7 +25,11 @@ func Register[In, Out any](name string, fn func(context.Context, In) (Out, error
 	if _, file, line, ok := runtime.Caller(1); ok {
 		where = fmt.Sprintf("%s:%d", file, line)
 	}
-	f := &Func[In, Out]{name: name, fn: fn}
+	var fs funcSettings
+	for _, o := range opts {
+		o.apply(&fs)
+	}
+	f := &Func[In, Out]{name: name, fn: fn, idempotent: fs.idempotent}
 	driver.RegisterFunction(&driver.Function{
 		Name:  name,
 		Where: where,

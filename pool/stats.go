@@ -19,6 +19,12 @@ type CallStats struct {
 	ColdStart bool   // the worker's first call
 	BytesIn   int    // encoded input size (0 when not encoded)
 	BytesOut  int    // encoded output size
+	// Backup: the result came from a backup attempt (WithBackups).
+	Backup bool
+	// Abandoned: the call returned (deadline, cancellation) while its
+	// function may still run: an in-process goroutine left behind, or a
+	// platform invocation that cannot be cancelled and may still be billed.
+	Abandoned bool
 }
 
 // Stats aggregates every call made through a pool.
@@ -30,10 +36,14 @@ type Stats struct {
 	BytesIn    int64         // encoded input bytes sent
 	BytesOut   int64         // encoded output bytes received
 	Busy       time.Duration // sum over calls of Ended − Started
+	Backups    int64         // backup attempts started (WithBackups)
+	BackupWins int64         // calls whose result came from the backup
+	Abandoned  int64         // calls given up while their function may still run
 }
 
 type counters struct {
 	calls, failed, retries, cold, bytesIn, bytesOut, busy atomic.Int64
+	backups, backupWins, abandoned                        atomic.Int64
 }
 
 func (c *counters) record(s *CallStats, failed bool) {
@@ -47,6 +57,9 @@ func (c *counters) record(s *CallStats, failed bool) {
 	if s.ColdStart {
 		c.cold.Add(1)
 	}
+	if s.Abandoned {
+		c.abandoned.Add(1)
+	}
 	c.bytesIn.Add(int64(s.BytesIn))
 	c.bytesOut.Add(int64(s.BytesOut))
 	if !s.Started.IsZero() && s.Ended.After(s.Started) {
@@ -58,6 +71,7 @@ func (c *counters) snapshot() Stats {
 	return Stats{
 		Calls: c.calls.Load(), Failed: c.failed.Load(), Retries: c.retries.Load(),
 		ColdStarts: c.cold.Load(), BytesIn: c.bytesIn.Load(), BytesOut: c.bytesOut.Load(),
-		Busy: time.Duration(c.busy.Load()),
+		Busy: time.Duration(c.busy.Load()), Backups: c.backups.Load(), BackupWins: c.backupWins.Load(),
+		Abandoned: c.abandoned.Load(),
 	}
 }

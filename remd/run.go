@@ -57,6 +57,9 @@ type Config struct {
 	// is larger is refused before it starts. Zero means the memory this
 	// machine (or cgroup) has available when the run starts.
 	MemoryLimit int64
+	// NoBackups turns off the backup attempts a round starts for a segment
+	// that runs far longer than the round's others (pool.WithBackups).
+	NoBackups bool
 	// Backend labels the pool in summary.json (for example its URL).
 	Backend string
 	// OnRound, if set, sees every round after it is checkpointed.
@@ -246,6 +249,12 @@ func Run(ctx context.Context, p *pool.Pool, cfg Config) (*Result, error) {
 	defer wait()
 
 	var ckpt checkpointWriter // used by one round's writer at a time
+	// A round waits for its slowest segment: a segment far slower than the
+	// round's others (a slow host, a noisy neighbour) gets a backup attempt.
+	rp := p
+	if !cfg.NoBackups {
+		rp = p.With(pool.WithBackups(0, 0))
+	}
 	for r := st.Done; r < cfg.Rounds; r++ {
 		ins := make([]SegmentIn, n)
 		for rep := range ins {
@@ -273,7 +282,7 @@ func Run(ctx context.Context, p *pool.Pool, cfg Config) (*Result, error) {
 			return nil, err
 		}
 		t0 := time.Now()
-		outs, err := segment.Map(ctx, p, ins)
+		outs, err := segment.Map(ctx, rp, ins)
 		if werr := wait(); werr != nil {
 			return nil, werr
 		}

@@ -55,7 +55,9 @@ type SegmentOut struct {
 }
 
 // segment is the registered pool function that runs one replica segment.
-var segment = pool.Register("remd.segment", runSegment)
+// Segments are deterministic and store the same state under the same key
+// however often they run, so a slow one may get a backup attempt.
+var segment = pool.Register("remd.segment", runSegment, pool.Idempotent())
 
 func runSegment(ctx context.Context, in SegmentIn) (SegmentOut, error) {
 	start := time.Now()

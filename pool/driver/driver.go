@@ -52,6 +52,17 @@ type InProcess interface {
 	InProcess() bool
 }
 
+// A Canceller is a Backend whose calls stop on the worker when their context
+// ends: the cancellation travels to the function (the process protocol, a
+// closed HTTP request), or the worker is replaced. On any other backend a
+// call cut short by its context may go on running, and being billed, on the
+// platform (a Lambda invocation cannot be stopped); the pool marks such calls
+// Abandoned in their statistics so that cost estimates include them.
+type Canceller interface {
+	Backend
+	CancelsCalls() bool
+}
+
 // An Opener makes a Backend from a URL. The pool-wide query parameters
 // (limit, timeout, retries, codec) are removed before the opener sees it, so
 // an opener should reject every parameter it does not know.

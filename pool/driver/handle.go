@@ -185,7 +185,7 @@ func (h Handler) Handle(ctx context.Context, req *Request) *Response {
 		r.Input, r.InputRef = data, ""
 		req = &r
 	}
-	resp := handle(ctx, req)
+	resp := handleCaught(ctx, req)
 	if h.Store != nil && h.Threshold > 0 && len(resp.Output) > h.Threshold {
 		key := SpillKey(req.Job, req.ID, req.Attempt, "out")
 		if err := h.Store.Put(ctx, key, resp.Output); err != nil {
@@ -196,4 +196,29 @@ func (h Handler) Handle(ctx context.Context, req *Request) *Response {
 		resp.Output, resp.OutputRef = nil, key
 	}
 	return resp
+}
+
+// GoexitType is the WireError.Type of a call whose function called
+// runtime.Goexit.
+const GoexitType = "runtime.Goexit"
+
+// handleCaught runs handle in a goroutine of its own, so that a function
+// calling runtime.Goexit (t.FailNow, say) ends only that goroutine: the call
+// still gets an answer, and the worker's own goroutine (an HTTP handler, the
+// Lambda loop) lives on.
+func handleCaught(ctx context.Context, req *Request) *Response {
+	done := make(chan *Response, 1)
+	go func() {
+		var resp *Response
+		defer func() {
+			if resp == nil {
+				resp = &Response{Version: ProtocolVersion, ID: req.ID, Attempt: req.Attempt, Worker: workerID,
+					Error: &WireError{Code: CodeFunction, Type: GoexitType,
+						Message: fmt.Sprintf("function %q called runtime.Goexit instead of returning", req.Func)}}
+			}
+			done <- resp
+		}()
+		resp = handle(ctx, req)
+	}()
+	return <-done
 }

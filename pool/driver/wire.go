@@ -31,6 +31,12 @@ type Request struct {
 	// InputRef names an object holding the input when it was too large to
 	// travel inline; the backend that set it resolves it.
 	InputRef string `json:"input_ref,omitempty"`
+	// Backup marks a speculative second attempt of a slow call
+	// (pool.WithBackups); a backend with several workers should not run it
+	// on the worker running the first.
+	Backup bool `json:"backup,omitempty"`
+
+	onStart func()
 }
 
 // Response is the result envelope a worker sends back.
@@ -75,4 +81,18 @@ func DecodePayload(c codec.Codec, raw json.RawMessage) ([]byte, error) {
 		return nil, fmt.Errorf("payload for codec %s is not a base64 string: %w", c.Name(), err)
 	}
 	return b, nil
+}
+
+// OnStart sets fn to be told when the call starts running (the pool uses it
+// to time calls for backups); Started tells it. Not sent to the worker.
+func (r *Request) OnStart(fn func()) { r.onStart = fn }
+
+// Started tells the pool that the call has started running on a worker. A
+// Queuer backend calls it when a call it held waiting starts; for other
+// backends the pool takes a call to start when Invoke is called. It may be
+// called any number of times, on any request.
+func (r *Request) Started() {
+	if r != nil && r.onStart != nil {
+		r.onStart()
+	}
 }

@@ -79,6 +79,11 @@ func DefaultHTTPClient(n int) *http.Client {
 }
 
 // Invoke signs req, sends it and returns the worker's Response.
+// CancelsCalls reports true: ending a call's context closes its HTTP
+// request, which ends the request context the function runs under
+// (driver.Canceller).
+func (c *Client) CancelsCalls() bool { return true }
+
 func (c *Client) Invoke(ctx context.Context, req *driver.Request) (*driver.Response, error) {
 	if len(c.Secret) == 0 {
 		return nil, fmt.Errorf("%s: no shared secret to sign calls with (set %s, the same secret the function was deployed with)", c.Name, EnvSecret)

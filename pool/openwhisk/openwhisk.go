@@ -188,6 +188,12 @@ func unwrap(status int, body []byte) ([]byte, error) {
 	return r.Burst, nil
 }
 
+// CancelsCalls reports false: closing the request of a blocking invocation
+// does not stop the activation, and OpenWhisk's API has no call to cancel
+// one, so a call cut short runs on (and is billed) until it ends or reaches
+// the action's time limit; the pool marks it Abandoned.
+func (b *Backend) CancelsCalls() bool { return false }
+
 // Invoke runs req as one activation.
 func (b *Backend) Invoke(ctx context.Context, req *driver.Request) (*driver.Response, error) {
 	resp, err := b.Client.Invoke(ctx, req)

@@ -39,6 +39,13 @@ type Harness struct {
 	// Remote is true when calls cross a process boundary, so errors arrive as
 	// *pool.RemoteError rather than the function's own type.
 	Remote bool
+	// CancelReachesFunction is true when a cancelled call's function sees
+	// its context end (in process, process workers, HTTP functions), false
+	// where the platform cannot cancel a running invocation.
+	CancelReachesFunction bool
+	// NoGoexit skips the runtime.Goexit check, for backends whose worker
+	// side cannot survive it yet.
+	NoGoexit bool
 	// Extra runs backend-specific checks (signature rejection, …) as one more
 	// subtest.
 	Extra func(t *testing.T)
@@ -90,6 +97,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("LargePayloadSpill", func(t *testing.T) { testSpill(t, h) })
 	t.Run("BuildMismatch", func(t *testing.T) { testBuildMismatch(t, h) })
 	t.Run("Group", func(t *testing.T) { testGroup(t, h) })
+	runRobust(t, h)
 	if h.Extra != nil {
 		t.Run("Extra", h.Extra)
 	}

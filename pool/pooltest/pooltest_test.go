@@ -27,17 +27,18 @@ func openURL(url string) func(t *testing.T, opts ...pool.Option) *pool.Pool {
 }
 
 func TestLocal(t *testing.T) {
-	pooltest.Run(t, pooltest.Harness{Open: openURL("local://")})
+	pooltest.Run(t, pooltest.Harness{Open: openURL("local://"), CancelReachesFunction: true})
 }
 
 func TestLocalEncoded(t *testing.T) {
-	pooltest.Run(t, pooltest.Harness{Open: openURL("local://?encode=1"), Remote: true})
+	pooltest.Run(t, pooltest.Harness{Open: openURL("local://?encode=1"), Remote: true, CancelReachesFunction: true})
 }
 
 func TestProcess(t *testing.T) {
 	pooltest.Run(t, pooltest.Harness{
-		Open:   openURL("process://?workers=2"),
-		Remote: true,
+		Open:                  openURL("process://?workers=2"),
+		Remote:                true,
+		CancelReachesFunction: true,
 		OpenOtherBuild: func(t *testing.T) *pool.Pool {
 			b, err := process.New(context.Background(), process.Options{Workers: 1, Env: []string{"BURST_BUILD_ID=another-build"}})
 			if err != nil {

@@ -240,6 +240,10 @@ func (b *Backend) Attach(rw io.ReadWriteCloser, name string) (gone <-chan struct
 	return w.dead, nil
 }
 
+// CancelsCalls reports true: a cancelled call's function sees its context
+// end, and a worker whose function ignores it is replaced (driver.Canceller).
+func (b *Backend) CancelsCalls() bool { return true }
+
 // Limit is Workers × PerWorker.
 func (b *Backend) Limit() int { return b.opts.Workers * b.opts.PerWorker }
 
@@ -334,7 +338,7 @@ func (b *Backend) Invoke(ctx context.Context, req *driver.Request) (*driver.Resp
 			len(payload), b.opts.MaxMessage, driver.ErrTooLarge)
 	}
 	for {
-		c := &call{seq: b.seq.Add(1), ch: make(chan *driver.Response, 1), started: make(chan struct{})}
+		c := &call{seq: b.seq.Add(1), req: req, ch: make(chan *driver.Response, 1), started: make(chan struct{})}
 		w, err := b.dispatch(ctx, c, payload)
 		if err != nil {
 			return nil, err
@@ -355,9 +359,24 @@ var errNotStarted = errors.New("process: call had not started")
 // up, because until then the call may be running.
 type call struct {
 	seq     uint64
+	req     *driver.Request
 	ch      chan *driver.Response // buffered: the reader never waits for the caller
-	started chan struct{}         // closed once the call counts as running
+	started chan struct{}       // closed once the call counts as running
 	running bool
+	// abandoned: its caller stopped waiting. It no longer counts against
+	// the limit (released), so a function ignoring its context holds no
+	// slot; it only holds its worker until the grace period ends.
+	abandoned, released bool
+}
+
+// holds reports whether w has an attempt of the same pool call as c.
+func (w *worker) holds(c *call) bool {
+	for _, o := range w.pending {
+		if o.req.ID == c.req.ID && o.req.Job == c.req.Job {
+			return true
+		}
+	}
+	return false
 }
 
 // dispatch picks a worker for c, records it there and sends it.
@@ -375,6 +394,7 @@ func (b *Backend) dispatch(ctx context.Context, c *call, payload []byte) (*worke
 		}
 		run := b.running < b.limitLocked()
 		var best *worker
+		var other *worker // for a backup, the best worker not running its first attempt
 		for _, w := range b.workers {
 			if !w.isReady() {
 				continue
@@ -382,6 +402,12 @@ func (b *Backend) dispatch(ctx context.Context, c *call, payload []byte) (*worke
 			if best == nil || (run && w.less(best)) || (!run && w.betterQueue(best)) {
 				best = w
 			}
+			if c.req.Backup && !w.holds(c) && (other == nil || (run && w.less(other)) || (!run && w.betterQueue(other))) {
+				other = w
+			}
+		}
+		if other != nil {
+			best = other
 		}
 		ch := b.changed
 		if best != nil {
@@ -413,8 +439,10 @@ func (b *Backend) dispatch(ctx context.Context, c *call, payload []byte) (*worke
 // less orders workers for a call that runs now: fewest running, then fewest
 // waiting.
 func (w *worker) less(o *worker) bool {
-	if w.running != o.running {
-		return w.running < o.running
+	// Abandoned calls still running count as load: such a worker may be
+	// killed at the end of their grace period, and its calls with it.
+	if a, b := w.running+w.abandoned, o.running+o.abandoned; a != b {
+		return a < b
 	}
 	return len(w.queue) < len(o.queue)
 }
@@ -431,8 +459,14 @@ func (w *worker) betterQueue(o *worker) bool {
 
 // startLocked counts c as running on w; b.mu is held.
 func (b *Backend) startLocked(w *worker, c *call) {
+	c.req.Started()
 	c.running = true
 	close(c.started)
+	if c.abandoned {
+		c.released = true
+		w.abandoned++
+		return
+	}
 	w.running++
 	b.running++
 }
@@ -476,9 +510,11 @@ func (b *Backend) settle(w *worker, seq uint64, result bool) *call {
 			if !result {
 				b.startLocked(w, c)
 			}
-		case result:
+		case result && !c.released:
 			w.running--
 			b.running--
+		case result:
+			w.abandoned--
 		}
 		if result {
 			delete(w.pending, seq)
@@ -536,7 +572,7 @@ func (b *Backend) died(w *worker, err error) {
 	// Its calls fail with ErrWorkerLost and are retried elsewhere, or sent
 	// elsewhere if they had not started.
 	b.running -= w.running
-	w.running, w.queue, w.pending = 0, nil, map[uint64]*call{}
+	w.running, w.abandoned, w.queue, w.pending = 0, 0, nil, map[uint64]*call{}
 	touched := b.promoteLocked()
 	b.notifyLocked()
 	b.mu.Unlock()
@@ -565,10 +601,11 @@ type worker struct {
 	dead   chan struct{}
 	// Under b.mu: calls sent and not answered, those waiting, and how many
 	// count as running.
-	pending map[uint64]*call
-	queue   []*call
-	running int
-	lastOut tailBuffer
+	pending   map[uint64]*call
+	queue     []*call
+	running   int
+	abandoned int // running calls whose callers stopped waiting
+	lastOut   tailBuffer
 }
 
 func startWorker(b *Backend, i int) (*worker, error) {
@@ -756,12 +793,28 @@ func (w *worker) await(ctx context.Context, c *call, timeout time.Duration) (*dr
 	}
 }
 
-// abandon asks the worker to cancel c, whose caller has stopped waiting.
-// The call stays on the books until the worker answers it, since until then
-// it may be running; if it is still there after the grace period, the
+// abandon asks the worker to cancel c, whose caller has stopped waiting, and
+// stops counting it against the limit: the worker runs other calls beside
+// it. The call stays on the books until the worker answers it, since until
+// then it may be running; if it is still there after the grace period, the
 // function ignores its context and the worker is killed, so that no worker
-// is ever lost to a call.
+// is ever lost to a call (its other calls are retried elsewhere).
 func (w *worker) abandon(c *call, why string) {
+	b := w.b
+	b.mu.Lock()
+	c.abandoned = true
+	var touched []*worker
+	if c.running && !c.released && w.pending[c.seq] == c {
+		c.released = true
+		w.running--
+		w.abandoned++
+		b.running--
+		touched = b.promoteLocked()
+	}
+	b.mu.Unlock()
+	for _, t := range touched {
+		_ = t.send.flush()
+	}
 	// Best effort, and never blocking the caller: a worker that is gone
 	// needs no cancel.
 	go w.send.send(frame{kind: kindCancel, seq: c.seq})

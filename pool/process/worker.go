@@ -213,7 +213,7 @@ func (s *server) startLocked(seq uint64, req *driver.Request) {
 		returned := false
 		defer func() {
 			if !returned {
-				// A panic is caught in pool.Handle, so only runtime.Goexit
+				// A panic is caught in driver.Handle, and so is a Goexit, so only runtime.Goexit
 				// (t.FailNow, log.Fatal's cousins in libraries) ends the
 				// goroutine here. The call gets its answer; the worker, whose
 				// state the function may have left half-changed and whose
@@ -225,6 +225,13 @@ func (s *server) startLocked(seq uint64, req *driver.Request) {
 		for {
 			resp := driver.Handle(ctx, req)
 			cancel()
+			if resp.Error != nil && resp.Error.Type == driver.GoexitType {
+				// The worker's state may be half-changed: replace it.
+				returned = true
+				s.fail(fmt.Errorf("process worker: function %q called runtime.Goexit during call %d; the worker is replaced", req.Func, req.ID),
+					map[uint64]string{seq: resp.Error.Message + "; the worker is replaced"}, false)
+				return
+			}
 			result := s.result(seq, resp)
 			s.mu.Lock()
 			if s.running[seq] == nil || s.quitting {
@@ -268,7 +275,8 @@ func (s *server) trackLocked(seq uint64, req *driver.Request) (context.Context, 
 }
 
 // fail answers the calls in msgs with a protocol error each and makes the
-// worker quit with err. The answers go out before the worker stops sending.
+// worker quit with err. The answers go out before the worker stops sending,
+// and before any call that arrives later could start.
 func (s *server) fail(err error, msgs map[uint64]string, retryable bool) {
 	s.mu.Lock()
 	if s.quitting {
@@ -287,9 +295,7 @@ func (s *server) fail(err error, msgs map[uint64]string, retryable bool) {
 		fs = append(fs, s.result(seq, resp))
 	}
 	s.send.enqueue(fs...)
-	s.mu.Unlock()
-	s.send.flush()
-	s.quit(err)
+	s.quitLocked(err)
 }
 
 // quit stops the worker, which then ends serve with err: it tells the driver
@@ -303,10 +309,15 @@ func (s *server) quit(err error) {
 		s.mu.Unlock()
 		return
 	}
+	s.quitLocked(err)
+}
+
+// quitLocked is quit with s.mu held; it unlocks it.
+func (s *server) quitLocked(err error) {
 	s.quitting, s.quitErr = true, err
 	s.send.enqueue(frame{kind: kindBye})
 	for _, w := range s.queue {
-		s.refuseLocked(w.seq)
+		s.send.enqueue(frame{kind: kindRefused, seq: w.seq})
 	}
 	s.queue = nil
 	s.mu.Unlock()

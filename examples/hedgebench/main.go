@@ -1,0 +1,354 @@
+// Command hedgebench measures the pool under slow and misbehaving calls, and
+// with its default settings, and prints a table of ratios, each against a
+// baseline measured in the same run (the machine is shared and noisy):
+//
+//		go run ./examples/hedgebench            # all figures
+//		go run ./examples/hedgebench -only 1    # one figure
+//
+//	 1. Stragglers: 64 calls of 50 ms, each with probability 0.05 taking 20×
+//	    as long (seeded), through 8 slots: Map's wall time with backups
+//	    (pool.WithBackups defaults) and without, against the same Map with no
+//	    stragglers; on process:// and on an HTTP function (knative:// to a
+//	    server on loopback).
+//	 2. remd (lj38, 64 replicas, 30 rounds × 1000 steps) on process://?workers=2
+//	    with the same injection on worker 1 of 2: p99 round time with remd's
+//	    default backups, and without, against the p99 with no injection.
+//	 3. Stuck calls: after 100 calls that ignore their context, each with a
+//	    100 ms deadline, the throughput of 1000 trivial calls against a fresh
+//	    pool's.
+//	 4. The default: trivial calls per second on process://?workers=2 as
+//	    opened plainly, beside &limit=512.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/httpfn"
+	"github.com/burst-dev/burst/pool/knative"
+	_ "github.com/burst-dev/burst/pool/process"
+	"github.com/burst-dev/burst/remd"
+	"github.com/burst-dev/burst/remd/engine"
+	_ "github.com/burst-dev/burst/remd/engine/model"
+)
+
+var (
+	trivial  = pool.Register("hedgebench.trivial", func(ctx context.Context, x int) (int, error) { return x + 1, nil })
+	flaky    = pool.Register("hedgebench.flaky", runFlaky, pool.Idempotent())
+	stubborn = pool.Register("hedgebench.stubborn", func(ctx context.Context, d time.Duration) (int, error) {
+		time.Sleep(d) // ignores its context
+		return 0, nil
+	})
+)
+
+// flakyIn is one call of figure 1: it sleeps D, or Factor × D when its
+// first attempt is Slow (or a later one SlowAgain). The driver draws both
+// from a seeded generator, so every run of a seed has the same stragglers.
+type flakyIn struct {
+	Dir             string
+	I               int
+	D               time.Duration
+	Factor          int
+	Slow, SlowAgain bool
+}
+
+func runFlaky(ctx context.Context, in flakyIn) (int, error) {
+	slow := in.SlowAgain
+	// The first attempt of a call is the one that creates its file; the
+	// directory is shared by every worker on this machine.
+	if f, err := os.OpenFile(filepath.Join(in.Dir, strconv.Itoa(in.I)), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644); err == nil {
+		f.Close()
+		slow = in.Slow
+	}
+	d := in.D
+	if slow {
+		d *= time.Duration(in.Factor)
+	}
+	select {
+	case <-time.After(d):
+		return in.I, nil
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+const secret = "hedgebench-secret-0123456789"
+
+// The workers, which never get past pool.Main, need the engine too.
+func init() { engine.Register("hedgebench.straggly", newStraggly) }
+
+func main() {
+	pool.Main()
+	only := flag.Int("only", 0, "run only this figure (1-4)")
+	seeds := flag.Int("seeds", 7, "figure 1: seeds (Maps) per configuration")
+	rounds := flag.Int("rounds", 30, "figure 2: rounds")
+	flag.Parse()
+	ctx := context.Background()
+	tw := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "figure\tmeasured\tbaseline\tratio / value\tgoal\tmet")
+	row := func(fig, measured, baseline, value, goal string, ok bool) {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\n", fig, measured, baseline, value, goal, ok)
+		tw.Flush()
+	}
+	run := func(n int) bool { return *only == 0 || *only == n }
+	httpURL := serveHTTP()
+	backends := []struct{ name, url string }{{"process://?workers=2", "process://?workers=2"}, {"knative:// (loopback)", httpURL}}
+
+	if run(1) {
+		for _, b := range backends {
+			base, with, without, backups, wins := figure1(ctx, b.url, *seeds)
+			r := with.Seconds() / base.Seconds()
+			row("1 "+b.name+" 64×50ms, p=.05 ×20, limit 8", "backups "+ms(with), "no stragglers "+ms(base),
+				fmt.Sprintf("%.2fx (without backups %s = %.2fx; %d backups, %d won)", r, ms(without), without.Seconds()/base.Seconds(), backups, wins),
+				"≤ 1.3x", r <= 1.3)
+		}
+	}
+	if run(2) {
+		base, with, without := figure2(ctx, *rounds)
+		r := with.Seconds() / base.Seconds()
+		row("2 remd lj38 64 rep, injection on worker 1 of 2", "p99 round, backups "+ms(with), "p99 no injection "+ms(base),
+			fmt.Sprintf("%.2fx (without backups %s = %.2fx)", r, ms(without), without.Seconds()/base.Seconds()), "≤ 1.5x", r <= 1.5)
+	}
+	if run(3) {
+		for _, b := range backends {
+			fresh, after, stuck := figure3(ctx, b.url)
+			r := after / fresh
+			row("3 "+b.name+" after 100 stuck calls", fmt.Sprintf("%.0f calls/s", after), fmt.Sprintf("fresh %.0f/s", fresh),
+				fmt.Sprintf("%.2fx (stuck calls took %s)", r, stuck.Round(time.Millisecond)), "≥ 0.8x", r >= 0.8)
+		}
+	}
+	if run(4) {
+		def := throughput(ctx, "process://?workers=2", 100_000)
+		tuned := throughput(ctx, "process://?workers=2&limit=512", 100_000)
+		row("4 process://?workers=2 trivial calls", fmt.Sprintf("%.0f calls/s", def), fmt.Sprintf("&limit=512: %.0f/s", tuned),
+			fmt.Sprintf("%.0f/s (%.2fx tuned)", def, def/tuned), "≥ 30000/s", def >= 30000)
+	}
+}
+
+// serveHTTP runs an HTTP function server for this binary's registered
+// functions on loopback and returns a knative:// URL for it.
+func serveHTTP() string {
+	os.Setenv(httpfn.EnvSecret, secret)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	must(err)
+	go http.Serve(l, httpfn.NewHandler([]byte(secret)))
+	return "knative://" + l.Addr().String() + "?tls=false"
+}
+
+// figure1 maps 64 flaky calls through 8 slots for several seeds: without
+// stragglers, with stragglers and backups, and with stragglers alone,
+// interleaved seed by seed. It returns the median wall time of each.
+func figure1(ctx context.Context, url string, seeds int) (base, with, without time.Duration, backups, wins int64) {
+	p, err := pool.Open(ctx, url, pool.WithLimit(8))
+	must(err)
+	defer p.Close()
+	hedged := p.With(pool.WithBackups(0, 0))
+	var bs, ws, wos []time.Duration
+	for seed := range seeds {
+		rng := rand.New(rand.NewPCG(uint64(seed), 17))
+		ins := make([]flakyIn, 64)
+		for i := range ins {
+			ins[i] = flakyIn{I: i, D: 50 * time.Millisecond, Factor: 20, Slow: rng.Float64() < 0.05, SlowAgain: rng.Float64() < 0.05}
+		}
+		timeMap := func(p *pool.Pool, straggle bool) time.Duration {
+			dir, err := os.MkdirTemp("", "hedgebench-")
+			must(err)
+			defer os.RemoveAll(dir)
+			in := slices.Clone(ins)
+			for i := range in {
+				in[i].Dir = dir
+				if !straggle {
+					in[i].Slow, in[i].SlowAgain = false, false
+				}
+			}
+			start := time.Now()
+			_, err = flaky.Map(ctx, p, in)
+			must(err)
+			return time.Since(start)
+		}
+		before := p.Stats()
+		bs = append(bs, timeMap(p, false))
+		ws = append(ws, timeMap(hedged, true))
+		after := p.Stats()
+		backups += after.Backups - before.Backups
+		wins += after.BackupWins - before.BackupWins
+		wos = append(wos, timeMap(p, true))
+		if os.Getenv("HEDGEBENCH_DEBUG") != "" {
+			fmt.Fprintln(os.Stderr, "seed", seed, bs[len(bs)-1], ws[len(ws)-1], wos[len(wos)-1], after.Backups-before.Backups, after.BackupWins-before.BackupWins)
+		}
+	}
+	return median(bs), median(ws), median(wos), backups, wins
+}
+
+// figure3 opens two pools on url: on one it runs 100 calls, one after the
+// other, that ignore their context with a 100 ms deadline, then measures the throughput of
+// trivial calls on each.
+func figure3(ctx context.Context, url string) (fresh, after float64, stuck time.Duration) {
+	p, err := pool.Open(ctx, url)
+	must(err)
+	defer p.Close()
+	_, err = trivial.Map(ctx, p, make([]int, 1000)) // the same warm-up as the fresh pool's
+	must(err)
+	start := time.Now()
+	for range 100 {
+		cctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		_, err := stubborn.Call(cctx, p, time.Minute)
+		cancel()
+		// A call may also meet the end of a worker killed for an
+		// earlier stuck call just as its own deadline passes.
+		if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, pool.ErrWorkerLost) {
+			log.Fatalf("stuck call: %v, want DeadlineExceeded", err)
+		}
+	}
+	stuck = time.Since(start)
+	after = rate(ctx, p, 1000)
+	fresh = throughput(ctx, url, 1000)
+	return fresh, after, stuck
+}
+
+// throughput is the trivial-call rate of a fresh pool on url.
+func throughput(ctx context.Context, url string, n int) float64 {
+	p, err := pool.Open(ctx, url)
+	must(err)
+	defer p.Close()
+	_, err = trivial.Map(ctx, p, make([]int, 1000)) // warm up
+	must(err)
+	return rate(ctx, p, n)
+}
+
+// rate maps n trivial calls, best of 5.
+func rate(ctx context.Context, p *pool.Pool, n int) float64 {
+	ins := make([]int, n)
+	best := 0.0
+	for range 5 {
+		start := time.Now()
+		_, err := trivial.Map(ctx, p, ins)
+		must(err)
+		best = max(best, float64(n)/time.Since(start).Seconds())
+	}
+	return best
+}
+
+// figure2 runs remd three times: no injection (backups on, as remd runs by
+// default), injection with backups, injection without; it returns the p99
+// round time of each.
+func figure2(ctx context.Context, rounds int) (base, with, without time.Duration) {
+	lj := engine.Spec{Name: "lj", Options: json.RawMessage(`{"n":38}`)}
+	straggly := func(p float64) engine.Spec {
+		o, _ := json.Marshal(stragglyOptions{Inner: lj, P: p, Factor: 20, Worker: "1", Seed: 7})
+		return engine.Spec{Name: "hedgebench.straggly", Options: o}
+	}
+	base = p99(runRemd(ctx, straggly(0), rounds, false))
+	with = p99(runRemd(ctx, straggly(0.05), rounds, false))
+	without = p99(runRemd(ctx, straggly(0.05), rounds, true))
+	return base, with, without
+}
+
+func runRemd(ctx context.Context, spec engine.Spec, rounds int, noBackups bool) []time.Duration {
+	p, err := pool.Open(ctx, "process://?workers=2")
+	must(err)
+	defer p.Close()
+	ts, err := remd.Temperatures(remd.Geometric, 0.1, 0.45, 64)
+	must(err)
+	var times []time.Duration
+	last := time.Now()
+	_, err = remd.Run(ctx, p, remd.Config{System: "lj38", Engine: spec, Temperatures: ts, Rounds: rounds, Steps: 1000, Seed: 1,
+		NoBackups: noBackups, OnRound: func(remd.RoundResult) {
+			now := time.Now()
+			times = append(times, now.Sub(last))
+			last = now
+		}})
+	must(err)
+	if os.Getenv("HEDGEBENCH_DEBUG") != "" {
+		st := p.Stats()
+		fmt.Fprintln(os.Stderr, spec.Name, noBackups, "backups", st.Backups, "wins", st.BackupWins, "rounds", times)
+	}
+	return times
+}
+
+// stragglyOptions configure an engine that runs Inner, and on the worker
+// process numbered Worker makes a segment take Factor times as long with
+// probability P (drawn from a generator seeded with Seed, so the injection
+// does not touch the replicas' own random streams).
+type stragglyOptions struct {
+	Inner  engine.Spec `json:"inner"`
+	P      float64     `json:"p"`
+	Factor float64     `json:"factor"`
+	Worker string      `json:"worker"`
+	Seed   uint64      `json:"seed"`
+}
+
+type straggly struct {
+	engine.Engine
+	o   stragglyOptions
+	mu  sync.Mutex
+	rng *rand.Rand
+}
+
+func newStraggly(options json.RawMessage) (engine.Engine, error) {
+	var o stragglyOptions
+	if err := json.Unmarshal(options, &o); err != nil {
+		return nil, err
+	}
+	inner, err := engine.New(o.Inner)
+	if err != nil {
+		return nil, err
+	}
+	return &straggly{Engine: inner, o: o, rng: rand.New(rand.NewPCG(o.Seed, uint64(os.Getpid())))}, nil
+}
+
+func (s *straggly) Segment(ctx context.Context, st *engine.State, t float64, steps int, rng *rand.Rand) (float64, error) {
+	start := time.Now()
+	u, err := s.Engine.Segment(ctx, st, t, steps, rng)
+	if err != nil || os.Getenv("BURST_PROCESS_WORKER") != s.o.Worker {
+		return u, err
+	}
+	s.mu.Lock()
+	slow := s.rng.Float64() < s.o.P
+	s.mu.Unlock()
+	if slow {
+		select {
+		case <-time.After(time.Duration((s.o.Factor - 1) * float64(time.Since(start)))):
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+	return u, nil
+}
+
+func p99(ts []time.Duration) time.Duration {
+	s := slices.Clone(ts)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(0.99*float64(len(s))))]
+}
+
+func median(ts []time.Duration) time.Duration {
+	s := slices.Clone(ts)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.0fms", float64(d)/1e6) }
+
+func must(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+var _ = knative.Scheme // knative:// is registered by importing the package

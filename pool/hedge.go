@@ -1,0 +1,240 @@
+package pool
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/burst-dev/burst/pool/driver"
+)
+
+// A FuncOption configures a function when it is registered.
+type FuncOption struct{ apply func(*funcSettings) }
+
+type funcSettings struct{ idempotent bool }
+
+// Idempotent marks a function whose calls may run more than once, at the same
+// time, with the same input and the same effect (deterministic computations,
+// writes of the same data to the same key). Only such functions get backup
+// attempts (WithBackups).
+func Idempotent() FuncOption { return FuncOption{func(s *funcSettings) { s.idempotent = true }} }
+
+type backups struct {
+	k     float64
+	floor time.Duration
+}
+
+// WithBackups turns on speculative backup attempts ("hedged calls") for
+// functions registered as Idempotent; others never get one. Once a call of
+// a Map, Stream or Group has run longer than k times the median run time of
+// the calls already finished in that Map, Stream or Group (at least three),
+// and longer than floor, the pool starts a second attempt of the same input.
+// The backup takes the next slot that frees in the pool, ahead of calls not
+// yet started; the first attempt to succeed gives the call's result, and the
+// other is cancelled, which frees its worker. A call gets at most one
+// backup, and at most a quarter of the pool's limit (at least one) backups
+// wait or run at once. Stats counts them (Backups, BackupWins) and CallStats
+// says which attempt won.
+//
+// Calls that run in process (local:// without encoding) get no backups:
+// their inputs share memory with the caller, which a slower attempt left
+// running would still be reading while the caller goes on.
+//
+// k = 0 and floor = 0 give the defaults, k = 2 and floor = 20 ms; any
+// other k below 1 turns backups off. Backups suit calls whose time varies because of
+// where they run (a slow host, a noisy neighbour, a cold start), not because
+// of their input. A single Call is never backed up: it has nothing to be
+// compared with.
+func WithBackups(k float64, floor time.Duration) Option {
+	if k == 0 {
+		k = 2
+	}
+	if floor == 0 {
+		floor = 20 * time.Millisecond
+	}
+	return Option{func(s *settings) { s.backups = backups{k: k, floor: floor} }}
+}
+
+// errLostRace is the cause with which the slower attempt of a backed-up call
+// is cancelled.
+var errLostRace = errors.New("pool: another attempt of this call finished first")
+
+// hedger watches the calls of one Map, Stream or Group and tells those that
+// run too long to start a backup.
+type hedger struct {
+	k         float64
+	floor     time.Duration
+	maxActive int
+
+	mu      sync.Mutex
+	recent  [64]time.Duration // run times of the last successful calls
+	n       int               // how many were recorded in all
+	live    map[*hedgeCall]struct{}
+	ticking bool
+	active  int // backups waiting for a slot or running
+}
+
+// hedgeCall is one call under watch.
+type hedgeCall struct {
+	start atomic.Int64  // when its latest attempt started (unix ns); 0 before
+	slow  chan struct{} // closed when the call should get a backup
+	fired bool          // under hedger.mu
+}
+
+// newHedger returns the hedger for a scope of calls of f on p, or nil when
+// they get no backups.
+func newHedger(p *Pool, idempotent bool) *hedger {
+	b := p.set.backups
+	if b.k < 1 || !idempotent || p.core.direct {
+		return nil
+	}
+	return &hedger{k: b.k, floor: b.floor, maxActive: max(1, p.Limit()/4), live: map[*hedgeCall]struct{}{}}
+}
+
+// add puts a call under watch.
+func (h *hedger) add() *hedgeCall {
+	c := &hedgeCall{slow: make(chan struct{})}
+	h.mu.Lock()
+	h.live[c] = struct{}{}
+	if !h.ticking {
+		h.ticking = true
+		go h.watch()
+	}
+	h.mu.Unlock()
+	return c
+}
+
+// done takes c off watch; ran is its run time when it succeeded, else 0.
+func (h *hedger) done(c *hedgeCall, ran time.Duration) {
+	h.mu.Lock()
+	delete(h.live, c)
+	if ran > 0 {
+		h.recent[h.n%len(h.recent)] = ran
+		h.n++
+	}
+	h.mu.Unlock()
+}
+
+// backupEnded frees a backup's place among those that may run at once.
+func (h *hedger) backupEnded() {
+	h.mu.Lock()
+	h.active--
+	h.mu.Unlock()
+}
+
+// watch checks the live calls a few times per floor until none is left.
+func (h *hedger) watch() {
+	every := min(max(h.floor/4, 2*time.Millisecond), 50*time.Millisecond)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for range t.C {
+		h.mu.Lock()
+		if len(h.live) == 0 {
+			h.ticking = false
+			h.mu.Unlock()
+			return
+		}
+		if h.n >= 3 && h.active < h.maxActive {
+			k := min(h.n, len(h.recent))
+			runs := slices.Clone(h.recent[:k])
+			slices.Sort(runs)
+			limit := max(time.Duration(h.k*float64(runs[k/2])), h.floor)
+			now := time.Now().UnixNano()
+			for c := range h.live {
+				if h.active >= h.maxActive {
+					break
+				}
+				if s := c.start.Load(); !c.fired && s != 0 && time.Duration(now-s) > limit {
+					c.fired = true
+					h.active++
+					close(c.slow)
+				}
+			}
+		}
+		h.mu.Unlock()
+	}
+}
+
+// attempt is the outcome of one chain of attempts of a call.
+type attempt[Out any] struct {
+	out    Out
+	err    error
+	st     CallStats
+	backup bool
+}
+
+// hedged runs a call of an idempotent function under h: its attempts run in
+// a goroutine of their own, and a second goroutine runs a backup when h says
+// so; the first success wins and the other is cancelled. release frees the
+// slot the call holds, once its first attempt ends.
+func (f *Func[In, Out]) hedged(ctx context.Context, p *Pool, h *hedger, in In, req *driver.Request, st *CallStats, release func()) (Out, error) {
+	hc := h.add()
+	var num atomic.Int32 // attempts of both chains, for their numbers
+	results := make(chan attempt[Out], 2)
+	pctx, pcancel := context.WithCancelCause(ctx)
+	defer pcancel(errLostRace)
+	base := *st
+	go func() {
+		defer release()
+		ast := base
+		out, err := f.attempts(pctx, p, in, req, &ast, &num, func() { hc.start.Store(time.Now().UnixNano()) })
+		results <- attempt[Out]{out: out, err: err, st: ast}
+	}()
+	running, slow := 1, hc.slow
+	var first *attempt[Out]
+	for {
+		select {
+		case <-slow:
+			slow = nil
+			running++
+			bctx, bcancel := context.WithCancelCause(ctx)
+			defer bcancel(errLostRace)
+			p.core.stats.backups.Add(1)
+			go func() {
+				defer h.backupEnded()
+				bst := base
+				brel, err := p.acquire(bctx)
+				if err != nil {
+					results <- attempt[Out]{err: err, st: bst, backup: true}
+					return
+				}
+				defer brel()
+				var breq *driver.Request
+				if req != nil {
+					r := *req
+					r.Backup = true
+					r.OnStart(nil)
+					breq = &r
+				}
+				out, err := f.attempts(bctx, p, in, breq, &bst, &num, nil)
+				results <- attempt[Out]{out: out, err: err, st: bst, backup: true}
+			}()
+			continue
+		case r := <-results:
+			running--
+			if r.err != nil && running > 0 && ctx.Err() == nil {
+				// The other attempt may still succeed.
+				first = &r
+				continue
+			}
+			if r.err != nil && first != nil {
+				r = *first // report the first failure
+			}
+			var ran time.Duration
+			if s := hc.start.Load(); r.err == nil && !r.backup && s != 0 {
+				ran = time.Since(time.Unix(0, s))
+			}
+			h.done(hc, ran)
+			if r.backup && r.err == nil {
+				p.core.stats.backupWins.Add(1)
+			}
+			*st = r.st
+			st.Attempts = int(num.Load())
+			st.Backup = r.backup
+			return r.out, r.err
+		}
+	}
+}
