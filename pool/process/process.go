@@ -361,7 +361,7 @@ type call struct {
 	seq     uint64
 	req     *driver.Request
 	ch      chan *driver.Response // buffered: the reader never waits for the caller
-	started chan struct{}       // closed once the call counts as running
+	started chan struct{}         // closed once the call counts as running
 	running bool
 	// abandoned: its caller stopped waiting. It no longer counts against
 	// the limit (released), so a function ignoring its context holds no
