@@ -711,8 +711,16 @@ func (w *worker) read(r io.ReadCloser, outputs *sync.WaitGroup) {
 	r.Close()
 	w.calls.Close()
 	if w.cmd != nil {
+		// Wait closes the output pipes: read them to their end first (the
+		// last lines explain a worker that died), unless a child of the
+		// worker keeps them open.
+		read := make(chan struct{})
+		go func() { outputs.Wait(); close(read) }()
+		select {
+		case <-read:
+		case <-time.After(time.Second):
+		}
 		waitErr := w.cmd.Wait()
-		outputs.Wait()
 		if waitErr != nil {
 			err = waitErr
 		}
