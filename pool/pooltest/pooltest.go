@@ -41,7 +41,8 @@ type Harness struct {
 	Remote bool
 	// CancelReachesFunction is true when a cancelled call's function sees
 	// its context end (in process, process workers, HTTP functions), false
-	// where the platform cannot cancel a running invocation.
+	// where the platform cannot cancel a running invocation. Run sets it
+	// for a backend that says so (driver.Canceller).
 	CancelReachesFunction bool
 	// NoGoexit skips the runtime.Goexit check, for backends whose worker
 	// side cannot survive it yet.
@@ -97,6 +98,10 @@ func Run(t *testing.T, h Harness) {
 	t.Run("LargePayloadSpill", func(t *testing.T) { testSpill(t, h) })
 	t.Run("BuildMismatch", func(t *testing.T) { testBuildMismatch(t, h) })
 	t.Run("Group", func(t *testing.T) { testGroup(t, h) })
+	var c driver.Canceller
+	if base.As(&c) && c.CancelsCalls() {
+		h.CancelReachesFunction = true
+	}
 	runRobust(t, h)
 	if h.Extra != nil {
 		t.Run("Extra", h.Extra)

@@ -40,8 +40,6 @@ func Conformance(t *testing.T, start Start, spillAt int, extra func(t *testing.T
 		SpillThreshold: spillAt,
 		Remote:         true,
 		Extra:          extra,
-		// Closing a call's request ends the function's context.
-		CancelReachesFunction: true,
 	})
 }
 
