@@ -31,11 +31,13 @@ type backups struct {
 // functions registered as Idempotent; others never get one. Once a call of
 // a Map, Stream or Group has run longer than k times the median run time of
 // the calls already finished in that Map, Stream or Group (at least three),
-// and longer than floor, the pool starts a second attempt of the same input.
+// and longer than floor, the pool starts a second attempt of the same input
+// (k grows with the share of the pool's backups that lost: on a machine
+// where every call is slow alike, backups only waste it).
 // The backup takes the next slot that frees in the pool, ahead of calls not
 // yet started; the first attempt to succeed gives the call's result, and the
 // other is cancelled, which frees its worker. A call gets at most one
-// backup, and at most a quarter of the pool's limit (at least one) backups
+// backup, and at most half the pool's limit (at least one) backups
 // wait or run at once. Stats counts them (Backups, BackupWins) and CallStats
 // says which attempt won.
 //
@@ -68,6 +70,7 @@ type hedger struct {
 	k         float64
 	floor     time.Duration
 	maxActive int
+	stats     *counters // the pool's: how its backups fared
 
 	mu      sync.Mutex
 	recent  [64]time.Duration // run times of the last successful calls
@@ -91,7 +94,7 @@ func newHedger(p *Pool, idempotent bool) *hedger {
 	if b.k < 1 || !idempotent || p.core.direct {
 		return nil
 	}
-	return &hedger{k: b.k, floor: b.floor, maxActive: max(1, p.Limit()/4), live: map[*hedgeCall]struct{}{}}
+	return &hedger{k: b.k, floor: b.floor, maxActive: max(1, p.Limit()/2), live: map[*hedgeCall]struct{}{}, stats: &p.core.stats}
 }
 
 // add puts a call under watch.
@@ -141,7 +144,12 @@ func (h *hedger) watch() {
 			k := min(h.n, len(h.recent))
 			runs := slices.Clone(h.recent[:k])
 			slices.Sort(runs)
-			limit := max(time.Duration(h.k*float64(runs[k/2])), h.floor)
+			// Backups that lose mean the calls are not straggling but all
+			// slow alike (a loaded machine): the factor grows with the
+			// share of the pool's backups that lost.
+			won, lost := h.stats.backupWins.Load(), h.stats.backupLosses.Load()
+			factor := h.k * (1 + float64(lost)/float64(won+1))
+			limit := max(time.Duration(factor*float64(runs[k/2])), h.floor)
 			now := time.Now().UnixNano()
 			for c := range h.live {
 				if h.active >= h.maxActive {
@@ -228,8 +236,11 @@ func (f *Func[In, Out]) hedged(ctx context.Context, p *Pool, h *hedger, in In, r
 				ran = time.Since(time.Unix(0, s))
 			}
 			h.done(hc, ran)
-			if r.backup && r.err == nil {
+			switch {
+			case r.backup && r.err == nil:
 				p.core.stats.backupWins.Add(1)
+			case slow == nil && r.err == nil:
+				p.core.stats.backupLosses.Add(1)
 			}
 			*st = r.st
 			st.Attempts = int(num.Load())

@@ -44,6 +44,7 @@ type Stats struct {
 type counters struct {
 	calls, failed, retries, cold, bytesIn, bytesOut, busy atomic.Int64
 	backups, backupWins, abandoned                        atomic.Int64
+	backupLosses                                          atomic.Int64 // the first attempt won
 }
 
 func (c *counters) record(s *CallStats, failed bool) {
