@@ -13,9 +13,11 @@
 // call still returns exactly one result.
 //
 // A worker can never be lost to a call. Cancelling a call's context, or its
-// timeout, cancels the function's context in the worker; a function that has
-// not returned a grace period later (Options.Grace, ?grace=, default 1 s) is
-// taken to ignore its context, and its worker is killed and replaced. A
+// timeout, cancels the function's context in the worker, and the call stops
+// counting against the limit at once (its worker takes other calls beside
+// it); a function that has not returned a grace period later (Options.Grace,
+// ?grace=, default 1 s) is taken to ignore its context, and its worker is
+// killed and replaced, its other calls retried elsewhere. A
 // function that calls runtime.Goexit, or writes to fds 3 or 4 (which the
 // worker moves its pipes away from), ends its call with an error saying so,
 // and its worker is replaced too. Workers end with their driver on every
