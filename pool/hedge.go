@@ -32,7 +32,7 @@ type backups struct {
 // a Map, Stream or Group has run longer than k times the median run time of
 // the calls already finished in that Map, Stream or Group (at least three),
 // and longer than floor, the pool starts a second attempt of the same input
-// (k grows with the share of the pool's backups that lost: on a machine
+// (k grows with the share of the pool's recent backups that lost: on a machine
 // where every call is slow alike, backups only waste it).
 // The backup takes the next slot that frees in the pool, ahead of calls not
 // yet started; the first attempt to succeed gives the call's result, and the
@@ -146,9 +146,9 @@ func (h *hedger) watch() {
 			slices.Sort(runs)
 			// Backups that lose mean the calls are not straggling but all
 			// slow alike (a loaded machine): the factor grows with the
-			// share of the pool's backups that lost.
-			won, lost := h.stats.backupWins.Load(), h.stats.backupLosses.Load()
-			factor := h.k * (1 + float64(lost)/float64(won+1))
+			// share of the pool's recent backups that lost.
+			won, lost := h.stats.backupRecord()
+			factor := h.k * (1 + lost/(won+1))
 			limit := max(time.Duration(factor*float64(runs[k/2])), h.floor)
 			now := time.Now().UnixNano()
 			for c := range h.live {
@@ -239,8 +239,9 @@ func (f *Func[In, Out]) hedged(ctx context.Context, p *Pool, h *hedger, in In, r
 			switch {
 			case r.backup && r.err == nil:
 				p.core.stats.backupWins.Add(1)
+				p.core.stats.backupOutcome(true)
 			case slow == nil && r.err == nil:
-				p.core.stats.backupLosses.Add(1)
+				p.core.stats.backupOutcome(false)
 			}
 			*st = r.st
 			st.Attempts = int(num.Load())

@@ -1,6 +1,7 @@
 package pool
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -44,7 +45,11 @@ type Stats struct {
 type counters struct {
 	calls, failed, retries, cold, bytesIn, bytesOut, busy atomic.Int64
 	backups, backupWins, abandoned                        atomic.Int64
-	backupLosses                                          atomic.Int64 // the first attempt won
+
+	// How the recent backups fared, each outcome weighing 0.9 times the
+	// one after it, so that the last ten or so count.
+	hedgeMu               sync.Mutex
+	recentWon, recentLost float64
 }
 
 func (c *counters) record(s *CallStats, failed bool) {
@@ -75,4 +80,23 @@ func (c *counters) snapshot() Stats {
 		Busy: time.Duration(c.busy.Load()), Backups: c.backups.Load(), BackupWins: c.backupWins.Load(),
 		Abandoned: c.abandoned.Load(),
 	}
+}
+
+// backupOutcome records whether a backup won.
+func (c *counters) backupOutcome(won bool) {
+	c.hedgeMu.Lock()
+	c.recentWon, c.recentLost = 0.9*c.recentWon, 0.9*c.recentLost
+	if won {
+		c.recentWon++
+	} else {
+		c.recentLost++
+	}
+	c.hedgeMu.Unlock()
+}
+
+// backupRecord returns the recent weight of backups that won and lost.
+func (c *counters) backupRecord() (won, lost float64) {
+	c.hedgeMu.Lock()
+	defer c.hedgeMu.Unlock()
+	return c.recentWon, c.recentLost
 }

@@ -122,6 +122,26 @@ func straggling(dir, key string, n, slow int, first, later time.Duration) []Stra
 	return ins
 }
 
+// mapGroup runs fn over ins in a Group, so that each call's statistics can
+// be seen, and checks the outputs.
+func mapGroup(t *testing.T, p *pool.Pool, fn *pool.Func[StraggleIn, int], ins []StraggleIn) []*pool.Future[int] {
+	t.Helper()
+	g, _ := pool.WithContext(context.Background(), p)
+	futs := make([]*pool.Future[int], len(ins))
+	for i, in := range ins {
+		futs[i] = fn.Go(g, in)
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range futs {
+		if y, _ := f.Get(context.Background()); y != i {
+			t.Fatalf("call %d = %d", i, y)
+		}
+	}
+	return futs
+}
+
 func testBackupWins(t *testing.T, h Harness) {
 	dir := scratch(t)
 	p := h.Open(t, pool.WithLimit(4), pool.WithBackups(2, 100*time.Millisecond))
@@ -129,27 +149,17 @@ func testBackupWins(t *testing.T, h Harness) {
 	if !h.Remote {
 		// In process a backup would share the input's memory with the
 		// caller after it returned: none is started.
-		ins := straggling(dir, "local", 12, 8, 800*time.Millisecond, time.Hour)
-		if _, err := Straggle.Map(context.Background(), p, ins); err != nil {
-			t.Fatal(err)
-		}
+		mapGroup(t, p, Straggle, straggling(dir, "local", 12, 8, 800*time.Millisecond, time.Hour))
 		if st := p.Stats(); st.Backups != before.Backups {
 			t.Fatalf("Backups %d → %d in process", before.Backups, st.Backups)
 		}
 		return
 	}
-	ins := straggling(dir, "wins", 12, 8, time.Hour, 10*time.Millisecond)
-	outs, err := Straggle.Map(context.Background(), p, ins)
-	if err != nil {
-		t.Fatal(err)
+	futs := mapGroup(t, p, Straggle, straggling(dir, "wins", 12, 8, time.Hour, 10*time.Millisecond))
+	if st := futs[8].Stats(); !st.Backup || st.Attempts < 2 {
+		t.Fatalf("the straggler's stats %+v: want its result from a backup", st)
 	}
-	for i, y := range outs {
-		if y != i {
-			t.Fatalf("outs[%d] = %d", i, y)
-		}
-	}
-	st := p.Stats()
-	if st.Backups-before.Backups < 1 || st.BackupWins-before.BackupWins < 1 {
+	if st := p.Stats(); st.Backups == before.Backups || st.BackupWins == before.BackupWins {
 		t.Fatalf("Stats %+v after %+v: want a backup that won", st, before)
 	}
 	if h.CancelReachesFunction && !waitFor(func() bool { return cancelled(dir, "wins-8") == 1 }) {
@@ -165,19 +175,12 @@ func testBackupLoses(t *testing.T, h Harness) {
 	p := h.Open(t, pool.WithLimit(4), pool.WithBackups(2, 100*time.Millisecond))
 	before := p.Stats()
 	// The first attempt takes a while; a backup would take for ever.
-	ins := straggling(dir, "loses", 12, 8, 2*time.Second, time.Hour)
-	outs, err := Straggle.Map(context.Background(), p, ins)
-	if err != nil {
-		t.Fatal(err)
+	futs := mapGroup(t, p, Straggle, straggling(dir, "loses", 12, 8, 2*time.Second, time.Hour))
+	if st := futs[8].Stats(); st.Backup || st.Attempts < 2 {
+		t.Fatalf("the straggler's stats %+v: want a backup started and its result from the first attempt", st)
 	}
-	for i, y := range outs {
-		if y != i {
-			t.Fatalf("outs[%d] = %d", i, y)
-		}
-	}
-	st := p.Stats()
-	if st.Backups-before.Backups < 1 || st.BackupWins != before.BackupWins {
-		t.Fatalf("Stats %+v after %+v: want a backup that lost", st, before)
+	if st := p.Stats(); st.Backups == before.Backups {
+		t.Fatalf("Stats %+v after %+v: want a backup", st, before)
 	}
 	if h.CancelReachesFunction && !waitFor(func() bool { return cancelled(dir, "loses-8") == 1 }) {
 		t.Fatal("the losing backup was not cancelled")
@@ -188,9 +191,9 @@ func testNoBackup(t *testing.T, h Harness) {
 	dir := scratch(t)
 	p := h.Open(t, pool.WithLimit(4), pool.WithBackups(2, 50*time.Millisecond))
 	before := p.Stats()
-	ins := straggling(dir, "once", 12, 8, 800*time.Millisecond, time.Hour)
-	if _, err := StraggleOnce.Map(context.Background(), p, ins); err != nil {
-		t.Fatal(err)
+	futs := mapGroup(t, p, StraggleOnce, straggling(dir, "once", 12, 8, 800*time.Millisecond, time.Hour))
+	if st := futs[8].Stats(); st.Backup {
+		t.Fatalf("the slow call of a function not marked Idempotent: %+v, want no backup", st)
 	}
 	if st := p.Stats(); st.Backups != before.Backups {
 		t.Fatalf("Backups %d → %d for a function not marked Idempotent", before.Backups, st.Backups)
