@@ -6,6 +6,8 @@
 package fakeapi
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -267,3 +269,85 @@ func (f *Whisk) Take() string {
 	f.calls = nil
 	return c
 }
+
+// Lambda is the Lambda control-plane API (GetFunction, CreateFunction,
+// UpdateFunctionCode, UpdateFunctionConfiguration) as a recording fake that
+// keeps one function, burst-fn, in memory.
+type Lambda struct {
+	mu    sync.Mutex
+	calls []string
+	Fn    map[string]any // FunctionConfiguration as JSON fields; nil until created
+	zips  int
+}
+
+func (f *Lambda) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	path := strings.TrimPrefix(r.URL.Path, "/2015-03-31/functions")
+	f.calls = append(f.calls, r.Method+" "+path)
+	var body map[string]any
+	if b, _ := io.ReadAll(r.Body); len(b) > 0 {
+		json.Unmarshal(b, &body)
+	}
+	reply := func(v any) { w.Header().Set("Content-Type", "application/json"); json.NewEncoder(w).Encode(v) }
+	notFound := func() {
+		w.Header().Set("X-Amzn-Errortype", "ResourceNotFoundException")
+		w.WriteHeader(http.StatusNotFound)
+		w.Write([]byte(`{"Type":"User","Message":"Function not found"}`))
+	}
+	setCode := func(zipB64 any) {
+		zipped, _ := base64.StdEncoding.DecodeString(zipB64.(string))
+		f.zips++
+		f.Fn["CodeSha256"] = sha(zipped)
+	}
+	switch {
+	case r.Method == http.MethodPost && path == "":
+		f.Fn = map[string]any{"FunctionName": body["FunctionName"], "MemorySize": body["MemorySize"], "Timeout": body["Timeout"],
+			"Environment": body["Environment"], "Role": body["Role"], "Runtime": body["Runtime"], "Architectures": body["Architectures"],
+			"State": "Active", "LastUpdateStatus": "Successful"}
+		setCode(body["Code"].(map[string]any)["ZipFile"])
+		reply(f.Fn)
+	case f.Fn == nil:
+		notFound()
+	case r.Method == http.MethodGet && path == "/burst-fn":
+		reply(map[string]any{"Configuration": f.Fn})
+	case r.Method == http.MethodGet && path == "/burst-fn/configuration":
+		reply(f.Fn)
+	case r.Method == http.MethodPut && path == "/burst-fn/code":
+		setCode(body["ZipFile"])
+		reply(f.Fn)
+	case r.Method == http.MethodPut && path == "/burst-fn/configuration":
+		for _, k := range []string{"MemorySize", "Timeout", "Environment"} {
+			if v, ok := body[k]; ok {
+				f.Fn[k] = v
+			}
+		}
+		reply(f.Fn)
+	default:
+		notFound()
+	}
+}
+
+func sha(b []byte) string {
+	h := sha256.Sum256(b)
+	return base64.StdEncoding.EncodeToString(h[:])
+}
+
+// Take returns the calls recorded since the last Take.
+func (f *Lambda) Take() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.calls
+	f.calls = nil
+	return c
+}
+
+// Zips is how many code uploads arrived.
+func (f *Lambda) Zips() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.zips
+}
+
+// NewLambda returns a fake with no function.
+func NewLambda() *Lambda { return &Lambda{} }

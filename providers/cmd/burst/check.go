@@ -100,13 +100,8 @@ func checkVerb(ctx context.Context, c *cmd, fs *flag.FlagSet, args []string) err
 // programBuildID builds the main package as burst deploy would for the
 // configured backend and returns the build id it would stamp.
 func programBuildID(ctx context.Context, cfg *providers.Config, pkg string) (string, error) {
-	t := target{GOARCH: "amd64"}
-	if cfg.Compute.Backend == "aws" {
-		t.Tags = []string{"lambda.norpc"}
-		if cfg.AWS.Architecture == "arm64" {
-			t.GOARCH = "arm64"
-		}
-	} else if d, err := deployerFor(cfg); err == nil && d != nil {
+	t := driver.Target{GOARCH: "amd64"}
+	if d, err := deployerFor(cfg); err == nil && d != nil {
 		t = d.Target()
 		t.Source = false
 	}

@@ -5,11 +5,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 
+	"github.com/burst-dev/burst/internal/redact"
+	"github.com/burst-dev/burst/pool/azure"
 	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/providers"
 )
@@ -41,26 +44,6 @@ func deployVerb(ctx context.Context, c *cmd, fs *flag.FlagSet, args []string) er
 		return fmt.Errorf("compute.url: burst deploy needs compute.backend and its section of burst.yaml, not a pool URL")
 	}
 
-	// AWS builds its own zip (the bootstrap name and the lambda.norpc tag
-	// are Lambda's); the others deploy through a Deployer.
-	if backend == "aws" {
-		o := providers.DeployOptions{Package: pkg, BuildFlags: flags, Log: log}
-		res, err := providers.Deploy(ctx, cfg, o)
-		if err != nil {
-			return err
-		}
-		what := "unchanged"
-		switch {
-		case res.Created:
-			what = "created"
-		case res.Uploaded:
-			what = "code updated"
-		case res.Configured:
-			what = "configuration updated"
-		}
-		fmt.Fprintf(c.stdout, "%s: %s (build %s, sha256 %s)\n", res.Function, what, res.BuildID, res.CodeSha256)
-		return nil
-	}
 	d, err := deployerFor(cfg)
 	if err != nil {
 		return err
@@ -69,7 +52,7 @@ func deployVerb(ctx context.Context, c *cmd, fs *flag.FlagSet, args []string) er
 		fmt.Fprintf(c.stdout, "backend %s runs this program's own binary: nothing to deploy\n", backend)
 		return nil
 	}
-	a := artifact{Env: map[string]string{}, Log: log}
+	a := driver.Artifact{Env: map[string]string{}, Log: slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{ReplaceAttr: dropTime}))}
 	t := d.Target()
 	if t.Source {
 		// The platform builds from source; the build id stamped on the
@@ -111,14 +94,50 @@ func deployVerb(ctx context.Context, c *cmd, fs *flag.FlagSet, args []string) er
 	if res.URL != "" {
 		fmt.Fprintf(c.stdout, "  URL: %s\n", res.URL)
 	}
-	if res.Hint != "" {
-		fmt.Fprintf(c.stdout, "  %s\n", res.Hint)
+	if h := hint(cfg, res, a); h != "" {
+		fmt.Fprintf(c.stdout, "  %s\n", h)
 	}
 	return nil
 }
 
+// hint says what to put in burst.yaml so the driver reaches what was
+// deployed.
+func hint(cfg *providers.Config, r *driver.Deployed, a driver.Artifact) string {
+	switch cfg.Compute.Backend {
+	case "aws":
+		if cfg.AWS.BuildID != a.BuildID {
+			return "set aws.build_id: " + a.BuildID + " so the driver sends the build the function runs"
+		}
+	case "gcp":
+		def := "https://" + cfg.GCP.Region + "-" + cfg.GCP.Project + ".cloudfunctions.net/" + r.Function
+		if cfg.GCP.Endpoint == "" && r.URL != "" && r.URL != def {
+			return "set gcp.endpoint: " + r.URL
+		}
+	case "azure":
+		return fmt.Sprintf("the function key is in the portal (or az functionapp function keys list); export it as $%s where the program runs",
+			orDefault(cfg.Azure.KeyEnv, azure.DefaultKeyEnv))
+	case "ibm":
+		if cfg.IBM.Endpoint == "" && r.URL != "" {
+			return "set ibm.endpoint: " + r.URL
+		}
+	case "knative":
+		if cfg.Knative.Endpoint == "" && r.URL != "" {
+			return "set knative.endpoint: " + r.URL
+		}
+	}
+	return ""
+}
+
 // goBuild cross-compiles the main package as a static linux binary.
-func goBuild(ctx context.Context, pkg, out string, t target, flags []string) error {
+// dropTime leaves the time out of progress lines on a terminal.
+func dropTime(groups []string, a slog.Attr) slog.Attr {
+	if len(groups) == 0 && a.Key == slog.TimeKey {
+		return slog.Attr{}
+	}
+	return redact.ReplaceAttr(groups, a)
+}
+
+func goBuild(ctx context.Context, pkg, out string, t driver.Target, flags []string) error {
 	args := []string{"build", "-trimpath", "-o", out}
 	if len(t.Tags) > 0 {
 		args = append(args, "-tags", strings.Join(t.Tags, ","))

@@ -7,6 +7,7 @@ import (
 
 	"github.com/burst-dev/burst/internal/fakeapi"
 	"github.com/burst-dev/burst/internal/ociimage/ociimagetest"
+	"github.com/burst-dev/burst/internal/testenv"
 )
 
 // TestDeployFromConfigAlone deploys testdata/worker with burst deploy to
@@ -21,8 +22,12 @@ func TestDeployFromConfigAlone(t *testing.T) {
 	t.Setenv("TEST_KUBE_TOKEN", fakeapi.KubeToken)
 	t.Setenv("TEST_WHISK_AUTH", fakeapi.WhiskAuth)
 	reg := ociimagetest.Start(t)
-	ce, kube, whisk := fakeapi.NewCodeEngine(), fakeapi.NewKube(), fakeapi.NewWhisk()
-	ceSrv, kubeSrv, whiskSrv := httptest.NewServer(ce), httptest.NewServer(kube), httptest.NewServer(whisk)
+	for k, v := range testenv.S3Env() { // static AWS credentials, no metadata service
+		t.Setenv(k, v)
+	}
+	ce, kube, whisk, lam := fakeapi.NewCodeEngine(), fakeapi.NewKube(), fakeapi.NewWhisk(), fakeapi.NewLambda()
+	ceSrv, kubeSrv, whiskSrv, lamSrv := httptest.NewServer(ce), httptest.NewServer(kube), httptest.NewServer(whisk), httptest.NewServer(lam)
+	defer lamSrv.Close()
 	defer ceSrv.Close()
 	defer kubeSrv.Close()
 	defer whiskSrv.Close()
@@ -35,6 +40,9 @@ func TestDeployFromConfigAlone(t *testing.T) {
 		unchanged     string // the calls of the second
 		image         bool   // an image is pushed
 	}{
+		{"aws", "compute:\n  backend: aws\n  function: burst-fn\naws:\n  region: us-east-1\n  endpoint: " + lamSrv.URL +
+			"\n  role: arn:aws:iam::123456789012:role/burst\n",
+			func() string { return strings.Join(lam.Take(), ", ") }, "GET /burst-fn, POST , GET /burst-fn/configuration", "GET /burst-fn", false},
 		{"ibm", "compute:\n  backend: ibm\n  function: burst-worker\nibm:\n  project: " + fakeapi.CodeEngineProject +
 			"\n  region: us-south\n  image: " + reg.Host + "/me/burst-worker\n  api_key_env: TEST_IBM_KEY\n  api_endpoint: " + ceSrv.URL + "/v2\n  iam_endpoint: " + ceSrv.URL + "/identity/token\n",
 			ce.Take, "GET /v2/projects/proj-1/apps/burst-worker, POST /v2/projects/proj-1/apps", "GET /v2/projects/proj-1/apps/burst-worker", true},
@@ -48,7 +56,7 @@ func TestDeployFromConfigAlone(t *testing.T) {
 		t.Run(tc.backend, func(t *testing.T) {
 			p := writeConfig(t, tc.yaml+common)
 			code, out, errOut := burst(t, "deploy", "-config", p, "./testdata/worker")
-			if code != exitOK || !strings.Contains(out, "burst-worker on "+tc.backend+": deployed (build ") {
+			if code != exitOK || !strings.Contains(out, " on "+tc.backend+": deployed (build ") {
 				t.Fatalf("first deploy: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 			}
 			if got := tc.take(); got != tc.created {
@@ -89,6 +97,11 @@ func TestDeployFromConfigAlone(t *testing.T) {
 
 func TestDeployNamesWhatIsMissing(t *testing.T) {
 	noEnv(t)
+	for k, v := range testenv.S3Env() {
+		t.Setenv(k, v)
+	}
+	lamSrv := httptest.NewServer(fakeapi.NewLambda())
+	defer lamSrv.Close()
 	common := "storage: s3://b\nshared: redis://127.0.0.1:9\n"
 	for _, tc := range []struct {
 		name, yaml string
@@ -96,6 +109,7 @@ func TestDeployNamesWhatIsMissing(t *testing.T) {
 		code       int
 		want       string
 	}{
+		{"aws role", "compute:\n  backend: aws\n  function: burst-fn\naws:\n  region: us-east-1\n  endpoint: " + lamSrv.URL + "\n", true, exitConfig, "aws.role: required by burst deploy"},
 		{"knative api server", "compute:\n  backend: knative\n  function: f\nknative:\n  image: r.example/x\n", true, exitConfig, "knative.api_server: required by burst deploy"},
 		{"ibm image", "compute:\n  backend: ibm\n  function: f\nibm:\n  project: p\n  region: r\n", true, exitConfig, "ibm.image: required"},
 		{"azure subscription", "compute:\n  backend: azure\n  function: f\nazure:\n  app: a\n", true, exitConfig, "azure.subscription: required"},

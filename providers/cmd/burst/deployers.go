@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"time"
@@ -11,8 +11,9 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"google.golang.org/api/option"
 
-	"github.com/burst-dev/burst/pool/azure"
+	"github.com/burst-dev/burst/pool/aws/awsdeploy"
 	"github.com/burst-dev/burst/pool/azure/azuredeploy"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/gcp/gcpdeploy"
 	"github.com/burst-dev/burst/pool/httpfn"
 	"github.com/burst-dev/burst/pool/ibm"
@@ -22,38 +23,15 @@ import (
 	"github.com/burst-dev/burst/providers"
 )
 
-// The deployer shape agreed with the pool/driver split (driver.Deployer,
-// Target, Artifact, Deployed). The adapters below turn burst.yaml into each
-// backend's deploy options until each backend yields its own Deployer.
-type (
-	target struct {
-		GOARCH string
-		Tags   []string
-		Source bool // the platform builds from the module's source (gcp)
-	}
-	artifact struct {
-		Binary, BuildID, ModuleDir, MainDir string
-		Env                                 map[string]string
-		Log                                 io.Writer
-	}
-	deployed struct {
-		Function, URL, Hint string
-		Changed             bool
-	}
-	deployer interface {
-		Target() target
-		Deploy(ctx context.Context, a artifact) (*deployed, error)
-	}
-)
-
-// deployFunc adapts a function to deployer.
+// deployFunc adapts a function to driver.Deployer: each adapter below turns
+// burst.yaml into one backend's deploy options.
 type deployFunc struct {
-	t target
-	f func(ctx context.Context, a artifact) (*deployed, error)
+	t driver.Target
+	f func(ctx context.Context, a driver.Artifact) (*driver.Deployed, error)
 }
 
-func (d deployFunc) Target() target { return d.t }
-func (d deployFunc) Deploy(ctx context.Context, a artifact) (*deployed, error) {
+func (d deployFunc) Target() driver.Target { return d.t }
+func (d deployFunc) Deploy(ctx context.Context, a driver.Artifact) (*driver.Deployed, error) {
 	return d.f(ctx, a)
 }
 
@@ -97,11 +75,29 @@ func timeoutSeconds(cfg *providers.Config, def int) int {
 
 // deployerFor returns the deployer of the config's backend; nil when the
 // backend runs on this machine.
-func deployerFor(cfg *providers.Config) (deployer, error) {
+func deployerFor(cfg *providers.Config) (driver.Deployer, error) {
 	fn := cfg.Compute.Function
 	switch b := cfg.Compute.Backend; b {
 	case "local", "process", "slurm", "tcp", "":
 		return nil, nil
+	case "aws":
+		a := cfg.AWS
+		o := awsdeploy.Options{Function: fn, Role: a.Role, Region: a.Region, Endpoint: a.Endpoint,
+			Architecture: a.Architecture, MemoryMB: cfg.Compute.Memory, Timeout: cfg.Compute.Timeout.D()}
+		if a.Credentials == "profile" {
+			o.Profile = a.Profile
+		}
+		d := awsdeploy.New(o)
+		return deployFunc{d.Target(), func(ctx context.Context, art driver.Artifact) (*driver.Deployed, error) {
+			r, err := d.Deploy(ctx, art)
+			if errors.Is(err, awsdeploy.ErrNoRole) {
+				return nil, need(cfg, "aws.role", "the execution role ARN a new function gets")
+			}
+			if errors.Is(err, awsdeploy.ErrNoRegion) {
+				return nil, need(cfg, "aws.region", "the function's region (or BURST_AWS_REGION, AWS_REGION)")
+			}
+			return r, err
+		}}, nil
 	case "gcp":
 		g := cfg.GCP
 		if g.Project == "" {
@@ -110,7 +106,7 @@ func deployerFor(cfg *providers.Config) (deployer, error) {
 		if g.Region == "" {
 			return nil, need(cfg, "gcp.region", "the function's region")
 		}
-		return deployFunc{target{GOARCH: "amd64", Source: true}, func(ctx context.Context, a artifact) (*deployed, error) {
+		return deployFunc{driver.Target{GOARCH: "amd64", Source: true}, func(ctx context.Context, a driver.Artifact) (*driver.Deployed, error) {
 			sec, err := secret(cfg)
 			if err != nil {
 				return nil, err
@@ -121,16 +117,12 @@ func deployerFor(cfg *providers.Config) (deployer, error) {
 			if g.Credentials == "file" {
 				o.ClientOptions = append(o.ClientOptions, option.WithAuthCredentialsFile(option.ServiceAccount, g.CredentialsFile))
 			}
-			fmt.Fprintf(a.Log, "uploading the source of %s to Cloud Run functions %s/%s/%s\n", a.MainDir, g.Project, g.Region, fn)
+			a.Log.Info(fmt.Sprintf("uploading the source of %s to Cloud Run functions %s/%s/%s", a.MainDir, g.Project, g.Region, fn))
 			r, err := gcpdeploy.Deploy(ctx, o)
 			if err != nil {
 				return nil, err
 			}
-			d := &deployed{Function: fn, URL: r.URL, Changed: r.Changed}
-			if g.Endpoint == "" && r.URL != "" {
-				d.Hint = "set gcp.endpoint: " + r.URL + " if it is not https://" + g.Region + "-" + g.Project + ".cloudfunctions.net/" + fn
-			}
-			return d, nil
+			return &driver.Deployed{Function: fn, URL: r.URL, Changed: r.Changed}, nil
 		}}, nil
 	case "azure":
 		az := cfg.Azure
@@ -142,7 +134,7 @@ func deployerFor(cfg *providers.Config) (deployer, error) {
 		case az.App == "":
 			return nil, need(cfg, "azure.app", "the function app's name (create the app once, see docs/providers/azure.md)")
 		}
-		return deployFunc{target{GOARCH: "amd64"}, func(ctx context.Context, a artifact) (*deployed, error) {
+		return deployFunc{driver.Target{GOARCH: "amd64"}, func(ctx context.Context, a driver.Artifact) (*driver.Deployed, error) {
 			sec, err := secret(cfg)
 			if err != nil {
 				return nil, err
@@ -151,19 +143,14 @@ func deployerFor(cfg *providers.Config) (deployer, error) {
 			if err != nil {
 				return nil, fmt.Errorf("azure credentials (az login, AZURE_* variables or a managed identity): %w", err)
 			}
-			fmt.Fprintf(a.Log, "zip-deploying to function app %s\n", az.App)
+			a.Log.Info(fmt.Sprintf("zip-deploying to function app %s", az.App))
 			r, err := azuredeploy.Deploy(ctx, azuredeploy.Options{SubscriptionID: az.Subscription, ResourceGroup: az.ResourceGroup,
 				App: az.App, Function: fn, Binary: a.Binary, Secret: sec, SpillURL: a.Env["BURST_SPILL_URL"], Settings: a.Env,
 				Credential: cred, ManagementEndpoint: az.ManagementEndpoint, SCMEndpoint: az.SCMEndpoint})
 			if err != nil {
 				return nil, err
 			}
-			d := &deployed{Function: fn, URL: r.URL, Changed: r.Changed}
-			if r.Key != "" {
-				d.Hint = fmt.Sprintf("the function key is in the portal; export it as $%s (azure.key_env) where the program runs",
-					orDefault(az.KeyEnv, azure.DefaultKeyEnv))
-			}
-			return d, nil
+			return &driver.Deployed{Function: fn, URL: r.URL, Changed: r.Changed}, nil
 		}}, nil
 	case "openwhisk":
 		purl, err := cfg.PoolURL()
@@ -174,7 +161,7 @@ func deployerFor(cfg *providers.Config) (deployer, error) {
 		if err != nil {
 			return nil, err
 		}
-		return deployFunc{target{GOARCH: "amd64"}, func(ctx context.Context, a artifact) (*deployed, error) {
+		return deployFunc{driver.Target{GOARCH: "amd64"}, func(ctx context.Context, a driver.Artifact) (*driver.Deployed, error) {
 			o, err := openwhisk.OptionsFromURL(u)
 			if err != nil {
 				return nil, fmt.Errorf("openwhisk.auth_env: %w", err)
@@ -184,14 +171,14 @@ func deployerFor(cfg *providers.Config) (deployer, error) {
 					return nil, err
 				}
 			}
-			fmt.Fprintf(a.Log, "putting action %s/%s on %s\n", o.Namespace, o.Action, o.APIHost)
+			a.Log.Info(fmt.Sprintf("putting action %s/%s on %s", o.Namespace, o.Action, o.APIHost))
 			changed, err := openwhisk.Deploy(ctx, openwhisk.DeployOptions{Options: o, Binary: a.Binary,
 				Memory: memory(cfg, 256), Timeout: time.Duration(timeoutSeconds(cfg, 60)) * time.Second,
 				SpillURL: a.Env["BURST_SPILL_URL"], Env: a.Env})
 			if err != nil {
 				return nil, err
 			}
-			return &deployed{Function: fn, URL: o.APIHost, Changed: changed}, nil
+			return &driver.Deployed{Function: fn, URL: o.APIHost, Changed: changed}, nil
 		}}, nil
 	case "ibm":
 		i := cfg.IBM
@@ -203,7 +190,7 @@ func deployerFor(cfg *providers.Config) (deployer, error) {
 		case i.Image == "":
 			return nil, need(cfg, "ibm.image", "where to push the worker image, e.g. icr.io/NAMESPACE/burst-worker")
 		}
-		return deployFunc{target{GOARCH: "amd64"}, func(ctx context.Context, a artifact) (*deployed, error) {
+		return deployFunc{driver.Target{GOARCH: "amd64"}, func(ctx context.Context, a driver.Artifact) (*driver.Deployed, error) {
 			sec, err := secret(cfg)
 			if err != nil {
 				return nil, err
@@ -218,7 +205,7 @@ func deployerFor(cfg *providers.Config) (deployer, error) {
 			if cfg.Compute.CPU > 0 {
 				cpu = fmt.Sprint(cfg.Compute.CPU)
 			}
-			fmt.Fprintf(a.Log, "pushing the worker image to %s and updating application %s\n", i.Image, fn)
+			a.Log.Info(fmt.Sprintf("pushing the worker image to %s and updating application %s", i.Image, fn))
 			r, err := ibmdeploy.Deploy(ctx, ibmdeploy.Options{Project: i.Project, Region: i.Region, App: fn,
 				Image: i.Image, ImageSecret: i.ImageSecret, Binary: a.Binary, BuildID: a.BuildID, Secret: sec,
 				SpillURL: a.Env["BURST_SPILL_URL"], Env: a.Env, Memory: fmt.Sprintf("%gG", float64(mem)/1024), CPU: cpu,
@@ -226,11 +213,7 @@ func deployerFor(cfg *providers.Config) (deployer, error) {
 			if err != nil {
 				return nil, err
 			}
-			d := &deployed{Function: fn, URL: r.URL, Changed: r.Changed}
-			if i.Endpoint == "" && r.URL != "" {
-				d.Hint = "set ibm.endpoint: " + r.URL
-			}
-			return d, nil
+			return &driver.Deployed{Function: fn, URL: r.URL, Changed: r.Changed}, nil
 		}}, nil
 	case "knative":
 		k := cfg.Knative
@@ -240,7 +223,7 @@ func deployerFor(cfg *providers.Config) (deployer, error) {
 		case k.Image == "":
 			return nil, need(cfg, "knative.image", "where to push the worker image, e.g. registry.example.com/burst-worker")
 		}
-		return deployFunc{target{GOARCH: "amd64"}, func(ctx context.Context, a artifact) (*deployed, error) {
+		return deployFunc{driver.Target{GOARCH: "amd64"}, func(ctx context.Context, a driver.Artifact) (*driver.Deployed, error) {
 			sec, err := secret(cfg)
 			if err != nil {
 				return nil, err
@@ -260,16 +243,12 @@ func deployerFor(cfg *providers.Config) (deployer, error) {
 			if cfg.Compute.CPU > 0 {
 				o.CPU = fmt.Sprint(cfg.Compute.CPU)
 			}
-			fmt.Fprintf(a.Log, "pushing the worker image to %s and applying Service %s\n", k.Image, fn)
+			a.Log.Info(fmt.Sprintf("pushing the worker image to %s and applying Service %s", k.Image, fn))
 			r, err := knativedeploy.Deploy(ctx, o)
 			if err != nil {
 				return nil, err
 			}
-			d := &deployed{Function: fn, URL: r.URL, Changed: r.Changed}
-			if k.Endpoint == "" && r.URL != "" {
-				d.Hint = "set knative.endpoint: " + r.URL
-			}
-			return d, nil
+			return &driver.Deployed{Function: fn, URL: r.URL, Changed: r.Changed}, nil
 		}}, nil
 	default:
 		return nil, need(cfg, "compute.backend", "a backend burst deploy knows (aws, gcp, azure, ibm, openwhisk, knative)")
