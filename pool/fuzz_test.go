@@ -3,8 +3,10 @@ package pool_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
+	"github.com/burst-dev/burst/pool"
 	"github.com/burst-dev/burst/pool/driver"
 )
 
@@ -47,4 +49,22 @@ func TestEnvelopeWithoutCodecIsJSON(t *testing.T) {
 	if string(resp.Output) != "144" {
 		t.Errorf("output %s, want 144", resp.Output)
 	}
+}
+
+// Any query of a pool URL is read or refused with an error naming the
+// parameter: never a panic.
+func FuzzPoolURLParameters(f *testing.F) {
+	for _, q := range []string{"limit=4", "retries=2&timeout=30s&codec=json", "limit=-1", "timeout=1e400h", "codec=nope&limit=99999999999999999999999", "%zz"} {
+		f.Add(q)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		p, err := pool.Open(context.Background(), "local://?"+q)
+		if err != nil {
+			if !strings.Contains(err.Error(), "parameter") && !strings.Contains(err.Error(), "local") {
+				t.Fatalf("local://?%s: error %q names no parameter", q, err)
+			}
+			return
+		}
+		p.Close()
+	})
 }

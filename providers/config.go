@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -309,7 +310,11 @@ func parse(name string, data []byte, env func(string) (string, bool)) (*Config, 
 	c := &Config{Path: name}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, &ConfigError{File: name, Line: yamlErrLine(err), Key: "(syntax)", Reason: yamlErrReason(err)}
+		line := yamlErrLine(err)
+		if line == 0 {
+			line = badByteLine(data)
+		}
+		return nil, &ConfigError{File: name, Line: line, Key: "(syntax)", Reason: yamlErrReason(err)}
 	}
 	if len(doc.Content) > 0 {
 		d := &decoder{file: name}
@@ -707,6 +712,26 @@ func yamlErrLine(err error) int {
 		}
 	}
 	return 0
+}
+
+// badByteLine is the line of data's first byte YAML refuses without saying
+// where (a control character, invalid UTF-8), else its last line.
+func badByteLine(data []byte) int {
+	line := 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size <= 1 || r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f {
+			return line
+		}
+		if r == '\n' {
+			line++
+		}
+		i += size
+	}
+	if len(data) > 0 && data[len(data)-1] == '\n' {
+		line--
+	}
+	return max(line, 1)
 }
 
 func yamlErrReason(err error) string {
