@@ -199,7 +199,7 @@ func Open(ctx context.Context, urlstr string) (*FS, error) {
 		case v == "off":
 			opts.ReadCache = -1
 		case err != nil || n <= 0:
-			return nil, fmt.Errorf("cloudfs: open %q: read_cache %q: want a positive byte count such as 8MiB, or off", urlstr, v)
+			return nil, fmt.Errorf("cloudfs: open %q: read_cache %q: want a positive byte count such as 8MiB, or off", redact.URL(urlstr), v)
 		default:
 			opts.ReadCache = n
 		}

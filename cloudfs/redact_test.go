@@ -18,7 +18,7 @@ func TestOpenErrorsHideSecrets(t *testing.T) {
 		t.Setenv(k, v)
 	}
 	for _, c := range redacttest.Cases {
-		for _, extra := range []string{"", "prefix=../x", "part_size=lots", "part_concurrency=-1"} {
+		for _, extra := range []string{"", "prefix=../x", "part_size=lots", "part_concurrency=-1", "read_cache=lots"} {
 			u := c.URL
 			if extra != "" {
 				sep := "?"
