@@ -84,17 +84,16 @@ func openURL(t testing.TB, u string) *cloudfs.FS {
 	return fsys
 }
 
-// buildZip writes a zip of about total bytes: deflated members of
-// incompressible data, memberSize each, with one named "target" of
-// targetSize in the middle. It returns the target's bytes.
-func buildZip(t testing.TB, fsys *cloudfs.FS, name string, total, memberSize, targetSize int) []byte {
+// buildZip writes a zip of about total bytes: stored members of
+// memberSize bytes of random data (one block, repeated: cheap to make),
+// and, in the middle, a deflated member of incompressible data for each
+// of targets, named "target-<size>". It returns the targets' bytes.
+func buildZip(t testing.TB, fsys *cloudfs.FS, name string, total, memberSize int, targets ...int) map[string][]byte {
 	t.Helper()
-	rng := rand.New(rand.NewPCG(1, 2))
+	rng := rand.NewChaCha8([32]byte{1})
 	random := func(n int) []byte {
 		b := make([]byte, n)
-		for i := range b {
-			b[i] = byte(rng.Uint32())
-		}
+		rng.Read(b)
 		return b
 	}
 	w, err := fsys.Create(name)
@@ -102,18 +101,18 @@ func buildZip(t testing.TB, fsys *cloudfs.FS, name string, total, memberSize, ta
 		t.Fatal(err)
 	}
 	zw := zip.NewWriter(w)
-	var target []byte
+	filler := random(memberSize)
+	want := map[string][]byte{}
 	members := total / memberSize
 	for i := range members {
-		n, mname := memberSize, fmt.Sprintf("member-%03d.bin", i)
-		if i == members/2 {
-			n, mname = targetSize, "target"
+		h := &zip.FileHeader{Name: fmt.Sprintf("member-%03d.bin", i), Method: zip.Store}
+		data := filler
+		if j := i - members/2; j >= 0 && j < len(targets) {
+			data = random(targets[j])
+			h = &zip.FileHeader{Name: fmt.Sprintf("target-%d", targets[j]), Method: zip.Deflate}
+			want[h.Name] = data
 		}
-		data := random(n)
-		if mname == "target" {
-			target = data
-		}
-		mw, err := zw.CreateHeader(&zip.FileHeader{Name: mname, Method: zip.Deflate})
+		mw, err := zw.CreateHeader(h)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,13 +124,13 @@ func buildZip(t testing.TB, fsys *cloudfs.FS, name string, total, memberSize, ta
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return target
+	return want
 }
 
 // readMember reads the member "target" of the zip name through
 // zip.NewReader on a cloudfs File, and returns the requests and bytes the
 // proxy saw, and the most the File's read cache held.
-func readMember(t testing.TB, fsys *cloudfs.FS, proxy *countingProxy, name string, want []byte) (requests, moved, held int64) {
+func readMember(t testing.TB, fsys *cloudfs.FS, proxy *countingProxy, name, member string, want []byte) (requests, moved, held int64) {
 	t.Helper()
 	proxy.reset()
 	f, err := fsys.Open(name)
@@ -145,7 +144,7 @@ func readMember(t testing.TB, fsys *cloudfs.FS, proxy *countingProxy, name strin
 		t.Fatalf("zip.NewReader: %v", err)
 	}
 	for _, zf := range zr.File {
-		if zf.Name != "target" {
+		if zf.Name != member {
 			continue
 		}
 		rc, err := zf.Open()
@@ -171,7 +170,7 @@ func readMember(t testing.TB, fsys *cloudfs.FS, proxy *countingProxy, name strin
 		}
 		return proxy.requests.Load(), proxy.bytes.Load(), held
 	}
-	t.Fatal("no member named target")
+	t.Fatalf("no member named %s", member)
 	return
 }
 
@@ -189,12 +188,12 @@ func TestFigure1ZipMemberRequests(t *testing.T) {
 	if testing.Short() {
 		total = 16 << 20
 	}
+	want := buildZip(t, fsys, "archive.zip", total, 1<<20, 1<<20, 8<<20)
 	for _, size := range []int{1 << 20, 8 << 20} {
-		name := fmt.Sprintf("archive-%d.zip", size)
-		want := buildZip(t, fsys, name, total, 1<<20, size)
+		member := fmt.Sprintf("target-%d", size)
 		mib := float64(size) / (1 << 20)
-		breq, bmoved, _ := readMember(t, uncached, proxy, name, want)
-		req, moved, held := readMember(t, fsys, proxy, name, want)
+		breq, bmoved, _ := readMember(t, uncached, proxy, "archive.zip", member, want[member])
+		req, moved, held := readMember(t, fsys, proxy, "archive.zip", member, want[member])
 		t.Logf("member of %.0f MiB in a %d MiB zip: default settings %d requests (%.2f per MiB), %.2f MiB moved, cache held at most %.2f MiB; read_cache=off %d requests, %.2f MiB moved",
 			mib, total>>20, req, float64(req)/mib, float64(moved)/(1<<20), float64(held)/(1<<20), breq, float64(bmoved)/(1<<20))
 		if float64(req)/mib > 4 {
@@ -213,7 +212,7 @@ func TestSmallZipIsOneRequest(t *testing.T) {
 	u, proxy := s3ViaProxy(t)
 	fsys := openURL(t, u)
 	want := buildZip(t, fsys, "small.zip", 512<<10, 64<<10, 64<<10)
-	req, _, _ := readMember(t, fsys, proxy, "small.zip", want)
+	req, _, _ := readMember(t, fsys, proxy, "small.zip", "target-65536", want["target-65536"])
 	if req != 1 {
 		t.Errorf("reading a member of a 512 KiB zip took %d requests, want 1 (Open's GET)", req)
 	}
