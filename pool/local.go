@@ -18,6 +18,7 @@ import (
 type local struct{ encode bool }
 
 func init() {
+	driver.RegisterCapabilities("local", driver.Capabilities{})
 	driver.RegisterBackend("local", func(_ context.Context, u *url.URL) (driver.Backend, error) {
 		if err := driver.UnknownParams(u, "encode"); err != nil {
 			return nil, err

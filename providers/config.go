@@ -366,19 +366,23 @@ func (c *Config) validate() error {
 	if cp.URL != "" && c.lines["compute.backend"] > 0 {
 		return c.fail("compute.url", "give either compute.url or compute.backend, not both")
 	}
-	cloud := cp.URL == "" && cp.Backend != "local" && cp.Backend != "process"
-	if cloud && cp.Function == "" && cp.Backend != "slurm" {
+	caps, err := c.capabilities()
+	if err != nil {
+		return err
+	}
+	if caps.Remote && cp.URL == "" && cp.Function == "" && cp.Backend != "slurm" {
 		if c.lines["compute.function"] == 0 && c.lines["compute.backend"] > 0 {
 			c.lines["compute.function"] = c.lines["compute.backend"]
 		}
 		return c.fail("compute.function", "required for backend %s: the name of the deployed function (or service)", cp.Backend)
 	}
-	if cloud {
+	if caps.Remote {
 		// Workers cannot see the driver's memory: storage and shared state
 		// must live somewhere both sides reach.
-		for key, v := range map[string]string{"storage": c.Storage, "shared": c.Shared} {
-			if strings.HasPrefix(v, "mem://") {
-				return c.fail(key, "%s is in the driver's memory, which %s functions cannot reach; use an object store URL (s3://, gs://, azblob://) or redis://", v, cp.Backend)
+		scheme, _ := c.scheme()
+		for _, kv := range [][2]string{{"storage", c.Storage}, {"shared", c.Shared}} {
+			if strings.HasPrefix(kv[1], "mem://") {
+				return c.fail(kv[0], "%s is in the driver's memory, which %s workers cannot reach; use an object store URL (s3://, gs://, azblob://) or redis://", kv[1], scheme)
 			}
 		}
 	}

@@ -39,28 +39,6 @@ import (
 	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/spill"
 	"github.com/burst-dev/burst/shared"
-
-	// The backends a config can name. Blank imports register their schemes
-	// with pool.Open (and their worker modes with pool.Main).
-	"github.com/burst-dev/burst/pool/aws"
-	_ "github.com/burst-dev/burst/pool/azure"
-	_ "github.com/burst-dev/burst/pool/gcp"
-	_ "github.com/burst-dev/burst/pool/ibm"
-	_ "github.com/burst-dev/burst/pool/knative"
-	_ "github.com/burst-dev/burst/pool/openwhisk"
-	_ "github.com/burst-dev/burst/pool/process"
-	_ "github.com/burst-dev/burst/pool/slurm"
-	_ "github.com/burst-dev/burst/pool/tcp"
-
-	// The stores a config can name: storage (cloudfs) and shared (Redis).
-	// s3upload gives S3 a streaming writer whose memory is bounded by one
-	// part (and pins open files' reads by ETag); azblobpin pins Azure's.
-	_ "github.com/burst-dev/burst/cloudfs/azblobpin"
-	_ "github.com/burst-dev/burst/cloudfs/s3upload"
-	_ "github.com/burst-dev/burst/shared/redis"
-	_ "gocloud.dev/blob/azureblob"
-	_ "gocloud.dev/blob/gcsblob"
-	_ "gocloud.dev/blob/s3blob"
 )
 
 // Env is what a program needs to run: a pool for its calls, a file system
@@ -175,7 +153,7 @@ func (c *Config) PoolURL() (string, error) {
 		u = url.URL{Scheme: "process"}
 		setInt("workers", cp.Workers)
 	case "aws":
-		u = url.URL{Scheme: aws.Scheme, Host: cp.Function}
+		u = url.URL{Scheme: "aws", Host: cp.Function}
 		a := c.AWS
 		for k, v := range map[string]string{"region": a.Region, "endpoint": a.Endpoint, "qualifier": a.Qualifier, "build": a.BuildID} {
 			if v != "" {
@@ -305,39 +283,95 @@ func availableBackends() []string {
 	return out
 }
 
+// poolSettings is what a config sets on its pool beyond the URL: the
+// compute section's own settings and the defaults of the backend's
+// capabilities. It depends on the backend, never on how the config spells
+// it (compute.url or compute.backend).
+type poolSettings struct {
+	Timeout        Duration
+	Retries        *int
+	Codec          string
+	SpillThreshold int // 0: no payload store
+}
+
+func (c *Config) poolSettings() (poolSettings, error) {
+	cp := c.Compute
+	ps := poolSettings{Timeout: cp.Timeout, Retries: cp.Retries, Codec: cp.Codec}
+	caps, err := c.capabilities()
+	if err != nil {
+		return ps, err
+	}
+	if ps.Retries == nil && caps.Retries > 0 {
+		// Cloud platforms throttle bursts as a matter of course: their
+		// backends ask for more chances than the pool's default of 3.
+		n := caps.Retries
+		ps.Retries = &n
+	}
+	if caps.Remote && caps.SpillThreshold > 0 && c.Storage != "" && !strings.HasPrefix(c.Storage, "mem://") {
+		ps.SpillThreshold = caps.SpillThreshold
+	}
+	return ps, nil
+}
+
 // poolOptions turns compute settings into pool options.
 func (c *Config) poolOptions(fsys *cloudfs.FS) ([]pool.Option, error) {
-	cp := c.Compute
+	ps, err := c.poolSettings()
+	if err != nil {
+		return nil, err
+	}
 	var opts []pool.Option
-	if cp.Timeout > 0 {
-		opts = append(opts, pool.WithTimeout(cp.Timeout.D()))
+	if ps.Timeout > 0 {
+		opts = append(opts, pool.WithTimeout(ps.Timeout.D()))
 	}
-	retries := cp.Retries
-	if retries == nil && c.remote() {
-		// Cloud platforms throttle bursts as a matter of course: give each
-		// call more chances than the pool's default of 3.
-		n := 8
-		retries = &n
+	if ps.Retries != nil {
+		opts = append(opts, pool.WithRetries(*ps.Retries))
 	}
-	if retries != nil {
-		opts = append(opts, pool.WithRetries(*retries))
-	}
-	if cp.Codec != "" {
-		cd, err := codec.Lookup(cp.Codec)
+	if ps.Codec != "" {
+		cd, err := codec.Lookup(ps.Codec)
 		if err != nil {
 			return nil, c.fail("compute.codec", "%v", err)
 		}
 		opts = append(opts, pool.WithCodec(cd))
 	}
-	// Slurm workers take 64 MiB messages over their own connection:
-	// nothing to spill, and no store to set up for them.
-	if c.remote() && !strings.HasPrefix(c.Storage, "mem://") && c.Storage != "" && c.Compute.Backend != "slurm" {
-		opts = append(opts, pool.WithSpill(spill.New(fsys), aws.DefaultSpillThreshold))
+	if ps.SpillThreshold > 0 {
+		opts = append(opts, pool.WithSpill(spill.New(fsys), ps.SpillThreshold))
 	}
 	return opts, nil
 }
 
+// scheme is the pool URL scheme of the configured backend, from either
+// spelling, and the config key that named it.
+func (c *Config) scheme() (scheme, key string) {
+	if c.Compute.URL != "" {
+		u, err := url.Parse(c.Compute.URL)
+		if err != nil {
+			return "", "compute.url"
+		}
+		return u.Scheme, "compute.url"
+	}
+	if c.Compute.Backend == "" {
+		return "local", "compute.backend"
+	}
+	return c.Compute.Backend, "compute.backend"
+}
+
+// capabilities are those the configured backend registered; a backend not
+// linked into the program is an error naming the import to add.
+func (c *Config) capabilities() (driver.Capabilities, error) {
+	scheme, key := c.scheme()
+	if scheme == "" {
+		return driver.Capabilities{}, c.fail(key, "%q is not a URL with a scheme, such as process://?workers=4", c.Compute.URL)
+	}
+	caps, ok := driver.CapabilitiesOf(scheme)
+	if !ok {
+		return caps, c.fail(key, "backend %s is not linked into this program (linked: %s); add the import\n\t_ \"github.com/burst-dev/burst/pool/%s\"\nor, for every backend, _ \"github.com/burst-dev/burst/providers/all\"",
+			scheme, strings.Join(driver.Schemes(), ", "), scheme)
+	}
+	return caps, nil
+}
+
 // remote reports whether calls leave this machine.
 func (c *Config) remote() bool {
-	return c.Compute.URL == "" && c.Compute.Backend != "local" && c.Compute.Backend != "process" && c.Compute.Backend != ""
+	caps, err := c.capabilities()
+	return err == nil && caps.Remote
 }

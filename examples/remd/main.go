@@ -33,6 +33,7 @@ import (
 	"github.com/burst-dev/burst/pool"
 	_ "github.com/burst-dev/burst/pool/process"
 	"github.com/burst-dev/burst/providers"
+	_ "github.com/burst-dev/burst/providers/all" // every backend and store burst.yaml can name
 	"github.com/burst-dev/burst/remd"
 	"github.com/burst-dev/burst/remd/engine"
 	"github.com/burst-dev/burst/remd/engine/charmm"

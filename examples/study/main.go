@@ -36,6 +36,7 @@ import (
 	"github.com/burst-dev/burst/pool"
 	_ "github.com/burst-dev/burst/pool/process"
 	"github.com/burst-dev/burst/providers"
+	_ "github.com/burst-dev/burst/providers/all" // every backend and store burst.yaml can name
 	_ "github.com/burst-dev/burst/remd/engine/charmm"
 	_ "github.com/burst-dev/burst/shared/redis"
 

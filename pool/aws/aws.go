@@ -84,6 +84,7 @@ type Options struct {
 }
 
 func init() {
+	driver.RegisterCapabilities(Scheme, driver.Capabilities{Remote: true, MaxMessage: MaxPayload, SpillThreshold: DefaultSpillThreshold, Retries: 8})
 	driver.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (driver.Backend, error) {
 		if err := driver.UnknownParams(u, "region", "endpoint", "qualifier", "profile", "concurrency", "max_payload", "build"); err != nil {
 			return nil, err
@@ -94,14 +95,8 @@ func init() {
 		if u.Opaque != "" {
 			o.Function = u.Opaque
 		}
-		for key, dst := range map[string]*int{"concurrency": &o.Concurrency, "max_payload": &o.MaxPayload} {
-			if v := q.Get(key); v != "" {
-				n, err := strconv.Atoi(v)
-				if err != nil || n < 1 {
-					return nil, fmt.Errorf("aws: parameter %s=%q: want a whole number ≥ 1", key, v)
-				}
-				*dst = n
-			}
+		if err := driver.IntParams("aws", q, map[string]*int{"concurrency": &o.Concurrency, "max_payload": &o.MaxPayload}); err != nil {
+			return nil, err
 		}
 		return New(ctx, o)
 	})

@@ -51,6 +51,7 @@ type Options struct {
 }
 
 func init() {
+	driver.RegisterCapabilities(Scheme, driver.Capabilities{Remote: true, MaxMessage: DefaultMaxMessage, SpillThreshold: 32<<20 - 64<<10, Retries: 8})
 	driver.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (driver.Backend, error) {
 		o, err := OptionsFromURL(u)
 		if err != nil {
@@ -86,7 +87,7 @@ func OptionsFromURL(u *url.URL) (Options, error) {
 	if o.Key, err = httpfn.EnvParam(Scheme, q, "key_env", DefaultKeyEnv, q.Has("key_env")); err != nil {
 		return Options{}, err
 	}
-	if err := httpfn.IntParams(Scheme, q, map[string]*int{"concurrency": &o.Concurrency, "max_message": &o.MaxMessage}); err != nil {
+	if err := driver.IntParams(Scheme, q, map[string]*int{"concurrency": &o.Concurrency, "max_message": &o.MaxMessage}); err != nil {
 		return Options{}, err
 	}
 	return o, nil

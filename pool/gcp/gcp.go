@@ -61,6 +61,7 @@ type Options struct {
 }
 
 func init() {
+	driver.RegisterCapabilities(Scheme, driver.Capabilities{Remote: true, MaxMessage: DefaultMaxMessage, SpillThreshold: DefaultMaxMessage - 64<<10, Retries: 8})
 	driver.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (driver.Backend, error) {
 		o, err := OptionsFromURL(u)
 		if err != nil {
@@ -102,7 +103,7 @@ func OptionsFromURL(u *url.URL) (Options, error) {
 	if o.Unauthenticated, err = httpfn.BoolParam(Scheme, q, "unauthenticated", false); err != nil {
 		return Options{}, err
 	}
-	if err := httpfn.IntParams(Scheme, q, map[string]*int{"concurrency": &o.Concurrency, "max_message": &o.MaxMessage}); err != nil {
+	if err := driver.IntParams(Scheme, q, map[string]*int{"concurrency": &o.Concurrency, "max_message": &o.MaxMessage}); err != nil {
 		return Options{}, err
 	}
 	return o, nil

@@ -10,21 +10,6 @@ import (
 // Backend URLs share these parameter readers, so every scheme words its
 // errors the same way.
 
-// IntParams sets *dst from each parameter present, which must be a whole
-// number ≥ 1.
-func IntParams(scheme string, q url.Values, dst map[string]*int) error {
-	for key, p := range dst {
-		if v := q.Get(key); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 {
-				return fmt.Errorf("%s: parameter %s=%q: want a whole number ≥ 1", scheme, key, v)
-			}
-			*p = n
-		}
-	}
-	return nil
-}
-
 // BoolParam reads a true/false parameter, def when absent.
 func BoolParam(scheme string, q url.Values, key string, def bool) (bool, error) {
 	v := q.Get(key)

@@ -45,6 +45,7 @@ type Options struct {
 }
 
 func init() {
+	driver.RegisterCapabilities(Scheme, driver.Capabilities{Remote: true, MaxMessage: httpfn.DefaultMaxRequest, SpillThreshold: 32<<20 - 64<<10, Retries: 8})
 	driver.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (driver.Backend, error) {
 		o, err := OptionsFromURL(u)
 		if err != nil {
@@ -78,7 +79,7 @@ func OptionsFromURL(u *url.URL) (Options, error) {
 	if o.CloudEvents, err = httpfn.BoolParam(Scheme, q, "cloudevents", false); err != nil {
 		return Options{}, err
 	}
-	if err := httpfn.IntParams(Scheme, q, map[string]*int{"concurrency": &o.Concurrency, "max_message": &o.MaxMessage}); err != nil {
+	if err := driver.IntParams(Scheme, q, map[string]*int{"concurrency": &o.Concurrency, "max_message": &o.MaxMessage}); err != nil {
 		return Options{}, err
 	}
 	return o, nil

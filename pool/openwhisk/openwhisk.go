@@ -61,6 +61,7 @@ type Options struct {
 }
 
 func init() {
+	driver.RegisterCapabilities(Scheme, driver.Capabilities{Remote: true, MaxMessage: DefaultMaxMessage, SpillThreshold: DefaultMaxMessage - 64<<10, Retries: 8})
 	driver.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (driver.Backend, error) {
 		o, err := OptionsFromURL(u)
 		if err != nil {
@@ -91,7 +92,7 @@ func OptionsFromURL(u *url.URL) (Options, error) {
 	if o.Auth, err = httpfn.EnvParam(Scheme, q, "auth_env", DefaultAuthEnv, true); err != nil {
 		return Options{}, err
 	}
-	if err := httpfn.IntParams(Scheme, q, map[string]*int{"concurrency": &o.Concurrency, "max_message": &o.MaxMessage}); err != nil {
+	if err := driver.IntParams(Scheme, q, map[string]*int{"concurrency": &o.Concurrency, "max_message": &o.MaxMessage}); err != nil {
 		return Options{}, err
 	}
 	return o, nil

@@ -85,6 +85,7 @@ type Options struct {
 const defaultGrace = time.Second
 
 func init() {
+	driver.RegisterCapabilities(Scheme, driver.Capabilities{MaxMessage: defaultMaxMessage})
 	driver.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (driver.Backend, error) {
 		if err := driver.UnknownParams(u, "workers", "per_worker", "max_message", "grace"); err != nil {
 			return nil, err
@@ -97,14 +98,8 @@ func init() {
 			}
 			o.Grace = d
 		}
-		for key, dst := range map[string]*int{"workers": &o.Workers, "per_worker": &o.PerWorker, "max_message": &o.MaxMessage} {
-			if v := u.Query().Get(key); v != "" {
-				n, err := strconv.Atoi(v)
-				if err != nil || n < 1 {
-					return nil, fmt.Errorf("process: parameter %s=%q: want a whole number ≥ 1", key, v)
-				}
-				*dst = n
-			}
+		if err := driver.IntParams("process", u.Query(), map[string]*int{"workers": &o.Workers, "per_worker": &o.PerWorker, "max_message": &o.MaxMessage}); err != nil {
+			return nil, err
 		}
 		return New(ctx, o)
 	})

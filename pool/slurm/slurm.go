@@ -107,6 +107,7 @@ type Options struct {
 }
 
 func init() {
+	driver.RegisterCapabilities(Scheme, driver.Capabilities{Remote: true, Retries: 8})
 	driver.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (driver.Backend, error) {
 		o, err := ParseURL(u)
 		if err != nil {

@@ -50,7 +50,6 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -111,19 +110,14 @@ type WorkerInfo struct {
 }
 
 func init() {
+	driver.RegisterCapabilities(Scheme, driver.Capabilities{Remote: true})
 	driver.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (driver.Backend, error) {
 		if err := driver.UnknownParams(u, "workers", "per_worker", "max_message"); err != nil {
 			return nil, err
 		}
 		o := Options{Addr: u.Host}
-		for key, dst := range map[string]*int{"workers": &o.Workers, "per_worker": &o.PerWorker, "max_message": &o.MaxMessage} {
-			if v := u.Query().Get(key); v != "" {
-				n, err := strconv.Atoi(v)
-				if err != nil || n < 1 {
-					return nil, fmt.Errorf("tcp: parameter %s=%q: want a whole number ≥ 1", key, v)
-				}
-				*dst = n
-			}
+		if err := driver.IntParams("tcp", u.Query(), map[string]*int{"workers": &o.Workers, "per_worker": &o.PerWorker, "max_message": &o.MaxMessage}); err != nil {
+			return nil, err
 		}
 		return New(ctx, o)
 	})

@@ -30,6 +30,7 @@ import (
 	"github.com/burst-dev/burst/internal/redact"
 	"github.com/burst-dev/burst/pool"
 	"github.com/burst-dev/burst/providers"
+	_ "github.com/burst-dev/burst/providers/all" // every backend and store burst.yaml can name
 )
 
 // Exit codes.

@@ -1,0 +1,76 @@
+package driver
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"sync"
+)
+
+// IntParams sets *dst[key] from each parameter of q present among dst's
+// keys; each must be a whole number ≥ 1. Keys are checked in sorted order,
+// so of several bad parameters the same one is always reported.
+func IntParams(scheme string, q url.Values, dst map[string]*int) error {
+	keys := make([]string, 0, len(dst))
+	for k := range dst {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, key := range keys {
+		if v := q.Get(key); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return fmt.Errorf("%s: parameter %s=%q: want a whole number ≥ 1", scheme, key, v)
+			}
+			*dst[key] = n
+		}
+	}
+	return nil
+}
+
+// Capabilities are what a program's configuration needs to know about a
+// backend before opening it: whether its workers run elsewhere, and the
+// defaults that follow from that.
+type Capabilities struct {
+	// Remote: workers run on other machines, so they cannot reach the
+	// driver's memory (mem:// storage or shared state).
+	Remote bool
+	// MaxMessage is the platform's limit on one encoded call or result in
+	// bytes; 0 for none.
+	MaxMessage int
+	// SpillThreshold is the encoded size above which a call's input goes
+	// to the payload store, when there is one; 0 never spills.
+	SpillThreshold int
+	// Retries is the default number of retries on this backend; 0 keeps
+	// the pool's default.
+	Retries int
+}
+
+var caps struct {
+	sync.RWMutex
+	m map[string]Capabilities
+}
+
+// RegisterCapabilities records the capabilities of the backend registered
+// under scheme. Backend packages call it from init beside RegisterBackend.
+func RegisterCapabilities(scheme string, c Capabilities) {
+	caps.Lock()
+	defer caps.Unlock()
+	if caps.m == nil {
+		caps.m = map[string]Capabilities{}
+	}
+	caps.m[scheme] = c
+}
+
+// CapabilitiesOf returns what the backend of scheme registered; ok is false
+// when no backend of that scheme is linked into the program.
+func CapabilitiesOf(scheme string) (c Capabilities, ok bool) {
+	caps.RLock()
+	defer caps.RUnlock()
+	c, ok = caps.m[scheme]
+	if !ok {
+		_, ok = Lookup(scheme)
+	}
+	return c, ok
+}
