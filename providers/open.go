@@ -360,7 +360,7 @@ func (c *Config) scheme() (scheme, key string) {
 func (c *Config) capabilities() (driver.Capabilities, error) {
 	scheme, key := c.scheme()
 	if scheme == "" {
-		return driver.Capabilities{}, c.fail(key, "%q is not a URL with a scheme, such as process://?workers=4", c.Compute.URL)
+		return driver.Capabilities{}, c.fail(key, "%s is not a URL with a scheme, such as process://?workers=4", redact.URL(c.Compute.URL))
 	}
 	caps, ok := driver.CapabilitiesOf(scheme)
 	if !ok {

@@ -1,3 +1,7 @@
+//go:build unix
+
+// ww-bench reads CPU time with getrusage, which Windows lacks.
+
 // Command ww-bench measures the pure-Go CHARMM engine ("ww") against GROMACS
 // on the study's WW domain, in one run on one machine:
 //

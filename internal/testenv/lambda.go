@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 )
 
@@ -124,7 +123,7 @@ func placeBootstrap(tb testing.TB, src string) {
 	// behind; a live owner means another test process is using it.
 	const owner = "/var/task/.burst-test-owner"
 	if b, err := os.ReadFile(owner); err == nil {
-		if pid, err := strconv.Atoi(string(b)); err == nil && pid > 0 && syscall.Kill(pid, 0) != nil {
+		if pid, err := strconv.Atoi(string(b)); err == nil && pid > 0 && !alive(pid) {
 			os.Remove(dst)
 			os.Remove(owner)
 		}

@@ -191,7 +191,7 @@ func (s *Slurm) daemon(name, bin string, args ...string) *exec.Cmd {
 	cmd.Env = append(os.Environ(), s.Env()...)
 	cmd.Stdout, cmd.Stderr = out, out
 	// Pdeathsig, so a test binary killed by -timeout leaves no daemon.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = serverAttr()
 	if err := cmd.Start(); err != nil {
 		s.tb.Fatalf("testenv: start %s: %v", name, err)
 	}
@@ -312,7 +312,7 @@ func (s *Slurm) stop() {
 		select {
 		case <-done:
 		case <-time.After(10 * time.Second):
-			syscall.Kill(-c.Process.Pid, syscall.SIGKILL)
+			killGroup(c.Process.Pid)
 			<-done
 		}
 	}

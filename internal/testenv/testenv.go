@@ -18,7 +18,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -148,7 +147,7 @@ func (p *Process) start() error {
 	// Own process group, so Kill also ends any children the server spawns;
 	// Pdeathsig, so a test binary killed by -timeout (whose cleanups never
 	// run) does not leave servers behind.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = serverAttr()
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("testenv: start %s: %w", p.Name, err)
 	}
@@ -181,7 +180,7 @@ func (p *Process) Kill() {
 	if p.cmd == nil || p.cmd.Process == nil {
 		return
 	}
-	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	killGroup(p.cmd.Process.Pid)
 	p.cmd = nil
 	// Wait until the port is closed so a restart can bind it again.
 	for i := 0; i < 200; i++ {

@@ -131,6 +131,11 @@ type Backend struct {
 
 // New starts the workers and waits until they are ready.
 func New(ctx context.Context, o Options) (*Backend, error) {
+	if runtime.GOOS == "windows" {
+		// Workers get their pipes as inherited descriptors 3 and 4, which
+		// os/exec cannot pass on Windows (ExtraFiles).
+		return nil, errors.New("process: not available on windows: workers need inherited pipe descriptors; use local:// or tcp://")
+	}
 	if o.Workers < 1 {
 		o.Workers = runtime.NumCPU()
 	}
