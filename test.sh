@@ -20,5 +20,11 @@ done
 
 echo "== go vet"
 go vet ./...
+# A program must build wherever Go runs; what cannot work on an OS says so
+# when it is opened, not at compile time.
+for target in linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64; do
+  echo "== go build ./... for $target"
+  GOOS=${target%/*} GOARCH=${target#*/} go build ./...
+done
 echo "== go test"
 go test -race -timeout 45m ./...
