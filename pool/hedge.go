@@ -32,7 +32,7 @@ type backups struct {
 // a Map, Stream or Group has run longer than k times the median run time of
 // the calls already finished in that Map, Stream or Group (at least three),
 // and longer than floor, the pool starts a second attempt of the same input
-// (k grows with the share of the pool's recent backups that lost: on a machine
+// (k grows once the pool's recent backups lose more often than they win: on a machine
 // where every call is slow alike, backups only waste it).
 // The backup takes the next slot that frees in the pool, ahead of calls not
 // yet started; the first attempt to succeed gives the call's result, and the
@@ -145,10 +145,10 @@ func (h *hedger) watch() {
 			runs := slices.Clone(h.recent[:k])
 			slices.Sort(runs)
 			// Backups that lose mean the calls are not straggling but all
-			// slow alike (a loaded machine): the factor grows with the
-			// share of the pool's recent backups that lost.
+			// slow alike (a loaded machine): once the pool's recent backups
+			// lose more often than they win, the factor grows by that ratio.
 			won, lost := h.stats.backupRecord()
-			factor := h.k * (1 + lost/(won+1))
+			factor := h.k * max(1, lost/(won+1))
 			limit := max(time.Duration(factor*float64(runs[k/2])), h.floor)
 			now := time.Now().UnixNano()
 			for c := range h.live {

@@ -419,7 +419,13 @@ func (b *Backend) dispatch(ctx context.Context, c *call, payload []byte) (*worke
 				kind = kindCall
 				b.startLocked(best, c)
 			} else {
-				best.queue = append(best.queue, c)
+				if c.req.Backup {
+					// A backup is late already: it waits ahead of the rest,
+					// here and in the worker (which reads req.Backup too).
+					best.queue = slices.Insert(best.queue, 0, c)
+				} else {
+					best.queue = append(best.queue, c)
+				}
 			}
 			// Enqueued under b.mu so that a later promotion of this call
 			// cannot reach the worker before the call itself.

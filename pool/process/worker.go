@@ -136,7 +136,12 @@ func serveStream(ctx context.Context, in io.Reader, out io.Writer, max int, grac
 			} else if f.kind == kindCall {
 				s.startLocked(f.seq, req)
 			} else {
-				s.queue = append(s.queue, waiting{f.seq, req})
+				if req.Backup {
+					// A backup of a straggling call goes first.
+					s.queue = slices.Insert(s.queue, 0, waiting{f.seq, req})
+				} else {
+					s.queue = append(s.queue, waiting{f.seq, req})
+				}
 			}
 			s.mu.Unlock()
 		case kindPromote:
