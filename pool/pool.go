@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/burst-dev/burst/codec"
+	"github.com/burst-dev/burst/internal/redact"
 	"github.com/burst-dev/burst/pool/driver"
 )
 
@@ -135,14 +137,23 @@ func New(b driver.Backend, opts ...Option) *Pool {
 // codec (json, gob); the rest belong to the backend. Options override URL
 // parameters.
 func Open(ctx context.Context, rawURL string, opts ...Option) (*Pool, error) {
+	// Errors quote the URL redacted: a password or a secret-looking
+	// parameter is never printed.
+	shown := redact.URL(rawURL)
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("pool: open %q: %w", rawURL, err)
+		return nil, fmt.Errorf("pool: open %q: %w", shown, redact.Error(errors.Unwrap(err)))
 	}
 	open, ok := driver.Lookup(u.Scheme)
 	if !ok {
 		return nil, fmt.Errorf("pool: open %q: unknown backend scheme %q (registered: %s; import the backend's package, e.g. _ \"github.com/burst-dev/burst/pool/process\")",
-			rawURL, u.Scheme, strings.Join(driver.Schemes(), ", "))
+			shown, u.Scheme, strings.Join(driver.Schemes(), ", "))
+	}
+	if u.User != nil {
+		// No backend reads user:password@; dropping it silently would
+		// leave the user believing it is used.
+		return nil, fmt.Errorf("pool: open %q: credentials in the URL (user:password@) would be dropped: backend %s reads its credential from the variable its *_env parameter names",
+			shown, u.Scheme)
 	}
 	q := u.Query()
 	var urlOpts []Option
@@ -154,14 +165,14 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Pool, error) {
 		q.Del(key)
 		o, err := urlOption(key, v)
 		if err != nil {
-			return nil, fmt.Errorf("pool: open %q: %w", rawURL, err)
+			return nil, fmt.Errorf("pool: open %q: %w", shown, err)
 		}
 		urlOpts = append(urlOpts, o)
 	}
 	u.RawQuery = q.Encode()
 	b, err := open(ctx, u)
 	if err != nil {
-		return nil, err
+		return nil, redact.Error(err)
 	}
 	return New(b, append(urlOpts, opts...)...), nil
 }

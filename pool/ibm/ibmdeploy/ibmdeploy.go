@@ -10,6 +10,7 @@ package ibmdeploy
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -27,6 +28,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/burst-dev/burst/internal/ociimage"
+	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/httpfn"
 	"github.com/burst-dev/burst/pool/ibm"
 	"github.com/burst-dev/burst/pool/spill"
@@ -273,4 +275,39 @@ func (c *client) do(ctx context.Context, method, path, ifMatch string, in, out a
 		}
 	}
 	return resp.StatusCode, nil
+}
+
+// Deployer is a driver.Deployer for Code Engine: Options without the
+// binary, which each Deploy takes from its artifact.
+type Deployer struct{ o Options }
+
+var _ driver.Deployer = (*Deployer)(nil)
+
+// New returns a Deployer; o.Binary, o.BuildID and o.Env come from each
+// artifact (o.Env is added to the artifact's).
+func New(o Options) *Deployer { return &Deployer{o} }
+
+// Target is linux on o.GOARCH (default amd64): the image's platform.
+func (d *Deployer) Target() driver.Target {
+	return driver.Target{GOARCH: cmp.Or(d.o.GOARCH, "amd64")}
+}
+
+// Deploy pushes the artifact's binary as an image and creates or updates
+// the application; Deployed.Hash is the image's digest reference.
+func (d *Deployer) Deploy(ctx context.Context, a driver.Artifact) (*driver.Deployed, error) {
+	o := d.o
+	o.Binary, o.BuildID = a.Binary, a.BuildID
+	o.Env = maps.Clone(a.Env)
+	if o.Env == nil {
+		o.Env = map[string]string{}
+	}
+	maps.Copy(o.Env, d.o.Env)
+	if a.Log != nil {
+		a.Log.Info("pushing the worker image to " + o.Image + " and updating application " + o.App)
+	}
+	r, err := Deploy(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	return &driver.Deployed{Function: o.App, URL: r.URL, Hash: r.Image, Changed: r.Changed}, nil
 }

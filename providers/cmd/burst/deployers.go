@@ -205,15 +205,10 @@ func deployerFor(cfg *providers.Config) (driver.Deployer, error) {
 			if cfg.Compute.CPU > 0 {
 				cpu = fmt.Sprint(cfg.Compute.CPU)
 			}
-			a.Log.Info(fmt.Sprintf("pushing the worker image to %s and updating application %s", i.Image, fn))
-			r, err := ibmdeploy.Deploy(ctx, ibmdeploy.Options{Project: i.Project, Region: i.Region, App: fn,
-				Image: i.Image, ImageSecret: i.ImageSecret, Binary: a.Binary, BuildID: a.BuildID, Secret: sec,
-				SpillURL: a.Env["BURST_SPILL_URL"], Env: a.Env, Memory: fmt.Sprintf("%gG", float64(mem)/1024), CPU: cpu,
-				Timeout: timeoutSeconds(cfg, 600), APIKey: key, IAMEndpoint: i.IAMEndpoint, Endpoint: i.APIEndpoint})
-			if err != nil {
-				return nil, err
-			}
-			return &driver.Deployed{Function: fn, URL: r.URL, Changed: r.Changed}, nil
+			return ibmdeploy.New(ibmdeploy.Options{Project: i.Project, Region: i.Region, App: fn,
+				Image: i.Image, ImageSecret: i.ImageSecret, Secret: sec, SpillURL: a.Env["BURST_SPILL_URL"],
+				Memory: fmt.Sprintf("%gG", float64(mem)/1024), CPU: cpu,
+				Timeout: timeoutSeconds(cfg, 600), APIKey: key, IAMEndpoint: i.IAMEndpoint, Endpoint: i.APIEndpoint}).Deploy(ctx, a)
 		}}, nil
 	case "knative":
 		k := cfg.Knative
@@ -235,20 +230,14 @@ func deployerFor(cfg *providers.Config) (driver.Deployer, error) {
 				}
 			}
 			o := knativedeploy.Options{APIServer: k.APIServer, Token: tok, Namespace: k.Namespace, Service: fn,
-				Image: k.Image, Binary: a.Binary, BuildID: a.BuildID, Secret: sec, SpillURL: a.Env["BURST_SPILL_URL"], Env: a.Env,
-				Timeout: timeoutSeconds(cfg, 600)}
+				Image: k.Image, Secret: sec, SpillURL: a.Env["BURST_SPILL_URL"], Timeout: timeoutSeconds(cfg, 600)}
 			if cfg.Compute.Memory > 0 {
 				o.Memory = fmt.Sprintf("%dMi", cfg.Compute.Memory)
 			}
 			if cfg.Compute.CPU > 0 {
 				o.CPU = fmt.Sprint(cfg.Compute.CPU)
 			}
-			a.Log.Info(fmt.Sprintf("pushing the worker image to %s and applying Service %s", k.Image, fn))
-			r, err := knativedeploy.Deploy(ctx, o)
-			if err != nil {
-				return nil, err
-			}
-			return &driver.Deployed{Function: fn, URL: r.URL, Changed: r.Changed}, nil
+			return knativedeploy.New(o).Deploy(ctx, a)
 		}}, nil
 	default:
 		return nil, need(cfg, "compute.backend", "a backend burst deploy knows (aws, gcp, azure, ibm, openwhisk, knative)")
