@@ -1,3 +1,7 @@
+//go:build unix
+
+// remd-bench reads CPU time with getrusage, which Windows lacks.
+
 // Command remd-bench measures how well replica exchange uses a pool: parallel
 // efficiency = engine_seconds / (wall_seconds × cores), where engine_seconds
 // is the CPU time spent inside segments (never waiting for a core), and the

@@ -1,3 +1,8 @@
+//go:build linux
+
+// The study runs its servers and Work Queue workers as Linux processes
+// that die with it (Pdeathsig).
+
 // Command study reruns the two experiments of the study burst was built
 // from — replica exchange of the WW domain moved from a Work Queue cluster to
 // serverless functions — and prints the study's numbers beside ours.
