@@ -630,6 +630,19 @@ func (b *builder) structCodec(tc *typeCodec, t reflect.Type) {
 			continue // padding: it holds nothing to lose
 		}
 		if !f.IsExported() {
+			// An embedded struct of an unexported type is no loss: its
+			// exported fields are promoted (JSON encodes them too), and
+			// reflect may set them. Take it apart field by field.
+			if f.Anonymous && f.Type.Kind() == reflect.Struct && !isMarshaler(f.Type) {
+				ec := &typeCodec{}
+				b.structCodec(ec, f.Type)
+				if ec.err != nil {
+					tc.err = &typeError{path: "." + f.Name + ec.err.path, msg: ec.err.msg}
+					return
+				}
+				fields = append(fields, field{i, ec})
+				continue
+			}
 			tc.err = &typeError{path: "." + f.Name, msg: "unexported field would be dropped"}
 			return
 		}

@@ -43,6 +43,18 @@ type outer struct {
 	_      int
 }
 
+type owner struct {
+	Host string
+	PID  int
+}
+
+// lease embeds an unexported struct type whose fields are exported: they
+// are promoted, and must travel.
+type lease struct {
+	owner
+	Token string
+}
+
 type tree struct {
 	Val  int
 	Kids []*tree
@@ -128,6 +140,7 @@ func TestBinaryRoundTripsExactly(t *testing.T) {
 		t.Errorf("fixed zone came back as %s %d", name, off)
 	}
 
+	roundTrip(t, lease{owner{"h", 42}, "tok"})
 	roundTrip(t, &tree{Val: 1, Kids: []*tree{{Val: 2}, nil, {Val: 3, Kids: []*tree{}}}})
 	roundTrip[any](t, int64(1<<60+1))
 	roundTrip[any](t, nil)

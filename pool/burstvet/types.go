@@ -63,6 +63,12 @@ func (c *typeChecker) native(t types.Type) (path, msg string) {
 				continue
 			}
 			if !f.Exported() {
+				if _, isStruct := f.Type().Underlying().(*types.Struct); f.Embedded() && isStruct {
+					if p, m := c.native(f.Type()); m != "" {
+						return "." + f.Name() + p, m
+					}
+					continue
+				}
 				return "." + f.Name(), "unexported field would be dropped"
 			}
 			if p, m := c.check(f.Type()); m != "" {

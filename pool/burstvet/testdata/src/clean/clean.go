@@ -23,7 +23,11 @@ var (
 
 func init() { openers["one"] = func() int { return 1 } }
 
+// meta is unexported, but its fields are exported and promoted: they travel.
+type meta struct{ Source string }
+
 type In struct {
+	meta
 	Text  string
 	When  time.Time
 	Extra any
