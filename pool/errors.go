@@ -3,8 +3,10 @@ package pool
 import (
 	"errors"
 	"fmt"
+	"reflect"
 
 	"github.com/burst-dev/burst/pool/driver"
+	"github.com/burst-dev/burst/pool/internal/errwire"
 )
 
 // Failures of the machinery rather than of the function, which backends
@@ -47,24 +49,60 @@ func (e *CallError) Error() string {
 
 func (e *CallError) Unwrap() error { return e.Err }
 
-// RemoteError is a function's error that crossed a process boundary: its
-// type cannot travel, so its message, Go type name and markers do.
+// RemoteError is an error from a worker whose type this process cannot
+// rebuild (it was not registered with RegisterErrorType): its message, Go
+// type name and markers travel, and the errors it wrapped, rebuilt in turn,
+// so errors.Is still finds an fs.ErrNotExist beneath it.
 type RemoteError struct {
 	Code      string // one of driver's Code… constants
 	Message   string
-	Type      string // Go type of the original error, e.g. "*fs.PathError"
-	Retryable bool   // the function wrapped it with Retryable
+	Type      string  // Go type of the original error, e.g. "*main.parseError"
+	Retryable bool    // the function wrapped it with Retryable
+	Wrapped   []error // the errors it wrapped, as rebuilt here
 }
 
 func (e *RemoteError) Error() string { return e.Message }
 
-// Unwrap maps the wire code back to the matching Err… value, so errors.Is
-// works the same whether a failure was detected here or in the worker.
-func (e *RemoteError) Unwrap() error {
+// Unwrap returns the wrapped errors, and maps the wire code back to the
+// matching Err… value, so errors.Is works the same whether a failure was
+// detected here or in the worker.
+func (e *RemoteError) Unwrap() []error {
+	errs := e.Wrapped
 	if e.Retryable {
-		return errRetryableMarker
+		errs = append(errs[:len(errs):len(errs)], errRetryableMarker)
 	}
-	return codeErrs[e.Code]
+	if c := codeErrs[e.Code]; c != nil {
+		errs = append(errs[:len(errs):len(errs)], c)
+	}
+	return errs
+}
+
+// RegisterError makes sentinel errors keep their identity across backends:
+// when a function's error is or wraps one of errs, the caller's error wraps
+// that very value, so errors.Is(err, ErrMine) answers as on local://. The
+// standard library's sentinels that programs test for (fs.ErrNotExist,
+// fs.ErrExist, fs.ErrPermission, io.EOF, io.ErrUnexpectedEOF,
+// context.Canceled, context.DeadlineExceeded, …) are registered already.
+// Call it at package level, as Register; driver and worker, the same binary,
+// then agree. Sentinels are told apart by type and message, which must be
+// unique among those registered; RegisterError panics otherwise.
+func RegisterError(errs ...error) {
+	for _, err := range errs {
+		if e := errwire.RegisterSentinel(err); e != nil {
+			panic("pool: RegisterError: " + e.Error())
+		}
+	}
+}
+
+// RegisterErrorType makes errors of type E cross backends as themselves,
+// fields and all, so errors.As(err, &target) with a target of type E
+// answers as on local://. *fs.PathError, *os.LinkError, *os.SyscallError and
+// syscall.Errno are registered already. E's fields must pass the Register
+// check (exported, no chan, func or error fields); it panics otherwise.
+func RegisterErrorType[E error]() {
+	if err := errwire.RegisterType(reflect.TypeFor[E]()); err != nil {
+		panic("pool: RegisterErrorType: " + err.Error())
+	}
 }
 
 // PanicError is a panic inside a function, caught so the worker survives.
@@ -76,6 +114,8 @@ type PanicError struct {
 func (e *PanicError) Error() string { return "panic: " + e.Value + "\n" + e.Stack }
 
 var errRetryableMarker = errors.New("pool: retryable")
+
+func init() { RegisterError(errRetryableMarker) }
 
 type retryableError struct{ err error }
 

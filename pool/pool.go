@@ -56,6 +56,23 @@ type settings struct {
 	spillAt  int
 	onCall   func(CallStats)
 	backups  backups
+	values   map[string]string
+}
+
+// WithCallValue attaches a named string to every call made through the pool.
+// In the worker (and for local:// calls in the driver) the context hook
+// registered under name (driver.RegisterContextHook) turns it into the
+// function's context: how providers gives functions the driver's storage
+// and shared state (providers.FromContext).
+func WithCallValue(name, value string) Option {
+	return Option{func(s *settings) {
+		m := make(map[string]string, len(s.values)+1)
+		for k, v := range s.values {
+			m[k] = v
+		}
+		m[name] = value
+		s.values = m
+	}}
 }
 
 // An Option configures a Pool (Open, New) or a view of one (With).
@@ -81,7 +98,9 @@ func WithBackoff(initial, max time.Duration) Option {
 	return Option{func(s *settings) { s.backoff = [2]time.Duration{initial, max} }}
 }
 
-// WithCodec sets how inputs and outputs are encoded (default codec.JSON).
+// WithCodec sets how inputs and outputs are encoded. The default,
+// codec.Binary, round-trips every value Register accepts exactly; use
+// codec.JSON when the workers are not Go programs of this binary.
 func WithCodec(c codec.Codec) Option { return Option{func(s *settings) { s.codec = c }} }
 
 // WithLogger sets where the pool logs retries and worker events.
@@ -97,7 +116,7 @@ func WithCallHook(fn func(CallStats)) Option { return Option{func(s *settings) {
 func WithoutBuildCheck() Option { return Option{func(s *settings) { s.buildChk = false }} }
 
 func defaults() settings {
-	return settings{retries: 3, codec: codec.JSON, backoff: [2]time.Duration{20 * time.Millisecond, 5 * time.Second},
+	return settings{retries: 3, codec: codec.Binary, backoff: [2]time.Duration{20 * time.Millisecond, 5 * time.Second},
 		logger: slog.Default(), buildChk: true}
 }
 
@@ -134,7 +153,7 @@ func New(b driver.Backend, opts ...Option) *Pool {
 // Open opens a pool from a URL such as "local://", "local://?encode=1" or
 // "process://?workers=2". Every scheme accepts the pool-wide parameters
 // limit (calls at once), timeout (per attempt, a Go duration), retries and
-// codec (json, gob); the rest belong to the backend. Options override URL
+// codec (bin, the default; json; gob); the rest belong to the backend. Options override URL
 // parameters.
 func Open(ctx context.Context, rawURL string, opts ...Option) (*Pool, error) {
 	// Errors quote the URL redacted: a password or a secret-looking

@@ -3,6 +3,7 @@ package pool
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"runtime"
 
 	"github.com/burst-dev/burst/codec"
@@ -14,12 +15,28 @@ import (
 // same binary — see the same registry before main runs. Registering a name
 // twice panics, naming both call sites. Options such as Idempotent describe
 // the function.
+//
+// In and Out must survive the trip to a worker and back whole: Register
+// panics, naming the path to the culprit, when a part of either would be
+// lost or cannot travel (an unexported field, a chan, a func, an
+// unsafe.Pointer, an error or an interface no registered type implements;
+// see codec.Check). It does so on every backend, local:// included, so a
+// program that registers works everywhere.
 func Register[In, Out any](name string, fn func(context.Context, In) (Out, error), opts ...FuncOption) *Func[In, Out] {
 	if name == "" {
 		panic("pool: Register with an empty name")
 	}
 	if fn == nil {
 		panic(fmt.Sprintf("pool: Register(%q) with a nil function", name))
+	}
+	for _, t := range []struct {
+		what string
+		typ  reflect.Type
+	}{{"input", reflect.TypeFor[In]()}, {"output", reflect.TypeFor[Out]()}} {
+		if err := codec.Check(t.typ); err != nil {
+			panic(fmt.Sprintf("pool: Register(%q): %s type %v (export the field, change the type, or give it MarshalBinary and UnmarshalBinary methods)",
+				name, t.what, err))
+		}
 	}
 	where := "unknown"
 	if _, file, line, ok := runtime.Caller(1); ok {
@@ -42,7 +59,7 @@ func Register[In, Out any](name string, fn func(context.Context, In) (Out, error
 			if err != nil {
 				return nil, wireError(ctx, err)
 			}
-			b, err := c.Marshal(out)
+			b, err := c.Marshal(&out) // a pointer, so an interface Out keeps its static type
 			if err != nil {
 				return nil, &driver.WireError{Code: driver.CodeBadOutput, Message: fmt.Sprintf("function %q: output: %v", name, err)}
 			}

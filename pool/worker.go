@@ -7,6 +7,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/burst-dev/burst/internal/inworker"
 	"github.com/burst-dev/burst/pool/driver"
 )
 
@@ -18,6 +19,7 @@ func Main() {
 	if !ok {
 		return
 	}
+	inworker.Set(name)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := serve(ctx)
 	stop()

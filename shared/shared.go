@@ -20,8 +20,8 @@
 // Every key lives under a namespace (default "default"), so jobs sharing one
 // Redis never collide, and Client.Drop removes one job's keys.
 //
-// Values are encoded with a codec.Codec (JSON unless WithCodec says
-// otherwise). Every operation takes a context and returns an error: errors
+// Values are encoded with a codec.Codec (codec.Binary, exact for every Go
+// value pool.Register accepts, unless WithCodec says otherwise). Every operation takes a context and returns an error: errors
 // from an unreachable store wrap ErrUnavailable and name its address.
 package shared
 
@@ -38,6 +38,7 @@ import (
 	"time"
 
 	"github.com/burst-dev/burst/codec"
+	"github.com/burst-dev/burst/internal/inworker"
 	"github.com/burst-dev/burst/internal/redact"
 	"github.com/burst-dev/burst/shared/driver"
 	"github.com/burst-dev/burst/shared/mem"
@@ -152,6 +153,7 @@ type Client struct {
 //
 //	mem://                 this process's default in-memory store
 //	mem://name             another in-memory store of this process
+//	                       (refused in a burst worker, where it would not be the driver's)
 //	redis://[user:password@]host:port[/db]   (import shared/redis)
 //	rediss://...           Redis over TLS
 //
@@ -177,6 +179,12 @@ func Open(ctx context.Context, rawURL string) (*Client, error) {
 		}
 		return nil, fmt.Errorf("shared: Open %q: %w: unknown scheme %q; registered: %s%s",
 			redactURL(u), ErrBadInput, u.Scheme, strings.Join(schemes(), ", "), hint)
+	}
+	if u.Scheme == mem.Scheme {
+		if m := inworker.Mode(); m != "" {
+			return nil, fmt.Errorf("shared: Open %q: %w: this process is a burst worker (%s), where a mem:// store is the worker's own and not the driver's, so the functions and the driver would each see their own state; use redis:// (import shared/redis), or the driver's client from providers.FromContext(ctx)",
+				redactURL(u), ErrBadInput, m)
+		}
 	}
 	q := u.Query()
 	ns := DefaultNamespace
@@ -294,7 +302,8 @@ type optionFunc func(*options)
 func (f optionFunc) apply(o *options) { f(o) }
 
 // WithCodec sets the codec for a Map's or Queue's values (default
-// codec.JSON). Every process using the object must use the same codec.
+// codec.Binary; codec.JSON for readers in other languages). Every process
+// using the object must use the same codec.
 func WithCodec(c codec.Codec) Option {
 	return optionFunc(func(o *options) { o.codec = c })
 }
@@ -308,7 +317,7 @@ func WithLease(d time.Duration) Option {
 }
 
 func buildOptions(lease time.Duration, opts []Option) (options, error) {
-	o := options{codec: codec.JSON, lease: lease}
+	o := options{codec: codec.Binary, lease: lease}
 	for _, op := range opts {
 		if op != nil {
 			op.apply(&o)

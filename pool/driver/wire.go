@@ -35,6 +35,10 @@ type Request struct {
 	// (pool.WithBackups); a backend with several workers should not run it
 	// on the worker running the first.
 	Backup bool `json:"backup,omitempty"`
+	// Values are the pool's call values (pool.WithCallValue): named
+	// strings that hooks in the worker (RegisterContextHook) turn into the
+	// function's context, such as the driver's storage and shared state.
+	Values map[string]string `json:"values,omitempty"`
 
 	onStart func()
 }
@@ -60,6 +64,21 @@ type WireError struct {
 	Type      string `json:"type,omitempty"`
 	Retryable bool   `json:"retryable,omitempty"`
 	Stack     string `json:"stack,omitempty"` // for panics
+	// Cause is the function's error as the tree of errors it wraps, so the
+	// driver can rebuild sentinels and registered types that errors.Is and
+	// errors.As look for (see pool.RegisterError). Absent for failures of the
+	// machinery and from senders that predate it.
+	Cause *ErrorNode `json:"cause,omitempty"`
+}
+
+// ErrorNode is one error of a WireError's Cause: its message and, when the
+// sender knew it as a registered sentinel or type, how to rebuild it.
+type ErrorNode struct {
+	Msg      string       `json:"msg"`
+	Sentinel string       `json:"sentinel,omitempty"` // a registered sentinel's key ("*errors.errorString:EOF")
+	Type     string       `json:"type,omitempty"`     // Go type; with Value, a registered type's key
+	Value    []byte       `json:"value,omitempty"`    // that type's value, encoded with codec.Binary
+	Wrapped  []*ErrorNode `json:"wrapped,omitempty"`  // what it wraps (Unwrap)
 }
 
 // EncodePayload puts codec bytes into an envelope field.

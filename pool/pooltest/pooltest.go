@@ -47,6 +47,9 @@ type Harness struct {
 	// NoGoexit skips the runtime.Goexit check, for backends whose worker
 	// side cannot survive it yet.
 	NoGoexit bool
+	// InProcess is true when the workers are this process (local:// with
+	// encoding), so in-memory stores are the driver's own.
+	InProcess bool
 	// Extra runs backend-specific checks (signature rejection, …) as one more
 	// subtest.
 	Extra func(t *testing.T)
@@ -98,6 +101,9 @@ func Run(t *testing.T, h Harness) {
 	t.Run("LargePayloadSpill", func(t *testing.T) { testSpill(t, h) })
 	t.Run("BuildMismatch", func(t *testing.T) { testBuildMismatch(t, h) })
 	t.Run("Group", func(t *testing.T) { testGroup(t, h) })
+	t.Run("ExactValues", func(t *testing.T) { testExactValues(t, h) })
+	t.Run("ErrorIdentity", func(t *testing.T) { testErrorIdentity(t, h) })
+	t.Run("SharedMemRefusedInWorkers", func(t *testing.T) { testSharedMem(t, h) })
 	var c driver.Canceller
 	if base.As(&c) && c.CancelsCalls() {
 		h.CancelReachesFunction = true

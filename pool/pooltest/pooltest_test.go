@@ -31,7 +31,7 @@ func TestLocal(t *testing.T) {
 }
 
 func TestLocalEncoded(t *testing.T) {
-	pooltest.Run(t, pooltest.Harness{Open: openURL("local://?encode=1"), Remote: true, CancelReachesFunction: true})
+	pooltest.Run(t, pooltest.Harness{Open: openURL("local://?encode=1"), Remote: true, CancelReachesFunction: true, InProcess: true})
 }
 
 func TestProcess(t *testing.T) {

@@ -19,17 +19,12 @@ import (
 	"syscall"
 
 	"github.com/burst-dev/burst/codec"
+	"github.com/burst-dev/burst/pool/driver"
 )
 
 // Node is one error of the tree, as it travels (JSON inside the result
 // envelope; see docs/protocol.md).
-type Node struct {
-	Msg      string  `json:"msg"`
-	Sentinel string  `json:"sentinel,omitempty"` // registered sentinel's key
-	Type     string  `json:"type,omitempty"`     // Go type (%T); with Value, a registered type's key
-	Value    []byte  `json:"value,omitempty"`    // codec.Binary of a registered type
-	Wrapped  []*Node `json:"wrapped,omitempty"`
-}
+type Node = driver.ErrorNode
 
 // maxDepth and maxNodes bound a tree: an error chain is short, and a worker
 // must not make its driver recurse without end.

@@ -1,0 +1,242 @@
+package pooltest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"reflect"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/shared"
+)
+
+// The checks below are the silent failures met porting real programs
+// (issue 13): each passed on local:// and gave a wrong answer, without an
+// error, on a backend whose workers are other processes.
+
+// Values is Echo's input: what JSON used to lose.
+type Values struct {
+	Name    string    // not UTF-8 in the test: a Latin-1 file name
+	Lines   []string  // Latin-1 text
+	Any     any       // an int64 beyond float64's 53 bits
+	Anys    []any     // typed numbers, nil, bytes
+	When    time.Time // with a named zone
+	Ptr     **int
+	Empty   []int // empty, not nil
+	Nil     []int // nil, not empty
+	Bytes   []byte
+	Floats  []float64 // NaN, -0, ±Inf
+	ByZone  map[string]time.Time
+	Complex complex128
+}
+
+// Echo returns its input: a round trip through the codec both ways.
+var Echo = pool.Register("pooltest.echo", func(ctx context.Context, v Values) (Values, error) { return v, nil })
+
+// ErrMine is a program's own sentinel error, registered so that errors.Is
+// finds it after it crossed a process boundary.
+var ErrMine = errors.New("pooltest: my sentinel")
+
+// CodedError is a program's own error type, registered so that errors.As
+// finds it, fields and all.
+type CodedError struct {
+	Code int
+	What string
+}
+
+func (e *CodedError) Error() string { return fmt.Sprintf("pooltest: code %d: %s", e.Code, e.What) }
+
+func init() {
+	pool.RegisterError(ErrMine)
+	pool.RegisterErrorType[*CodedError]()
+}
+
+// Failure names an error Fails returns.
+type Failure string
+
+// Fails returns the error named by its input, each as a program would.
+var Fails = pool.Register("pooltest.fails", func(ctx context.Context, which Failure) (int, error) {
+	switch which {
+	case "not-exist":
+		_, err := os.Open("/pooltest/no/such/file")
+		return 0, fmt.Errorf("loading config: %w", err)
+	case "exist":
+		return 0, &fs.PathError{Op: "mkdir", Path: "/tmp", Err: fs.ErrExist}
+	case "permission":
+		return 0, fmt.Errorf("open secrets: %w", fs.ErrPermission)
+	case "eof":
+		return 0, io.EOF
+	case "unexpected-eof":
+		return 0, fmt.Errorf("reading header: %w", io.ErrUnexpectedEOF)
+	case "canceled":
+		return 0, fmt.Errorf("gave up: %w", context.Canceled)
+	case "deadline":
+		return 0, fmt.Errorf("too slow: %w", context.DeadlineExceeded)
+	case "errno":
+		return 0, &os.SyscallError{Syscall: "write", Err: syscall.EPIPE}
+	case "mine":
+		return 0, fmt.Errorf("step 3: %w", ErrMine)
+	case "coded":
+		return 0, fmt.Errorf("step 4: %w", &CodedError{Code: 42, What: "bad dimensions"})
+	case "joined":
+		return 0, errors.Join(ErrMine, fs.ErrNotExist)
+	}
+	return 0, fmt.Errorf("pooltest: unknown failure %q", which)
+})
+
+// SharedMem opens the in-memory shared store inside the function, as a
+// program opening "its" store in every function would.
+var SharedMem = pool.Register("pooltest.sharedmem", func(ctx context.Context, key string) (int64, error) {
+	c, err := shared.Open(ctx, "mem://")
+	if err != nil {
+		return 0, err
+	}
+	return shared.NewCounter(c, "pooltest.sharedmem").Add(ctx, 1)
+})
+
+func testExactValues(t *testing.T, h Harness) {
+	p := h.Open(t)
+	n := 7
+	pn := &n
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatalf("zone database: %v (install tzdata)", err)
+	}
+	in := Values{
+		Name:    "caf\xe9.txt",
+		Lines:   []string{"na\xefve", "\xff\xfe"},
+		Any:     int64(1<<60 + 1),
+		Anys:    []any{uint8(3), int32(-4), float32(0.1), nil, []byte("x"), "y"},
+		When:    time.Date(2026, 7, 14, 12, 0, 0, 123456789, paris),
+		Ptr:     &pn,
+		Empty:   []int{},
+		Bytes:   []byte{0, 0xff},
+		Floats:  []float64{math.NaN(), math.Copysign(0, -1), math.Inf(1), math.Inf(-1), 0.1},
+		ByZone:  map[string]time.Time{"utc": time.Unix(1, 2).UTC()},
+		Complex: complex(1, -2),
+	}
+	out, err := Echo.Call(context.Background(), p, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range in.Floats {
+		if math.Float64bits(out.Floats[i]) != math.Float64bits(in.Floats[i]) {
+			t.Errorf("Floats[%d] = %v (bits %x), want bits %x", i, out.Floats[i], math.Float64bits(out.Floats[i]), math.Float64bits(in.Floats[i]))
+		}
+	}
+	if !out.When.Equal(in.When) || out.When.Location().String() != "Europe/Paris" {
+		t.Errorf("When = %v in %q, want %v in Europe/Paris", out.When, out.When.Location(), in.When)
+	}
+	if got := out.ByZone["utc"]; !got.Equal(in.ByZone["utc"]) || got.Location() != time.UTC {
+		t.Errorf("ByZone[utc] = %v", got)
+	}
+	if out.Ptr == nil || *out.Ptr == nil || **out.Ptr != 7 {
+		t.Errorf("Ptr lost")
+	}
+	out.Floats, in.Floats = nil, nil
+	out.When, in.When = time.Time{}, time.Time{}
+	out.ByZone, in.ByZone = nil, nil
+	out.Ptr, in.Ptr = nil, nil
+	if !reflect.DeepEqual(out, in) {
+		t.Errorf("Echo changed its input:\n got %#v\nwant %#v", out, in)
+	}
+}
+
+func testErrorIdentity(t *testing.T, h Harness) {
+	p := h.Open(t)
+	ctx := context.Background()
+	var pathErr *fs.PathError
+	var coded *CodedError
+	var errno syscall.Errno
+	for _, c := range []struct {
+		which Failure
+		is    []error
+		as    any
+	}{
+		{"not-exist", []error{fs.ErrNotExist, syscall.ENOENT}, &pathErr},
+		{"exist", []error{fs.ErrExist}, &pathErr},
+		{"permission", []error{fs.ErrPermission}, nil},
+		{"eof", []error{io.EOF}, nil},
+		{"unexpected-eof", []error{io.ErrUnexpectedEOF}, nil},
+		{"canceled", []error{context.Canceled}, nil},
+		{"deadline", []error{context.DeadlineExceeded}, nil},
+		{"errno", []error{syscall.EPIPE}, &errno},
+		{"mine", []error{ErrMine}, nil},
+		{"coded", nil, &coded},
+		{"joined", []error{ErrMine, fs.ErrNotExist}, nil},
+	} {
+		t.Run(string(c.which), func(t *testing.T) {
+			_, err := Fails.Call(ctx, p, c.which)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			_, localErr := Fails.Call(ctx, localPool(t), c.which)
+			var ce *pool.CallError
+			if !errors.As(err, &ce) || ce.Err.Error() != errors.Unwrap(localErr).Error() {
+				t.Errorf("message %q, want the function's own %q", errors.Unwrap(err), errors.Unwrap(localErr))
+			}
+			for _, target := range c.is {
+				if !errors.Is(err, target) {
+					t.Errorf("errors.Is(%v, %v) = false, as on local://", err, target)
+				}
+			}
+			if c.as != nil {
+				if !errors.As(err, c.as) {
+					t.Fatalf("errors.As(%v, %T) = false, as on local://", err, c.as)
+				}
+				switch c.which {
+				case "not-exist":
+					if pathErr.Path != "/pooltest/no/such/file" || pathErr.Op != "open" {
+						t.Errorf("*fs.PathError = %+v", pathErr)
+					}
+				case "coded":
+					if coded.Code != 42 || coded.What != "bad dimensions" {
+						t.Errorf("*CodedError = %+v", coded)
+					}
+				case "errno":
+					if errno != syscall.EPIPE {
+						t.Errorf("Errno = %v", errno)
+					}
+				}
+			}
+		})
+	}
+}
+
+// localPool is the baseline the other backends must agree with.
+func localPool(t *testing.T) *pool.Pool {
+	p, err := pool.Open(context.Background(), "local://")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+func testSharedMem(t *testing.T, h Harness) {
+	p := h.Open(t)
+	ctx := context.Background()
+	var err error
+	for _, key := range []string{"a", "b"} {
+		if _, err = SharedMem.Call(ctx, p, key); err != nil {
+			break
+		}
+	}
+	if !h.Remote || h.InProcess {
+		if err != nil {
+			t.Fatalf("in one process mem:// is shared: %v", err)
+		}
+		return
+	}
+	if err == nil || !strings.Contains(err.Error(), "mem://") || !strings.Contains(err.Error(), "worker") {
+		t.Fatalf("err = %v; want Open of mem:// in a worker process refused, naming why", err)
+	}
+}
