@@ -26,13 +26,19 @@ type Func[In, Out any] struct {
 // Name is the name the function was registered under.
 func (f *Func[In, Out]) Name() string { return f.name }
 
-// Call runs the function once on p and waits for its result.
+// Call runs the function once on p and waits for its result. A nil p means
+// the pool in ctx (see NewContext; a Group's context carries its pool).
 //
 // On local:// (in process) a function that has not returned by the call's
 // deadline (ctx's, or the pool's timeout) is left running in its goroutine,
 // which cannot be stopped, and Call returns the deadline's error at once;
 // Stats.Abandoned counts such calls.
 func (f *Func[In, Out]) Call(ctx context.Context, p *Pool, in In) (Out, error) {
+	p, err := poolFor(ctx, p, f.name)
+	if err != nil {
+		var zero Out
+		return zero, err
+	}
 	out, _, err := f.call(ctx, p, in, nil)
 	return out, err
 }
@@ -40,8 +46,12 @@ func (f *Func[In, Out]) Call(ctx context.Context, p *Pool, in In) (Out, error) {
 // Map calls the function on every input, at most p.Limit() at once (a
 // backend that queues holds a few more waiting to start), and returns the
 // outputs in input order. The first failure cancels the calls still running
-// and is returned; outputs are then nil.
+// and is returned; outputs are then nil. A nil p means the pool in ctx.
 func (f *Func[In, Out]) Map(ctx context.Context, p *Pool, ins []In) ([]Out, error) {
+	p, err := poolFor(ctx, p, f.name)
+	if err != nil {
+		return nil, err
+	}
 	outs := make([]Out, len(ins))
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -110,9 +120,15 @@ func (f *Func[In, Out]) callCaught(ctx context.Context, p *Pool, ins []In, outs 
 // few a queueing backend holds waiting) and the input sequence is never
 // materialised, so it may be endless. On the first failure Stream yields the
 // zero Out with that error and stops; breaking out of the loop cancels the
-// calls in flight.
+// calls in flight. A nil p means the pool in ctx.
 func (f *Func[In, Out]) Stream(ctx context.Context, p *Pool, ins iter.Seq[In]) iter.Seq2[Out, error] {
 	return func(yield func(Out, error) bool) {
+		p, err := poolFor(ctx, p, f.name)
+		if err != nil {
+			var zero Out
+			yield(zero, err)
+			return
+		}
 		ctx, cancel := context.WithCancelCause(ctx)
 		defer cancel(errors.New("pool: stream ended"))
 		// A fixed ring of futures: memory stays bounded by the window however
@@ -251,7 +267,7 @@ func (f *Func[In, Out]) call(ctx context.Context, p *Pool, in In, h *hedger) (ou
 
 	var req *driver.Request
 	if !c.direct {
-		b, err := p.set.codec.Marshal(in)
+		b, err := p.set.codec.Marshal(&in) // a pointer, so an interface In keeps its static type
 		if err != nil {
 			if h != nil {
 				release()
@@ -260,7 +276,7 @@ func (f *Func[In, Out]) call(ctx context.Context, p *Pool, in In, h *hedger) (ou
 		}
 		st.BytesIn = len(b)
 		req = &driver.Request{Version: driver.ProtocolVersion, Func: f.name, Job: c.job, ID: st.ID,
-			Codec: p.set.codec.Name(), Input: driver.EncodePayload(p.set.codec, b)}
+			Codec: p.set.codec.Name(), Values: p.set.values, Input: driver.EncodePayload(p.set.codec, b)}
 		if s := p.set.spill; s != nil && len(req.Input) > p.set.spillAt {
 			key := driver.SpillKey(c.job, st.ID, 0, "in")
 			if err := s.Put(ctx, key, req.Input); err != nil {
@@ -333,6 +349,11 @@ func (f *Func[In, Out]) direct(ctx context.Context, p *Pool, in In, st *CallStat
 	}
 	st.Started = time.Now()
 	st.Worker = "local"
+	ctx, err := driver.ApplyContextHooks(ctx, p.set.values)
+	if err != nil {
+		var zero Out
+		return zero, err
+	}
 	if _, ok := ctx.Deadline(); !ok {
 		out, err := runCaught(ctx, f.fn, in)
 		st.Ended = time.Now()

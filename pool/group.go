@@ -43,9 +43,10 @@ func (g *Group) hedger(name string, idempotent bool) *hedger {
 
 // WithContext returns a new Group on p and a derived context, which is
 // cancelled the first time a call in the group fails or the first time Wait
-// returns, whichever occurs first.
+// returns, whichever occurs first. The context carries p (see FromContext),
+// so code below it can call registered functions without being handed p.
 func WithContext(ctx context.Context, p *Pool) (*Group, context.Context) {
-	ctx, cancel := context.WithCancelCause(ctx)
+	ctx, cancel := context.WithCancelCause(NewContext(ctx, p))
 	return &Group{pool: p, ctx: ctx, cancel: cancel}, ctx
 }
 

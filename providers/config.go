@@ -376,13 +376,14 @@ func (c *Config) validate() error {
 		}
 		return c.fail("compute.function", "required for backend %s: the name of the deployed function (or service)", cp.Backend)
 	}
-	if caps.Remote {
-		// Workers cannot see the driver's memory: storage and shared state
-		// must live somewhere both sides reach.
-		scheme, _ := c.scheme()
+	scheme, _ := c.scheme()
+	if caps.Remote || scheme != "local" {
+		// Workers, other processes, cannot see the driver's memory: storage
+		// and shared state must live somewhere both sides reach, or each
+		// worker would silently have its own.
 		for _, kv := range [][2]string{{"storage", c.Storage}, {"shared", c.Shared}} {
 			if strings.HasPrefix(kv[1], "mem://") {
-				return c.fail(kv[0], "%s is in the driver's memory, which %s workers cannot reach; use an object store URL (s3://, gs://, azblob://) or redis://", kv[1], scheme)
+				return c.fail(kv[0], "%s is in the driver's memory, which %s workers (other processes) cannot reach; use an object store URL (s3://, gs://, azblob://, file://) or redis://", kv[1], scheme)
 			}
 		}
 	}

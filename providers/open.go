@@ -25,6 +25,9 @@ package providers
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -43,19 +46,34 @@ import (
 
 // Env is what a program needs to run: a pool for its calls, a file system
 // for its data, shared state, all from one config and closed together.
+//
+// Functions called through Pool reach the same FS and Shared with
+// FromContext, on every backend. Shared is in a namespace of its own for the
+// run, dropped by Close, unless the shared URL names one (namespace=), which
+// is kept.
 type Env struct {
 	Config *Config
 	Pool   *pool.Pool
 	FS     *cloudfs.FS
 	Shared *shared.Client
+
+	id            string // key of this Env among the process's, for in-process calls
+	dropNamespace string // the run's own shared namespace, dropped by Close
 }
 
-// Close closes the pool, the file system and the shared client, returning
+// Close closes the pool, drops the run's shared namespace (unless the URL
+// named one), and closes the file system and the shared client, returning
 // every error that occurred.
 func (e *Env) Close() error {
 	var errs []error
 	if e.Pool != nil {
 		errs = append(errs, e.Pool.Close())
+	}
+	if e.id != "" {
+		driverEnvs.Delete(e.id)
+	}
+	if e.Shared != nil && e.dropNamespace != "" {
+		errs = append(errs, e.Shared.Drop(context.Background(), e.dropNamespace))
 	}
 	if e.Shared != nil {
 		errs = append(errs, e.Shared.Close())
@@ -111,6 +129,23 @@ func Open(ctx context.Context, cfg *Config, opts ...pool.Option) (*Env, error) {
 		return fail(fmt.Errorf("providers: shared %s: %w", redact.URL(sharedURL), redact.Error(err)))
 	}
 	env.Shared = sc
+	ns, drop, err := runNamespace(sharedURL)
+	if err != nil {
+		return fail(fmt.Errorf("providers: shared %s: %w", redact.URL(sharedURL), err))
+	}
+	if ns != sc.Namespace() {
+		if env.Shared, err = sc.WithNamespace(ns); err != nil {
+			return fail(err)
+		}
+	}
+	if drop {
+		env.dropNamespace = ns
+	}
+	var id [8]byte
+	_, _ = rand.Read(id[:])
+	env.id = hex.EncodeToString(id[:])
+	ref, _ := json.Marshal(envRef{ID: env.id, Storage: storage, Shared: sharedURL, Namespace: ns})
+	driverEnvs.Store(env.id, env)
 
 	purl, err := cfg.PoolURL()
 	if err != nil {
@@ -124,6 +159,7 @@ func Open(ctx context.Context, cfg *Config, opts ...pool.Option) (*Env, error) {
 	// a URL: send them through the redactor (a WithLogger in opts still
 	// wins).
 	popts = append([]pool.Option{pool.WithLogger(slog.New(redact.Handler(slog.Default().Handler())))}, popts...)
+	popts = append(popts, pool.WithCallValue(callValue, string(ref)))
 	p, err := pool.Open(ctx, purl, append(popts, opts...)...)
 	if err != nil {
 		return fail(fmt.Errorf("providers: compute %s: %w", redact.URL(purl), redact.Error(err)))

@@ -124,6 +124,10 @@ func handle(ctx context.Context, req *Request) *Response {
 		ctx, cancel = context.WithTimeout(ctx, time.Duration(req.Timeout))
 		defer cancel()
 	}
+	ctx, err = ApplyContextHooks(ctx, req.Values)
+	if err != nil {
+		return fail(CodeBadInput, "pool: function %q: %v", req.Func, err)
+	}
 	out, werr := f.Call(ctx, c, in)
 	if werr != nil {
 		resp.Error = werr

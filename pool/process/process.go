@@ -74,6 +74,11 @@ type Options struct {
 	// Output receives the workers' stdout and stderr, line by line with a
 	// worker prefix (default os.Stderr).
 	Output io.Writer
+	// Stdout, if set, receives the workers' stdout line by line without a
+	// prefix, as if the functions had printed in the driver: what a ported
+	// program that prints its results needs (URL: stdout=driver, for
+	// os.Stdout). Stderr still goes to Output.
+	Stdout io.Writer
 	// Command is the worker command line (default: this executable).
 	Command []string
 	// Grace is how long a call's function may run on after its deadline or
@@ -87,10 +92,17 @@ const defaultGrace = time.Second
 func init() {
 	driver.RegisterCapabilities(Scheme, driver.Capabilities{MaxMessage: defaultMaxMessage})
 	driver.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (driver.Backend, error) {
-		if err := driver.UnknownParams(u, "workers", "per_worker", "max_message", "grace"); err != nil {
+		if err := driver.UnknownParams(u, "workers", "per_worker", "max_message", "grace", "stdout"); err != nil {
 			return nil, err
 		}
 		var o Options
+		switch v := u.Query().Get("stdout"); v {
+		case "":
+		case "driver":
+			o.Stdout = os.Stdout
+		default:
+			return nil, fmt.Errorf("process: parameter stdout=%q: want driver (the workers' stdout to the driver's, unprefixed), or leave it out (to stderr with a [worker N] prefix)", v)
+		}
 		if v := u.Query().Get("grace"); v != "" {
 			d, err := time.ParseDuration(v)
 			if err != nil || d <= 0 {
@@ -647,9 +659,14 @@ func startWorker(b *Backend, i int) (*worker, error) {
 	callR.Close()
 	resW.Close()
 	var outputs sync.WaitGroup
-	for _, r := range []io.Reader{stdout, stderr} {
-		outputs.Go(func() { w.forward(r, prefix) })
-	}
+	outputs.Go(func() {
+		if b.opts.Stdout != nil {
+			w.forward(stdout, b.opts.Stdout, "")
+		} else {
+			w.forward(stdout, b.opts.Output, prefix)
+		}
+	})
+	outputs.Go(func() { w.forward(stderr, b.opts.Output, prefix) })
 	w.send = newSender(callW)
 	go w.read(resR, &outputs)
 	return w, nil
@@ -657,8 +674,8 @@ func startWorker(b *Backend, i int) (*worker, error) {
 
 func (w *worker) isReady() bool { return w != nil && w.ready.Load() && !w.gone.Load() }
 
-// forward copies one of the worker's output streams, line by line.
-func (w *worker) forward(r io.Reader, prefix string) {
+// forward copies one of the worker's output streams to out, line by line.
+func (w *worker) forward(r io.Reader, out io.Writer, prefix string) {
 	br := bufio.NewReader(r)
 	for {
 		line, err := br.ReadString('\n')
@@ -667,7 +684,7 @@ func (w *worker) forward(r io.Reader, prefix string) {
 				line += "\n"
 			}
 			w.lastOut.add(line)
-			io.WriteString(w.b.opts.Output, prefix+line)
+			io.WriteString(out, prefix+line)
 		}
 		if err != nil {
 			return

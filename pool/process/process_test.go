@@ -716,3 +716,21 @@ func waitGone(t *testing.T, pid int) {
 		}
 	}
 }
+
+func TestStdoutToTheDriversStdout(t *testing.T) {
+	var out, errs syncBuffer
+	p, _ := openWith(t, process.Options{Workers: 1, Output: &errs, Stdout: &out})
+	if _, err := chatty.Call(context.Background(), p, "hello"); err != nil {
+		t.Fatal(err)
+	}
+	p.Close()
+	if got := out.String(); got != "to stdout: hello\n" {
+		t.Errorf("stdout = %q, want the function's line as printed", got)
+	}
+	if got := errs.String(); !strings.Contains(got, "[worker 0] to stderr: hello\n") || strings.Contains(got, "to stdout") {
+		t.Errorf("stderr = %q, want only the stderr line, prefixed", got)
+	}
+	if _, err := pool.Open(context.Background(), "process://?stdout=yes"); err == nil || !strings.Contains(err.Error(), "driver") {
+		t.Errorf("stdout=yes: %v, want an error naming the accepted value", err)
+	}
+}

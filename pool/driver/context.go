@@ -1,0 +1,60 @@
+package driver
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+)
+
+// A ContextHook turns a call value into the function's context: it runs in
+// the worker before each call that carries a value under its name (and, for
+// direct local:// calls, in the driver), so a function can reach what the
+// driver set up (providers.FromContext) without a global.
+type ContextHook func(ctx context.Context, value string) (context.Context, error)
+
+var hooks struct {
+	sync.RWMutex
+	m map[string]ContextHook
+}
+
+// RegisterContextHook registers hook for call values named name. Packages
+// call it from init; a name registered twice panics.
+func RegisterContextHook(name string, hook ContextHook) {
+	hooks.Lock()
+	defer hooks.Unlock()
+	if hooks.m == nil {
+		hooks.m = map[string]ContextHook{}
+	}
+	if _, dup := hooks.m[name]; dup {
+		panic(fmt.Sprintf("pool: context hook %q registered twice", name))
+	}
+	hooks.m[name] = hook
+}
+
+// ApplyContextHooks runs the hook of each value, in name order. A value with
+// no hook in this binary is an error: the driver meant the function to have
+// something this worker cannot give it.
+func ApplyContextHooks(ctx context.Context, values map[string]string) (context.Context, error) {
+	if len(values) == 0 {
+		return ctx, nil
+	}
+	names := make([]string, 0, len(values))
+	for n := range values {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		hooks.RLock()
+		h := hooks.m[n]
+		hooks.RUnlock()
+		if h == nil {
+			return ctx, fmt.Errorf("call value %q has no context hook in this worker (is the package that sets it imported?)", n)
+		}
+		var err error
+		if ctx, err = h(ctx, values[n]); err != nil {
+			return ctx, fmt.Errorf("call value %q: %w", n, err)
+		}
+	}
+	return ctx, nil
+}
