@@ -68,7 +68,7 @@ type Compute struct {
 	// workers in Slurm jobs (slurm backend).
 	Workers int `yaml:"workers" min:"1"`
 	// Codec encodes arguments and results: json (default) or gob.
-	Codec string `yaml:"codec" accept:"json|gob"`
+	Codec string `yaml:"codec" accept:"bin|json|gob"`
 }
 
 // AWS configures the aws backend (AWS Lambda).
