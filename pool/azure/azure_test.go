@@ -19,6 +19,7 @@ import (
 	"github.com/burst-dev/burst/pool/httpfn"
 	"github.com/burst-dev/burst/pool/httpfn/httpfntest"
 	"github.com/burst-dev/burst/pool/pooltest"
+	"github.com/burst-dev/burst/remd/remdtest"
 )
 
 func TestMain(m *testing.M) {
@@ -165,5 +166,5 @@ func TestOptionsFromURL(t *testing.T) {
 }
 
 func TestRemdIdentical(t *testing.T) {
-	httpfntest.RemdIdentical(t, openPool(t, envelopeHost(t, startHandler(t))))
+	remdtest.Identical(t, openPool(t, envelopeHost(t, startHandler(t))))
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/burst-dev/burst/pool/gcp"
 	"github.com/burst-dev/burst/pool/gcp/gcpworker"
 	"github.com/burst-dev/burst/pool/httpfn/httpfntest"
+	"github.com/burst-dev/burst/remd/remdtest"
 )
 
 func TestMain(m *testing.M) {
@@ -85,5 +86,5 @@ func TestRemdIdentical(t *testing.T) {
 	}
 	p := pool.New(b, pool.WithLimit(5))
 	defer p.Close()
-	httpfntest.RemdIdentical(t, p)
+	remdtest.Identical(t, p)
 }

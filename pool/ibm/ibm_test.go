@@ -18,6 +18,7 @@ import (
 	"github.com/burst-dev/burst/pool/httpfn/httpfntest"
 	"github.com/burst-dev/burst/pool/ibm"
 	"github.com/burst-dev/burst/pool/pooltest"
+	"github.com/burst-dev/burst/remd/remdtest"
 )
 
 func TestMain(m *testing.M) {
@@ -156,5 +157,5 @@ func TestRemdIdentical(t *testing.T) {
 	}
 	p := pool.New(b, pool.WithLimit(5))
 	defer p.Close()
-	httpfntest.RemdIdentical(t, p)
+	remdtest.Identical(t, p)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/burst-dev/burst/pool/httpfn/httpfntest"
 	"github.com/burst-dev/burst/pool/knative"
 	"github.com/burst-dev/burst/pool/pooltest"
+	"github.com/burst-dev/burst/remd/remdtest"
 )
 
 func TestMain(m *testing.M) {
@@ -113,5 +114,5 @@ func TestOpenWithoutSecretFails(t *testing.T) {
 }
 
 func TestRemdIdentical(t *testing.T) {
-	httpfntest.RemdIdentical(t, open(t, startWorker(t), pool.WithLimit(5)))
+	remdtest.Identical(t, open(t, startWorker(t), pool.WithLimit(5)))
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/burst-dev/burst/pool/httpfn/httpfntest"
 	"github.com/burst-dev/burst/pool/openwhisk"
 	"github.com/burst-dev/burst/pool/pooltest"
+	"github.com/burst-dev/burst/remd/remdtest"
 )
 
 func TestMain(m *testing.M) {
@@ -155,5 +156,5 @@ func TestOptionsFromURL(t *testing.T) {
 }
 
 func TestRemdIdentical(t *testing.T) {
-	httpfntest.RemdIdentical(t, openPool(t, newOWHost(t, 2, time.Minute), pool.WithLimit(2)))
+	remdtest.Identical(t, openPool(t, newOWHost(t, 2, time.Minute), pool.WithLimit(2)))
 }

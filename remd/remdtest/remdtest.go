@@ -1,4 +1,7 @@
-package httpfntest
+// Package remdtest holds test helpers for programs and backends that run
+// remd: a backend's tests prove with Identical that running replica exchange
+// on it changes nothing but where the work runs.
+package remdtest
 
 import (
 	"bytes"
@@ -16,11 +19,11 @@ import (
 	_ "github.com/burst-dev/burst/remd/engine/model" // the doublewell system
 )
 
-// RemdIdentical runs a small replica-exchange job on p and on local:// and
+// Identical runs a small replica-exchange job on p and on local:// and
 // checks that every output file is byte-identical (summary.json without its
 // timing fields): the project's promise that the backend changes nothing
 // but where the work runs.
-func RemdIdentical(t *testing.T, p *pool.Pool) {
+func Identical(t *testing.T, p *pool.Pool) {
 	cfg := remd.Config{Engine: engine.Spec{Name: "doublewell"}, Temperatures: []float64{0.3, 0.6, 1.2, 2.4, 4.8},
 		Rounds: 12, Steps: 40, Seed: 42}
 	local, err := pool.Open(context.Background(), "local://")
