@@ -28,4 +28,13 @@
 // is run again (with exponential backoff and jitter) and still returns exactly
 // one result. A function's own error is never retried unless it is wrapped
 // with Retryable.
+//
+// Slow and misbehaving calls cost a bounded amount: a call of a function
+// registered with Idempotent may get a backup attempt when it runs far longer
+// than the others of its Map, Stream or Group (WithBackups; the first to
+// succeed wins, the other is cancelled); a call returns at its deadline even
+// when its function ignores its context (on local:// the goroutine is left
+// running, on process:// the worker is replaced after a grace period); and
+// Stats counts the calls that may still run, and be billed, on a platform
+// that cannot cancel them (Stats.Abandoned).
 package pool
