@@ -1,4 +1,4 @@
-package shared_test
+package redis_test
 
 import (
 	"context"
@@ -8,10 +8,9 @@ import (
 
 	"github.com/burst-dev/burst/internal/redact/redacttest"
 	"github.com/burst-dev/burst/shared"
-	_ "github.com/burst-dev/burst/shared/redis"
 )
 
-// TestOpenErrorsHideSecrets opens every URL of the redaction table (all on
+// TestOpenErrorsHideSecrets opens, with the redis driver registered, every URL of the redaction table (all on
 // closed loopback ports or unknown schemes): no error carries a secret.
 func TestOpenErrorsHideSecrets(t *testing.T) {
 	for _, c := range redacttest.Cases {
