@@ -9,6 +9,7 @@ import (
 	"github.com/burst-dev/burst/pool"
 	"github.com/burst-dev/burst/providers"
 	"github.com/burst-dev/burst/shared"
+	_ "github.com/burst-dev/burst/shared/redis"
 )
 
 // note records a call in the driver's storage and shared state, which it

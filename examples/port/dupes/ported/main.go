@@ -22,6 +22,7 @@ import (
 
 	"github.com/burst-dev/burst/pool"
 	"github.com/burst-dev/burst/providers"
+	_ "github.com/burst-dev/burst/providers/all" // every backend and store burst.yaml may name
 	"github.com/burst-dev/burst/shared"
 )
 
