@@ -109,6 +109,9 @@ type Backend struct {
 	// life ends at Close, ending invocations whose callers gave up.
 	life context.Context
 	stop context.CancelFunc
+	// running holds a token per invocation whose request is open, abandoned
+	// ones included; its capacity is Options.Concurrency.
+	running chan struct{}
 }
 
 // New makes a Backend. It loads the AWS config (region, credentials,
@@ -167,7 +170,7 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 		}
 	})
 	life, stop := context.WithCancel(context.Background())
-	return &Backend{opts: o, client: client, life: life, stop: stop}, nil
+	return &Backend{opts: o, client: client, life: life, stop: stop, running: make(chan struct{}, n)}, nil
 }
 
 // Limit is Options.Concurrency.
@@ -255,6 +258,16 @@ func (b *Backend) invoke(ctx context.Context, in *lambda.InvokeInput) (*lambda.I
 	if d, ok := ctx.Deadline(); ok {
 		wait = time.Until(d)
 	}
+	// An abandoned invocation still runs on Lambda and still counts against
+	// the function's concurrency, so its slot is held until its request
+	// ends, not until its caller leaves: the next call waits rather than
+	// exceed the concurrency the user configured (a single-instance emulator
+	// fails outright on a second call at once).
+	select {
+	case b.running <- struct{}{}:
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
 	dctx, cancel := context.WithTimeout(b.life, max(wait, 0)+abandonGrace)
 	type result struct {
 		out *lambda.InvokeOutput
@@ -262,6 +275,7 @@ func (b *Backend) invoke(ctx context.Context, in *lambda.InvokeInput) (*lambda.I
 	}
 	done := make(chan result, 1)
 	go func() {
+		defer func() { <-b.running }()
 		defer cancel()
 		out, err := b.client.Invoke(dctx, in)
 		done <- result{out, err}

@@ -99,14 +99,16 @@ func (r readable) Put(ctx context.Context, key string, data []byte) error {
 }
 
 // TestConformance runs the backend suite through the real lambda.Invoke path
-// against the emulator in its concurrent mode (four runtimes), so a call the
-// suite cancels does not block the next checks.
+// against the emulator in its concurrent mode (eight runtimes, twice the
+// limit the suite's checks use): a call the suite abandons keeps its runtime,
+// and its slot, until the emulator's 5 s timeout, as on Lambda, and must not
+// starve the next checks.
 func TestConformance(t *testing.T) {
 	store, env := spillStore(t)
-	l := testenv.StartLambda(t, testenv.LambdaOptions{MaxConcurrency: 4, Timeout: 5, Env: env})
+	l := testenv.StartLambda(t, testenv.LambdaOptions{MaxConcurrency: 8, Timeout: 5, Env: env})
 	pooltest.Run(t, pooltest.Harness{
 		Open: func(t *testing.T, opts ...pool.Option) *pool.Pool {
-			return openURL(t, l.URL("&concurrency=4"), append(retrying(), opts...)...)
+			return openURL(t, l.URL("&concurrency=8"), append(retrying(), opts...)...)
 		},
 		OpenOtherBuild: func(t *testing.T) *pool.Pool {
 			other := testenv.StartLambda(t, testenv.LambdaOptions{Env: []string{"BURST_BUILD_ID=some-other-build"}})
