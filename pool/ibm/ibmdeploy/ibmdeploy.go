@@ -9,15 +9,12 @@
 package ibmdeploy
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -27,6 +24,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"golang.org/x/oauth2"
 
+	"github.com/burst-dev/burst/internal/jsonapi"
 	"github.com/burst-dev/burst/internal/ociimage"
 	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/httpfn"
@@ -232,49 +230,20 @@ type client struct {
 // do sends one API request; it returns the status with any error, so a
 // caller can tell "not found" from a failure.
 func (c *client) do(ctx context.Context, method, path, ifMatch string, in, out any) (int, error) {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
+	return jsonapi.Do(ctx, c.hc, "ibmdeploy", method, c.base, path, in, out, func(req *http.Request) error {
+		tok, err := c.ts.Token()
 		if err != nil {
-			return 0, fmt.Errorf("ibmdeploy: %w", err)
+			return fmt.Errorf("IAM token: %w", err)
 		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
-	if err != nil {
-		return 0, fmt.Errorf("ibmdeploy: %w", err)
-	}
-	tok, err := c.ts.Token()
-	if err != nil {
-		return 0, fmt.Errorf("ibmdeploy: IAM token: %w", err)
-	}
-	tok.SetAuthHeader(req)
-	req.Header.Set("Accept", "application/json")
-	if in != nil {
-		ct := "application/json"
-		if method == http.MethodPatch {
-			ct = "application/merge-patch+json"
+		tok.SetAuthHeader(req)
+		if in != nil && method == http.MethodPatch {
+			req.Header.Set("Content-Type", "application/merge-patch+json")
 		}
-		req.Header.Set("Content-Type", ct)
-	}
-	if ifMatch != "" {
-		req.Header.Set("If-Match", ifMatch)
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return 0, fmt.Errorf("ibmdeploy: %s %s: %w", method, path, err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode/100 != 2 {
-		return resp.StatusCode, fmt.Errorf("ibmdeploy: %s %s: %s: %.300s", method, path, resp.Status, data)
-	}
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			return resp.StatusCode, fmt.Errorf("ibmdeploy: %s %s: undecodable answer: %w", method, path, err)
+		if ifMatch != "" {
+			req.Header.Set("If-Match", ifMatch)
 		}
-	}
-	return resp.StatusCode, nil
+		return nil
+	})
 }
 
 // Deployer is a driver.Deployer for Code Engine: Options without the

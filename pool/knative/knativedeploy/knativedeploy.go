@@ -10,15 +10,12 @@
 package knativedeploy
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -27,6 +24,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/burst-dev/burst/internal/jsonapi"
 	"github.com/burst-dev/burst/internal/ociimage"
 	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/httpfn"
@@ -200,40 +198,12 @@ type client struct {
 }
 
 func (c *client) do(ctx context.Context, method, path string, in, out any) (int, error) {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return 0, fmt.Errorf("knativedeploy: %w", err)
+	return jsonapi.Do(ctx, c.hc, "knativedeploy", method, c.base, path, in, out, func(req *http.Request) error {
+		if c.token != "" {
+			req.Header.Set("Authorization", "Bearer "+c.token)
 		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
-	if err != nil {
-		return 0, fmt.Errorf("knativedeploy: %w", err)
-	}
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	req.Header.Set("Accept", "application/json")
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return 0, fmt.Errorf("knativedeploy: %s %s: %w", method, path, err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode/100 != 2 {
-		return resp.StatusCode, fmt.Errorf("knativedeploy: %s %s: %s: %.300s", method, path, resp.Status, data)
-	}
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			return resp.StatusCode, fmt.Errorf("knativedeploy: %s %s: undecodable answer: %w", method, path, err)
-		}
-	}
-	return resp.StatusCode, nil
+		return nil
+	})
 }
 
 // Deployer is a driver.Deployer for Knative: Options without the binary,
