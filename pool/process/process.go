@@ -164,17 +164,13 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 		o.Grace = defaultGrace
 	}
 	if len(o.Command) == 0 {
-		exe, err := os.Executable()
+		cmd, err := driver.SelfCommand()
 		if err != nil {
-			return nil, fmt.Errorf("process: find own executable: %w", err)
+			return nil, fmt.Errorf("process: %w", err)
 		}
-		o.Command = []string{exe}
-		if strings.HasSuffix(exe, ".test") {
-			// A test binary whose TestMain forgot pool.Main must not run the
-			// tests again in every worker.
-			o.Command = append(o.Command, "-test.run=^$", "-test.bench=^$", "-test.fuzz=^$")
-		}
+		o.Command = cmd
 	}
+
 	b := &Backend{opts: o, workers: make([]*worker, o.Workers), changed: make(chan struct{}), spawn: newSpawner()}
 	b.mu.Lock()
 	for i := range b.workers {

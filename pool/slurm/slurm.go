@@ -253,15 +253,13 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 		return nil, fmt.Errorf("slurm: log_dir: %w", err)
 	}
 	if len(o.Command) == 0 {
-		exe, err := os.Executable()
+		cmd, err := driver.SelfCommand()
 		if err != nil {
-			return nil, fmt.Errorf("slurm: find own executable: %w", err)
+			return nil, fmt.Errorf("slurm: %w", err)
 		}
-		o.Command = []string{exe}
-		if strings.HasSuffix(exe, ".test") {
-			o.Command = append(o.Command, "-test.run=^$", "-test.bench=^$", "-test.fuzz=^$")
-		}
+		o.Command = cmd
 	}
+
 	if _, err := exec.LookPath("sbatch"); err != nil {
 		return nil, fmt.Errorf("slurm: sbatch is not on $PATH: run the driver where Slurm's client commands work (a login node): %w", err)
 	}
