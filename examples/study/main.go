@@ -32,6 +32,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -286,7 +287,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	if o.exp == 2 && slicesHas(o.implList, "workqueue") && slicesHas(o.implList, "payload") {
+	if o.exp == 2 && slices.Contains(o.implList, "workqueue") && slices.Contains(o.implList, "payload") {
 		same, where := sameEnergies(o.out, rows)
 		fmt.Fprintf(stdout, "energies.csv of burst (payload) and Work Queue byte-identical: %v (%s)\n", same, where)
 	}
@@ -344,13 +345,4 @@ func (o *options) scaling() string {
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
-}
-
-func slicesHas(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }

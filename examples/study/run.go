@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -51,7 +52,7 @@ func (o *options) startServices(ctx context.Context, w io.Writer) (*services, er
 			s.sharedURL, s.sharedFrom = o.pcfg.Shared, o.config
 		}
 	}
-	if slicesHas(o.implList, "objectstore") && s.storageURL == "" {
+	if slices.Contains(o.implList, "objectstore") && s.storageURL == "" {
 		sv, u, err := startS3(ctx)
 		if err == nil {
 			s.servers = append(s.servers, sv)
@@ -65,7 +66,7 @@ func (o *options) startServices(ctx context.Context, w io.Writer) (*services, er
 			s.storageURL, s.storageFrom = "file://"+dir, fmt.Sprintf("file:// (no S3-compatible server: %v)", err)
 		}
 	}
-	if slicesHas(o.implList, "shared") && s.sharedURL == "" {
+	if slices.Contains(o.implList, "shared") && s.sharedURL == "" {
 		sv, u, err := startRedis(ctx)
 		if err != nil {
 			s.stop()
