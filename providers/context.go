@@ -1,6 +1,7 @@
 package providers
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -139,7 +140,7 @@ func envHook(ctx context.Context, value string) (context.Context, error) {
 func refuseMem(what, u string) error {
 	if strings.HasPrefix(u, "mem:") {
 		return fmt.Errorf("providers: the driver's %s is %s, in its own memory, which this worker (%s, another process) cannot reach: configure %s as an object store or redis:// URL",
-			what, u, orDefault(inworker.Mode(), "another process"), what)
+			what, u, cmp.Or(inworker.Mode(), "another process"), what)
 	}
 	return nil
 }
@@ -164,13 +165,6 @@ func openShared(ctx context.Context, ref envRef) (*shared.Client, error) {
 		return nil, fmt.Errorf("providers: shared %s: %w", redact.URL(ref.Shared), redact.Error(err))
 	}
 	return sc.WithNamespace(ref.Namespace)
-}
-
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
 }
 
 // runNamespace picks the shared namespace of a run: the one the URL names,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -48,7 +49,7 @@ func checkVerb(ctx context.Context, c *cmd, fs *flag.FlagSet, args []string) err
 	if err != nil {
 		return err
 	}
-	src := orDefault(cfg.Path, "(no config file: everything in this process)")
+	src := cmp.Or(cfg.Path, "(no config file: everything in this process)")
 	var rs []result
 	backend := cfg.Compute.Backend
 	if cfg.Compute.URL != "" {
@@ -214,11 +215,11 @@ func functionFix(cfg *providers.Config) string {
 	case "gcp":
 		return "run burst deploy; check gcp.project, gcp.region (or gcp.endpoint), Application Default Credentials, and that $BURST_SECRET equals the function's"
 	case "azure":
-		return "run burst deploy; check azure.app (or azure.endpoint), the function key in $" + orDefault(cfg.Azure.KeyEnv, azure.DefaultKeyEnv) + ", and that $BURST_SECRET equals the app's"
+		return "run burst deploy; check azure.app (or azure.endpoint), the function key in $" + cmp.Or(cfg.Azure.KeyEnv, azure.DefaultKeyEnv) + ", and that $BURST_SECRET equals the app's"
 	case "ibm":
-		return "run burst deploy; check ibm.endpoint, the API key in $" + orDefault(cfg.IBM.APIKeyEnv, ibm.DefaultAPIKeyEnv) + ", and that $BURST_SECRET equals the application's"
+		return "run burst deploy; check ibm.endpoint, the API key in $" + cmp.Or(cfg.IBM.APIKeyEnv, ibm.DefaultAPIKeyEnv) + ", and that $BURST_SECRET equals the application's"
 	case "openwhisk":
-		return "run burst deploy; check openwhisk.endpoint and namespace, the auth in $" + orDefault(cfg.OpenWhisk.AuthEnv, openwhisk.DefaultAuthEnv) + ", and $BURST_SECRET"
+		return "run burst deploy; check openwhisk.endpoint and namespace, the auth in $" + cmp.Or(cfg.OpenWhisk.AuthEnv, openwhisk.DefaultAuthEnv) + ", and $BURST_SECRET"
 	case "knative":
 		return "run burst deploy; check knative.endpoint, the token in knative.token_env, and that $BURST_SECRET equals the service's"
 	}
@@ -227,7 +228,7 @@ func functionFix(cfg *providers.Config) string {
 
 // checkStorage writes, reads back and removes a probe object.
 func checkStorage(ctx context.Context, cfg *providers.Config, timeout time.Duration) result {
-	u := orDefault(cfg.Storage, "mem://")
+	u := cmp.Or(cfg.Storage, "mem://")
 	fix := storageFix(u)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -271,7 +272,7 @@ func storageFix(u string) string {
 // checkShared opens the shared store (Open pings it and checks the
 // credentials) and round-trips a value.
 func checkShared(ctx context.Context, cfg *providers.Config, timeout time.Duration) result {
-	u := orDefault(cfg.Shared, "mem://")
+	u := cmp.Or(cfg.Shared, "mem://")
 	fix := "check shared: in burst.yaml (redis://[:password@]host:port/db or rediss:// for TLS), that Redis runs there and this machine reaches it (redis-cli -u URL ping)"
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -54,7 +55,7 @@ func renderConfig(cfg *providers.Config) (string, error) {
 	b.Write(body.Bytes())
 	p := cfg.Estimator().Estimate()
 	fmt.Fprintf(&b, "# selects\n#   compute: %s\n#   storage: %s\n#   shared:  %s\n#   pricing: %s, %d MB: $%g per GB-s, $%g per vCPU-s, $%g per million requests (%s)\n",
-		purl, orDefault(cfg.Storage, "mem://"), orDefault(cfg.Shared, "mem://"),
+		purl, cmp.Or(cfg.Storage, "mem://"), cmp.Or(cfg.Shared, "mem://"),
 		p.Provider, p.MemoryMB, p.Pricing.PerGBSecond, p.Pricing.PerVCPUSecond, p.Pricing.PerMillionRequests, p.Pricing.Date)
 	// Every line goes through the redactor: URLs anywhere in it, and any
 	// key whose name looks secret.
@@ -99,11 +100,4 @@ func node(v reflect.Value) (*yaml.Node, bool) {
 		return nil, false
 	}
 	return &yaml.Node{Kind: yaml.ScalarNode, Value: fmt.Sprint(v.Interface())}, true
-}
-
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -67,7 +68,7 @@ func deployVerb(ctx context.Context, c *cmd, fs *flag.FlagSet, args []string) er
 	}
 	defer os.RemoveAll(dir)
 	a.Binary = filepath.Join(dir, "burst-worker")
-	fmt.Fprintf(log, "building %s for linux/%s\n", pkg, orDefault(t.GOARCH, "amd64"))
+	fmt.Fprintf(log, "building %s for linux/%s\n", pkg, cmp.Or(t.GOARCH, "amd64"))
 	if err := goBuild(ctx, pkg, a.Binary, t, flags); err != nil {
 		return err
 	}
@@ -115,7 +116,7 @@ func hint(cfg *providers.Config, r *driver.Deployed, a driver.Artifact) string {
 		}
 	case "azure":
 		return fmt.Sprintf("the function key is in the portal (or az functionapp function keys list); export it as $%s where the program runs",
-			orDefault(cfg.Azure.KeyEnv, azure.DefaultKeyEnv))
+			cmp.Or(cfg.Azure.KeyEnv, azure.DefaultKeyEnv))
 	case "ibm":
 		if cfg.IBM.Endpoint == "" && r.URL != "" {
 			return "set ibm.endpoint: " + r.URL

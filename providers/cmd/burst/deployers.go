@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -47,7 +48,7 @@ func secret(cfg *providers.Config) ([]byte, error) {
 
 // need is a config error for a key deploy requires.
 func need(cfg *providers.Config, key, what string) error {
-	return &providers.ConfigError{File: orDefault(cfg.Path, "(no config file)"), Key: key,
+	return &providers.ConfigError{File: cmp.Or(cfg.Path, "(no config file)"), Key: key,
 		Reason: fmt.Sprintf("required by burst deploy for backend %s: %s", cfg.Compute.Backend, what)}
 }
 
@@ -195,7 +196,7 @@ func deployerFor(cfg *providers.Config) (driver.Deployer, error) {
 			if err != nil {
 				return nil, err
 			}
-			keyEnv := orDefault(i.APIKeyEnv, ibm.DefaultAPIKeyEnv)
+			keyEnv := cmp.Or(i.APIKeyEnv, ibm.DefaultAPIKeyEnv)
 			key := os.Getenv(keyEnv)
 			if key == "" {
 				return nil, fmt.Errorf("ibm.api_key_env: $%s is empty: the Code Engine API needs an IBM Cloud API key", keyEnv)
