@@ -3,18 +3,25 @@ package shared
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/burst-dev/burst/codec"
 )
 
 // Map is a map shared through a Client, with the verbs of sync.Map plus a
 // context and an error. In Redis it is one hash; each call is one round
 // trip and atomic.
 //
-// Keys of a string kind are stored as they are; other keys are stored as
-// their JSON encoding, so they must encode deterministically (integers,
-// bools, structs of those). Values are encoded with the Map's codec, and
+// Keys of a string kind are stored as they are, bytes and all; other keys
+// as their JSON text when it decodes back to an equal key, else in binary,
+// so that every key names one field and Range gives it back exactly. Keys
+// that come back unequal whatever the encoding (pointers, NaN, times with a
+// monotonic reading) are refused with ErrBadInput. Values are encoded with the Map's codec, and
 // CompareAndSwap/CompareAndDelete compare the encodings: two values are
 // equal when they encode to the same bytes.
 type Map[K comparable, V any] struct {
@@ -48,19 +55,64 @@ func (m *Map[K, V]) ready() error {
 	return m.c.check()
 }
 
+// binaryKey starts a field that holds a key's binary encoding. No JSON text
+// starts with a NUL byte, so the two spellings never collide, and fields
+// written before binary keys existed read as they did.
+const binaryKey = "\x00"
+
+// field is the hash field that stands for k. A key is stored as its JSON
+// text when that comes back equal (==) to k, which keeps the usual keys
+// (integers, plain structs) readable in redis-cli and keeps fields written
+// by earlier versions; otherwise (a string that is not UTF-8, an int64 in an
+// interface, a zoned time) as its binary encoding, which does come back
+// equal. A key that neither does (a pointer, a time with a monotonic
+// reading, a NaN) is refused: stored, it would be a field that no later
+// Load, and no other process, could name again.
 func (m *Map[K, V]) field(k K) (string, error) {
-	if s, ok := any(k).(string); ok {
-		return s, nil
-	}
-	rv := reflect.ValueOf(k)
-	if rv.Kind() == reflect.String {
+	rv := reflect.ValueOf(&k).Elem() // K's kind, not that of a value in an interface K
+	switch rv.Kind() {
+	case reflect.String:
 		return rv.String(), nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.FormatInt(rv.Int(), 10), nil // as JSON spells it
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return strconv.FormatUint(rv.Uint(), 10), nil
+	case reflect.Bool:
+		return strconv.FormatBool(rv.Bool()), nil
+	case reflect.Float32, reflect.Float64:
+		if rv.Float() == 0 {
+			return "0", nil // -0 is the same map key as 0
+		}
 	}
-	b, err := json.Marshal(k)
+	var back K
+	b, jerr := json.Marshal(k)
+	if jerr == nil && json.Unmarshal(b, &back) == nil && sameKey(k, back) {
+		return string(b), nil
+	}
+	back = *new(K)
+	bb, err := codec.Binary.Marshal(&k) // &k: the codec sees K, not the type of a value in an interface K
+	if err == nil {
+		if err = codec.Binary.Unmarshal(bb, &back); err == nil && !sameKey(k, back) {
+			err = errors.New("it would not come back equal (==) from its encoding")
+		}
+	}
 	if err != nil {
-		return "", fmt.Errorf("%w: key %v cannot be encoded: %v", ErrBadInput, k, err)
+		return "", fmt.Errorf("%w: key %#v of type %s cannot name a field that another process finds again: %v "+
+			"(keys are compared by value: strings, numbers but NaN, bools, arrays and structs of those; "+
+			"not pointers, channels or times with a monotonic reading)", ErrBadInput, k, reflect.TypeFor[K](), err)
 	}
-	return string(b), nil
+	return binaryKey + string(bb), nil
+}
+
+// sameKey is a == b, false where == would panic (an interface key holding
+// a slice).
+func sameKey[K comparable](a, b K) (same bool) {
+	defer func() {
+		if recover() != nil {
+			same = false
+		}
+	}()
+	return a == b
 }
 
 func (m *Map[K, V]) parseField(f string) (K, error) {
@@ -74,15 +126,19 @@ func (m *Map[K, V]) parseField(f string) (K, error) {
 		rv.SetString(f)
 		return k, nil
 	}
-	if err := json.Unmarshal([]byte(f), &k); err != nil {
-		return k, &DecodeError{Object: fmt.Sprintf("map %q", m.name), Key: f, Codec: "json (keys)",
+	c, raw := codec.JSON, f
+	if strings.HasPrefix(f, binaryKey) {
+		c, raw = codec.Binary, f[len(binaryKey):]
+	}
+	if err := c.Unmarshal([]byte(raw), &k); err != nil {
+		return k, &DecodeError{Object: fmt.Sprintf("map %q", m.name), Key: f, Codec: c.Name() + " (keys)",
 			Type: reflect.TypeFor[K]().String(), Raw: []byte(f), Err: err}
 	}
 	return k, nil
 }
 
 func (m *Map[K, V]) encode(v V) ([]byte, error) {
-	b, err := m.opt.codec.Marshal(v)
+	b, err := m.opt.codec.Marshal(&v) // a pointer, so an interface V keeps its static type
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
 	}

@@ -65,7 +65,7 @@ func (q *Queue[T]) PutMany(ctx context.Context, vs ...T) error {
 	}
 	bs := make([][]byte, len(vs))
 	for i, v := range vs {
-		b, err := q.opt.codec.Marshal(v)
+		b, err := q.opt.codec.Marshal(&v) // a pointer, so an interface T keeps its static type
 		if err != nil {
 			return q.fail("Put", fmt.Errorf("%w: %w", ErrBadInput, err))
 		}

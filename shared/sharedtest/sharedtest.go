@@ -7,9 +7,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -32,6 +34,7 @@ func Run(t *testing.T, open Open) {
 		{"Map/LoadOfMissingKey", testMapLoadMissing},
 		{"Map/StoreThenLoad", testMapStoreLoad},
 		{"Map/KeyTypes", testMapKeyTypes},
+		{"Map/KeysRoundTripExactlyOrAreRefused", testMapKeysExact},
 		{"Map/LoadOrStore", testMapLoadOrStore},
 		{"Map/LoadAndDelete", testMapLoadAndDelete},
 		{"Map/Delete", testMapDelete},
@@ -126,6 +129,19 @@ func testMapStoreLoad(t *testing.T, open Open) {
 			t.Errorf("[]byte %q: Load = %q, %v, %v", in, got, ok, err)
 		}
 	}
+	// Values in an interface keep their type, in a Map and in a Queue.
+	anys := shared.NewMap[string, any](c, "anys")
+	must(t, anys.Store(ctx, "k", int64(1<<60+1)))
+	if got, ok, err := anys.Load(ctx, "k"); got != any(int64(1<<60+1)) || !ok || err != nil {
+		t.Errorf("any value: Load = %#v, %v, %v; want int64(1<<60+1)", got, ok, err)
+	}
+	q := shared.NewQueue[any](c, "anyq")
+	must(t, q.PutMany(ctx, "x\xff", uint8(3)))
+	for _, want := range []any{"x\xff", uint8(3)} {
+		if got, err := q.Get(ctx); got != want || err != nil {
+			t.Errorf("Queue[any]: Get = %#v, %v; want %#v", got, err, want)
+		}
+	}
 }
 
 type name string
@@ -152,6 +168,82 @@ func testMapKeyTypes(t *testing.T, open Open) {
 	must(t, pairs.Range(ctx, func(k pair, _ bool) bool { keys = append(keys, k); return true }))
 	if len(keys) != 1 || keys[0] != (pair{1, 2}) {
 		t.Errorf("struct keys: Range got %v, want [{1 2}]", keys)
+	}
+}
+
+// Keys that JSON would change: each must name its own field and come back
+// from Range as it went in, or be refused; none may silently merge with
+// another key (issue 13: a struct key holding a Latin-1 file name).
+func testMapKeysExact(t *testing.T, open Open) {
+	ctx := ctxT(t)
+	c := open(t)
+	type file struct{ Dir, Name string }
+	files := shared.NewMap[file, int](c, "files")
+	want := map[file]int{
+		{"/data", "caf\xe9.txt"}:         1, // Latin-1
+		{"/data", "caf\xe8.txt"}:         2, // JSON turns both into caf\ufffd.txt
+		{"/data", "caf\u00e9.txt"}:       3, // the UTF-8 spelling is another file
+		{"/data", "plain.txt"}:           4,
+		{"/d\xff", "plain.txt"}:          5,
+		{"/data", "caf\ufffd.txt"}:       6, // what JSON made of the first two
+		{"/data", "with\x00nul\x00.txt"}: 7,
+	}
+	for k, v := range want {
+		must(t, files.Store(ctx, k, v))
+	}
+	for k, v := range want {
+		if got, ok, err := files.Load(ctx, k); got != v || !ok || err != nil {
+			t.Errorf("Load(%+q) = %v, %v, %v; want %v", k, got, ok, err, v)
+		}
+	}
+	if n, err := files.Len(ctx); n != len(want) || err != nil {
+		t.Errorf("Len = %d, %v; want %d (keys merged)", n, err, len(want))
+	}
+	got := map[file]int{}
+	must(t, files.Range(ctx, func(k file, v int) bool { got[k] = v; return true }))
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Range gave\n%#v\nwant\n%#v", got, want)
+	}
+
+	anys := shared.NewMap[any, string](c, "anys")
+	wantAny := map[any]string{int64(1<<60 + 1): "int64", float64(1 << 60): "float64", int(7): "int", float64(7): "float", "s": "string"}
+	must(t, anys.StoreMany(ctx, wantAny))
+	gotAny := map[any]string{}
+	must(t, anys.Range(ctx, func(k any, v string) bool { gotAny[k] = v; return true }))
+	if !reflect.DeepEqual(gotAny, wantAny) {
+		t.Errorf("interface keys: Range gave %v, want %v", gotAny, wantAny)
+	}
+
+	// Keys that would come back unequal whatever the encoding are refused,
+	// and nothing is stored.
+	ptrs := shared.NewMap[*int, int](c, "ptrs")
+	if err := ptrs.Store(ctx, new(int), 1); !errors.Is(err, shared.ErrBadInput) || !strings.Contains(err.Error(), "*int") {
+		t.Errorf("pointer key: Store = %v, want ErrBadInput naming the type", err)
+	}
+	floats := shared.NewMap[float64, int](c, "floats")
+	if err := floats.Store(ctx, math.NaN(), 1); !errors.Is(err, shared.ErrBadInput) {
+		t.Errorf("NaN key: Store = %v, want ErrBadInput", err)
+	}
+	must(t, floats.Store(ctx, math.Copysign(0, -1), 1))
+	if v, ok, err := floats.Load(ctx, 0); v != 1 || !ok || err != nil {
+		t.Errorf("-0 and 0 are one key, as in a Go map: Load(0) = %v, %v, %v", v, ok, err)
+	}
+	if n, err := ptrs.Len(ctx); n != 0 || err != nil {
+		t.Errorf("a refused key stored something: Len = %d, %v", n, err)
+	}
+	if n, err := floats.Len(ctx); n != 1 || err != nil {
+		t.Errorf("floats: Len = %d, %v; want 1 (NaN refused, -0 is 0)", n, err)
+	}
+
+	// Keys that JSON spells exactly keep their field, so maps written
+	// before binary keys read as they did.
+	must(t, shared.NewMap[string, int](c, "old").StoreMany(ctx, map[string]int{"42": 1, `{"A":1,"B":2}`: 2, "-7": 3}))
+	type pair struct{ A, B int }
+	if v, ok, err := shared.NewMap[int, int](c, "old").Load(ctx, 42); v != 1 || !ok || err != nil {
+		t.Errorf("int key written as JSON: Load = %v, %v, %v", v, ok, err)
+	}
+	if v, ok, err := shared.NewMap[pair, int](c, "old").Load(ctx, pair{1, 2}); v != 2 || !ok || err != nil {
+		t.Errorf("struct key written as JSON: Load = %v, %v, %v", v, ok, err)
 	}
 }
 
