@@ -243,6 +243,18 @@ func (f *Func[In, Out]) hedged(ctx context.Context, p *Pool, h *hedger, in In, r
 			case slow == nil && r.err == nil:
 				p.core.stats.backupOutcome(false)
 			}
+			if running > 0 {
+				// The other attempt is being cancelled; where the platform
+				// cannot stop it, it runs on (and is billed) unseen unless
+				// counted here.
+				go func() {
+					for range running {
+						if a := <-results; a.st.Abandoned {
+							p.core.stats.abandoned.Add(1)
+						}
+					}
+				}()
+			}
 			*st = r.st
 			st.Attempts = int(num.Load())
 			st.Backup = r.backup

@@ -39,7 +39,7 @@ type Stats struct {
 	Busy       time.Duration // sum over calls of Ended − Started
 	Backups    int64         // backup attempts started (WithBackups)
 	BackupWins int64         // calls whose result came from the backup
-	Abandoned  int64         // calls given up while their function may still run
+	Abandoned  int64         // calls, and losing backup attempts, given up while their function may still run
 }
 
 type counters struct {

@@ -165,6 +165,20 @@ func testBackupWins(t *testing.T, h Harness) {
 	if h.CancelReachesFunction && !waitFor(func() bool { return cancelled(dir, "wins-8") == 1 }) {
 		t.Fatal("the slow first attempt was not cancelled once its backup won")
 	}
+	checkLoserAbandoned(t, h, p, before)
+}
+
+// checkLoserAbandoned checks, where the platform cannot cancel a running
+// invocation, that the losing attempt of a backed-up call counts in
+// Stats.Abandoned: it runs on, and is billed, after the call returned.
+func checkLoserAbandoned(t *testing.T, h Harness, p *pool.Pool, before pool.Stats) {
+	t.Helper()
+	if h.CancelReachesFunction {
+		return
+	}
+	if !waitFor(func() bool { return p.Stats().Abandoned > before.Abandoned }) {
+		t.Fatalf("Stats.Abandoned = %d, unchanged: the losing attempt, which the platform cannot cancel, must count as abandoned", p.Stats().Abandoned)
+	}
 }
 
 func testBackupLoses(t *testing.T, h Harness) {
@@ -185,6 +199,7 @@ func testBackupLoses(t *testing.T, h Harness) {
 	if h.CancelReachesFunction && !waitFor(func() bool { return cancelled(dir, "loses-8") == 1 }) {
 		t.Fatal("the losing backup was not cancelled")
 	}
+	checkLoserAbandoned(t, h, p, before)
 }
 
 func testNoBackup(t *testing.T, h Harness) {
