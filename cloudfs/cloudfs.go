@@ -72,6 +72,8 @@
 // ENOTDIR); writes check the path and fail as os does. The root of a
 // prefix (Open's prefix=, or Sub) is a directory like any other: with no
 // keys below it, it does not exist, as os.DirFS of a missing directory.
+// A write's checks are remembered, so another program's file on the path
+// is seen at most five seconds late, as its writes are by ReadDir.
 // On file://, names ending in ".attrs" are reserved by gocloud's fileblob:
 // writing one is fs.ErrInvalid, and none exists.
 package cloudfs
@@ -116,6 +118,7 @@ type FS struct {
 	ctx  context.Context
 	opts Options
 	lc   *listCache // subtree scans, shared by all views of the bucket
+	wc   *writeChecks
 	// local is set for file:// buckets opened by Open, whose directory
 	// cloudfs tidies after fileblob (see localDir).
 	local *localDir
@@ -261,7 +264,7 @@ func parseSize(s string) (int, error) {
 // New returns a file system over an open bucket, for buckets built with a
 // driver's own constructor. Closing the FS closes b. opts may be nil.
 func New(b *blob.Bucket, opts *Options) *FS {
-	f := &FS{b: b, ctx: context.Background(), lc: newListCache()}
+	f := &FS{b: b, ctx: context.Background(), lc: newListCache(), wc: newWriteChecks()}
 	if opts != nil {
 		f.opts = *opts
 	}

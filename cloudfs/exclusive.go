@@ -21,6 +21,7 @@ func (f *FS) CreateExclusive(name string, data []byte) error {
 		return err
 	}
 	defer f.lc.invalidate()
+	defer f.wc.creating(f.key(name))()
 	opts := f.writerOptions()
 	opts.BufferSize = 256 << 10
 	opts.IfNotExist = true

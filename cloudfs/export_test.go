@@ -1,6 +1,9 @@
 package cloudfs
 
-import "io/fs"
+import (
+	"io/fs"
+	"time"
+)
 
 // CacheHeld is the bytes f's read cache keeps (0 before any ReadAt).
 func CacheHeld(f fs.File) int64 {
@@ -13,3 +16,7 @@ func CacheHeld(f fs.File) int64 {
 	}
 	return c.heldBytes()
 }
+
+// SetWriteCheckTTL sets how long f trusts what the checks before its
+// writes learnt.
+func SetWriteCheckTTL(f *FS, d time.Duration) { f.wc.ttl = d }

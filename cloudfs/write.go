@@ -49,7 +49,8 @@ func (f *FS) Create(name string) (*Writer, error) {
 	// owns one: Abort cancels it, and so does the end of f's context.
 	ctx, cancelCtx := context.WithCancel(f.ctx)
 	done := f.local.startWrite(f.key(name))
-	cancel := func() { cancelCtx(); done() }
+	created := f.wc.creating(f.key(name))
+	cancel := func() { cancelCtx(); done(); created() }
 	var w io.WriteCloser
 	for _, up := range uploaders() {
 		if uw, ok := up(ctx, f.b, f.key(name), f.opts); ok {
@@ -75,17 +76,27 @@ func (f *FS) writerOptions() *blob.WriterOptions {
 // checkWritable returns the error os would give for writing a file at
 // name: errIsDir if it is a directory, errNotDir if a file lies on its
 // path (where an object store would happily store "f/x" beside the file
-// "f"), errReserved for names file:// keeps for itself. The checks run
-// concurrently: one listing, and one HEAD per parent directory.
+// "f"), errReserved for names file:// keeps for itself. What earlier
+// checks learnt is not asked again (see writeChecks); the rest runs
+// concurrently: a listing of name, and a HEAD per parent directory.
 func (f *FS) checkWritable(ctx context.Context, op, name string) error {
-	if f.local.reserved(f.key(name)) {
+	key := f.key(name)
+	if f.local.reserved(key) {
 		return &fs.PathError{Op: op, Path: name, Err: errReserved}
 	}
+	mark := f.wc.begin()
 	var isDir bool
-	fileAt, err := f.filesOnPath(ctx, name, func(ctx context.Context) (err error) {
-		isDir, err = f.isDir(ctx, name)
-		return err
-	})
+	var also func(context.Context) error
+	if !f.wc.knownNoDir(key) {
+		also = func(ctx context.Context) (err error) {
+			isDir, err = f.isDir(ctx, name)
+			if err == nil && !isDir {
+				f.wc.learn(mark, nil, key)
+			}
+			return err
+		}
+	}
+	fileAt, err := f.filesOnPath(ctx, name, also)
 	switch {
 	case err != nil:
 		return pathError(op, name, err)
@@ -94,16 +105,20 @@ func (f *FS) checkWritable(ctx context.Context, op, name string) error {
 	case isDir:
 		return &fs.PathError{Op: op, Path: name, Err: errIsDir}
 	}
-	f.local.removeEmptyDir(f.key(name))
+	f.local.removeEmptyDir(key)
 	return nil
 }
 
 // filesOnPath returns the nearest parent directory of name that is a file
-// ("" if none), running also with the parents' checks.
+// ("" if none), running also (if not nil) with the parents' checks.
+// Parents known to be no file are not asked again.
 func (f *FS) filesOnPath(ctx context.Context, name string, also func(context.Context) error) (string, error) {
+	mark := f.wc.begin()
 	var parents []string
 	for p := parentDir(name); p != "."; p = parentDir(p) {
-		parents = append(parents, p)
+		if !f.wc.knownNoFile(f.key(p)) {
+			parents = append(parents, p)
+		}
 	}
 	found := make([]bool, len(parents))
 	g, gctx := errgroup.WithContext(ctx)
@@ -119,6 +134,13 @@ func (f *FS) filesOnPath(ctx context.Context, name string, also func(context.Con
 	if err := g.Wait(); err != nil {
 		return "", err
 	}
+	var noFile []string
+	for i, p := range parents {
+		if !found[i] {
+			noFile = append(noFile, f.key(p))
+		}
+	}
+	f.wc.learn(mark, noFile, "")
 	for i := len(parents) - 1; i >= 0; i-- {
 		if found[i] {
 			return parents[i], nil // the highest, where os's lookup stops
@@ -207,6 +229,7 @@ func (f *FS) WriteFile(name string, data []byte) error {
 	}
 	defer f.lc.invalidate()
 	defer f.local.startWrite(f.key(name))()
+	defer f.wc.creating(f.key(name))()
 	opts := f.writerOptions()
 	// The data is all here: a buffer of the part size would only cost
 	// (gcsblob allocates its chunk buffer whole, 8 MiB for a 1-byte file).
@@ -401,6 +424,7 @@ func (f *FS) Rename(oldname, newname string) error {
 			return nil
 		}
 		f.local.removeEmptyDir(f.key(newname))
+		defer f.wc.creating(f.key(newname))()
 		if err := f.b.Copy(ctx, f.key(newname), f.key(oldname), nil); err != nil {
 			return fail(pathError("rename", oldname, err).(*fs.PathError).Err)
 		}
@@ -433,6 +457,11 @@ func (f *FS) Rename(oldname, newname string) error {
 	if len(keys) == 0 {
 		return fail(fs.ErrNotExist) // emptied since the checks above
 	}
+	newKeys := make([]string, len(keys))
+	for i, k := range keys {
+		newKeys[i] = newPrefix + strings.TrimPrefix(k, oldPrefix)
+	}
+	defer f.wc.creating(newKeys...)()
 	if err := f.each(ctx, keys, func(ctx context.Context, k string) error {
 		return f.b.Copy(ctx, newPrefix+strings.TrimPrefix(k, oldPrefix), k, nil)
 	}); err != nil {
