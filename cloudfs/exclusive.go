@@ -1,7 +1,6 @@
 package cloudfs
 
 import (
-	"fmt"
 	"io/fs"
 
 	"gocloud.dev/gcerrors"
@@ -27,7 +26,10 @@ func (f *FS) CreateExclusive(name string, data []byte) error {
 	opts.IfNotExist = true
 	if err := f.b.WriteAll(f.ctx, f.key(name), data, opts); err != nil {
 		if gcerrors.Code(err) == gcerrors.FailedPrecondition {
-			return &fs.PathError{Op: "create", Path: name, Err: &kindError{kind: fs.ErrExist, err: fmt.Errorf("exists: %w", err)}}
+			// Only here does a failed precondition mean the name exists
+			// (a pinned read's means the object changed); pathError
+			// makes it the bare fs.ErrExist, which os.IsExist sees.
+			err = &kindError{kind: fs.ErrExist, err: err}
 		}
 		return pathError("create", name, err)
 	}

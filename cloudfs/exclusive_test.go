@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"os"
 	"testing"
 
 	"github.com/burst-dev/burst/cloudfs"
@@ -19,8 +20,8 @@ func TestCreateExclusive(t *testing.T) {
 			t.Fatalf("%s: first create: %v", u, err)
 		}
 		err = f.CreateExclusive("a/lease", []byte("two"))
-		if !errors.Is(err, fs.ErrExist) {
-			t.Errorf("%s: second create: err = %v, want fs.ErrExist", u, err)
+		if !errors.Is(err, fs.ErrExist) || !os.IsExist(err) {
+			t.Errorf("%s: second create: err = %v (os.IsExist %v), want fs.ErrExist for both errors.Is and os.IsExist", u, err, os.IsExist(err))
 		}
 		if b, _ := f.ReadFile("a/lease"); string(b) != "one" {
 			t.Errorf("%s: file holds %q after a refused create, want %q", u, b, "one")
