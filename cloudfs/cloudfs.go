@@ -99,6 +99,7 @@ import (
 	_ "gocloud.dev/blob/memblob"  // mem:// is always available
 	"gocloud.dev/gcerrors"
 
+	"github.com/burst-dev/burst/internal/inworker"
 	"github.com/burst-dev/burst/internal/redact"
 )
 
@@ -164,11 +165,21 @@ var (
 //	part_concurrency=4   Options.Concurrency
 //	read_cache=16MiB   Options.ReadCache (bytes with an optional suffix, or "off")
 //
-// ctx is used only to open the bucket; see WithContext for calls.
+// ctx is used only to open the bucket; see WithContext for calls. mem:// is
+// refused in a burst worker process, where the bucket would be the worker's
+// own and not the driver's.
 func Open(ctx context.Context, urlstr string) (*FS, error) {
 	u, err := url.Parse(urlstr)
 	if err != nil {
 		return nil, fmt.Errorf("cloudfs: open %q: %w", redact.URL(urlstr), redact.Error(err))
+	}
+	if u.Scheme == "mem" {
+		if m := inworker.Mode(); m != "" {
+			// Each worker process would get an empty bucket of its own, and
+			// what a function wrote would be lost without an error.
+			return nil, fmt.Errorf("cloudfs: open %q: this process is a burst worker (%s), where a mem:// bucket is the worker's own, seen neither by the driver nor by other workers; use an object store the driver also reaches (s3://, gs://, azblob://, file:// on a shared disk), or the driver's storage from providers.StorageFromContext(ctx)",
+				redact.URL(urlstr), m)
+		}
 	}
 	q := u.Query()
 	var opts Options

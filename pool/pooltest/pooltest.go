@@ -104,6 +104,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("ExactValues", func(t *testing.T) { testExactValues(t, h) })
 	t.Run("ErrorIdentity", func(t *testing.T) { testErrorIdentity(t, h) })
 	t.Run("SharedMemRefusedInWorkers", func(t *testing.T) { testSharedMem(t, h) })
+	t.Run("StorageMemRefusedInWorkers", func(t *testing.T) { testStorageMem(t, h) })
 	var c driver.Canceller
 	if base.As(&c) && c.CancelsCalls() {
 		h.CancelReachesFunction = true

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/burst-dev/burst/cloudfs"
 	"github.com/burst-dev/burst/pool"
 	"github.com/burst-dev/burst/shared"
 )
@@ -100,6 +101,16 @@ var SharedMem = pool.Register("pooltest.sharedmem", func(ctx context.Context, ke
 		return 0, err
 	}
 	return shared.NewCounter(c, "pooltest.sharedmem").Add(ctx, 1)
+})
+
+// StorageMem opens an in-memory file system inside the function and writes
+// to it, as a function writing "the run's" files would.
+var StorageMem = pool.Register("pooltest.storagemem", func(ctx context.Context, name string) (int, error) {
+	fsys, err := cloudfs.Open(ctx, "mem://")
+	if err != nil {
+		return 0, err
+	}
+	return 0, fsys.WriteFile(name, []byte("lost?"))
 })
 
 func testExactValues(t *testing.T, h Harness) {
@@ -238,5 +249,19 @@ func testSharedMem(t *testing.T, h Harness) {
 	}
 	if err == nil || !strings.Contains(err.Error(), "mem://") || !strings.Contains(err.Error(), "worker") {
 		t.Fatalf("err = %v; want Open of mem:// in a worker process refused, naming why", err)
+	}
+}
+
+func testStorageMem(t *testing.T, h Harness) {
+	p := h.Open(t)
+	_, err := StorageMem.Call(context.Background(), p, "out.txt")
+	if !h.Remote || h.InProcess {
+		if err != nil {
+			t.Fatalf("in one process mem:// is this process's memory: %v", err)
+		}
+		return
+	}
+	if err == nil || !strings.Contains(err.Error(), "mem://") || !strings.Contains(err.Error(), "worker") {
+		t.Fatalf("err = %v; want cloudfs.Open of mem:// in a worker process refused, naming why", err)
 	}
 }
