@@ -109,6 +109,8 @@ func Run(t *testing.T, h Harness) {
 	if base.As(&c) && c.CancelsCalls() {
 		h.CancelReachesFunction = true
 	}
+	t.Run("Pipeline", func(t *testing.T) { testPipeline(t, h) })
+	t.Run("RegisterRefusesLossyTypes", func(t *testing.T) { testRegisterRefuses(t, h) })
 	runRobust(t, h)
 	if h.Extra != nil {
 		t.Run("Extra", h.Extra)

@@ -2,14 +2,18 @@ package pooltest
 
 import (
 	"context"
+	"crypto/md5"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -263,5 +267,149 @@ func testStorageMem(t *testing.T, h Harness) {
 	}
 	if err == nil || !strings.Contains(err.Error(), "mem://") || !strings.Contains(err.Error(), "worker") {
 		t.Fatalf("err = %v; want cloudfs.Open of mem:// in a worker process refused, naming why", err)
+	}
+}
+
+// Digest is a walked file's name and checksum, the MD5All pipeline's result
+// with its fields exported (the errgroup example's result{path, sum} is
+// refused at Register).
+type Digest struct {
+	Path string
+	Sum  [md5.Size]byte
+}
+
+// Sum is the pipeline's remote stage: the checksum of a name's bytes.
+var Sum = pool.Register("pooltest.sum", func(ctx context.Context, path string) (Digest, error) {
+	return Digest{Path: path, Sum: md5.Sum([]byte(path))}, nil
+})
+
+// testPipeline is MD5All's shape: a local walker feeding names to local
+// workers that call the function through the pool in the group's context
+// (no *Pool threaded through), and a local consumer; names are not UTF-8.
+func testPipeline(t *testing.T, h Harness) {
+	p := h.Open(t)
+	var names []string
+	for i := range 40 {
+		names = append(names, fmt.Sprintf("dir\xff/caf\xe9-%02d.txt", i))
+	}
+	g, _ := pool.WithContext(context.Background(), p)
+	paths, digests := make(chan string), make(chan Digest)
+	g.GoLocal(func(ctx context.Context) error {
+		defer close(paths)
+		for _, n := range names {
+			select {
+			case paths <- n:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	})
+	const digesters = 4
+	var left atomic.Int32
+	left.Store(digesters)
+	for range digesters {
+		g.GoLocal(func(ctx context.Context) error {
+			defer func() {
+				if left.Add(-1) == 0 {
+					close(digests)
+				}
+			}()
+			for path := range paths {
+				d, err := Sum.Call(ctx, nil, path)
+				if err != nil {
+					return err
+				}
+				select {
+				case digests <- d:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			return nil
+		})
+	}
+	got := map[string][md5.Size]byte{}
+	for d := range digests {
+		got[d.Path] = d.Sum
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		if s, ok := got[n]; !ok || s != md5.Sum([]byte(n)) {
+			t.Errorf("%+q: sum %x, present %v; want %x", n, s, ok, md5.Sum([]byte(n)))
+		}
+	}
+	if len(got) != len(names) {
+		t.Errorf("%d results, want %d (names changed on the way: %+q)", len(got), len(names), slices.Sorted(maps.Keys(got)))
+	}
+
+	// A failing local stage cancels the remote calls, and a failing call the
+	// local stages: one error, one cancellation.
+	stop := errors.New("pooltest: the walker failed")
+	g, ctx := pool.WithContext(context.Background(), p)
+	long := time.Hour
+	if !h.CancelReachesFunction {
+		long = time.Second // the platform lets the abandoned call run on
+	}
+	slow := Sleep.Go(g, long)
+	g.GoLocal(func(ctx context.Context) error { return stop })
+	if err := g.Wait(); !errors.Is(err, stop) || !errors.Is(context.Cause(ctx), stop) {
+		t.Fatalf("Wait = %v, cause %v; want the local stage's error", err, context.Cause(ctx))
+	}
+	if _, err := slow.Get(context.Background()); err == nil {
+		t.Fatal("the remote call outlived the local stage's failure")
+	}
+	g, _ = pool.WithContext(context.Background(), p)
+	var cancelled atomic.Bool
+	g.GoLocal(func(ctx context.Context) error {
+		<-ctx.Done()
+		cancelled.Store(true)
+		return nil
+	})
+	Fails.Go(g, "mine")
+	if err := g.Wait(); !errors.Is(err, ErrMine) || !cancelled.Load() {
+		t.Fatalf("Wait = %v, local stage cancelled %v; want the call's error and the stage cancelled", err, cancelled.Load())
+	}
+}
+
+// The types of issue 13's programs that lost data on the way are refused
+// when registered, on every backend (the check does not depend on where
+// calls run, so local:// cannot hide it).
+type (
+	unexportedResult struct {
+		path string
+		sum  [md5.Size]byte
+	}
+	workWithChan struct {
+		Name string
+		Done chan struct{}
+	}
+)
+
+func testRegisterRefuses(t *testing.T, h Harness) {
+	for _, c := range []struct {
+		name     string
+		register func()
+		want     string
+	}{
+		{"unexported fields", func() {
+			pool.Register("pooltest.refused.result", func(ctx context.Context, path string) (unexportedResult, error) {
+				return unexportedResult{}, nil
+			})
+		}, "pooltest.unexportedResult.path: unexported field would be dropped"},
+		{"chan", func() {
+			pool.Register("pooltest.refused.work", func(ctx context.Context, w workWithChan) (int, error) { return 0, nil })
+		}, "pooltest.workWithChan.Done: chan struct {} cannot be encoded"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			defer func() {
+				if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), c.want) {
+					t.Fatalf("Register panicked with %v, want %q", r, c.want)
+				}
+			}()
+			c.register()
+		})
 	}
 }
