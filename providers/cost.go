@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 )
 
 // PricingDate is when DefaultPricing and Billing were last checked against
@@ -276,28 +277,14 @@ func (c *Config) Estimator() *Estimator {
 		prov = "local"
 	}
 	key := prov
-	if prov == "aws" && c.AWS.Architecture == "arm64" {
-		key = "aws/arm64"
+	if v, ok := c.sectionOf(prov).(driver.BillingVariant); ok && v.BillingVariant() != "" {
+		key = prov + "/" + v.BillingVariant()
 	}
 	r, ok := Billing[key]
 	if !ok {
 		r = BillingRules{Provider: key, Pricing: DefaultPricing[key]}
 	}
-	var over Pricing
-	switch prov {
-	case "aws":
-		over = c.AWS.Pricing
-	case "gcp":
-		over = c.GCP.Pricing
-	case "azure":
-		over = c.Azure.Pricing
-	case "ibm":
-		over = c.IBM.Pricing
-	case "openwhisk":
-		over = c.OpenWhisk.Pricing
-	case "knative":
-		over = c.Knative.Pricing
-	}
+	over := c.pricing[prov]
 	p := &r.Pricing
 	if over.PerGBSecond > 0 {
 		p.PerGBSecond = over.PerGBSecond

@@ -30,5 +30,5 @@ aws:
 	fmt.Println(err)
 	// Output:
 	// aws://burst-remd?concurrency=100&limit=100&region=eu-west-1
-	// burst.yaml:2: compute.memroy: unknown key (accepted keys under compute: backend, url, function, memory, cpu, timeout, concurrency, retries, workers, codec)
+	// burst.yaml:2:3: compute.memroy: unknown key (accepted keys under compute: backend, url, function, memory, cpu, timeout, concurrency, retries, workers, codec)
 }

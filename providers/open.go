@@ -24,6 +24,7 @@
 package providers
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -32,7 +33,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/burst-dev/burst/cloudfs"
@@ -101,8 +101,8 @@ func OpenPath(ctx context.Context, path string, opts ...pool.Option) (*Env, erro
 // burst-spill/<job>/.
 func Open(ctx context.Context, cfg *Config, opts ...pool.Option) (*Env, error) {
 	if cfg == nil {
-		cfg = &Config{}
-		if err := cfg.finish(func(string) (string, bool) { return "", false }); err != nil {
+		var err error
+		if cfg, err = defaultConfig(func(string) (string, bool) { return "", false }); err != nil {
 			return nil, err
 		}
 	}
@@ -168,155 +168,23 @@ func Open(ctx context.Context, cfg *Config, opts ...pool.Option) (*Env, error) {
 	return env, nil
 }
 
-// PoolURL is the pool URL the config describes: compute.url as given, or one
-// built from compute.backend, compute.function and the provider's block.
+// PoolURL is the pool URL the config describes: compute.url as given, or
+// the one compute.backend's section makes.
 func (c *Config) PoolURL() (string, error) {
-	cp := c.Compute
-	if cp.URL != "" {
-		return cp.URL, nil
+	if c.Compute.URL != "" {
+		return c.Compute.URL, nil
 	}
-	q := url.Values{}
-	setInt := func(k string, v int) {
-		if v > 0 {
-			q.Set(k, strconv.Itoa(v))
-		}
+	b := cmp.Or(c.Compute.Backend, "local")
+	s := c.sectionOf(b)
+	if s == nil {
+		return "", c.fail("compute.backend", "backend %s is not linked into this program (linked: %s); add the import\n\t_ \"github.com/burst-dev/burst/pool/%s\"\nor, for every backend, _ \"github.com/burst-dev/burst/providers/all\"",
+			b, strings.Join(backendNames(), ", "), b)
 	}
-	var u url.URL
-	switch cp.Backend {
-	case "", "local":
-		u = url.URL{Scheme: "local"}
-	case "process":
-		u = url.URL{Scheme: "process"}
-		setInt("workers", cp.Workers)
-	case "aws":
-		u = url.URL{Scheme: "aws", Host: cp.Function}
-		a := c.AWS
-		for k, v := range map[string]string{"region": a.Region, "endpoint": a.Endpoint, "qualifier": a.Qualifier, "build": a.BuildID} {
-			if v != "" {
-				q.Set(k, v)
-			}
-		}
-		if a.Credentials == "profile" {
-			q.Set("profile", a.Profile)
-		}
-		setInt("concurrency", cp.Concurrency)
-	case "gcp":
-		g := c.GCP
-		if g.Endpoint != "" {
-			u = url.URL{Scheme: "gcp"}
-			q.Set("url", g.Endpoint)
-		} else {
-			if g.Project == "" || g.Region == "" {
-				return "", c.fail("gcp", "give gcp.project and gcp.region (or gcp.endpoint, the function's URL)")
-			}
-			u = url.URL{Scheme: "gcp", Host: g.Project, Path: "/" + g.Region + "/" + cp.Function}
-		}
-		if g.Credentials == "file" {
-			q.Set("credentials_file", g.CredentialsFile)
-		}
-		setInt("concurrency", cp.Concurrency)
-	case "azure":
-		a := c.Azure
-		switch {
-		case a.Endpoint != "":
-			u = url.URL{Scheme: "azure"}
-			q.Set("url", strings.TrimSuffix(a.Endpoint, "/")+"/api/"+cp.Function)
-		case a.App != "":
-			u = url.URL{Scheme: "azure", Host: a.App, Path: "/" + cp.Function}
-		default:
-			return "", c.fail("azure", "give azure.app (the function app's name) or azure.endpoint")
-		}
-		if a.KeyEnv != "" {
-			q.Set("key_env", a.KeyEnv)
-		}
-		setInt("concurrency", cp.Concurrency)
-	case "ibm", "openwhisk", "knative":
-		ep, key := c.IBM.Endpoint, "ibm.endpoint"
-		switch cp.Backend {
-		case "openwhisk":
-			ep, key = c.OpenWhisk.Endpoint, "openwhisk.endpoint"
-		case "knative":
-			ep, key = c.Knative.Endpoint, "knative.endpoint"
-		}
-		if ep == "" {
-			return "", c.fail(key, "required for backend %s: the service's URL", cp.Backend)
-		}
-		e, err := url.Parse(ep)
-		if err != nil || e.Host == "" || (e.Scheme != "http" && e.Scheme != "https") {
-			return "", c.fail(key, "want an http:// or https:// URL, got %q", ep)
-		}
-		u = url.URL{Scheme: cp.Backend, Host: e.Host, Path: strings.TrimSuffix(e.Path, "/")}
-		if e.Scheme == "http" {
-			q.Set("tls", "false")
-		}
-		switch cp.Backend {
-		case "ibm":
-			if c.IBM.APIKeyEnv != "" {
-				q.Set("apikey_env", c.IBM.APIKeyEnv)
-			}
-		case "openwhisk":
-			ns := c.OpenWhisk.Namespace
-			if ns == "" {
-				ns = "_"
-			}
-			u.Path += "/" + ns + "/" + cp.Function
-			if c.OpenWhisk.AuthEnv != "" {
-				q.Set("auth_env", c.OpenWhisk.AuthEnv)
-			}
-		case "knative":
-			if c.Knative.TokenEnv != "" {
-				q.Set("token_env", c.Knative.TokenEnv)
-			}
-		}
-		setInt("concurrency", cp.Concurrency)
-	case "slurm":
-		u = url.URL{Scheme: "slurm"}
-		sl := c.Slurm
-		setInt("workers", cp.Workers)
-		setInt("nodes", sl.Nodes)
-		setInt("cpus_per_task", sl.CPUsPerTask)
-		setInt("per_worker", sl.PerWorker)
-		setInt("min", sl.Min)
-		setInt("max", sl.Max)
-		for k, v := range map[string]string{"mem": sl.Mem, "mem_per_cpu": sl.MemPerCPU, "partition": sl.Partition,
-			"account": sl.Account, "qos": sl.QOS, "time": sl.Time, "policy": sl.Policy, "listen": sl.Listen,
-			"advertise": sl.Advertise, "log_dir": sl.LogDir} {
-			if v != "" {
-				q.Set(k, v)
-			}
-		}
-		if sl.Idle > 0 {
-			q.Set("idle", sl.Idle.D().String())
-		}
-		if sl.Sbatch != "" {
-			q.Set("sbatch", sl.Sbatch)
-		}
-	default:
-		return "", c.fail("compute.backend", "backend %s is not available in this build (available: %s); or give compute.url",
-			cp.Backend, strings.Join(availableBackends(), ", "))
+	u, err := s.PoolURL(c.driverCompute())
+	if err != nil {
+		return "", c.keyErr(err)
 	}
-	if cp.Concurrency > 0 {
-		q.Set("limit", strconv.Itoa(cp.Concurrency))
-	}
-	u.RawQuery = q.Encode()
-	if u.Scheme == "slurm" {
-		// url.URL writes "slurm:?…" for an empty host.
-		return "slurm://?" + u.RawQuery, nil
-	}
-	return u.String(), nil
-}
-
-// availableBackends lists the config backends whose pool scheme is linked in.
-func availableBackends() []string {
-	var out []string
-	for _, b := range Backends {
-		for _, s := range driver.Schemes() {
-			if s == b {
-				out = append(out, b)
-			}
-		}
-	}
-	return out
+	return u, nil
 }
 
 // poolSettings is what a config sets on its pool beyond the URL: the
@@ -410,4 +278,34 @@ func (c *Config) capabilities() (driver.Capabilities, error) {
 func (c *Config) remote() bool {
 	caps, err := c.capabilities()
 	return err == nil && caps.Remote
+}
+
+// Deployer is what burst deploy deploys compute.backend with, made from the
+// backend's section; nil when the backend runs this program's own binary.
+// Errors naming a key of burst.yaml, made now or by Deploy, say where it is.
+func (c *Config) Deployer() (driver.Deployer, error) {
+	if c.Compute.URL != "" {
+		return nil, c.fail("compute.url", "burst deploy needs compute.backend and its section of burst.yaml, not a pool URL")
+	}
+	b := cmp.Or(c.Compute.Backend, "local")
+	f, ok := driver.LookupDeployer(b)
+	if !ok {
+		return nil, c.fail("compute.backend", "burst deploy for backend %s is not linked into this program (linked: %s); add the import of its deploy package, such as\n\t_ \"github.com/burst-dev/burst/pool/%s/%sdeploy\"",
+			b, strings.Join(driver.DeployerNames(), ", "), b, b)
+	}
+	d, err := f(c.sectionOf(b), c.driverCompute())
+	if err != nil || d == nil {
+		if err != nil {
+			err = c.keyErr(err)
+		}
+		return nil, err
+	}
+	return driver.DeployFunc{T: d.Target(), F: func(ctx context.Context, a driver.Artifact) (*driver.Deployed, error) {
+		r, err := d.Deploy(ctx, a)
+		var ke *driver.KeyError
+		if errors.As(err, &ke) {
+			return r, c.keyErr(err)
+		}
+		return r, err
+	}}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/aws"
 	"github.com/burst-dev/burst/providers"
 )
 
@@ -97,7 +98,7 @@ aws:
 		t.Fatal(err)
 	}
 	if cfg.Compute.Memory != 2048 || cfg.Compute.Timeout.D() != 90*time.Second || *cfg.Compute.Retries != 10 ||
-		cfg.AWS.Profile != "research" || cfg.AWS.Pricing.PerGBSecond != 0.00001 {
+		cfg.Section("aws").(*aws.Section).Profile != "research" || cfg.Pricing("aws").PerGBSecond != 0.00001 {
 		t.Fatalf("parsed %+v", cfg)
 	}
 	got, err := cfg.PoolURL()
@@ -119,8 +120,9 @@ func TestEnvironmentOverridesOneKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Compute.Backend != "process" || cfg.Compute.Workers != 3 || cfg.AWS.Region != "us-west-2" {
-		t.Fatalf("got backend %q workers %d region %q, want process 3 us-west-2", cfg.Compute.Backend, cfg.Compute.Workers, cfg.AWS.Region)
+	region := cfg.Section("aws").(*aws.Section).Region
+	if cfg.Compute.Backend != "process" || cfg.Compute.Workers != 3 || region != "us-west-2" {
+		t.Fatalf("got backend %q workers %d region %q, want process 3 us-west-2", cfg.Compute.Backend, cfg.Compute.Workers, region)
 	}
 	t.Setenv("BURST_COMPUTE_MEMORY", "huge")
 	_, err = providers.Parse("burst.yaml", []byte(""))

@@ -39,4 +39,28 @@ type Deployed struct {
 	URL      string // its endpoint, where it has one
 	Hash     string // hash of what is deployed (zip sha256, image digest)
 	Changed  bool   // something was uploaded or reconfigured
+	// Next is what to change in burst.yaml (or the environment) so that
+	// the driver reaches what was deployed; empty when nothing.
+	Next string
 }
+
+// DeployFunc is a Deployer made of its target and a function.
+type DeployFunc struct {
+	T Target
+	F func(ctx context.Context, a Artifact) (*Deployed, error)
+}
+
+// Target returns d.T.
+func (d DeployFunc) Target() Target { return d.T }
+
+// Deploy calls d.F.
+func (d DeployFunc) Deploy(ctx context.Context, a Artifact) (*Deployed, error) { return d.F(ctx, a) }
+
+// NeedForDeploy is the error of a key burst deploy requires for backend.
+func NeedForDeploy(key, backend, what string) error {
+	return Keyf(key, "required by burst deploy for backend %s: %s", backend, what)
+}
+
+// NothingToDeploy is the NewDeployerFunc of backends whose workers are
+// copies of the program itself (local, process, slurm, tcp).
+func NothingToDeploy(Section, Compute) (Deployer, error) { return nil, nil }

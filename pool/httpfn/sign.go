@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -155,4 +156,16 @@ func (v *Verifier) Verify(body []byte, s Signature) error {
 		}
 	}
 	return nil
+}
+
+// SecretFromEnv is the shared secret for a deployer of backend: the
+// deployed function checks every call's signature with it, so it must be
+// set, the same, here and where the program runs.
+func SecretFromEnv(backend string) ([]byte, error) {
+	s := os.Getenv(EnvSecret)
+	if s == "" {
+		return nil, fmt.Errorf("$%s is empty: the %s function checks every call's signature with it; set the same value here and where the program runs (e.g. export %s=$(openssl rand -hex 32))",
+			EnvSecret, backend, EnvSecret)
+	}
+	return []byte(s), nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/burst-dev/burst/cloudfs"
 	"github.com/burst-dev/burst/internal/redact"
 	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/aws"
 	"github.com/burst-dev/burst/pool/azure"
 	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/ibm"
@@ -63,8 +64,8 @@ func checkVerb(ctx context.Context, c *cmd, fs *flag.FlagSet, args []string) err
 		case backend == "process":
 			// process workers are copies of this very executable.
 			want, wantFrom = driver.BuildID(), "this executable"
-		case backend == "aws" && cfg.AWS.BuildID != "":
-			want, wantFrom = cfg.AWS.BuildID, "aws.build_id"
+		case backend == "aws" && cfg.Section("aws").(*aws.Section).BuildID != "":
+			want, wantFrom = cfg.Section("aws").(*aws.Section).BuildID, "aws.build_id"
 		}
 	}
 	if want == "" && fs.NArg() == 1 {
@@ -102,7 +103,7 @@ func checkVerb(ctx context.Context, c *cmd, fs *flag.FlagSet, args []string) err
 // configured backend and returns the build id it would stamp.
 func programBuildID(ctx context.Context, cfg *providers.Config, pkg string) (string, error) {
 	t := driver.Target{GOARCH: "amd64"}
-	if d, err := deployerFor(cfg); err == nil && d != nil {
+	if d, err := cfg.Deployer(); err == nil && d != nil {
 		t = d.Target()
 		t.Source = false
 	}
@@ -215,11 +216,11 @@ func functionFix(cfg *providers.Config) string {
 	case "gcp":
 		return "run burst deploy; check gcp.project, gcp.region (or gcp.endpoint), Application Default Credentials, and that $BURST_SECRET equals the function's"
 	case "azure":
-		return "run burst deploy; check azure.app (or azure.endpoint), the function key in $" + cmp.Or(cfg.Azure.KeyEnv, azure.DefaultKeyEnv) + ", and that $BURST_SECRET equals the app's"
+		return "run burst deploy; check azure.app (or azure.endpoint), the function key in $" + cmp.Or(cfg.Section("azure").(*azure.Section).KeyEnv, azure.DefaultKeyEnv) + ", and that $BURST_SECRET equals the app's"
 	case "ibm":
-		return "run burst deploy; check ibm.endpoint, the API key in $" + cmp.Or(cfg.IBM.APIKeyEnv, ibm.DefaultAPIKeyEnv) + ", and that $BURST_SECRET equals the application's"
+		return "run burst deploy; check ibm.endpoint, the API key in $" + cmp.Or(cfg.Section("ibm").(*ibm.Section).APIKeyEnv, ibm.DefaultAPIKeyEnv) + ", and that $BURST_SECRET equals the application's"
 	case "openwhisk":
-		return "run burst deploy; check openwhisk.endpoint and namespace, the auth in $" + cmp.Or(cfg.OpenWhisk.AuthEnv, openwhisk.DefaultAuthEnv) + ", and $BURST_SECRET"
+		return "run burst deploy; check openwhisk.endpoint and namespace, the auth in $" + cmp.Or(cfg.Section("openwhisk").(*openwhisk.Section).AuthEnv, openwhisk.DefaultAuthEnv) + ", and $BURST_SECRET"
 	case "knative":
 		return "run burst deploy; check knative.endpoint, the token in knative.token_env, and that $BURST_SECRET equals the service's"
 	}

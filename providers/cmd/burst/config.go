@@ -39,7 +39,7 @@ func renderConfig(cfg *providers.Config) (string, error) {
 		return "", err
 	}
 	var body bytes.Buffer
-	if doc, ok := node(reflect.ValueOf(*cfg)); ok {
+	if doc, ok := node(reflect.ValueOf(cfg.Resolved()).Elem()); ok {
 		enc := yaml.NewEncoder(&body)
 		enc.SetIndent(2)
 		if err := enc.Encode(doc); err != nil {
@@ -86,7 +86,14 @@ func node(v reflect.Value) (*yaml.Node, bool) {
 		m := &yaml.Node{Kind: yaml.MappingNode}
 		for i := range v.NumField() {
 			f := v.Type().Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if opts == "inline" {
+				// A backend's own keys, beside the pricing of its section.
+				if c, ok := node(v.Field(i)); ok {
+					m.Content = append(m.Content, c.Content...)
+				}
+				continue
+			}
 			if !f.IsExported() || name == "" || name == "-" {
 				continue
 			}

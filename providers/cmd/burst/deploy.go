@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/burst-dev/burst/internal/redact"
-	"github.com/burst-dev/burst/pool/azure"
 	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/providers"
 )
@@ -41,11 +40,7 @@ func deployVerb(ctx context.Context, c *cmd, fs *flag.FlagSet, args []string) er
 		log = io.Discard
 	}
 	backend := cfg.Compute.Backend
-	if cfg.Compute.URL != "" {
-		return fmt.Errorf("compute.url: burst deploy needs compute.backend and its section of burst.yaml, not a pool URL")
-	}
-
-	d, err := deployerFor(cfg)
+	d, err := cfg.Deployer()
 	if err != nil {
 		return err
 	}
@@ -95,38 +90,10 @@ func deployVerb(ctx context.Context, c *cmd, fs *flag.FlagSet, args []string) er
 	if res.URL != "" {
 		fmt.Fprintf(c.stdout, "  URL: %s\n", res.URL)
 	}
-	if h := hint(cfg, res, a); h != "" {
-		fmt.Fprintf(c.stdout, "  %s\n", h)
+	if res.Next != "" {
+		fmt.Fprintf(c.stdout, "  %s\n", res.Next)
 	}
 	return nil
-}
-
-// hint says what to put in burst.yaml so the driver reaches what was
-// deployed.
-func hint(cfg *providers.Config, r *driver.Deployed, a driver.Artifact) string {
-	switch cfg.Compute.Backend {
-	case "aws":
-		if cfg.AWS.BuildID != a.BuildID {
-			return "set aws.build_id: " + a.BuildID + " so the driver sends the build the function runs"
-		}
-	case "gcp":
-		def := "https://" + cfg.GCP.Region + "-" + cfg.GCP.Project + ".cloudfunctions.net/" + r.Function
-		if cfg.GCP.Endpoint == "" && r.URL != "" && r.URL != def {
-			return "set gcp.endpoint: " + r.URL
-		}
-	case "azure":
-		return fmt.Sprintf("the function key is in the portal (or az functionapp function keys list); export it as $%s where the program runs",
-			cmp.Or(cfg.Azure.KeyEnv, azure.DefaultKeyEnv))
-	case "ibm":
-		if cfg.IBM.Endpoint == "" && r.URL != "" {
-			return "set ibm.endpoint: " + r.URL
-		}
-	case "knative":
-		if cfg.Knative.Endpoint == "" && r.URL != "" {
-			return "set knative.endpoint: " + r.URL
-		}
-	}
-	return ""
 }
 
 // goBuild cross-compiles the main package as a static linux binary.

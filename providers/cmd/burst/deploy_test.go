@@ -115,7 +115,7 @@ func TestDeployNamesWhatIsMissing(t *testing.T) {
 		{"azure subscription", "compute:\n  backend: azure\n  function: f\nazure:\n  app: a\n", true, exitConfig, "azure.subscription: required"},
 		{"gcp project", "compute:\n  backend: gcp\n  function: f\ngcp:\n  region: r\n", true, exitConfig, "gcp.project: required"},
 		{"secret", "compute:\n  backend: knative\n  function: f\nknative:\n  image: 127.0.0.1:9/x\n  api_server: http://127.0.0.1:9\n", false, exitFailed, "$BURST_SECRET is empty"},
-		{"pool url", "compute:\n  url: process://\n", true, exitFailed, "compute.url: burst deploy needs compute.backend"},
+		{"pool url", "compute:\n  url: process://\n", true, exitConfig, "compute.url: burst deploy needs compute.backend"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.secret {
