@@ -504,7 +504,11 @@ func (d document) typeError(file string, entries []entry, msg string) *ConfigErr
 			if i := strings.LastIndex(e.path, "."); i >= 0 {
 				parent = e.path[:i]
 			}
-			return at(e, e.key, "unknown key ("+d.accepted(parent)+")")
+			reason := "unknown key (" + d.accepted(parent) + ")"
+			if parent == "" && e.val.Kind == yaml.MappingNode {
+				reason += fmt.Sprintf("; if %s is a backend, link it: _ \"github.com/burst-dev/burst/pool/%s\"", e.path, e.path)
+			}
+			return at(e, e.key, reason)
 		}
 	}
 	if f := reDup.FindStringSubmatch(rest); f != nil {

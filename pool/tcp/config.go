@@ -21,7 +21,9 @@ func init() {
 }
 
 // Validate checks per_worker.
-func (s *Section) Validate(driver.Compute) error { return driver.AtLeast("tcp.per_worker", s.PerWorker, 0) }
+func (s *Section) Validate(driver.Compute) error {
+	return driver.AtLeast("tcp.per_worker", s.PerWorker, 0)
+}
 
 // PoolURL is tcp://LISTEN?workers=N.
 func (s *Section) PoolURL(c driver.Compute) (string, error) {
