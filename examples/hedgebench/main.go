@@ -29,14 +29,19 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
@@ -97,9 +102,14 @@ func init() { engine.Register("hedgebench.straggly", newStraggly) }
 
 func main() {
 	pool.Main()
+	if os.Getenv(envHTTPWorker) != "" {
+		serveHTTPWorker()
+		return
+	}
 	only := flag.Int("only", 0, "run only this figure (1-4)")
 	seeds := flag.Int("seeds", 7, "figure 1: seeds (Maps) per configuration")
 	rounds := flag.Int("rounds", 30, "figure 2: rounds")
+	backend := flag.String("backend", "", "run only on the backend whose URL starts with this (process, knative)")
 	reps := flag.Int("reps", 3, "figure 2: remd runs per configuration, interleaved; the p99 is over all their rounds")
 	flag.Parse()
 	ctx := context.Background()
@@ -113,6 +123,9 @@ func main() {
 	httpURL := serveHTTP()
 	backends := []struct{ name, url string }{{"process://?workers=2", "process://?workers=2"}, {"knative:// (loopback)", httpURL}}
 
+	if *backend != "" {
+		backends = slices.DeleteFunc(backends, func(b struct{ name, url string }) bool { return !strings.HasPrefix(b.url, *backend) })
+	}
 	if run(1) {
 		for _, b := range backends {
 			base, with, without, backups, wins := figure1(ctx, b.url, *seeds)
@@ -123,10 +136,19 @@ func main() {
 		}
 	}
 	if run(2) {
-		base, with, without := figure2(ctx, *rounds, *reps)
-		r := with.Seconds() / base.Seconds()
-		row(fmt.Sprintf("2 remd lj38 64 rep, injection on worker 1 of 2, %d×%d rounds", *reps, *rounds), "p99 round, backups "+ms(with), "p99 no injection "+ms(base),
-			fmt.Sprintf("%.2fx (without backups %s = %.2fx)", r, ms(without), without.Seconds()/base.Seconds()), "≤ 1.5x", r <= 1.5)
+		// Two workers on each backend, one call at a time each: two
+		// process workers, or two HTTP function processes behind a proxy.
+		remdBackends := []struct{ name, url string }{{"process://?workers=2", "process://?workers=2"},
+			{"knative:// (2 processes, loopback)", serveHTTPWorkers(2) + "&concurrency=2"}}
+		for _, b := range remdBackends {
+			if *backend != "" && !strings.HasPrefix(b.url, *backend) {
+				continue
+			}
+			base, with, without := figure2(ctx, b.url, *rounds, *reps)
+			r := with.Seconds() / base.Seconds()
+			row(fmt.Sprintf("2 %s remd lj38 64 rep, injection on worker 1 of 2, %d×%d rounds", b.name, *reps, *rounds), "p99 round, backups "+ms(with), "p99 no injection "+ms(base),
+				fmt.Sprintf("%.2fx (without backups %s = %.2fx)", r, ms(without), without.Seconds()/base.Seconds()), "≤ 1.5x", r <= 1.5)
+		}
 	}
 	if run(3) {
 		for _, b := range backends {
@@ -152,6 +174,86 @@ func serveHTTP() string {
 	must(err)
 	go http.Serve(l, httpfn.NewHandler([]byte(secret)))
 	return "knative://" + l.Addr().String() + "?tls=false"
+}
+
+// envHTTPWorker, set to a worker's number, makes this binary an HTTP
+// function server for figure 2 (see serveHTTPWorkers).
+const envHTTPWorker = "HEDGEBENCH_HTTP_WORKER"
+
+// serveHTTPWorkers starts n copies of this binary, each an HTTP function
+// server on loopback numbered 0 to n-1, behind a proxy that sends each call
+// to the copy with the fewest calls open (as a platform's router does with
+// one call per instance), and returns a knative:// URL for the proxy. The
+// copies exit when this process does (their stdin ends).
+func serveHTTPWorkers(n int) string {
+	os.Setenv(httpfn.EnvSecret, secret)
+	r := &router{open: make([]int, n)}
+	for i := range n {
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = append(os.Environ(), envHTTPWorker+"="+strconv.Itoa(i))
+		cmd.Stderr = os.Stderr
+		stdin, err := cmd.StdinPipe()
+		must(err)
+		workerStdins = append(workerStdins, stdin) // open until this process exits
+		out, err := cmd.StdoutPipe()
+		must(err)
+		must(cmd.Start())
+		var addr string
+		_, err = fmt.Fscanln(out, &addr)
+		must(err)
+		u, err := url.Parse("http://" + addr)
+		must(err)
+		rp := httputil.NewSingleHostReverseProxy(u)
+		// A cancelled call (a backup's loser) is no error worth a log line.
+		rp.ErrorHandler = func(w http.ResponseWriter, _ *http.Request, _ error) { w.WriteHeader(http.StatusBadGateway) }
+		r.to = append(r.to, rp)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	must(err)
+	go http.Serve(l, r)
+	return "knative://" + l.Addr().String() + "?tls=false"
+}
+
+// workerStdins keeps the write ends of the HTTP workers' stdin pipes
+// reachable: a collected one would be closed, and its worker would exit.
+var workerStdins []io.WriteCloser
+
+// serveHTTPWorker is the body of a copy started by serveHTTPWorkers: it
+// prints its address and serves until its stdin ends.
+func serveHTTPWorker() {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	must(err)
+	fmt.Println(l.Addr())
+	go http.Serve(l, httpfn.NewHandler([]byte(secret)))
+	io.Copy(io.Discard, os.Stdin)
+}
+
+// router sends each request to the server with the fewest open requests;
+// a cancelled request is cancelled upstream too.
+type router struct {
+	to   []*httputil.ReverseProxy
+	mu   sync.Mutex
+	open []int
+	next int // where the search for the least busy starts: ties go round
+}
+
+func (r *router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	r.mu.Lock()
+	best := r.next % len(r.open)
+	for j := range r.open {
+		if i := (r.next + j) % len(r.open); r.open[i] < r.open[best] {
+			best = i
+		}
+	}
+	r.next = best + 1
+	r.open[best]++
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		r.open[best]--
+		r.mu.Unlock()
+	}()
+	r.to[best].ServeHTTP(w, req)
 }
 
 // figure1 maps 64 flaky calls through 8 slots for several seeds: without
@@ -260,7 +362,7 @@ func rate(ctx context.Context, p *pool.Pool, n, tries int) float64 {
 // remd runs by default), injection with backups, injection without; reps
 // times each, interleaved so that the machine's load swings reach all three
 // alike. It returns the p99 round time of each over all its runs' rounds.
-func figure2(ctx context.Context, rounds, reps int) (base, with, without time.Duration) {
+func figure2(ctx context.Context, url string, rounds, reps int) (base, with, without time.Duration) {
 	lj := engine.Spec{Name: "lj", Options: json.RawMessage(`{"n":38}`)}
 	straggly := func(p float64) engine.Spec {
 		o, _ := json.Marshal(stragglyOptions{Inner: lj, P: p, Factor: 20, Worker: "1", Seed: 7})
@@ -268,15 +370,15 @@ func figure2(ctx context.Context, rounds, reps int) (base, with, without time.Du
 	}
 	var bs, ws, wos []time.Duration
 	for range reps {
-		bs = append(bs, runRemd(ctx, straggly(0), rounds, false)...)
-		ws = append(ws, runRemd(ctx, straggly(0.05), rounds, false)...)
-		wos = append(wos, runRemd(ctx, straggly(0.05), rounds, true)...)
+		bs = append(bs, runRemd(ctx, url, straggly(0), rounds, false)...)
+		ws = append(ws, runRemd(ctx, url, straggly(0.05), rounds, false)...)
+		wos = append(wos, runRemd(ctx, url, straggly(0.05), rounds, true)...)
 	}
 	return p99(bs), p99(ws), p99(wos)
 }
 
-func runRemd(ctx context.Context, spec engine.Spec, rounds int, noBackups bool) []time.Duration {
-	p, err := pool.Open(ctx, "process://?workers=2")
+func runRemd(ctx context.Context, url string, spec engine.Spec, rounds int, noBackups bool) []time.Duration {
+	p, err := pool.Open(ctx, url)
 	must(err)
 	defer p.Close()
 	// Start the workers first: their start-up is the same in every
@@ -335,7 +437,7 @@ func newStraggly(options json.RawMessage) (engine.Engine, error) {
 func (s *straggly) Segment(ctx context.Context, st *engine.State, t float64, steps int, rng *rand.Rand) (float64, error) {
 	start := time.Now()
 	u, err := s.Engine.Segment(ctx, st, t, steps, rng)
-	if err != nil || os.Getenv("BURST_PROCESS_WORKER") != s.o.Worker {
+	if err != nil || (os.Getenv("BURST_PROCESS_WORKER") != s.o.Worker && os.Getenv(envHTTPWorker) != s.o.Worker) {
 		return u, err
 	}
 	s.mu.Lock()
