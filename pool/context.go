@@ -2,7 +2,6 @@ package pool
 
 import (
 	"context"
-	"errors"
 	"fmt"
 )
 
@@ -20,9 +19,6 @@ func FromContext(ctx context.Context) *Pool {
 	p, _ := ctx.Value(poolKey{}).(*Pool)
 	return p
 }
-
-// ErrNoPool: a call was given no pool, and its context carries none.
-var ErrNoPool = errors.New("pool: no pool")
 
 func poolFor(ctx context.Context, p *Pool, name string) (*Pool, error) {
 	if p != nil {

@@ -21,6 +21,8 @@ var (
 	ErrTooLarge        = driver.ErrTooLarge        // a message exceeds the backend's size limit
 	// ErrClosed: the pool was closed.
 	ErrClosed = errors.New("pool: closed")
+	// ErrNoPool: a call was given no pool, and its context carries none.
+	ErrNoPool = errors.New("pool: no pool")
 )
 
 var codeErrs = map[string]error{

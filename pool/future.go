@@ -2,7 +2,6 @@ package pool
 
 import (
 	"context"
-	"fmt"
 	"reflect"
 )
 
@@ -43,25 +42,16 @@ func (f *Future[Out]) Stats() CallStats {
 	}
 }
 
-// WaitMode says when Wait returns.
-type WaitMode int
-
-const (
-	// AllCompleted waits until every future is done.
-	AllCompleted WaitMode = iota
-	// AnyCompleted waits until at least one future is done.
-	AnyCompleted
-)
-
-// Waitable is anything with a Done channel, such as a *Future.
-type Waitable interface{ Done() <-chan struct{} }
-
-// Wait waits until the futures meet mode, or ctx ends, and splits them into
-// those done and those still pending, each in their original order. The error
-// is ctx's cause when ctx ended first.
-func Wait[F Waitable](ctx context.Context, futs []F, mode WaitMode) (done, pending []F, err error) {
-	switch mode {
-	case AllCompleted:
+// Wait waits until at least n of futs are done, or ctx ends, and splits
+// futs into those done and those still pending, each in their original
+// order: n = 1 is "any completed", n = len(futs) "all completed", and a
+// quorum lies between. n above len(futs) means all of them. The error is
+// ctx's cause when ctx ended first. F is anything with a Done channel, such
+// as a *Future.
+func Wait[F interface{ Done() <-chan struct{} }](ctx context.Context, futs []F, n int) (done, pending []F, err error) {
+	n = min(n, len(futs))
+	if n == len(futs) {
+		// All of them: wait for each in turn, without building a select.
 		for _, f := range futs {
 			select {
 			case <-f.Done():
@@ -72,19 +62,8 @@ func Wait[F Waitable](ctx context.Context, futs []F, mode WaitMode) (done, pendi
 				break
 			}
 		}
-	case AnyCompleted:
-		if len(futs) > 0 && !anyDone(futs) {
-			cases := make([]reflect.SelectCase, 0, len(futs)+1)
-			cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(ctx.Done())})
-			for _, f := range futs {
-				cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(f.Done())})
-			}
-			if i, _, _ := reflect.Select(cases); i == 0 {
-				err = context.Cause(ctx)
-			}
-		}
-	default:
-		return nil, nil, fmt.Errorf("pool: Wait: unknown mode %d (want AllCompleted or AnyCompleted)", mode)
+	} else if n > 0 {
+		err = waitSome(ctx, futs, n)
 	}
 	for _, f := range futs {
 		select {
@@ -97,13 +76,29 @@ func Wait[F Waitable](ctx context.Context, futs []F, mode WaitMode) (done, pendi
 	return done, pending, err
 }
 
-func anyDone[F Waitable](futs []F) bool {
+// waitSome waits until n of futs are done, selecting over those not yet done.
+func waitSome[F interface{ Done() <-chan struct{} }](ctx context.Context, futs []F, n int) error {
+	var left []F
 	for _, f := range futs {
 		select {
 		case <-f.Done():
-			return true
+			n--
 		default:
+			left = append(left, f)
 		}
 	}
-	return false
+	cases := make([]reflect.SelectCase, 0, len(left)+1)
+	cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(ctx.Done())})
+	for _, f := range left {
+		cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(f.Done())})
+	}
+	for ; n > 0; n-- {
+		i, _, _ := reflect.Select(cases)
+		if i == 0 {
+			return context.Cause(ctx)
+		}
+		// A closed Done channel stays ready: drop its case.
+		cases = append(cases[:i], cases[i+1:]...)
+	}
+	return nil
 }

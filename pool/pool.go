@@ -111,10 +111,6 @@ func WithLogger(l *slog.Logger) Option { return Option{func(s *settings) { s.log
 // and safe for concurrent use. pool/timeline records calls this way.
 func WithCallHook(fn func(CallStats)) Option { return Option{func(s *settings) { s.onCall = fn }} }
 
-// WithoutBuildCheck sends calls without the driver's build id, so workers of
-// another build accept them. Only for tools that know both sides agree.
-func WithoutBuildCheck() Option { return Option{func(s *settings) { s.buildChk = false }} }
-
 func defaults() settings {
 	return settings{retries: 3, codec: codec.Binary, backoff: [2]time.Duration{20 * time.Millisecond, 5 * time.Second},
 		logger: slog.Default(), buildChk: true}
@@ -152,9 +148,11 @@ func New(b driver.Backend, opts ...Option) *Pool {
 
 // Open opens a pool from a URL such as "local://", "local://?encode=1" or
 // "process://?workers=2". Every scheme accepts the pool-wide parameters
-// limit (calls at once), timeout (per attempt, a Go duration), retries and
-// codec (bin, the default; json; gob); the rest belong to the backend. Options override URL
-// parameters.
+// limit (calls at once), timeout (per attempt, a Go duration), retries,
+// codec (bin, the default; json; gob) and buildcheck (on, the default; off:
+// calls go without the driver's build id, so workers of another build accept
+// them, only for tools that know both sides agree); the rest belong to the
+// backend. Options override URL parameters.
 func Open(ctx context.Context, rawURL string, opts ...Option) (*Pool, error) {
 	// Errors quote the URL redacted: a password or a secret-looking
 	// parameter is never printed.
@@ -176,7 +174,7 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Pool, error) {
 	}
 	q := u.Query()
 	var urlOpts []Option
-	for _, key := range []string{"limit", "timeout", "retries", "codec"} {
+	for _, key := range []string{"limit", "timeout", "retries", "codec", "buildcheck"} {
 		v := q.Get(key)
 		if !q.Has(key) {
 			continue
@@ -213,6 +211,11 @@ func urlOption(key, v string) (Option, error) {
 			return Option{}, fmt.Errorf("parameter timeout=%q: want a Go duration such as 30s or 5m", v)
 		}
 		return WithTimeout(d), nil
+	case "buildcheck":
+		if v != "on" && v != "off" {
+			return Option{}, fmt.Errorf("parameter buildcheck=%q: want on or off", v)
+		}
+		return Option{func(s *settings) { s.buildChk = v == "on" }}, nil
 	default: // codec
 		c, err := codec.Lookup(v)
 		if err != nil {

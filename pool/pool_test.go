@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/driver"
 )
 
 func TestMain(m *testing.M) {
@@ -188,12 +190,57 @@ func TestUnknownSchemeListsKnown(t *testing.T) {
 }
 
 func TestBadURLParameters(t *testing.T) {
-	for _, u := range []string{"local://?limit=x", "local://?timeout=forever", "local://?codec=xml", "local://?encode=maybe", "local://?wrkers=2"} {
+	for _, u := range []string{"local://?limit=x", "local://?timeout=forever", "local://?codec=xml", "local://?buildcheck=no", "local://?encode=maybe", "local://?wrkers=2"} {
 		if _, err := pool.Open(context.Background(), u); err == nil {
 			t.Errorf("Open(%q) succeeded, want an error", u)
 		} else {
 			t.Logf("%s: %v", u, err)
 		}
+	}
+}
+
+// buildRecorder is a backend that records each request's build id and fails
+// the call, for TestBuildCheckParameter.
+type buildRecorder struct{ builds chan string }
+
+func (b buildRecorder) Invoke(ctx context.Context, req *driver.Request) (*driver.Response, error) {
+	b.builds <- req.Build
+	return nil, errors.New("recorded")
+}
+func (buildRecorder) Limit() int   { return 1 }
+func (buildRecorder) Close() error { return nil }
+
+var recorded = make(chan string, 4)
+
+func init() {
+	driver.RegisterBackend("buildrec", func(ctx context.Context, u *url.URL) (driver.Backend, error) {
+		return buildRecorder{recorded}, driver.UnknownParams(u)
+	})
+}
+
+func TestBuildCheckParameter(t *testing.T) {
+	for _, c := range []struct {
+		url  string
+		want string
+	}{
+		{"buildrec://?retries=0", driver.BuildID()},
+		{"buildrec://?retries=0&buildcheck=on", driver.BuildID()},
+		{"buildrec://?retries=0&buildcheck=off", ""},
+	} {
+		p, err := pool.Open(context.Background(), c.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := square.Call(context.Background(), p, 1); err == nil {
+			t.Fatalf("%s: call succeeded, want the recorder's error", c.url)
+		}
+		if got := <-recorded; got != c.want {
+			t.Errorf("%s: request's build = %q, want %q", c.url, got, c.want)
+		}
+		p.Close()
+	}
+	if driver.BuildID() == "" {
+		t.Fatal("driver.BuildID is empty: the test above cannot tell on from off")
 	}
 }
 
@@ -259,13 +306,13 @@ func TestWaitAnyAndAll(t *testing.T) {
 	g, _ := pool.WithContext(context.Background(), p)
 	fast := sleepy.Go(g, time.Millisecond)
 	slow := sleepy.Go(g, 300*time.Millisecond)
-	done, pending, err := pool.Wait(context.Background(), []*pool.Future[string]{slow, fast}, pool.AnyCompleted)
+	done, pending, err := pool.Wait(context.Background(), []*pool.Future[string]{slow, fast}, 1)
 	if err != nil || len(done) != 1 || done[0] != fast || len(pending) != 1 {
-		t.Fatalf("AnyCompleted: done=%d pending=%d err=%v; want the fast one done", len(done), len(pending), err)
+		t.Fatalf("any (n=1): done=%d pending=%d err=%v; want the fast one done", len(done), len(pending), err)
 	}
-	done, pending, err = pool.Wait(context.Background(), []*pool.Future[string]{slow, fast}, pool.AllCompleted)
+	done, pending, err = pool.Wait(context.Background(), []*pool.Future[string]{slow, fast}, 2)
 	if err != nil || len(done) != 2 || len(pending) != 0 {
-		t.Fatalf("AllCompleted: done=%d pending=%d err=%v", len(done), len(pending), err)
+		t.Fatalf("all (n=2): done=%d pending=%d err=%v", len(done), len(pending), err)
 	}
 	if err := g.Wait(); err != nil {
 		t.Fatal(err)
@@ -275,13 +322,38 @@ func TestWaitAnyAndAll(t *testing.T) {
 	}
 }
 
+func TestWaitQuorum(t *testing.T) {
+	p := open(t, "local://", pool.WithLimit(4))
+	g, _ := pool.WithContext(context.Background(), p)
+	futs := []*pool.Future[string]{
+		sleepy.Go(g, time.Hour), sleepy.Go(g, time.Millisecond), sleepy.Go(g, 2*time.Millisecond),
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	done, pending, err := pool.Wait(ctx, futs, 2)
+	if err != nil || len(done) != 2 || done[0] != futs[1] || done[1] != futs[2] || len(pending) != 1 || pending[0] != futs[0] {
+		t.Fatalf("n=2 of 3: done=%d pending=%d err=%v; want the two short ones done, in order", len(done), len(pending), err)
+	}
+	// More than there are means all: here it waits for the hour-long call
+	// until ctx ends.
+	short, cancel2 := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel2()
+	if _, pending, err := pool.Wait(short, futs, 5); !errors.Is(err, context.DeadlineExceeded) || len(pending) != 1 {
+		t.Fatalf("n=5 of 3: err=%v pending=%d, want deadline and 1 pending", err, len(pending))
+	}
+	if done, pending, err := pool.Wait(short, futs, 0); err != nil || len(done) != 2 || len(pending) != 1 {
+		t.Fatalf("n=0: done=%d pending=%d err=%v, want an immediate split", len(done), len(pending), err)
+	}
+	p.Close()
+}
+
 func TestWaitReturnsWhenContextEnds(t *testing.T) {
 	p := open(t, "local://")
 	g, _ := pool.WithContext(context.Background(), p)
 	f := sleepy.Go(g, time.Hour)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel()
-	_, pending, err := pool.Wait(ctx, []*pool.Future[string]{f}, pool.AllCompleted)
+	_, pending, err := pool.Wait(ctx, []*pool.Future[string]{f}, 1)
 	if !errors.Is(err, context.DeadlineExceeded) || len(pending) != 1 {
 		t.Fatalf("err=%v pending=%d, want deadline and 1 pending", err, len(pending))
 	}

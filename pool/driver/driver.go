@@ -64,7 +64,7 @@ type Canceller interface {
 }
 
 // An Opener makes a Backend from a URL. The pool-wide query parameters
-// (limit, timeout, retries, codec) are removed before the opener sees it, so
+// (limit, timeout, retries, codec, buildcheck) are removed before the opener sees it, so
 // an opener should reject every parameter it does not know.
 type Opener func(ctx context.Context, u *url.URL) (Backend, error)
 
@@ -121,7 +121,7 @@ func UnknownParams(u *url.URL, accepted ...string) error {
 			ok = ok || a == k
 		}
 		if !ok {
-			all := append([]string{"limit", "timeout", "retries", "codec"}, accepted...)
+			all := append([]string{"limit", "timeout", "retries", "codec", "buildcheck"}, accepted...)
 			return fmt.Errorf("pool: %s://: unknown parameter %q (accepted: %v)", u.Scheme, k, all)
 		}
 	}
