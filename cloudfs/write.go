@@ -78,7 +78,9 @@ func (f *FS) writerOptions() *blob.WriterOptions {
 // path (where an object store would happily store "f/x" beside the file
 // "f"), errReserved for names file:// keeps for itself. What earlier
 // checks learnt is not asked again (see writeChecks); the rest runs
-// concurrently: a listing of name, and a HEAD per parent directory.
+// concurrently: a listing of name, and a HEAD per parent directory. The
+// first check in a directory lists it too: if it is empty (a new
+// directory), the next names written in it need no check at all.
 func (f *FS) checkWritable(ctx context.Context, op, name string) error {
 	key := f.key(name)
 	if f.local.reserved(key) {
@@ -88,12 +90,25 @@ func (f *FS) checkWritable(ctx context.Context, op, name string) error {
 	var isDir bool
 	var also func(context.Context) error
 	if !f.wc.knownNoDir(key) {
-		also = func(ctx context.Context) (err error) {
-			isDir, err = f.isDir(ctx, name)
-			if err == nil && !isDir {
-				f.wc.learn(mark, nil, key)
+		also = func(ctx context.Context) error {
+			g, ctx := errgroup.WithContext(ctx)
+			g.Go(func() (err error) {
+				isDir, err = f.isDir(ctx, name)
+				if err == nil && !isDir {
+					f.wc.learn(mark, nil, key, "")
+				}
+				return err
+			})
+			if p := parentDir(name); p != "." && !f.wc.knownNoFile(f.key(p)) {
+				g.Go(func() error {
+					used, err := f.isDir(ctx, p)
+					if err == nil && !used {
+						f.wc.learn(mark, nil, "", f.key(p))
+					}
+					return err
+				})
 			}
-			return err
+			return g.Wait()
 		}
 	}
 	fileAt, err := f.filesOnPath(ctx, name, also)
@@ -140,7 +155,7 @@ func (f *FS) filesOnPath(ctx context.Context, name string, also func(context.Con
 			noFile = append(noFile, f.key(p))
 		}
 	}
-	f.wc.learn(mark, noFile, "")
+	f.wc.learn(mark, noFile, "", "")
 	for i := len(parents) - 1; i >= 0; i-- {
 		if found[i] {
 			return parents[i], nil // the highest, where os's lookup stops

@@ -1,6 +1,7 @@
 package cloudfs
 
 import (
+	"iter"
 	"strings"
 	"sync"
 	"time"
@@ -8,13 +9,15 @@ import (
 
 // writeChecks remembers what the checks before a write learnt, so that a
 // write in a directory already checked costs the write alone: that no
-// object lies at a parent's key (so no file is on the path, ENOTDIR), and
-// that nothing lies below a name (so it is no directory, EISDIR). Both
-// are absences, which only a creation can end, so every write through the
-// FS (any view) reports its keys before and after it (creating), which
-// drops the facts they contradict, and a check that overlapped a
-// contradicting creation records nothing. Another program's creations are
-// seen at most ttl late, as its writes are by listings (scanTTL).
+// object lies at a parent's key (so no file is on the path, ENOTDIR),
+// that nothing lies below a name (so it is no directory, EISDIR), and
+// that nothing lay below a directory, so that every name in it is
+// neither but for what this FS wrote there since. All are absences, which
+// only a creation can end, so every write through the FS (any view)
+// reports its keys before and after it (creating), which drops the facts
+// they contradict, and a check that overlapped a contradicting creation
+// records nothing. Another program's creations are seen at most ttl late,
+// as its writes are by listings (scanTTL).
 type writeChecks struct {
 	ttl time.Duration
 
@@ -24,7 +27,15 @@ type writeChecks struct {
 	base    uint64     // recent holds every creation after base
 	noFile  map[string]time.Time
 	noDir   map[string]time.Time
-	maxKeys int // the facts kept, at most
+	empty   map[string]*emptyDir // by the directory's key
+	maxKeys int                  // the facts kept, at most
+}
+
+// emptyDir is a directory that had nothing below it at a time, and the
+// keys this FS has created below it since.
+type emptyDir struct {
+	at      time.Time
+	created map[string]bool
 }
 
 type creation struct {
@@ -36,9 +47,12 @@ type creation struct {
 // that began before the oldest of them records nothing.
 const recentCreations = 256
 
+// maxCreatedBelow bounds the keys kept of a directory known empty.
+const maxCreatedBelow = 1024
+
 func newWriteChecks() *writeChecks {
 	return &writeChecks{ttl: scanTTL, maxKeys: 1 << 14,
-		noFile: map[string]time.Time{}, noDir: map[string]time.Time{}}
+		noFile: map[string]time.Time{}, noDir: map[string]time.Time{}, empty: map[string]*emptyDir{}}
 }
 
 // begin returns the mark a check passes to learn.
@@ -49,30 +63,80 @@ func (w *writeChecks) begin() uint64 {
 }
 
 // knownNoFile reports whether no object was at key less than ttl ago.
-func (w *writeChecks) knownNoFile(key string) bool { return w.known(w.noFile, key) }
-
-// knownNoDir reports whether nothing lay below key less than ttl ago.
-func (w *writeChecks) knownNoDir(key string) bool { return w.known(w.noDir, key) }
-
-func (w *writeChecks) known(m map[string]time.Time, key string) bool {
+func (w *writeChecks) knownNoFile(key string) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	at, ok := m[key]
-	return ok && time.Since(at) < w.ttl
+	if w.fresh(w.noFile[key]) {
+		return true
+	}
+	for a := range ancestors(key) {
+		if e := w.empty[a]; e != nil && w.fresh(e.at) {
+			return !e.created[key]
+		}
+	}
+	return false
+}
+
+// knownNoDir reports whether nothing lay below key less than ttl ago.
+func (w *writeChecks) knownNoDir(key string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.fresh(w.noDir[key]) {
+		return true
+	}
+	for a := range selfAndAncestors(key) {
+		if e := w.empty[a]; e != nil && w.fresh(e.at) {
+			for k := range e.created {
+				if strings.HasPrefix(k, key+"/") {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
+
+func (w *writeChecks) fresh(at time.Time) bool { return !at.IsZero() && time.Since(at) < w.ttl }
+
+// ancestors yields the keys of the directories above key, nearest first.
+func ancestors(key string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for {
+			i := strings.LastIndexByte(key, '/')
+			if i < 0 {
+				return
+			}
+			key = key[:i]
+			if !yield(key) {
+				return
+			}
+		}
+	}
+}
+
+// selfAndAncestors yields key, then ancestors(key).
+func selfAndAncestors(key string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		if yield(key) {
+			ancestors(key)(yield)
+		}
+	}
 }
 
 // learn records, for a check begun at mark, that no object lies at the
-// keys noFile and nothing below noDir ("" for none), unless a creation
-// since mark contradicts it.
-func (w *writeChecks) learn(mark uint64, noFile []string, noDir string) {
+// keys noFile, nothing below noDir, and nothing below empty ("" for
+// none), unless a creation since mark contradicts it.
+func (w *writeChecks) learn(mark uint64, noFile []string, noDir, empty string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if mark < w.base {
 		return // creations it overlapped are forgotten
 	}
-	if len(w.noFile)+len(w.noDir)+len(noFile)+1 > w.maxKeys {
+	if len(w.noFile)+len(w.noDir)+len(w.empty)+len(noFile)+2 > w.maxKeys {
 		clear(w.noFile)
 		clear(w.noDir)
+		clear(w.empty)
 	}
 	now := time.Now()
 	for _, k := range noFile {
@@ -82,6 +146,9 @@ func (w *writeChecks) learn(mark uint64, noFile []string, noDir string) {
 	}
 	if noDir != "" && !w.createdSince(mark, noDir, true) {
 		w.noDir[noDir] = now
+	}
+	if empty != "" && !w.createdSince(mark, empty, true) {
+		w.empty[empty] = &emptyDir{at: now, created: map[string]bool{}}
 	}
 }
 
@@ -110,13 +177,13 @@ func (w *writeChecks) created(keys []string) {
 		w.seq++
 		w.recent = append(w.recent, creation{w.seq, k})
 		delete(w.noFile, k)
-		for p := k; ; {
-			i := strings.LastIndexByte(p, '/')
-			if i < 0 {
-				break
+		for a := range ancestors(k) {
+			delete(w.noDir, a)
+			if e := w.empty[a]; e != nil {
+				if e.created[k] = true; len(e.created) > maxCreatedBelow {
+					delete(w.empty, a) // a plain directory now
+				}
 			}
-			p = p[:i]
-			delete(w.noDir, p)
 		}
 	}
 	if n := len(w.recent); n > recentCreations {

@@ -11,19 +11,21 @@ import (
 )
 
 // TestWriteRequests counts, through the proxy of figure 1, the requests
-// one write at depth 4 costs. The checks that make a write fail as os
-// would (EISDIR, ENOTDIR) once cost a listing and a HEAD per parent on
-// every write (5 requests with the PUT); now each parent is asked once and
-// each name listed once, so writing a name again costs its PUT alone and
-// a new name its PUT and one listing.
+// one write costs. The checks that make a write fail as os would (EISDIR,
+// ENOTDIR) once cost a listing and a HEAD per parent on every write (5
+// requests with the PUT at depth 4); now each parent is asked once and
+// each name listed once, and a directory found empty needs no check for
+// the names written in it. So writing a name again costs its PUT alone,
+// so do new names in a new directory (as remd's checkpoints, a directory
+// per round) after the first, and a new name in a directory holding
+// other files its PUT and one listing.
 func TestWriteRequests(t *testing.T) {
 	u, proxy := s3ViaProxy(t)
 	fsys := openURL(t, u)
 	// What the checks learnt is trusted for 5 s; the counts must not
 	// depend on how loaded the machine is.
 	cloudfs.SetWriteCheckTTL(fsys, time.Hour)
-	const writes = 20
-	count := func(what string, want float64, write func(i int) error) {
+	count := func(what string, writes int, want float64, write func(i int) error) {
 		t.Helper()
 		proxy.reset()
 		for i := range writes {
@@ -31,24 +33,32 @@ func TestWriteRequests(t *testing.T) {
 				t.Fatalf("%s: write %d: %v", what, i, err)
 			}
 		}
-		per := float64(proxy.requests.Load()) / writes
-		t.Logf("%s: %.2f requests per write (%d writes)", what, per, writes)
+		per := float64(proxy.requests.Load()) / float64(writes)
+		t.Logf("%s: %.3f requests per write (%d writes; before: 5 at depth 4)", what, per, writes)
 		if per > want {
-			t.Errorf("%s: %.2f requests per write, want at most %.2f", what, per, want)
+			t.Errorf("%s: %.3f requests per write, want at most %.3f", what, per, want)
 		}
 	}
-	// The first write lists the name and HEADs its 3 parents; the rest
-	// only PUT.
-	first := (5.0 + writes - 1) / writes
-	count("WriteFile of one name", first, func(int) error {
-		return fsys.WriteFile("runs/42/state/replica-3.json", []byte("{}"))
+	// The first write lists the name and its directory and HEADs the 3
+	// parents; the rest only PUT.
+	count("WriteFile of one name at depth 4", 20, (6.0+19)/20, func(int) error {
+		return fsys.WriteFile("remd/run/state/replica-3.json", []byte("{}"))
 	})
-	// runs/42/frames is the one parent not asked yet.
-	count("WriteFile of new names", 2+1.0/writes, func(i int) error {
-		return fsys.WriteFile(fmt.Sprintf("runs/42/frames/%04d.xtc", i), []byte("x"))
+	// A round's first write HEADs its new directory and lists it and the
+	// name; the other 7 only PUT.
+	const replicas = 8
+	count("WriteFile of 8 replicas in a new directory per round, depth 4", 4*replicas, (4.0+replicas-1)/replicas, func(i int) error {
+		return fsys.WriteFile(fmt.Sprintf("remd/run/r%06d/replica-%04d.json", i/replicas, i%replicas), []byte("{}"))
 	})
-	count("Create, Write, Close of one name", first, func(int) error {
-		w, err := fsys.Create("runs/42/state/replica-4.json")
+	// Another FS (another program) finds the directory holding files: its
+	// first write asks as the first above, the rest list their name.
+	other := openURL(t, u)
+	cloudfs.SetWriteCheckTTL(other, time.Hour)
+	count("WriteFile of new names in a directory with files, depth 4", 16, (6.0+2*15)/16, func(i int) error {
+		return other.WriteFile(fmt.Sprintf("remd/run/r000000/extra-%04d.json", i), []byte("{}"))
+	})
+	count("Create, Write, Close of one name at depth 4", 20, (6.0+19)/20, func(int) error {
+		w, err := fsys.Create("remd/run/state/replica-4.json")
 		if err != nil {
 			return err
 		}
@@ -86,6 +96,15 @@ func TestWriteChecksSeeOwnWrites(t *testing.T) {
 			{"WriteFile(c/d)", func() error { return fsys.WriteFile("c/d", nil) }, syscall.EISDIR},
 			{"Rename(c/d/y, e)", func() error { return fsys.Rename("c/d/y", "e") }, nil},
 			{"CreateExclusive(e/f)", func() error { return fsys.CreateExclusive("e/f", nil) }, syscall.ENOTDIR},
+			// n is found empty by the first write: the names in it are
+			// then told by what was written since.
+			{"WriteFile(n/x)", func() error { return fsys.WriteFile("n/x", nil) }, nil},
+			{"WriteFile(n/x/y)", func() error { return fsys.WriteFile("n/x/y", nil) }, syscall.ENOTDIR},
+			{"WriteFile(n/z)", func() error { return fsys.WriteFile("n/z", nil) }, nil},
+			{"Rename(n/z, n/w/v)", func() error { return fsys.Rename("n/z", "n/w/v") }, nil},
+			{"WriteFile(n/w)", func() error { return fsys.WriteFile("n/w", nil) }, syscall.EISDIR},
+			{"Create(n/w/v/u)", func() error { _, err := fsys.Create("n/w/v/u"); return err }, syscall.ENOTDIR},
+			{"WriteFile(n/z) again", func() error { return fsys.WriteFile("n/z", nil) }, nil},
 		}
 		for _, s := range steps {
 			if err := s.do(); s.want == nil && err != nil || s.want != nil && !errors.Is(err, s.want) {
