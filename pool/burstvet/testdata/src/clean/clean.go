@@ -4,7 +4,11 @@ package clean
 
 import (
 	"context"
+	"fmt"
+	"log"
+	"log/slog"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -54,6 +58,14 @@ func count(ctx context.Context, in In) (Out, error) {
 		cache.m[w]++
 	}
 	out.Words["one"] = openers["one"]()
+	// Diagnostics through log and slog, and text built in memory, are fine.
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d words", len(out.Words))
+	slog.InfoContext(ctx, "counted", "summary", b.String())
+	log.Printf("counted %s", b.String())
+	var local sync.Mutex // the call's own
+	local.Lock()
+	local.Unlock()
 	return out, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/burst-dev/burst/pool"
 )
@@ -69,6 +70,22 @@ func record(name string) int {
 	_, _ = client.WriteString(name) // want `pool function "work" \(in record\) uses package variable client, which main sets: workers never run it`
 	return len(seen)
 }
+
+type callback struct {
+	Name string
+	Then func(int)
+}
+
+type raw struct{ P unsafe.Pointer }
+
+var (
+	args = pool.Register("args", func(ctx context.Context, n int) (string, error) {
+		fmt.Fprintln(os.Stdout, n) // want `pool function "args" uses os.Stdout: a worker's output goes to the driver's stderr`
+		return flag.Arg(n), nil    // want `pool function "args" calls flag.Arg: workers never run main, so the driver's flags are not parsed there`
+	})
+	cb  = pool.Register("callback", func(ctx context.Context, c callback) (int, error) { return 0, nil }) // want `pool function "callback": input type ported.callback.Then: func\(int\) cannot be encoded`
+	ptr = pool.Register("raw", func(ctx context.Context, n int) ([]raw, error) { return nil, nil })       // want `pool function "raw": output type \[\]ported.raw\[\].P: unsafe.Pointer cannot be encoded`
+)
 
 func main() {
 	flag.Parse()
