@@ -6,10 +6,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"github.com/burst-dev/burst/pool"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/httpfn"
+	"github.com/burst-dev/burst/pool/httpfn/httpfntest"
+	_ "github.com/burst-dev/burst/pool/knative"
 )
 
 // tree writes files with known contents and returns the expected output,
@@ -21,6 +25,9 @@ func tree(t *testing.T) (string, string) {
 		dir := filepath.Join(root, fmt.Sprintf("d%d", i%3))
 		os.MkdirAll(dir, 0o755)
 		path := filepath.Join(dir, fmt.Sprintf("f%02d.txt", i))
+		if i == 7 {
+			path = filepath.Join(dir, "caf\xe9.txt") // Latin-1: JSON sent the worker another name
+		}
 		data := bytes.Repeat([]byte{byte(i)}, i*1000)
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			t.Fatal(err)
@@ -46,7 +53,11 @@ func TestMain(m *testing.M) {
 
 func TestHashesEveryFileOnEveryBackend(t *testing.T) {
 	root, want := tree(t)
-	for _, backend := range []string{"local://", "process://?workers=2"} {
+	w := httpfntest.StartWorker(t, "knative-worker", func(port int) []string {
+		return []string{"K_SERVICE=port-test", "K_REVISION=port-test-00001", fmt.Sprintf("PORT=%d", port)}
+	})
+	t.Setenv(httpfn.EnvSecret, httpfntest.Secret)
+	for _, backend := range []string{"local://", "local://?encode=1", "process://?workers=2", "knative://" + w.Addr + "?tls=false"} {
 		var got bytes.Buffer
 		if err := run(context.Background(), backend, root, 4, &got); err != nil {
 			t.Fatalf("%s: %v", backend, err)
