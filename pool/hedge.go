@@ -185,6 +185,15 @@ func (f *Func[In, Out]) hedged(ctx context.Context, p *Pool, h *hedger, in In, r
 	pctx, pcancel := context.WithCancelCause(ctx)
 	defer pcancel(errLostRace)
 	base := *st
+	// The backup's request is copied now: the first chain writes
+	// req.Attempt on every retry.
+	var breq *driver.Request
+	if req != nil {
+		r := *req
+		r.Backup = true
+		r.OnStart(nil)
+		breq = &r
+	}
 	go func() {
 		defer release()
 		ast := base
@@ -210,13 +219,6 @@ func (f *Func[In, Out]) hedged(ctx context.Context, p *Pool, h *hedger, in In, r
 					return
 				}
 				defer brel()
-				var breq *driver.Request
-				if req != nil {
-					r := *req
-					r.Backup = true
-					r.OnStart(nil)
-					breq = &r
-				}
 				out, err := f.attempts(bctx, p, in, breq, &bst, &num, nil)
 				results <- attempt[Out]{out: out, err: err, st: bst, backup: true}
 			}()
