@@ -17,6 +17,9 @@ type Section struct {
 	// Endpoint is the function's URL when it is not
 	// https://REGION-PROJECT.cloudfunctions.net/FUNCTION (a run.app URL).
 	Endpoint string `yaml:"endpoint"`
+	// TokenEnv names a variable holding an ID token to send instead of
+	// one from Credentials (e.g. from gcloud auth print-identity-token).
+	TokenEnv string `yaml:"token_env"`
 }
 
 func init() {
@@ -55,6 +58,9 @@ func (s *Section) PoolURL(c driver.Compute) (string, error) {
 	}
 	if s.Credentials == "file" {
 		q.Set("credentials_file", s.CredentialsFile)
+	}
+	if s.TokenEnv != "" {
+		q.Set("token_env", s.TokenEnv)
 	}
 	driver.SetInt(q, "concurrency", c.Concurrency)
 	u.RawQuery = q.Encode()

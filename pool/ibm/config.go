@@ -21,8 +21,9 @@ type Section struct {
 	Image       string `yaml:"image"`
 	ImageSecret string `yaml:"image_secret"`
 	// APIEndpoint overrides the Code Engine API
-	// (https://api.REGION.codeengine.cloud.ibm.com/v2) and IAMEndpoint the
-	// token exchange.
+	// (https://api.REGION.codeengine.cloud.ibm.com/v2) for burst deploy,
+	// and IAMEndpoint the API key's token exchange, for burst deploy and
+	// the driver's calls.
 	APIEndpoint string `yaml:"api_endpoint"`
 	IAMEndpoint string `yaml:"iam_endpoint"`
 }
@@ -40,6 +41,9 @@ func (s *Section) Validate(c driver.Compute) error {
 	if err := driver.NoCredentials("ibm.api_endpoint", s.APIEndpoint, instead); err != nil {
 		return err
 	}
+	if err := driver.NoCredentials("ibm.iam_endpoint", s.IAMEndpoint, instead); err != nil {
+		return err
+	}
 	if c.Backend == Scheme {
 		return c.NeedFunction()
 	}
@@ -55,6 +59,9 @@ func (s *Section) PoolURL(c driver.Compute) (string, error) {
 	}
 	if s.APIKeyEnv != "" {
 		q.Set("apikey_env", s.APIKeyEnv)
+	}
+	if s.IAMEndpoint != "" {
+		q.Set("iam_endpoint", s.IAMEndpoint)
 	}
 	driver.SetInt(q, "concurrency", c.Concurrency)
 	u.RawQuery = q.Encode()
