@@ -11,12 +11,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/burst-dev/burst/internal/testenv"
 	"github.com/burst-dev/burst/pool/azure"
 	"github.com/burst-dev/burst/pool/gcp/gcpworker"
 	"github.com/burst-dev/burst/pool/httpfn"
 	"github.com/burst-dev/burst/pool/httpfn/httpfntest"
+	"github.com/burst-dev/burst/pool/openwhisk/owtest"
 	"github.com/burst-dev/burst/pool/tcp"
 	"github.com/burst-dev/burst/providers"
 	"github.com/burst-dev/burst/remd"
@@ -32,7 +34,8 @@ import (
 // emulators and stand-ins: the Lambda Runtime Interface Emulator for aws;
 // for gcp, azure, ibm and knative this test binary serving HTTP as the
 // platform starts its worker (Functions Framework, custom handler, Code
-// Engine, Knative); a local Slurm cluster; tcp workers started by hand.
+// Engine, Knative); for openwhisk a local controller in front of action
+// containers (pool/openwhisk/owtest); a local Slurm cluster; tcp workers started by hand.
 func TestRemdDemoIdenticalOnEveryBackend(t *testing.T) {
 	noEnv(t)
 	temps, err := remd.Temperatures(remd.Geometric, 0.1, 0.45, 8)
@@ -104,6 +107,11 @@ func TestRemdDemoIdenticalOnEveryBackend(t *testing.T) {
 			})
 			// No IAM in front of the stand-in: no token.
 			return "compute: {backend: ibm, function: remd, concurrency: 2}\nibm: {endpoint: 'http://" + w.Addr + "', api_key_env: none}\n"
+		}},
+		{"openwhisk", func(t *testing.T) string {
+			h := owtest.Start(t, 2, time.Minute)
+			t.Setenv("REMD_TEST_OW_AUTH", h.Auth())
+			return "compute: {backend: openwhisk, function: burst, concurrency: 2}\nopenwhisk: {endpoint: '" + h.URL + "', namespace: guest, auth_env: REMD_TEST_OW_AUTH}\n"
 		}},
 		{"knative", func(t *testing.T) string {
 			w := httpfntest.StartWorker(t, "knative-worker", func(port int) []string {

@@ -17,6 +17,7 @@ import (
 	"github.com/burst-dev/burst/pool/httpfn"
 	"github.com/burst-dev/burst/pool/httpfn/httpfntest"
 	"github.com/burst-dev/burst/pool/openwhisk"
+	"github.com/burst-dev/burst/pool/openwhisk/owtest"
 	"github.com/burst-dev/burst/pool/pooltest"
 	"github.com/burst-dev/burst/remd/remdtest"
 )
@@ -26,10 +27,10 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func openPool(t *testing.T, h *owHost, opts ...pool.Option) *pool.Pool {
+func openPool(t *testing.T, h *owtest.Host, opts ...pool.Option) *pool.Pool {
 	t.Setenv(httpfn.EnvSecret, httpfntest.Secret)
-	t.Setenv(openwhisk.DefaultAuthEnv, h.auth())
-	p, err := pool.Open(context.Background(), "openwhisk://"+strings.TrimPrefix(h.srv.URL, "http://")+"/guest/burst?tls=false", opts...)
+	t.Setenv(openwhisk.DefaultAuthEnv, h.Auth())
+	p, err := pool.Open(context.Background(), "openwhisk://"+strings.TrimPrefix(h.URL, "http://")+"/guest/burst?tls=false", opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,8 +40,8 @@ func openPool(t *testing.T, h *owHost, opts ...pool.Option) *pool.Pool {
 
 func TestConformance(t *testing.T) {
 	httpfntest.Conformance(t, func(t *testing.T, env []string) driver.Backend {
-		h := newOWHost(t, 3, time.Minute, env...)
-		b, err := openwhisk.New(openwhisk.Options{APIHost: h.srv.URL, Namespace: "guest", Action: "burst", Auth: h.auth(),
+		h := owtest.Start(t, 3, time.Minute, env...)
+		b, err := openwhisk.New(openwhisk.Options{APIHost: h.URL, Namespace: "guest", Action: "burst", Auth: h.Auth(),
 			Secret: []byte(httpfntest.Secret), Concurrency: 3})
 		if err != nil {
 			t.Fatal(err)
@@ -50,15 +51,15 @@ func TestConformance(t *testing.T) {
 }
 
 func TestOpenByURL(t *testing.T) {
-	p := openPool(t, newOWHost(t, 1, time.Minute))
+	p := openPool(t, owtest.Start(t, 1, time.Minute))
 	if y, err := pooltest.Square.Call(context.Background(), p, 9); err != nil || y != 81 {
 		t.Fatalf("Call = %d, %v; want 81", y, err)
 	}
 }
 
 func TestLongActivationIsPolledByID(t *testing.T) {
-	h := newOWHost(t, 1, 50*time.Millisecond) // blocking wait shorter than the call
-	b, err := openwhisk.New(openwhisk.Options{APIHost: h.srv.URL, Namespace: "guest", Action: "burst", Auth: h.auth(),
+	h := owtest.Start(t, 1, 50*time.Millisecond) // blocking wait shorter than the call
+	b, err := openwhisk.New(openwhisk.Options{APIHost: h.URL, Namespace: "guest", Action: "burst", Auth: h.Auth(),
 		Secret: []byte(httpfntest.Secret), PollInterval: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +73,7 @@ func TestLongActivationIsPolledByID(t *testing.T) {
 }
 
 func testRejection(t *testing.T) {
-	h := newOWHost(t, 1, time.Minute)
+	h := owtest.Start(t, 1, time.Minute)
 	body := httpfntest.SquareEnvelope(t, 6)
 	httpfntest.TestRejection(t, body, func(ctx context.Context, body []byte, sig *httpfn.Signature) (bool, bool, error) {
 		p := map[string]any{"burst_req": string(body)}
@@ -80,8 +81,9 @@ func testRejection(t *testing.T) {
 			p["burst_ts"], p["burst_nonce"], p["burst_sig"] = sig.Timestamp, sig.Nonce, sig.MAC
 		}
 		b, _ := json.Marshal(p)
-		r, _ := http.NewRequestWithContext(ctx, http.MethodPost, h.srv.URL+"/api/v1/namespaces/guest/actions/burst?blocking=true&result=true", bytes.NewReader(b))
-		r.SetBasicAuth(h.user, h.pass)
+		r, _ := http.NewRequestWithContext(ctx, http.MethodPost, h.URL+"/api/v1/namespaces/guest/actions/burst?blocking=true&result=true", bytes.NewReader(b))
+		user, pass, _ := strings.Cut(h.Auth(), ":")
+		r.SetBasicAuth(user, pass)
 		res, err := http.DefaultClient.Do(r)
 		if err != nil {
 			return false, false, err
@@ -94,8 +96,8 @@ func testRejection(t *testing.T) {
 }
 
 func TestWrongSecretIsRejectedNotRetried(t *testing.T) {
-	h := newOWHost(t, 1, time.Minute)
-	b, err := openwhisk.New(openwhisk.Options{APIHost: h.srv.URL, Namespace: "guest", Action: "burst", Auth: h.auth(), Secret: []byte("other")})
+	h := owtest.Start(t, 1, time.Minute)
+	b, err := openwhisk.New(openwhisk.Options{APIHost: h.URL, Namespace: "guest", Action: "burst", Auth: h.Auth(), Secret: []byte("other")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,8 +110,8 @@ func TestWrongSecretIsRejectedNotRetried(t *testing.T) {
 }
 
 func TestWrongCredentialsAreAClearError(t *testing.T) {
-	h := newOWHost(t, 1, time.Minute)
-	b, _ := openwhisk.New(openwhisk.Options{APIHost: h.srv.URL, Namespace: "guest", Action: "burst", Auth: "u:wrong", Secret: []byte(httpfntest.Secret)})
+	h := owtest.Start(t, 1, time.Minute)
+	b, _ := openwhisk.New(openwhisk.Options{APIHost: h.URL, Namespace: "guest", Action: "burst", Auth: "u:wrong", Secret: []byte(httpfntest.Secret)})
 	p := pool.New(b)
 	defer p.Close()
 	_, err := pooltest.Square.Call(context.Background(), p, 2)
@@ -119,8 +121,8 @@ func TestWrongCredentialsAreAClearError(t *testing.T) {
 }
 
 func TestTooLargeIsRefusedBeforeSending(t *testing.T) {
-	h := newOWHost(t, 1, time.Minute)
-	b, _ := openwhisk.New(openwhisk.Options{APIHost: h.srv.URL, Namespace: "guest", Action: "burst", Auth: h.auth(), Secret: []byte(httpfntest.Secret)})
+	h := owtest.Start(t, 1, time.Minute)
+	b, _ := openwhisk.New(openwhisk.Options{APIHost: h.URL, Namespace: "guest", Action: "burst", Auth: h.Auth(), Secret: []byte(httpfntest.Secret)})
 	p := pool.New(b)
 	defer p.Close()
 	_, err := echoLen.Call(context.Background(), p, strings.Repeat("x", 2<<20))
@@ -156,5 +158,5 @@ func TestOptionsFromURL(t *testing.T) {
 }
 
 func TestRemdIdentical(t *testing.T) {
-	remdtest.Identical(t, openPool(t, newOWHost(t, 2, time.Minute), pool.WithLimit(2)))
+	remdtest.Identical(t, openPool(t, owtest.Start(t, 2, time.Minute), pool.WithLimit(2)))
 }

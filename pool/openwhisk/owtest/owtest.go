@@ -1,4 +1,7 @@
-package openwhisk_test
+// Package owtest is a local OpenWhisk for tests: the controller's REST
+// endpoint (blocking invokes with basic auth, activation results by id) in
+// front of action containers run as the Go action-loop proxy runs them.
+package owtest
 
 import (
 	"bufio"
@@ -20,12 +23,13 @@ import (
 	"github.com/burst-dev/burst/pool/httpfn/httpfntest"
 )
 
-// owHost is a local OpenWhisk for tests: the REST endpoint of the controller
-// (blocking invokes with basic auth, activation results by id) in front of
-// action containers run as the Go action-loop proxy runs them: the action
-// executable (this test binary) with fd 3 for results, __OW_WAIT_FOR_ACK set,
-// one activation line at a time on stdin.
-type owHost struct {
+// Host is a local OpenWhisk: the REST endpoint of the controller at URL,
+// for namespace guest and action burst, in front of action containers run
+// as the Go action-loop proxy runs them: the action executable (by default
+// the test binary, whose TestMain calls pool.Main) with fd 3 for results,
+// __OW_WAIT_FOR_ACK set, one activation line at a time on stdin.
+type Host struct {
+	URL      string // the API host, http://127.0.0.1:PORT
 	t        testing.TB
 	srv      *httptest.Server
 	user     string
@@ -47,25 +51,32 @@ type container struct {
 	logs   *bytes.Buffer
 }
 
-func newOWHost(t testing.TB, containers int, blocking time.Duration, env ...string) *owHost {
-	return newOWHostExe(t, os.Args[0], containers, blocking, env...)
+// Start starts a host with containers action containers of the test
+// binary, each started with env added; a blocking invoke waits up to
+// blocking for its result before answering 202 with the activation id.
+// The host stops when the test ends.
+func Start(t testing.TB, containers int, blocking time.Duration, env ...string) *Host {
+	return StartExe(t, os.Args[0], containers, blocking, env...)
 }
 
-func newOWHostExe(t testing.TB, exe string, containers int, blocking time.Duration, env ...string) *owHost {
-	h := &owHost{t: t, limit: 5 * time.Second, env: env, exe: exe, user: "23bc46b1-71f6-4ed5-8c54-816aa4f8c502", pass: "123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP",
+// StartExe is Start with another action executable.
+func StartExe(t testing.TB, exe string, containers int, blocking time.Duration, env ...string) *Host {
+	h := &Host{t: t, limit: 5 * time.Second, env: env, exe: exe, user: "23bc46b1-71f6-4ed5-8c54-816aa4f8c502", pass: "123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP",
 		free: make(chan *container, containers), blocking: blocking, results: map[string][]byte{}}
 	for range containers {
 		h.free <- h.start()
 	}
 	h.srv = httptest.NewServer(http.HandlerFunc(h.serve))
+	h.URL = h.srv.URL
 	t.Cleanup(h.srv.Close)
 	return h
 }
 
-func (h *owHost) auth() string { return h.user + ":" + h.pass }
+// Auth is the host's "uuid:key".
+func (h *Host) Auth() string { return h.user + ":" + h.pass }
 
 // start runs one action container and waits for its ack.
-func (h *owHost) start() *container {
+func (h *Host) start() *container {
 	resR, resW, err := os.Pipe()
 	if err != nil {
 		h.t.Fatal(err)
@@ -93,7 +104,7 @@ func (h *owHost) start() *container {
 // run sends one activation to a free container and returns its result
 // line. Like OpenWhisk, it kills a container whose activation exceeds the
 // action's time limit and starts a fresh one.
-func (h *owHost) run(id string, value json.RawMessage) []byte {
+func (h *Host) run(id string, value json.RawMessage) []byte {
 	c := <-h.free
 	line, _ := json.Marshal(map[string]any{"value": value, "namespace": "guest", "action_name": "/guest/burst",
 		"activation_id": id, "transaction_id": "tx" + id, "deadline": fmt.Sprint(time.Now().Add(h.limit).UnixMilli())})
@@ -121,7 +132,7 @@ func (h *owHost) run(id string, value json.RawMessage) []byte {
 	}
 }
 
-func (h *owHost) serve(w http.ResponseWriter, r *http.Request) {
+func (h *Host) serve(w http.ResponseWriter, r *http.Request) {
 	if u, p, ok := r.BasicAuth(); !ok || u != h.user || p != h.pass {
 		w.WriteHeader(http.StatusUnauthorized)
 		io.WriteString(w, `{"error":"The supplied authentication is invalid","code":"abc"}`)
