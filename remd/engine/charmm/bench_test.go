@@ -30,6 +30,13 @@ func BenchmarkSegment(b *testing.B) {
 	}
 }
 
+// BenchmarkSegmentGo is BenchmarkSegment with the pure-Go pair loop, the
+// baseline of the vector kernel.
+func BenchmarkSegmentGo(b *testing.B) {
+	defer charmm.SetVectorKernel(charmm.SetVectorKernel(false))
+	BenchmarkSegment(b)
+}
+
 // BenchmarkForces is one energy and force evaluation with the study's
 // cutoffs (pair list kept between calls, as in dynamics).
 func BenchmarkForces(b *testing.B) {

@@ -40,24 +40,31 @@ func (ff *ForceField) listPairs(x, f []float64, energy bool) (eLJ, eC float64) {
 	s := ff.sys
 	nb := &ff.nb
 	n := s.N()
-	if len(nb.atoms) != n {
-		nb.atoms = make([]nbAtom, n)
-		nb.f = make([][3]float64, n)
+	// Entry n is the padding partner rows are filled up with (see
+	// buildList): far from everything, so no pair with it is within the
+	// cutoff and it adds nothing.
+	if len(nb.atoms) != n+1 {
+		nb.atoms = make([]nbAtom, n+1)
+		nb.f = make([][3]float64, n+1)
 	}
-	atoms, fa := nb.atoms[:n], nb.f[:n]
+	atoms, fa := nb.atoms[:n+1], nb.f[:n+1]
 	charge, typeOf := s.Charge[:n], s.typeOf[:n]
-	for i := range atoms {
+	for i := range atoms[:n] {
 		atoms[i] = nbAtom{x[3*i], x[3*i+1], x[3*i+2], charge[i], int(typeOf[i])}
 		fa[i] = [3]float64{}
 	}
+	atoms[n] = nbAtom{x: farAway, y: farAway, z: farAway}
+	fa[n] = [3]float64{}
 	if energy || f == nil {
 		eLJ, eC = ff.pairEnergies(atoms, fa)
+	} else if useAVX2 {
+		ff.pairForcesAVX2(atoms, fa)
 	} else {
 		ff.pairForces(atoms, fa)
 	}
 	if f != nil {
 		f = f[:3*n]
-		for i := range fa {
+		for i := range fa[:n] {
 			f[3*i] += fa[i][0]
 			f[3*i+1] += fa[i][1]
 			f[3*i+2] += fa[i][2]
@@ -75,7 +82,7 @@ func (ff *ForceField) pairForces(atoms []nbAtom, fa [][3]float64) {
 	nt := ff.sys.ntype
 	lj := ff.sys.lj
 	pairStart, pairJ := ff.nb.pairStart, ff.nb.pairJ
-	for i := range atoms {
+	for i := range atoms[:len(atoms)-1] {
 		ai := &atoms[i]
 		pairRowForces(atoms, fa, pairJ[pairStart[i]:pairStart[i+1]], ai, lj[ai.t*nt:(ai.t+1)*nt], &fa[i], &sw)
 	}
@@ -134,7 +141,7 @@ func (ff *ForceField) pairEnergies(atoms []nbAtom, fa [][3]float64) (eLJ, eC flo
 	nt := ff.sys.ntype
 	ljt := ff.sys.lj
 	pairStart, pairJ := ff.nb.pairStart, ff.nb.pairJ
-	for i := range atoms {
+	for i := range atoms[:len(atoms)-1] {
 		ai := &atoms[i]
 		xi, yi, zi := ai.x, ai.y, ai.z
 		qi := Coulomb * ai.q
@@ -298,12 +305,14 @@ func (ff *ForceField) buildList(x []float64) {
 	nb.found = found
 
 	// Hand each i its partners: j runs ascending, so each row is sorted.
+	// Rows are filled up to a multiple of rowPad with partner n, the
+	// padding atom, for the vector kernel.
 	for i := 0; i < n; i++ {
-		nb.count[i+1] += nb.count[i]
+		nb.count[i+1] = nb.count[i] + (nb.count[i+1]+rowPad-1)/rowPad*rowPad
 	}
 	nb.pairStart = resize(nb.pairStart, n+1)
 	copy(nb.pairStart, nb.count)
-	nb.pairJ = resize(nb.pairJ, len(found))
+	nb.pairJ = resize(nb.pairJ, int(nb.count[n]))
 	next := nb.count[:n]
 	for j := 0; j < n; j++ {
 		for _, i := range found[nb.foundStart[j]:nb.foundStart[j+1]] {
@@ -311,10 +320,23 @@ func (ff *ForceField) buildList(x []float64) {
 			next[i]++
 		}
 	}
+	for i := 0; i < n; i++ {
+		for k := next[i]; k < nb.pairStart[i+1]; k++ {
+			nb.pairJ[k] = int32(n)
+		}
+	}
 	nb.xRef = append(nb.xRef[:0], x...)
 	nb.valid = true
 	ff.Builds++
 }
+
+// rowPad is what every row of the pair list is filled up to a multiple of,
+// with the padding atom: the vector kernel takes partners four at a time.
+const rowPad = 4
+
+// farAway is the padding atom's coordinates (Å): no atom of a real system
+// is within a cutoff of it, and its squared distances stay finite.
+const farAway = 1e10
 
 // resize returns s with length n, reallocating with room to spare, since
 // the pair list grows and shrinks a little with every build.

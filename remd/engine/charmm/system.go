@@ -37,6 +37,9 @@ type System struct {
 	ljEps  []float64 // ntype*ntype
 	ljRmin []float64
 	lj     []ljParam // the pair loop's view of the same table
+	// ljPad is lj with each entry padded to 32 bytes (ε, 12ε, Rmin², 0),
+	// for the vector kernel's whole-register loads.
+	ljPad  [][4]float64
 	E14Fac float64
 }
 
@@ -214,11 +217,13 @@ func NewSystem(psf *PSF, par *Params) (*System, error) {
 	s.ljEps = make([]float64, s.ntype*s.ntype)
 	s.ljRmin = make([]float64, s.ntype*s.ntype)
 	s.lj = make([]ljParam, s.ntype*s.ntype)
+	s.ljPad = make([][4]float64, s.ntype*s.ntype)
 	for a, ta := range types {
 		for b, tb := range types {
 			p, _ := par.PairLJ(ta, tb)
 			s.ljEps[a*s.ntype+b], s.ljRmin[a*s.ntype+b] = p.Eps, p.Rmin
 			s.lj[a*s.ntype+b] = ljParam{eps: p.Eps, eps12: 12 * p.Eps, rmin2: p.Rmin * p.Rmin}
+			s.ljPad[a*s.ntype+b] = [4]float64{p.Eps, 12 * p.Eps, p.Rmin * p.Rmin, 0}
 		}
 	}
 

@@ -1,0 +1,7 @@
+//go:build !amd64
+
+package charmm
+
+var useAVX2, hasVectorKernel = false, false
+
+func pairRowAVX2(*rowKernel) { panic("unreachable") }
