@@ -78,6 +78,12 @@ loop:
 	VADDPD Y0, Y7, Y7
 	VMULPD Y6, Y6, Y0
 	VADDPD Y0, Y7, Y7
+	// Four pairs beyond the cutoff (the list reaches Off + skin) would add
+	// exact zeros: skip them.
+	VCMPPD $0x19, 208(AX), Y7, Y12
+	VMOVMSKPD Y12, R12
+	TESTQ R12, R12
+	JZ next
 	// inv2 = 1/r²
 	VMOVUPD 304(AX), Y0
 	VDIVPD Y7, Y0, Y0
@@ -123,8 +129,7 @@ loop:
 	// g = r² > On² ? switched : g; zero unless r² < Off²
 	VCMPPD $0x1e, 176(AX), Y7, Y8
 	VBLENDVPD Y8, Y1, Y2, Y2
-	VCMPPD $0x19, 208(AX), Y7, Y8
-	VANDPD Y8, Y2, Y2
+	VANDPD Y12, Y2, Y2
 	// g·dx, g·dy, g·dz, then one (gx, gy, gz, 0) per pair
 	VMULPD Y2, Y4, Y4
 	VMULPD Y2, Y5, Y5
@@ -173,6 +178,7 @@ loop:
 	VMOVSD 16(DI)(R12*8), X0
 	VSUBSD X1, X0, X0
 	VMOVSD X0, 16(DI)(R12*8)
+next:
 	ADDQ $16, DX
 	SUBQ $4, CX
 	JNZ loop
