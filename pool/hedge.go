@@ -45,14 +45,16 @@ type backups struct {
 // their inputs share memory with the caller, which a slower attempt left
 // running would still be reading while the caller goes on.
 //
-// k = 0 and floor = 0 give the defaults, k = 2 and floor = 20 ms; any
-// other k below 1 turns backups off. Backups suit calls whose time varies because of
+// k = 0 and floor = 0 give the defaults, k = 1.5 and floor = 20 ms; any
+// other k below 1 turns backups off. A straggler costs its Map about
+// k × median + one run time when it is among the last calls, so k stays
+// low; a machine where all calls slow down alike raises it (above). Backups suit calls whose time varies because of
 // where they run (a slow host, a noisy neighbour, a cold start), not because
 // of their input. A single Call is never backed up: it has nothing to be
 // compared with.
 func WithBackups(k float64, floor time.Duration) Option {
 	if k == 0 {
-		k = 2
+		k = 1.5
 	}
 	if floor == 0 {
 		floor = 20 * time.Millisecond
