@@ -1,7 +1,7 @@
 // Package slurm is the pool backend for HPC clusters scheduled by Slurm: Open
-// submits the workers as a Slurm batch job, one srun step per worker, and
-// each worker — the same binary — dials back to the driver over TLS with
-// the protocol of pool/tcp. Importing it registers the "slurm" scheme:
+// starts the workers as a Slurm job, one srun step per worker, and each
+// worker — the same binary — dials back to the driver over TLS with the
+// protocol of pool/tcp. Importing it registers the "slurm" scheme:
 //
 //	p, err := pool.Open(ctx, "slurm://?workers=64&cpus_per_task=1&time=02:00:00&partition=compute")
 //
@@ -22,11 +22,22 @@
 // a driver that is killed leaves no job behind either, since each worker
 // exits when its connection to the driver ends.
 //
+// A job is first asked for as an allocation that must start now (salloc
+// --immediate, which the controller schedules as it arrives), and only if
+// the resources are not free right now is it queued as a batch job
+// (sbatch), which Slurm schedules no sooner than batch_sched_delay (3 s by
+// default) after its submission. The allocation's srun steps then run from
+// a salloc process on the driver's host, in a process group of its own so
+// that it outlives a killed driver: its workers still exit when their
+// connections end, the steps end, and salloc gives the allocation back.
+// submit=sbatch always queues a batch job.
+//
 // Each worker's output goes to log_dir/burst-JOBID.STEP.out, and the
-// batch script's to log_dir/burst-JOBID.out.
+// batch script's (or salloc's) to log_dir/burst-JOBID.out.
 package slurm
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -50,6 +61,12 @@ import (
 
 // Scheme is the URL scheme this package registers with pool.Open.
 const Scheme = "slurm"
+
+// How jobs are submitted (Options.Submit, submit=).
+const (
+	SubmitAuto   = "auto"   // salloc --immediate, else sbatch
+	SubmitSbatch = "sbatch" // always sbatch
+)
 
 // Policies for keeping workers.
 const (
@@ -75,7 +92,13 @@ type Options struct {
 	QOS         string
 	Time        string
 	// SbatchArgs are more sbatch options, e.g. "--constraint=skylake".
+	// They are given to salloc too; one salloc does not take makes the
+	// pool queue batch jobs.
 	SbatchArgs []string
+	// Submit is how jobs are started: SubmitAuto (default) asks for an
+	// allocation that starts now and queues a batch job if there is none;
+	// SubmitSbatch always queues a batch job.
+	Submit string
 	// PerWorker is how many calls a worker runs at once (default 1).
 	PerWorker int
 	// Listen is the address the driver listens on (default ":0": every
@@ -124,7 +147,7 @@ func ParseURL(u *url.URL) (Options, error) {
 		"per_worker": &o.PerWorker, "min": &o.Min, "max": &o.Max, "max_message": &o.MaxMessage}
 	strs := map[string]*string{"mem": &o.Mem, "mem_per_cpu": &o.MemPerCPU, "partition": &o.Partition,
 		"account": &o.Account, "qos": &o.QOS, "time": &o.Time, "listen": &o.Listen, "advertise": &o.Advertise,
-		"policy": &o.Policy, "log_dir": &o.LogDir}
+		"policy": &o.Policy, "log_dir": &o.LogDir, "submit": &o.Submit}
 	durs := map[string]*time.Duration{"idle": &o.Idle, "poll": &o.Poll}
 	accepted := []string{"sbatch"}
 	for k := range ints {
@@ -191,6 +214,11 @@ type Backend struct {
 	// After a failed sbatch, no other before retryAt; the wait doubles.
 	retryAt   time.Time
 	retryWait time.Duration
+	// noAlloc is set once salloc failed for another reason than busy
+	// resources (an option it does not take, say): later jobs go straight
+	// to sbatch.
+	noAlloc   atomic.Bool
+	allocs    sync.WaitGroup // salloc processes not yet reaped
 	ready     chan struct{} // closed and replaced when a worker connects or is lost
 	kick      chan struct{}
 	stop      context.CancelFunc
@@ -225,6 +253,13 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 	case Keep, Adaptive:
 	default:
 		return nil, fmt.Errorf("slurm: policy %q: want %q or %q", o.Policy, Keep, Adaptive)
+	}
+	switch o.Submit {
+	case "":
+		o.Submit = SubmitAuto
+	case SubmitAuto, SubmitSbatch:
+	default:
+		return nil, fmt.Errorf("slurm: submit %q: want %q or %q", o.Submit, SubmitAuto, SubmitSbatch)
 	}
 	if o.Max < 1 {
 		o.Max = o.Workers
@@ -415,17 +450,35 @@ func (b *Backend) Close() error {
 			err = errors.Join(err, fmt.Errorf("slurm: cancel jobs %v: %w", ids, cerr))
 		}
 	}
+	// salloc processes end once their allocation is revoked; reap them.
+	reaped := make(chan struct{})
+	go func() { b.allocs.Wait(); close(reaped) }()
+	select {
+	case <-reaped:
+	case <-time.After(30 * time.Second):
+		slog.Warn("burst: slurm: salloc still running 30 s after its job was cancelled", "pool", b.id)
+	}
 	return err
 }
 
-// submit sends one job of n workers and returns its id.
+// submit starts one job of n workers and returns its id: an allocation
+// that starts now if it can have one, else a queued batch job.
 func (b *Backend) submit(ctx context.Context, n, nodes int) (string, error) {
+	if b.opts.Submit == SubmitAuto && !b.noAlloc.Load() {
+		id, err := b.allocate(ctx, n, nodes)
+		if err == nil {
+			return id, nil
+		}
+		slog.Info("burst: slurm: no allocation now; queueing a batch job", "reason", err)
+	}
+	return b.sbatch(ctx, n, nodes)
+}
+
+// resources are the options salloc and sbatch share: the job's name, tasks
+// and the resources asked for.
+func (b *Backend) resources(n, nodes int) []string {
 	o := b.opts
-	// --no-requeue: a job whose node fails ends (NODE_FAIL) and the pool
-	// replaces its workers itself; a requeued job would come back later
-	// with workers already replaced.
-	args := []string{"--parsable", "--no-requeue", "--job-name=" + b.id, "--ntasks=" + strconv.Itoa(n),
-		"--output=" + filepath.Join(o.LogDir, "burst-%j.out"), "--chdir=" + o.LogDir}
+	args := []string{"--job-name=" + b.id, "--ntasks=" + strconv.Itoa(n), "--chdir=" + o.LogDir}
 	if nodes > 0 {
 		args = append(args, "--nodes="+strconv.Itoa(nodes))
 	}
@@ -438,13 +491,29 @@ func (b *Backend) submit(ctx context.Context, n, nodes int) (string, error) {
 			args = append(args, "--"+kv[0]+"="+kv[1])
 		}
 	}
-	args = append(args, o.SbatchArgs...)
+	return append(args, o.SbatchArgs...)
+}
+
+func (b *Backend) added(id string, n int) {
+	b.mu.Lock()
+	b.jobs[id] = &job{id: id, want: n, state: "PENDING"}
+	b.order = append(b.order, id)
+	b.mu.Unlock()
+}
+
+// sbatch queues one batch job of n workers and returns its id.
+func (b *Backend) sbatch(ctx context.Context, n, nodes int) (string, error) {
+	// --no-requeue: a job whose node fails ends (NODE_FAIL) and the pool
+	// replaces its workers itself; a requeued job would come back later
+	// with workers already replaced.
+	args := append([]string{"--parsable", "--no-requeue", "--output=" + filepath.Join(b.opts.LogDir, "burst-%j.out")},
+		b.resources(n, nodes)...)
 	cmd := exec.CommandContext(ctx, "sbatch", args...)
 	cmd.Env = b.env
-	cmd.Dir = o.LogDir
+	cmd.Dir = b.opts.LogDir
 	// The script goes in on stdin: it names the command, never the secret,
 	// which travels in the environment sbatch hands to the job.
-	cmd.Stdin = strings.NewReader(b.script())
+	cmd.Stdin = strings.NewReader(b.script(""))
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -455,17 +524,94 @@ func (b *Backend) submit(ctx context.Context, n, nodes int) (string, error) {
 	if id == "" {
 		return "", fmt.Errorf("slurm: sbatch printed no job id")
 	}
-	b.mu.Lock()
-	b.jobs[id] = &job{id: id, want: n, state: "PENDING"}
-	b.order = append(b.order, id)
-	b.mu.Unlock()
+	b.added(id, n)
 	slog.Info("burst: slurm job submitted", "job", id, "workers", n, "pool", b.id)
 	return id, nil
 }
 
-// script is the batch script: one srun step per task, so that one worker
-// can end (scancel JOB.STEP, a crash) while the others go on.
-func (b *Backend) script() string {
+// allocate asks for an allocation of n workers that starts now (salloc
+// --immediate: the controller schedules it as it arrives, where a batch
+// job waits for batch_sched_delay) and runs the steps from a salloc process
+// on this host. It fails if the resources are not free now.
+//
+// salloc runs in a process group of its own and writes only to a file, so
+// it outlives this process: if the driver is killed, the workers' connections
+// end, they exit, the script's steps end and salloc gives the allocation
+// back, as a batch job ends when its script does.
+func (b *Backend) allocate(ctx context.Context, n, nodes int) (string, error) {
+	logf, err := os.CreateTemp(b.opts.LogDir, "burst-salloc-*.out")
+	if err != nil {
+		return "", fmt.Errorf("slurm: salloc's log: %w", err)
+	}
+	defer logf.Close()
+	// The script says its job id on fd 3 and closes it, so nothing of the
+	// job writes to a pipe this process may no longer read.
+	idr, idw, err := os.Pipe()
+	if err != nil {
+		return "", err
+	}
+	defer idr.Close()
+	args := append([]string{"--immediate"}, b.resources(n, nodes)...)
+	args = append(args, "/bin/sh", "-c", b.script(`printf '%s\n' "$SLURM_JOB_ID" >&3; exec 3>&-`))
+	cmd := exec.Command("salloc", args...)
+	cmd.Env = b.env
+	cmd.Dir = b.opts.LogDir
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.ExtraFiles = []*os.File{idw}
+	cmd.SysProcAttr = detached()
+	err = cmd.Start()
+	idw.Close()
+	if err != nil {
+		os.Remove(logf.Name())
+		return "", fmt.Errorf("slurm: salloc: %w", err)
+	}
+	exited := make(chan error, 1)
+	b.allocs.Add(1)
+	go func() {
+		defer b.allocs.Done()
+		exited <- cmd.Wait()
+	}()
+	line := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(idr).ReadString('\n')
+		line <- strings.TrimSpace(s)
+	}()
+	var id string
+	select {
+	case id = <-line:
+	case <-ctx.Done():
+		// Granted or not, the allocation must not stay: end salloc and
+		// cancel whatever job of this pool's name it may have made.
+		killGroup(cmd.Process.Pid)
+		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		b.run(cctx, "scancel", "--name="+b.id)
+		return "", context.Cause(ctx)
+	}
+	if id == "" {
+		// fd 3 closed without an id: salloc gave up.
+		err := <-exited
+		msg, _ := os.ReadFile(logf.Name())
+		os.Remove(logf.Name())
+		var ee *exec.ExitError
+		if errors.As(err, &ee) && ee.ExitCode() != 1 {
+			// Not busy resources but salloc refusing the options
+			// (exit 255): later jobs go straight to sbatch.
+			b.noAlloc.Store(true)
+		}
+		return "", fmt.Errorf("salloc --immediate: %v: %s", err, strings.TrimSpace(string(msg)))
+	}
+	if err := os.Rename(logf.Name(), filepath.Join(b.opts.LogDir, "burst-"+id+".out")); err != nil {
+		slog.Debug("burst: slurm: salloc's log keeps its name", "file", logf.Name(), "err", err)
+	}
+	b.added(id, n)
+	slog.Info("burst: slurm job allocated", "job", id, "workers", n, "pool", b.id)
+	return id, nil
+}
+
+// script starts one srun step per task, so that one worker can end
+// (scancel JOB.STEP, a crash) while the others go on. prelude runs first.
+func (b *Backend) script(prelude string) string {
 	quoted := make([]string, len(b.opts.Command))
 	for i, a := range b.opts.Command {
 		quoted[i] = shellQuote(a)
@@ -474,6 +620,7 @@ func (b *Backend) script() string {
 		" --output=" + shellQuote(filepath.Join(b.opts.LogDir, "burst-%j.%s.out")) + " " + strings.Join(quoted, " ")
 	return `#!/bin/sh
 # burst pool workers: one srun step per task; each dials back to the driver.
+` + prelude + `
 i=0
 while [ "$i" -lt "$SLURM_NTASKS" ]; do
   ` + step + ` &

@@ -264,26 +264,70 @@ func TestCloseCancelsTheJob(t *testing.T) {
 
 func TestDriverKilledLeavesNoJob(t *testing.T) {
 	s := cluster(t)
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), envTestDriver+"="+slurmURL(t, 2, ""))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	// An allocation (salloc outlives the driver) and a batch job.
+	for _, submit := range []string{slurm.SubmitAuto, slurm.SubmitSbatch} {
+		t.Run(submit, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), envTestDriver+"="+slurmURL(t, 2, "&submit="+submit))
+			cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+			stdout, _ := cmd.StdoutPipe()
+			cmd.Stderr = os.Stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			line, err := bufio.NewReader(stdout).ReadString('\n')
+			if err != nil || !strings.HasPrefix(line, "ready ") {
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatalf("driver said %q, %v; want ready", line, err)
+			}
+			if jobs := s.Jobs(); len(jobs) == 0 {
+				t.Fatal("no job in squeue while the driver runs")
+			}
+			cmd.Process.Kill()
+			cmd.Wait()
+			waitNoJobs(t, s, 60*time.Second)
+		})
 	}
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "ready ") {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatalf("driver said %q, %v; want ready", line, err)
+}
+
+// A cluster with no free CPU now: the allocation is refused and the
+// workers come as a queued batch job once the CPUs are free.
+func TestBusyClusterQueuesABatchJob(t *testing.T) {
+	s := cluster(t)
+	blocker := s.Run("sbatch", "--parsable", "--ntasks=8", "--output=/dev/null", "--wrap", "sleep 5")
+	deadline := time.Now().Add(time.Minute)
+	for s.Run("squeue", "-h", "-j", blocker, "-o", "%T") != "RUNNING" {
+		if time.Now().After(deadline) {
+			t.Fatalf("blocking job %s did not start: %s", blocker, s.Run("squeue", "-h", "-j", blocker, "-o", "%T %r"))
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	if jobs := s.Jobs(); len(jobs) == 0 {
-		t.Fatal("no job in squeue while the driver runs")
+	p, b := open(t, slurmURL(t, 2, ""))
+	ids := b.JobIDs()
+	if len(ids) != 1 {
+		t.Fatalf("jobs %v after Open, want 1", ids)
 	}
-	cmd.Process.Kill()
-	cmd.Wait()
+	if st := s.Run("scontrol", "show", "job", ids[0], "-o"); !strings.Contains(st, "BatchFlag=1") {
+		t.Errorf("job %s while the node is full: %s; want a batch job (BatchFlag=1)", ids[0], st)
+	}
+	mapAll(t, p, 10)
+	p.Close()
 	waitNoJobs(t, s, 60*time.Second)
+}
+
+// On a free cluster the workers come as an allocation, not a batch job.
+func TestFreeClusterAllocatesAtOnce(t *testing.T) {
+	s := cluster(t)
+	p, b := open(t, slurmURL(t, 2, ""))
+	ids := b.JobIDs()
+	if len(ids) != 1 {
+		t.Fatalf("jobs %v after Open, want 1", ids)
+	}
+	if st := s.Run("scontrol", "show", "job", ids[0], "-o"); !strings.Contains(st, "BatchFlag=0") || !strings.Contains(st, "JobState=RUNNING") {
+		t.Errorf("job %s right after Open: %s; want a running allocation (BatchFlag=0)", ids[0], st)
+	}
+	mapAll(t, p, 10)
 }
 
 func TestURLRejectsUnknownParameters(t *testing.T) {
@@ -326,29 +370,37 @@ func TestAdaptiveScalesWithCallsAndReleasesIdleWorkers(t *testing.T) {
 
 func TestSecretIsNeitherInTheJobScriptNorOnACommandLine(t *testing.T) {
 	s := cluster(t)
-	_, b := open(t, slurmURL(t, 2, ""))
-	waitWorkers(t, b, 2)
-	var secret string
-	for _, kv := range b.WorkerEnv() {
-		if v, ok := strings.CutPrefix(kv, tcp.EnvSecret+"="); ok {
-			secret = v
-		}
-	}
-	if len(secret) < 16 {
-		t.Fatalf("no secret in WorkerEnv: %q", b.WorkerEnv())
-	}
-	script := s.Run("scontrol", "write", "batch_script", b.JobIDs()[0], "-")
-	if !strings.Contains(script, "srun") {
-		t.Fatalf("scontrol write batch_script gave %q, not the job's script", script)
-	}
-	if strings.Contains(script, secret) {
-		t.Fatal("the pool secret is in the job script")
-	}
-	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
-	for _, f := range procs {
-		if cmdline, err := os.ReadFile(f); err == nil && strings.Contains(string(cmdline), secret) {
-			t.Errorf("the pool secret is on the command line of %s: %q", f, cmdline)
-		}
+	for _, submit := range []string{slurm.SubmitAuto, slurm.SubmitSbatch} {
+		t.Run(submit, func(t *testing.T) {
+			p, b := open(t, slurmURL(t, 2, "&submit="+submit))
+			waitWorkers(t, b, 2)
+			var secret string
+			for _, kv := range b.WorkerEnv() {
+				if v, ok := strings.CutPrefix(kv, tcp.EnvSecret+"="); ok {
+					secret = v
+				}
+			}
+			if len(secret) < 16 {
+				t.Fatalf("no secret in WorkerEnv: %q", b.WorkerEnv())
+			}
+			if submit == slurm.SubmitSbatch {
+				script := s.Run("scontrol", "write", "batch_script", b.JobIDs()[0], "-")
+				if !strings.Contains(script, "srun") {
+					t.Fatalf("scontrol write batch_script gave %q, not the job's script", script)
+				}
+				if strings.Contains(script, secret) {
+					t.Fatal("the pool secret is in the job script")
+				}
+			}
+			procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+			for _, f := range procs {
+				if cmdline, err := os.ReadFile(f); err == nil && strings.Contains(string(cmdline), secret) {
+					t.Errorf("the pool secret is on the command line of %s: %q", f, cmdline)
+				}
+			}
+			p.Close()
+			waitNoJobs(t, s, 60*time.Second)
+		})
 	}
 }
 
