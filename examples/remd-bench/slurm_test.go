@@ -182,7 +182,7 @@ func slurmFigure2(b *testing.B, s *testenv.Slurm, row func(...string)) {
 			launch = append(launch, ws.Sub(opened).Seconds())
 			dial = append(dial, connected.Sub(ws).Seconds())
 			first = append(first, done.Sub(connected).Seconds())
-			b.Logf("%s run %d: first result %.3f s = Open (listen, submit, schedule) %.3f + step launch to worker process start %.3f + worker start, dial, TLS %.3f + first call %.3f",
+			b.Logf("%s run %d: first result %.3f s = Open (listen, submit; salloc: the grant) %.3f + until the worker process starts (sbatch: scheduling; both: step launch) %.3f + worker start, dial, TLS %.3f + first call %.3f",
 				submit, i, total[i], open[i], launch[i], dial[i], first[i])
 			waitGone(b, s, time.Minute)
 		}
@@ -191,7 +191,7 @@ func slurmFigure2(b *testing.B, s *testenv.Slurm, row func(...string)) {
 			what = "the same with `submit=sbatch` (a queued batch job, the old default)"
 		}
 		b.ReportMetric(median(total), submit+"-s-to-first-result")
-		row("2", what, "–", fmt.Sprintf("**%.2f s** (runs %s) = Open %.3f + step launch %.3f + worker start, dial, TLS %.3f + first call %.3f (medians)",
+		row("2", what, "–", fmt.Sprintf("**%.2f s** (runs %s) = Open %.3f + scheduling (sbatch) and step launch %.3f + worker start, dial, TLS %.3f + first call %.3f (medians)",
 			median(total), fmtList(total), median(open), median(launch), median(dial), median(first)), "≤ 2 s")
 	}
 }

@@ -23,6 +23,10 @@ type Section struct {
 	// Sbatch are more sbatch options, space-separated, e.g.
 	// "--constraint=skylake --exclusive".
 	Sbatch string `yaml:"sbatch"`
+	// Submit is how jobs start: auto (default: an allocation that starts
+	// now, salloc --immediate, else a queued batch job) or sbatch (always
+	// a queued batch job).
+	Submit string `yaml:"submit"`
 	// PerWorker is how many calls a worker runs at once (default 1).
 	PerWorker int `yaml:"per_worker"`
 	// Policy keeps compute.workers running (keep, default) or scales
@@ -58,6 +62,9 @@ func (s *Section) Validate(driver.Compute) error {
 	if s.Idle < 0 {
 		return driver.Keyf("slurm.idle", "want a Go duration ≥ 0 such as 60s, got %s", s.Idle)
 	}
+	if err := driver.Accept("slurm.submit", s.Submit, SubmitAuto, SubmitSbatch); err != nil {
+		return err
+	}
 	return driver.Accept("slurm.policy", s.Policy, Keep, Adaptive)
 }
 
@@ -72,7 +79,7 @@ func (s *Section) PoolURL(c driver.Compute) (string, error) {
 	driver.SetInt(q, "max", s.Max)
 	driver.SetStrings(q, map[string]string{"mem": s.Mem, "mem_per_cpu": s.MemPerCPU, "partition": s.Partition,
 		"account": s.Account, "qos": s.QOS, "time": s.Time, "policy": s.Policy, "listen": s.Listen,
-		"advertise": s.Advertise, "log_dir": s.LogDir, "sbatch": s.Sbatch})
+		"advertise": s.Advertise, "log_dir": s.LogDir, "sbatch": s.Sbatch, "submit": s.Submit})
 	if s.Idle > 0 {
 		q.Set("idle", s.Idle.String())
 	}
