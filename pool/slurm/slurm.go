@@ -217,12 +217,12 @@ type Backend struct {
 	// noAlloc is set once salloc failed for another reason than busy
 	// resources (an option it does not take, say): later jobs go straight
 	// to sbatch.
-	noAlloc   atomic.Bool
-	allocs    sync.WaitGroup // salloc processes not yet reaped
-	ready     chan struct{} // closed and replaced when a worker connects or is lost
-	kick      chan struct{}
-	stop      context.CancelFunc
-	done      chan struct{}
+	noAlloc atomic.Bool
+	allocs  sync.WaitGroup // salloc processes not yet reaped
+	ready   chan struct{}  // closed and replaced when a worker connects or is lost
+	kick    chan struct{}
+	stop    context.CancelFunc
+	done    chan struct{}
 }
 
 // job is one sbatch submission and what became of its workers.
