@@ -26,7 +26,10 @@ type Codec interface {
 	Unmarshal(data []byte, v any) error
 }
 
-// JSON is the default codec.
+// JSON encodes with encoding/json, for workers and readers in other
+// languages. It is not exact: strings that are not UTF-8 become U+FFFD,
+// integers in interfaces become float64, times lose their zone's name, and
+// unexported fields are dropped. Binary is the default of pool and shared.
 var JSON Codec = jsonCodec{}
 
 // Gob encodes with encoding/gob.
