@@ -27,9 +27,13 @@
 // cancels its calls and exits within the grace period.
 //
 // The backend is a driver.Queuer: it keeps the count of running calls against
-// the pool's limit itself and holds one more call per worker slot waiting
-// beside a busy worker, which starts it the moment a running call ends, so a
-// worker never idles for a round trip to the driver between calls.
+// the pool's limit itself and holds calls waiting beside a busy worker, which
+// starts the next one the moment a running call ends, so a worker never idles
+// for a round trip to the driver between calls. How many wait there follows
+// the calls' observed duration: one per worker slot for calls of a
+// millisecond or more (so long calls are not tied to a worker early), up to
+// 64 for trivial calls, whose cost is then the pipes' and not the calls'; the
+// rest wait in the driver, in order, for room.
 package process
 
 import (
@@ -135,6 +139,11 @@ type Backend struct {
 	// count is never below the truth and the limit is never exceeded.
 	limit   int
 	running int
+	// held are the calls waiting in the driver for room beside a worker,
+	// oldest first. took is the moving average of the calls' durations on
+	// the workers, which sets how much room there is (depthLocked).
+	held []*call
+	took time.Duration
 	// attached: the workers are connections handed to Attach, not child
 	// processes; a lost one is removed, not respawned.
 	attached bool
@@ -258,14 +267,52 @@ func (b *Backend) CancelsCalls() bool { return true }
 func (b *Backend) Limit() int { return b.opts.Workers * b.opts.PerWorker }
 
 // Queue makes the backend run at most limit calls at once over all workers
-// and hold up to Workers × PerWorker more waiting beside the workers (see
-// driver.Queuer): a worker whose call ends starts its waiting call at once,
-// rather than a round trip to the driver later.
+// and accept up to maxDepth calls per worker slot more (see driver.Queuer),
+// of which it sends as many to wait beside busy workers as the calls'
+// duration warrants (depthLocked): a worker whose call ends starts its
+// waiting call at once, rather than a round trip to the driver later.
 func (b *Backend) Queue(limit int) (extra int) {
 	b.mu.Lock()
 	b.limit = limit
 	b.mu.Unlock()
-	return b.Limit()
+	return min(b.Limit()*maxDepth, maxExtra)
+}
+
+// The calls waiting beside workers hold about queueBudget of work per worker
+// slot, going by the calls' average duration: at least one call (a worker
+// never idles for the driver), at most maxDepth, and at most maxExtra over
+// all workers. Trivial calls then go in batches, many to a write and a
+// read, which is what lets the plain process:// URL map tens of thousands a
+// second; calls of a millisecond and more wait one per slot, so that a call
+// is given to a worker only when that worker is about to be free.
+const (
+	queueBudget = time.Millisecond
+	maxDepth    = 64
+	maxExtra    = 1024
+)
+
+// depthLocked is how many calls may wait beside the workers; b.mu is held.
+func (b *Backend) depthLocked() int {
+	slots := b.Limit()
+	if b.took <= 0 {
+		return slots
+	}
+	d := int(queueBudget / b.took)
+	return min(slots*max(d, 1), slots*maxDepth, maxExtra)
+}
+
+// observe adds the duration of a call that ended to the moving average;
+// b.mu is held. Long calls pull the average up at once, so the queues
+// shrink as soon as calls grow.
+func (b *Backend) observe(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	if b.took == 0 {
+		b.took = d
+		return
+	}
+	b.took += (d - b.took) / 8
 }
 
 func (b *Backend) limitLocked() int {
@@ -318,6 +365,7 @@ func (b *Backend) Close() error {
 		return nil
 	}
 	b.closed = true
+	b.releaseHeldLocked()
 	ws := append([]*worker(nil), b.workers...)
 	b.mu.Unlock()
 	var wg sync.WaitGroup
@@ -372,6 +420,8 @@ type call struct {
 	req     *driver.Request
 	ch      chan *driver.Response // buffered: the reader never waits for the caller
 	started chan struct{}         // closed once the call counts as running
+	payload []byte                // its frame's payload
+	placed  chan *worker          // while held in the driver: where it was sent
 	running bool
 	// abandoned: its caller stopped waiting. It no longer counts against
 	// the limit (released), so a function ignoring its context holds no
@@ -389,8 +439,11 @@ func (w *worker) holds(c *call) bool {
 	return false
 }
 
-// dispatch picks a worker for c, records it there and sends it.
+// dispatch picks a worker for c, records it there and sends it. When the
+// workers have no room for it (depthLocked), c waits in the driver behind
+// the calls that were there first, and whoever makes room sends it.
 func (b *Backend) dispatch(ctx context.Context, c *call, payload []byte) (*worker, error) {
+	c.payload = payload
 	for {
 		b.mu.Lock()
 		if b.closed {
@@ -402,54 +455,103 @@ func (b *Backend) dispatch(ctx context.Context, c *call, payload []byte) (*worke
 			b.mu.Unlock()
 			return nil, err
 		}
-		run := b.running < b.limitLocked()
-		var best *worker
-		var other *worker // for a backup, the best worker not running its first attempt
-		for _, w := range b.workers {
-			if !w.isReady() {
-				continue
-			}
-			if best == nil || (run && w.less(best)) || (!run && w.betterQueue(best)) {
-				best = w
-			}
-			if c.req.Backup && !w.holds(c) && (other == nil || (run && w.less(other)) || (!run && w.betterQueue(other))) {
-				other = w
-			}
-		}
-		if other != nil {
-			best = other
-		}
-		ch := b.changed
-		if best != nil {
-			kind := kindQueue
-			best.pending[c.seq] = c
-			if run {
-				kind = kindCall
-				b.startLocked(best, c)
-			} else {
-				if c.req.Backup {
-					// A backup is late already: it waits ahead of the rest,
-					// here and in the worker (which reads req.Backup too).
-					best.queue = slices.Insert(best.queue, 0, c)
-				} else {
-					best.queue = append(best.queue, c)
-				}
-			}
-			// Enqueued under b.mu so that a later promotion of this call
-			// cannot reach the worker before the call itself.
-			best.send.enqueue(frame{kind: kind, seq: c.seq, payload: payload})
+		if !slices.ContainsFunc(b.workers, (*worker).isReady) {
+			ch := b.changed
 			b.mu.Unlock()
-			// A failed write means the worker is dying; await sees it go.
-			_ = best.send.flush()
-			return best, nil
+			select {
+			case <-ch:
+				continue
+			case <-ctx.Done():
+				return nil, context.Cause(ctx)
+			}
 		}
+		// A backup is late already: it goes ahead of the held calls.
+		if len(b.held) == 0 || c.req.Backup {
+			if w := b.placeLocked(c); w != nil {
+				b.mu.Unlock()
+				// A failed write means the worker is dying; await sees it go.
+				_ = w.send.flush()
+				return w, nil
+			}
+		}
+		c.placed = make(chan *worker, 1)
+		b.held = append(b.held, c)
 		b.mu.Unlock()
+		var w *worker
 		select {
-		case <-ch:
+		case w = <-c.placed:
 		case <-ctx.Done():
-			return nil, context.Cause(ctx)
+			b.mu.Lock()
+			i := slices.Index(b.held, c)
+			if i >= 0 {
+				b.held = slices.Delete(b.held, i, i+1)
+			}
+			b.mu.Unlock()
+			if i >= 0 {
+				return nil, context.Cause(ctx)
+			}
+			w = <-c.placed // placed meanwhile: await abandons it
+		}
+		if w != nil {
+			return w, nil
+		}
+		// Released without a worker (closed, or no worker starts): the
+		// loop says why.
+	}
+}
+
+// placeLocked records c on the best worker that has room for it and
+// enqueues its frame, or returns nil; b.mu is held. Below the limit c runs
+// at once; at the limit it waits beside a busy worker, if fewer than
+// depthLocked wait there already (a backup always may).
+func (b *Backend) placeLocked(c *call) *worker {
+	run := b.running < b.limitLocked()
+	var best *worker
+	var other *worker // for a backup, the best worker not running its first attempt
+	queued := 0
+	for _, w := range b.workers {
+		if !w.isReady() {
+			continue
+		}
+		queued += len(w.queue)
+		if best == nil || (run && w.less(best)) || (!run && w.betterQueue(best)) {
+			best = w
+		}
+		if c.req.Backup && !w.holds(c) && (other == nil || (run && w.less(other)) || (!run && w.betterQueue(other))) {
+			other = w
 		}
 	}
+	if other != nil {
+		best = other
+	}
+	if best == nil || (!run && !c.req.Backup && queued >= b.depthLocked()) {
+		return nil
+	}
+	kind := kindQueue
+	best.pending[c.seq] = c
+	if run {
+		kind = kindCall
+		b.startLocked(best, c)
+	} else if c.req.Backup {
+		// It waits ahead of the rest in the worker too (which reads
+		// req.Backup).
+		best.queue = slices.Insert(best.queue, 0, c)
+	} else {
+		best.queue = append(best.queue, c)
+	}
+	// Enqueued under b.mu so that a later promotion of this call cannot
+	// reach the worker before the call itself.
+	best.send.enqueue(frame{kind: kind, seq: c.seq, payload: c.payload})
+	return best
+}
+
+// releaseHeldLocked hands the held calls back to their dispatch loops
+// without a worker, to see the backend closed or broken; b.mu is held.
+func (b *Backend) releaseHeldLocked() {
+	for _, c := range b.held {
+		c.placed <- nil
+	}
+	b.held = nil
 }
 
 // less orders workers for a call that runs now: fewest running, then fewest
@@ -488,7 +590,8 @@ func (b *Backend) startLocked(w *worker, c *call) {
 }
 
 // promoteLocked starts waiting calls while fewer than the limit run, oldest
-// first, and returns the workers that have frames to flush; b.mu is held.
+// first, then sends held calls where there is room, and returns the workers
+// that have frames to flush; b.mu is held.
 func (b *Backend) promoteLocked() []*worker {
 	var touched []*worker
 	for b.running < b.limitLocked() {
@@ -509,13 +612,28 @@ func (b *Backend) promoteLocked() []*worker {
 			touched = append(touched, from)
 		}
 	}
+	for len(b.held) > 0 {
+		c := b.held[0]
+		w := b.placeLocked(c)
+		if w == nil {
+			break
+		}
+		b.held[0] = nil
+		b.held = b.held[1:]
+		c.placed <- w
+		if !slices.Contains(touched, w) {
+			touched = append(touched, w)
+		}
+	}
 	return touched
 }
 
 // settle updates the books when the worker reports that call seq started
-// (result false) or ended (result true), and returns the call.
-func (b *Backend) settle(w *worker, seq uint64, result bool) *call {
+// (result false) or ended (result true) after running for took, and returns
+// the call.
+func (b *Backend) settle(w *worker, seq uint64, result bool, took time.Duration) *call {
 	b.mu.Lock()
+	b.observe(took)
 	c := w.pending[seq]
 	if c != nil {
 		switch {
@@ -536,6 +654,9 @@ func (b *Backend) settle(w *worker, seq uint64, result bool) *call {
 			delete(w.pending, seq)
 		}
 	}
+	// A worker starts a waiting call only as its call ends, and says so
+	// just before that call's result: room is made on the result, so the
+	// workers never hold more than depthLocked waiting and limit running.
 	var touched []*worker
 	if result {
 		touched = b.promoteLocked()
@@ -548,6 +669,9 @@ func (b *Backend) settle(w *worker, seq uint64, result bool) *call {
 }
 
 func (b *Backend) notifyLocked() {
+	if b.closed || b.fails >= maxStartFailures {
+		b.releaseHeldLocked()
+	}
 	close(b.changed)
 	b.changed = make(chan struct{})
 }
@@ -600,8 +724,12 @@ func (b *Backend) died(w *worker, err error) {
 func (b *Backend) readied() {
 	b.mu.Lock()
 	b.fails = 0
+	touched := b.promoteLocked() // the held calls have a worker again
 	b.notifyLocked()
 	b.mu.Unlock()
+	for _, t := range touched {
+		_ = t.send.flush()
+	}
 }
 
 type worker struct {
@@ -713,7 +841,7 @@ func (w *worker) read(r io.ReadCloser, outputs *sync.WaitGroup) {
 			w.ready.Store(true)
 			w.b.readied()
 		case kindStarted:
-			w.b.settle(w, f.seq, false)
+			w.b.settle(w, f.seq, false, 0)
 		case kindBye:
 			w.b.retire(w)
 		case kindRefused:
@@ -763,7 +891,11 @@ func (b *Backend) retire(w *worker) {
 }
 
 func (w *worker) deliver(seq uint64, resp *driver.Response) {
-	if c := w.b.settle(w, seq, true); c != nil {
+	var took time.Duration
+	if resp.Start != 0 && resp.End != 0 {
+		took = time.Duration(resp.End - resp.Start)
+	}
+	if c := w.b.settle(w, seq, true, took); c != nil {
 		c.ch <- resp
 	}
 }

@@ -734,3 +734,83 @@ func TestStdoutToTheDriversStdout(t *testing.T) {
 		t.Errorf("stdout=yes: %v, want an error naming the accepted value", err)
 	}
 }
+
+// inFlight is how many calls the workers have been sent and not answered:
+// those running and those waiting beside them.
+func inFlight(b *process.Backend) int {
+	n := 0
+	for _, w := range b.Workers() {
+		n += w.InFlight
+	}
+	return n
+}
+
+// Once calls are seen to be trivial, many wait beside each worker, so that
+// they travel in batches: what lets the plain URL map tens of thousands of
+// calls a second. The limit on calls running at once holds all the same.
+func TestTrivialCallsWaitInDepth(t *testing.T) {
+	hook, got := recorder()
+	p, b := openProc(t, 2, hook) // the defaults: limit 2
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if _, err := double.Map(ctx, p, make([]int, 2000)); err != nil {
+		t.Fatal(err)
+	}
+	ins := make([]holdIn, 200)
+	for i := range ins {
+		ins[i] = holdIn{X: i, D: 50 * time.Millisecond}
+	}
+	done := make(chan error, 1)
+	go func() { _, err := hold.Map(ctx, p, ins); done <- err }()
+	peak := 0
+	for deadline := time.Now().Add(20 * time.Second); peak <= 4 && time.Now().Before(deadline); {
+		peak = max(peak, inFlight(b))
+		time.Sleep(time.Millisecond)
+	}
+	if peak <= 4 {
+		t.Errorf("after trivial calls, at most %d calls were at the workers; want more than one waiting per slot (4)", peak)
+	}
+	// The long calls pull the average up: the rest wait one per slot.
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if over := maxOverlap(got()); over > 2 {
+		t.Errorf("%d calls ran at once, limit 2", over)
+	}
+}
+
+// Calls of a millisecond and more wait one per worker slot beside the
+// workers and the rest in the driver, so that no call is tied to a worker
+// before that worker is about to be free (remd's segments).
+func TestLongCallsWaitOnePerSlot(t *testing.T) {
+	p, b := openProc(t, 2)
+	ctx := context.Background()
+	warm := make([]holdIn, 4)
+	for i := range warm {
+		warm[i] = holdIn{X: i, D: 20 * time.Millisecond}
+	}
+	if _, err := hold.Map(ctx, p, warm); err != nil {
+		t.Fatal(err)
+	}
+	ins := make([]holdIn, 30)
+	for i := range ins {
+		ins[i] = holdIn{X: i, D: 20 * time.Millisecond}
+	}
+	done := make(chan error, 1)
+	go func() { _, err := hold.Map(ctx, p, ins); done <- err }()
+	peak := 0
+	for {
+		peak = max(peak, inFlight(b))
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			if peak > 4 {
+				t.Errorf("%d calls were at the workers at once; want at most 2 running and 2 waiting", peak)
+			}
+			return
+		case <-time.After(time.Millisecond):
+		}
+	}
+}
