@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -286,14 +287,29 @@ type document struct {
 
 const firstSection = 3
 
+// documents caches the document type per set of linked sections (which
+// init functions register, so in practice one).
+var documents sync.Map // strings.Join(backendNames(), " ") → document
+
 func newDocument() document {
+	names := backendNames()
+	key := strings.Join(names, " ")
+	if d, ok := documents.Load(key); ok {
+		return d.(document)
+	}
+	d := buildDocument(names)
+	documents.Store(key, d)
+	return d
+}
+
+func buildDocument(names []string) document {
 	fields := []reflect.StructField{
 		{Name: "Compute", Type: reflect.TypeFor[Compute](), Tag: `yaml:"compute"`},
 		{Name: "Storage", Type: reflect.TypeFor[string](), Tag: `yaml:"storage"`},
 		{Name: "Shared", Type: reflect.TypeFor[string](), Tag: `yaml:"shared"`},
 	}
 	var d document
-	for _, n := range backendNames() {
+	for _, n := range names {
 		s, _ := driver.NewSection(n)
 		st := reflect.TypeOf(s)
 		if st == nil || st.Kind() != reflect.Pointer || st.Elem().Kind() != reflect.Struct {
@@ -328,7 +344,19 @@ type field struct {
 	t     reflect.Type
 }
 
+// fieldCache holds fieldsOf's answers by type.
+var fieldCache sync.Map // reflect.Type → []field
+
 func fieldsOf(t reflect.Type) []field {
+	if fs, ok := fieldCache.Load(t); ok {
+		return fs.([]field)
+	}
+	fs := structFields(t)
+	fieldCache.Store(t, fs)
+	return fs
+}
+
+func structFields(t reflect.Type) []field {
 	var out []field
 	for i := range t.NumField() {
 		f := t.Field(i)

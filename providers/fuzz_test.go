@@ -10,8 +10,8 @@ import (
 
 // A burst.yaml of any content, with any one environment override, is
 // accepted or refused with a *ConfigError naming the file (and for YAML
-// that does not parse, the line) or the environment variable: never a
-// panic. Seeds: the repository's example configs and docs/config.md's.
+// that does not parse, the line) or the environment variable, the same
+// every time: never a panic. Seeds: the repository's example configs and docs/config.md's.
 func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte("compute: {backend: process}\n"), "", "")
 	f.Add([]byte("compute:\n  backend: aws\n  memory: 2048\naws:\n  region: us-east-1\n"), "BURST_COMPUTE_TIMEOUT", "5m")
@@ -39,6 +39,9 @@ func FuzzParseConfig(f *testing.F) {
 			return "", false
 		}
 		_, err := parse("burst.yaml", data, env)
+		if _, again := parse("burst.yaml", data, env); (err == nil) != (again == nil) || err != nil && err.Error() != again.Error() {
+			t.Fatalf("the same input gave two errors:\n%v\n%v", err, again)
+		}
 		if err == nil {
 			return
 		}

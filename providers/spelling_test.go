@@ -22,6 +22,7 @@ func TestURLAndBackendSpellingsAgree(t *testing.T) {
 		{"openwhisk", "compute: {backend: openwhisk, function: fn}\nopenwhisk: {endpoint: https://ow.example}\n" + stores},
 		{"knative", "compute: {backend: knative, function: fn}\nknative: {endpoint: https://fn.default.example}\n" + stores},
 		{"slurm", "compute: {backend: slurm}\n" + stores},
+		{"tcp", "compute: {backend: tcp, workers: 2}\ntcp: {listen: '127.0.0.1:0'}\n" + stores},
 	} {
 		t.Run(tc.backend, func(t *testing.T) {
 			noEnv := func(string) (string, bool) { return "", false }
