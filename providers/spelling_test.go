@@ -61,7 +61,9 @@ func TestURLAndBackendSpellingsAgree(t *testing.T) {
 			if !byName.remote() {
 				return
 			}
-			if a.Retries == nil || *a.Retries <= 3 {
+			// Platforms throttle bursts; tcp's workers are the user's own
+			// machines, which do not, and keep the pool's default.
+			if tc.backend != "tcp" && (a.Retries == nil || *a.Retries <= 3) {
 				t.Errorf("a remote backend keeps the pool's default retries: %+v", a)
 			}
 			// mem:// cannot be reached by remote workers, whichever spelling
