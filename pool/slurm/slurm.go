@@ -219,21 +219,20 @@ type Backend struct {
 	// to sbatch.
 	noAlloc atomic.Bool
 	allocs  sync.WaitGroup // salloc processes not yet reaped
-	ready   chan struct{}  // closed and replaced when a worker connects or is lost
 	kick    chan struct{}
 	stop    context.CancelFunc
 	done    chan struct{}
 }
 
-// job is one sbatch submission and what became of its workers.
+// job is one job the pool started (allocation or batch) and what became of
+// its workers.
 type job struct {
-	id        string
-	want      int // tasks it was submitted with
-	connected int
-	lost      int
-	ever      int // workers that ever connected
-	ended     bool
-	state     string
+	id    string
+	want  int // tasks it was submitted with
+	lost  int
+	ever  int // workers that ever connected
+	ended bool
+	state string
 }
 
 // maxFailedJobs stops replacement when this many jobs in a row ended before
@@ -302,7 +301,7 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 	if listen == "" {
 		listen = ":0"
 	}
-	b := &Backend{opts: o, jobs: map[string]*job{}, ready: make(chan struct{}), kick: make(chan struct{}, 1), done: make(chan struct{})}
+	b := &Backend{opts: o, jobs: map[string]*job{}, kick: make(chan struct{}, 1), done: make(chan struct{})}
 	b.id = "burst-" + strconv.FormatInt(time.Now().UnixNano()%1e10, 36) + "-" + strconv.Itoa(os.Getpid())
 	limitWorkers := o.Workers
 	if o.Policy == Adaptive {
@@ -369,37 +368,6 @@ func (b *Backend) JobIDs() []string {
 		}
 	}
 	return ids
-}
-
-// Connected is how many workers are connected now.
-func (b *Backend) Connected() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	n := 0
-	for _, j := range b.jobs {
-		n += j.connected
-	}
-	return n
-}
-
-// WaitWorkers waits until n workers are connected.
-func (b *Backend) WaitWorkers(ctx context.Context, n int) error {
-	for {
-		b.mu.Lock()
-		c, ch := 0, b.ready
-		for _, j := range b.jobs {
-			c += j.connected
-		}
-		b.mu.Unlock()
-		if c >= n {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return fmt.Errorf("slurm: %d of %d workers connected: %w", c, n, context.Cause(ctx))
-		}
-	}
 }
 
 // Invoke runs a call; an adaptive pool counts the calls in flight to size
@@ -657,25 +625,16 @@ func (b *Backend) onWorker(w tcp.WorkerInfo, gone <-chan struct{}) {
 		b.mu.Unlock()
 		return
 	}
-	j.connected++
 	j.ever++
 	b.failures = 0
-	b.notifyLocked()
 	b.mu.Unlock()
 	go func() {
 		<-gone
 		b.mu.Lock()
-		j.connected--
 		j.lost++
-		b.notifyLocked()
 		b.mu.Unlock()
 		b.poke()
 	}()
-}
-
-func (b *Backend) notifyLocked() {
-	close(b.ready)
-	b.ready = make(chan struct{})
 }
 
 // monitor asks squeue about the jobs every Poll, or sooner when a worker is
@@ -737,7 +696,6 @@ func (b *Backend) poll(ctx context.Context) {
 				b.failures++
 			}
 			slog.Info("burst: slurm job ended", "job", id, "state", st, "workers_connected_ever", j.ever)
-			b.notifyLocked()
 		}
 	}
 }
