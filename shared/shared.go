@@ -31,15 +31,14 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/burst-dev/burst/codec"
 	"github.com/burst-dev/burst/internal/inworker"
 	"github.com/burst-dev/burst/internal/redact"
+	"github.com/burst-dev/burst/internal/registry"
 	"github.com/burst-dev/burst/shared/driver"
 	"github.com/burst-dev/burst/shared/mem"
 )
@@ -96,10 +95,7 @@ func (e *DecodeError) Error() string {
 
 func (e *DecodeError) Unwrap() []error { return []error{ErrDecode, e.Err} }
 
-var (
-	registryMu sync.RWMutex
-	registry   = map[string]driver.Opener{}
-)
+var drivers = registry.New[driver.Opener]("shared: scheme")
 
 func init() {
 	Register(mem.Scheme, mem.Open)
@@ -108,23 +104,13 @@ func init() {
 // Register makes a driver available to Open under scheme. Driver packages
 // call it from init; it panics if the scheme is taken, as a second driver
 // for one scheme is a programming error.
-func Register(scheme string, open driver.Opener) {
-	registryMu.Lock()
-	defer registryMu.Unlock()
-	if _, dup := registry[scheme]; dup {
-		panic("shared: Register called twice for scheme " + scheme)
-	}
-	registry[scheme] = open
-}
+func Register(scheme string, open driver.Opener) { drivers.Register(scheme, open) }
 
 func schemes() []string {
-	registryMu.RLock()
-	defer registryMu.RUnlock()
-	s := make([]string, 0, len(registry))
-	for k := range registry {
-		s = append(s, k+"://")
+	s := drivers.Names()
+	for i := range s {
+		s[i] += "://"
 	}
-	sort.Strings(s)
 	return s
 }
 
@@ -169,9 +155,7 @@ func Open(ctx context.Context, rawURL string) (*Client, error) {
 	if u.Scheme == "" {
 		return nil, fmt.Errorf("shared: Open %q: %w: no scheme; want one of %s", redactURL(u), ErrBadInput, strings.Join(schemes(), ", "))
 	}
-	registryMu.RLock()
-	open := registry[u.Scheme]
-	registryMu.RUnlock()
+	open, _ := drivers.Lookup(u.Scheme)
 	if open == nil {
 		hint := ""
 		if u.Scheme == "redis" || u.Scheme == "rediss" {

@@ -4,13 +4,12 @@ import (
 	"cmp"
 	"fmt"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/burst-dev/burst/internal/redact"
+	"github.com/burst-dev/burst/internal/registry"
 )
 
 // A Section is a backend's part of burst.yaml: the mapping under the
@@ -143,33 +142,18 @@ func AtLeast(key string, n, lo int) error {
 	return nil
 }
 
-var sections struct {
-	sync.RWMutex
-	m map[string]func() Section
-}
+var sections = registry.New[func() Section]("pool: config section")
 
 // RegisterSection registers the burst.yaml section of the backend that
 // compute.backend calls name (its pool URL scheme): newSection returns a
 // pointer to a new zero section. Backend packages call it from init beside
 // RegisterBackend.
-func RegisterSection(name string, newSection func() Section) {
-	sections.Lock()
-	defer sections.Unlock()
-	if sections.m == nil {
-		sections.m = map[string]func() Section{}
-	}
-	if _, dup := sections.m[name]; dup {
-		panic(fmt.Sprintf("pool: config section %q registered twice", name))
-	}
-	sections.m[name] = newSection
-}
+func RegisterSection(name string, newSection func() Section) { sections.Register(name, newSection) }
 
 // NewSection returns a new zero section of the backend name; ok is false
 // when no backend of that name is linked into the program.
 func NewSection(name string) (s Section, ok bool) {
-	sections.RLock()
-	defer sections.RUnlock()
-	f, ok := sections.m[name]
+	f, ok := sections.Lookup(name)
 	if !ok {
 		return nil, false
 	}
@@ -177,61 +161,25 @@ func NewSection(name string) (s Section, ok bool) {
 }
 
 // SectionNames lists the backends with a registered section, sorted.
-func SectionNames() []string {
-	sections.RLock()
-	defer sections.RUnlock()
-	s := make([]string, 0, len(sections.m))
-	for k := range sections.m {
-		s = append(s, k)
-	}
-	sort.Strings(s)
-	return s
-}
+func SectionNames() []string { return sections.Names() }
 
 // NewDeployerFunc makes the Deployer of a backend from its section of
 // burst.yaml and the compute settings; it returns a nil Deployer when the
 // backend runs the program's own binary (nothing to deploy).
 type NewDeployerFunc func(s Section, c Compute) (Deployer, error)
 
-var deployers struct {
-	sync.RWMutex
-	m map[string]NewDeployerFunc
-}
+var deployers = registry.New[NewDeployerFunc]("pool: deployer")
 
 // RegisterDeployer registers how burst deploy deploys for the backend
 // name. Deploy packages (pool/aws/awsdeploy, …) call it from init, so that
 // only a program that imports them (the burst command) links their SDKs.
-func RegisterDeployer(name string, f NewDeployerFunc) {
-	deployers.Lock()
-	defer deployers.Unlock()
-	if deployers.m == nil {
-		deployers.m = map[string]NewDeployerFunc{}
-	}
-	if _, dup := deployers.m[name]; dup {
-		panic(fmt.Sprintf("pool: deployer %q registered twice", name))
-	}
-	deployers.m[name] = f
-}
+func RegisterDeployer(name string, f NewDeployerFunc) { deployers.Register(name, f) }
 
 // LookupDeployer returns the deployer registered for the backend name.
-func LookupDeployer(name string) (NewDeployerFunc, bool) {
-	deployers.RLock()
-	defer deployers.RUnlock()
-	f, ok := deployers.m[name]
-	return f, ok
-}
+func LookupDeployer(name string) (NewDeployerFunc, bool) { return deployers.Lookup(name) }
 
 // DeployerNames lists the backends with a registered deployer, sorted.
-func DeployerNames() []string {
-	deployers.RLock()
-	defer deployers.RUnlock()
-	s := make([]string, 0, len(deployers.m))
-	for k := range deployers.m {
-		s = append(s, k)
-	}
-	sort.Strings(s)
-	return s
-}
+func DeployerNames() []string { return deployers.Names() }
 
 // Query starts the query of a pool URL built from a config with what every
 // backend takes from the compute section: limit (compute.concurrency).

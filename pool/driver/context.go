@@ -4,7 +4,8 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"sync"
+
+	"github.com/burst-dev/burst/internal/registry"
 )
 
 // A ContextHook turns a call value into the function's context: it runs in
@@ -13,24 +14,11 @@ import (
 // driver set up (providers.FromContext) without a global.
 type ContextHook func(ctx context.Context, value string) (context.Context, error)
 
-var hooks struct {
-	sync.RWMutex
-	m map[string]ContextHook
-}
+var hooks = registry.New[ContextHook]("pool: context hook")
 
 // RegisterContextHook registers hook for call values named name. Packages
 // call it from init; a name registered twice panics.
-func RegisterContextHook(name string, hook ContextHook) {
-	hooks.Lock()
-	defer hooks.Unlock()
-	if hooks.m == nil {
-		hooks.m = map[string]ContextHook{}
-	}
-	if _, dup := hooks.m[name]; dup {
-		panic(fmt.Sprintf("pool: context hook %q registered twice", name))
-	}
-	hooks.m[name] = hook
-}
+func RegisterContextHook(name string, hook ContextHook) { hooks.Register(name, hook) }
 
 // ApplyContextHooks runs the hook of each value, in name order. A value with
 // no hook in this binary is an error: the driver meant the function to have
@@ -45,10 +33,8 @@ func ApplyContextHooks(ctx context.Context, values map[string]string) (context.C
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		hooks.RLock()
-		h := hooks.m[n]
-		hooks.RUnlock()
-		if h == nil {
+		h, ok := hooks.Lookup(n)
+		if !ok || h == nil {
 			return ctx, fmt.Errorf("call value %q has no context hook in this worker (is the package that sets it imported?)", n)
 		}
 		var err error

@@ -11,7 +11,8 @@ import (
 	"fmt"
 	"net/url"
 	"sort"
-	"sync"
+
+	"github.com/burst-dev/burst/internal/registry"
 )
 
 // Backend is the driver interface a backend implements: carry one call
@@ -68,44 +69,17 @@ type Canceller interface {
 // an opener should reject every parameter it does not know.
 type Opener func(ctx context.Context, u *url.URL) (Backend, error)
 
-var openers struct {
-	sync.RWMutex
-	m map[string]Opener
-}
+var openers = registry.New[Opener]("pool: backend scheme")
 
 // RegisterBackend makes pool.Open accept URLs with the given scheme. Backend
 // packages call it from init; registering a scheme twice panics.
-func RegisterBackend(scheme string, open Opener) {
-	openers.Lock()
-	defer openers.Unlock()
-	if openers.m == nil {
-		openers.m = map[string]Opener{}
-	}
-	if _, dup := openers.m[scheme]; dup {
-		panic(fmt.Sprintf("pool: backend scheme %q registered twice", scheme))
-	}
-	openers.m[scheme] = open
-}
+func RegisterBackend(scheme string, open Opener) { openers.Register(scheme, open) }
 
 // Schemes lists the registered backend schemes, sorted.
-func Schemes() []string {
-	openers.RLock()
-	defer openers.RUnlock()
-	s := make([]string, 0, len(openers.m))
-	for k := range openers.m {
-		s = append(s, k)
-	}
-	sort.Strings(s)
-	return s
-}
+func Schemes() []string { return openers.Names() }
 
 // Lookup returns the Opener registered for scheme.
-func Lookup(scheme string) (Opener, bool) {
-	openers.RLock()
-	defer openers.RUnlock()
-	o, ok := openers.m[scheme]
-	return o, ok
-}
+func Lookup(scheme string) (Opener, bool) { return openers.Lookup(scheme) }
 
 // UnknownParams returns an error naming the first query parameter of u that
 // is not in accepted, for openers to reject typos instead of ignoring them.

@@ -3,12 +3,11 @@ package driver
 import (
 	"context"
 	"fmt"
-	"sort"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/burst-dev/burst/codec"
+	"github.com/burst-dev/burst/internal/registry"
 )
 
 // A Function is the untyped face of a function registered with
@@ -21,44 +20,25 @@ type Function struct {
 	Call func(ctx context.Context, c codec.Codec, in []byte) (out []byte, err *WireError)
 }
 
-var functions struct {
-	sync.RWMutex
-	m map[string]*Function
-}
+var functions = registry.New[*Function]("pool: function")
 
 // RegisterFunction adds f to the functions workers of this binary serve.
 // pool.Register calls it; registering a name twice panics, naming both call
 // sites.
 func RegisterFunction(f *Function) {
-	functions.Lock()
-	defer functions.Unlock()
-	if functions.m == nil {
-		functions.m = map[string]*Function{}
-	}
-	if old, dup := functions.m[f.Name]; dup {
+	// Registration happens in init, one package at a time, so the look-up
+	// and the Register below do not race; the look-up only buys a message
+	// naming both call sites.
+	if old, dup := functions.Lookup(f.Name); dup {
 		panic(fmt.Sprintf("pool: function %q registered twice: at %s and at %s", f.Name, old.Where, f.Where))
 	}
-	functions.m[f.Name] = f
+	functions.Register(f.Name, f)
 }
 
-func lookupFunction(name string) (*Function, bool) {
-	functions.RLock()
-	defer functions.RUnlock()
-	f, ok := functions.m[name]
-	return f, ok
-}
+func lookupFunction(name string) (*Function, bool) { return functions.Lookup(name) }
 
 // Functions lists the names of all registered functions, sorted.
-func Functions() []string {
-	functions.RLock()
-	defer functions.RUnlock()
-	names := make([]string, 0, len(functions.m))
-	for n := range functions.m {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func Functions() []string { return functions.Names() }
 
 // worker identity and cold-start flag of this process, for Responses.
 var (

@@ -5,7 +5,8 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"sync"
+
+	"github.com/burst-dev/burst/internal/registry"
 )
 
 // IntParams sets *dst[key] from each parameter of q present among dst's
@@ -47,28 +48,17 @@ type Capabilities struct {
 	Retries int
 }
 
-var caps struct {
-	sync.RWMutex
-	m map[string]Capabilities
-}
+var caps = registry.New[Capabilities]("pool: capabilities of backend")
 
 // RegisterCapabilities records the capabilities of the backend registered
-// under scheme. Backend packages call it from init beside RegisterBackend.
-func RegisterCapabilities(scheme string, c Capabilities) {
-	caps.Lock()
-	defer caps.Unlock()
-	if caps.m == nil {
-		caps.m = map[string]Capabilities{}
-	}
-	caps.m[scheme] = c
-}
+// under scheme. Backend packages call it from init beside RegisterBackend;
+// registering a scheme's twice panics.
+func RegisterCapabilities(scheme string, c Capabilities) { caps.Register(scheme, c) }
 
 // CapabilitiesOf returns what the backend of scheme registered; ok is false
 // when no backend of that scheme is linked into the program.
 func CapabilitiesOf(scheme string) (c Capabilities, ok bool) {
-	caps.RLock()
-	defer caps.RUnlock()
-	c, ok = caps.m[scheme]
+	c, ok = caps.Lookup(scheme)
 	if !ok {
 		_, ok = Lookup(scheme)
 	}

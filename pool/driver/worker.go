@@ -3,7 +3,8 @@ package driver
 import (
 	"context"
 	"slices"
-	"sync"
+
+	"github.com/burst-dev/burst/internal/registry"
 )
 
 type workerMode struct {
@@ -13,19 +14,16 @@ type workerMode struct {
 	serve    func(ctx context.Context) error
 }
 
-var workerModes struct {
-	sync.Mutex
-	list []workerMode
-}
+// workerModes holds the modes in registration order, the order Main tries
+// them in (after the explicit ones).
+var workerModes = registry.New[workerMode]("pool: worker mode")
 
 // RegisterWorker tells pool.Main how to recognise that this process was
 // started as a worker of some backend (an environment variable the platform
 // sets) and how to serve calls then. Backend packages call it from init;
-// modes are tried in registration order.
+// modes are tried in registration order; a name registered twice panics.
 func RegisterWorker(name string, detect func() bool, serve func(ctx context.Context) error) {
-	workerModes.Lock()
-	defer workerModes.Unlock()
-	workerModes.list = append(workerModes.list, workerMode{name: name, detect: detect, serve: serve})
+	workerModes.Register(name, workerMode{name: name, detect: detect, serve: serve})
 }
 
 // RegisterExplicitWorker is RegisterWorker for modes whose marker a burst
@@ -35,9 +33,7 @@ func RegisterWorker(name string, detect func() bool, serve func(ctx context.Cont
 // passes the platform's variables on to its children, which must still serve
 // their driver rather than the platform.
 func RegisterExplicitWorker(name string, detect func() bool, serve func(ctx context.Context) error) {
-	workerModes.Lock()
-	defer workerModes.Unlock()
-	workerModes.list = append(workerModes.list, workerMode{name: name, explicit: true, detect: detect, serve: serve})
+	workerModes.Register(name, workerMode{name: name, explicit: true, detect: detect, serve: serve})
 }
 
 // WorkerMode returns the worker mode this process was started in, if any:
@@ -49,9 +45,7 @@ func WorkerMode() (name string, serve func(ctx context.Context) error, ok bool) 
 }
 
 func detectMode() (workerMode, bool) {
-	workerModes.Lock()
-	modes := append([]workerMode(nil), workerModes.list...)
-	workerModes.Unlock()
+	modes := workerModes.Values()
 	slices.SortStableFunc(modes, func(a, b workerMode) int {
 		switch {
 		case a.explicit == b.explicit:

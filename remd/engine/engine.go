@@ -12,8 +12,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"sort"
-	"sync"
+
+	"github.com/burst-dev/burst/internal/registry"
 )
 
 // State is everything a segment needs to continue a trajectory exactly: a
@@ -60,39 +60,18 @@ type Engine interface {
 // A Factory builds an engine from its Spec options.
 type Factory func(options json.RawMessage) (Engine, error)
 
-var (
-	mu        sync.RWMutex
-	factories = map[string]Factory{}
-)
+var factories = registry.New[Factory]("engine: engine")
 
 // Register makes an engine available by name. It panics on a duplicate name,
 // because two engines answering to one name is a build mistake.
-func Register(name string, f Factory) {
-	mu.Lock()
-	defer mu.Unlock()
-	if _, dup := factories[name]; dup {
-		panic(fmt.Sprintf("engine: Register called twice for %q", name))
-	}
-	factories[name] = f
-}
+func Register(name string, f Factory) { factories.Register(name, f) }
 
 // Names lists the registered engines, sorted.
-func Names() []string {
-	mu.RLock()
-	defer mu.RUnlock()
-	names := make([]string, 0, len(factories))
-	for n := range factories {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func Names() []string { return factories.Names() }
 
 // New builds the engine a Spec names.
 func New(s Spec) (Engine, error) {
-	mu.RLock()
-	f, ok := factories[s.Name]
-	mu.RUnlock()
+	f, ok := factories.Lookup(s.Name)
 	if !ok {
 		return nil, fmt.Errorf("engine: unknown system %q (known: %v)", s.Name, Names())
 	}
