@@ -48,3 +48,22 @@ func BenchmarkForces(b *testing.B) {
 		ff.Energy(x, f)
 	}
 }
+
+// BenchmarkDynamicsForces is the force-only evaluation of a dynamics step
+// (pair list kept), with the vector pair kernel where the machine has it.
+func BenchmarkDynamicsForces(b *testing.B) {
+	sys, x := loadWW(b)
+	ff := charmm.NewForceField(sys, charmm.StudyCutoff)
+	f := make([]float64, len(x))
+	b.ReportAllocs()
+	for b.Loop() {
+		ff.Forces(x, f)
+	}
+}
+
+// BenchmarkDynamicsForcesGo is BenchmarkDynamicsForces with the pure-Go
+// pair loop.
+func BenchmarkDynamicsForcesGo(b *testing.B) {
+	defer charmm.SetVectorKernel(charmm.SetVectorKernel(false))
+	BenchmarkDynamicsForces(b)
+}
