@@ -9,8 +9,8 @@ var useAVX2 = hasVectorKernel
 
 var hasVectorKernel = cpu.X86.HasAVX2
 
-// pairRowAVX2 adds the forces between atom i and its partners k.js[:k.n]
-// to *k.fi and k.fa, as pairRowForces does.
+// pairRowsAVX2 adds the pair forces of every row of the list to k.forces,
+// as pairForces does.
 //
 //go:noescape
-func pairRowAVX2(k *rowKernel)
+func pairRowsAVX2(k *rowKernel)

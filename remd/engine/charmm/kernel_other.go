@@ -4,4 +4,4 @@ package charmm
 
 var useAVX2, hasVectorKernel = false, false
 
-func pairRowAVX2(*rowKernel) { panic("unreachable") }
+func pairRowsAVX2(*rowKernel) { panic("unreachable") }

@@ -6,180 +6,229 @@ import "math"
 // wants them: ε, 12ε (for the force) and Rmin².
 type ljParam struct{ eps, eps12, rmin2 float64 }
 
-// nbAtom packs what the pair loop reads of atom j into 40 bytes: one bounds
-// check and one or two cache lines instead of four arrays.
-type nbAtom struct {
-	x, y, z, q float64
-	t          int // type index
+// atomBlock holds four consecutive atoms 4m..4m+3 as the pair loop reads
+// them, one quantity per 32 bytes, so that the vector kernel loads each
+// quantity of four partners with one instruction.
+type atomBlock struct {
+	x, y, z, q [4]float64
+	t          [4]int64 // type index
 }
+
+// forceBlock is the pair forces on four consecutive atoms.
+type forceBlock struct{ x, y, z [4]float64 }
 
 // nbList is the pair list and the pair loop's scratch space.
 type nbList struct {
-	// Partners j > i of atom i are pairJ[pairStart[i]:pairStart[i+1]],
-	// ascending, so the sum over the pairs within the cutoff runs in the
-	// same order whenever the list was built: segments split anywhere give
-	// the same bits.
-	pairStart []int32
-	pairJ     []int32
-	xRef      []float64
-	valid     bool
+	// The partners j > i of atom i within the list's reach, grouped by
+	// j/4: row i is the groups grpM[grpStart[i]:grpStart[i+1]] (block
+	// index m, ascending) with grpMask saying which of 4m..4m+3 are
+	// partners (bit k for 4m+k).
+	grpStart []int32
+	grpM     []int32
+	grpMask  []uint8
+	xRef     []float64
+	valid    bool
 
-	atoms []nbAtom
-	f     [][3]float64
+	blocks []atomBlock
+	forces []forceBlock
 
 	// buildList's scratch.
-	mark, cell, order, start, fill, found, foundStart, count []int32
+	mark, cell, order, start, fill, found, foundStart, count, pairJ []int32
 }
+
+// The pair loop's order of summation, the same in the Go loop and the
+// vector kernel, and the same whatever pairs beyond the cutoff the list
+// holds (so segments split anywhere, with lists built at other times,
+// give the same bits): the force on partner j is subtracted row after
+// row, i ascending; the force on atom i from its partners is summed in
+// four partial sums, one for each j mod 4, each over j ascending, and
+// added to atom i's force as (s0+s1)+(s2+s3) at the end of its row.
 
 // listPairs adds the forces of the nonbonded pairs beyond 1-4 within the
 // cutoff to f (when not nil) and, when energy is set, returns their LJ and
 // Coulomb energies. Both loops compute each pair's force with the same
-// expressions, so forces have the same bits with or without energies.
+// expressions in the same order, so forces have the same bits with or
+// without energies.
 func (ff *ForceField) listPairs(x, f []float64, energy bool) (eLJ, eC float64) {
 	ff.ensureList(x)
 	s := ff.sys
 	nb := &ff.nb
 	n := s.N()
-	// Entry n is the padding partner rows are filled up with (see
-	// buildList): far from everything, so no pair with it is within the
-	// cutoff and it adds nothing.
-	if len(nb.atoms) != n+1 {
-		nb.atoms = make([]nbAtom, n+1)
-		nb.f = make([][3]float64, n+1)
+	nblk := (n + 3) / 4
+	if len(nb.blocks) != nblk {
+		nb.blocks = make([]atomBlock, nblk)
+		nb.forces = make([]forceBlock, nblk)
 	}
-	atoms, fa := nb.atoms[:n+1], nb.f[:n+1]
+	blocks, fb := nb.blocks[:nblk], nb.forces[:nblk]
 	charge, typeOf := s.Charge[:n], s.typeOf[:n]
-	for i := range atoms[:n] {
-		atoms[i] = nbAtom{x[3*i], x[3*i+1], x[3*i+2], charge[i], int(typeOf[i])}
-		fa[i] = [3]float64{}
+	for m := range blocks {
+		b := &blocks[m]
+		for k := 0; k < 4; k++ {
+			i := 4*m + k
+			if i >= n {
+				// Lanes beyond the last atom are in no row; far away, they
+				// keep every lane's arithmetic finite.
+				b.x[k], b.y[k], b.z[k], b.q[k], b.t[k] = farAway, farAway, farAway, 0, 0
+				continue
+			}
+			b.x[k], b.y[k], b.z[k], b.q[k], b.t[k] = x[3*i], x[3*i+1], x[3*i+2], charge[i], int64(typeOf[i])
+		}
+		fb[m] = forceBlock{}
 	}
-	atoms[n] = nbAtom{x: farAway, y: farAway, z: farAway}
-	fa[n] = [3]float64{}
 	if energy || f == nil {
-		eLJ, eC = ff.pairEnergies(atoms, fa)
+		eLJ, eC = ff.pairEnergies(blocks, fb)
 	} else if useAVX2 {
-		ff.pairForcesAVX2(atoms, fa)
+		ff.pairForcesAVX2(blocks, fb)
 	} else {
-		ff.pairForces(atoms, fa)
+		ff.pairForces(blocks, fb)
 	}
 	if f != nil {
 		f = f[:3*n]
-		for i := range fa[:n] {
-			f[3*i] += fa[i][0]
-			f[3*i+1] += fa[i][1]
-			f[3*i+2] += fa[i][2]
+		for i := 0; i < n; i++ {
+			b := &fb[i>>2]
+			k := i & 3
+			f[3*i] += b.x[k]
+			f[3*i+1] += b.y[k]
+			f[3*i+2] += b.z[k]
 		}
 	}
 	return eLJ, eC
-}
-
-// pairForces is pairEnergies without the energies: the loop of a dynamics
-// step, where half the time goes.
-func (ff *ForceField) pairForces(atoms []nbAtom, fa [][3]float64) {
-	on2, off2 := ff.cut.On*ff.cut.On, ff.cut.Off*ff.cut.Off
-	den := off2 - on2
-	sw := switchConst{on2, off2, 1 / (den * den * den)}
-	nt := ff.sys.ntype
-	lj := ff.sys.lj
-	pairStart, pairJ := ff.nb.pairStart, ff.nb.pairJ
-	for i := range atoms[:len(atoms)-1] {
-		ai := &atoms[i]
-		pairRowForces(atoms, fa, pairJ[pairStart[i]:pairStart[i+1]], ai, lj[ai.t*nt:(ai.t+1)*nt], &fa[i], &sw)
-	}
 }
 
 // switchConst is the switching function's constants: On², Off² and
 // 1/(Off²-On²)³.
 type switchConst struct{ on2, off2, invDen float64 }
 
-// pairRowForces adds the forces between atom i (ai, its force fi, its row
-// of the LJ table) and its partners js. It is a function of its own, kept
-// from inlining, because with nothing of the loop over i live around it the
-// compiler spills fewer registers in this loop (4 % faster).
-//
-//go:noinline
-func pairRowForces(atoms []nbAtom, fa [][3]float64, js []int32, ai *nbAtom, row []ljParam, fi *[3]float64, k *switchConst) {
-	xi, yi, zi := ai.x, ai.y, ai.z
-	qi := Coulomb * ai.q
-	off2 := k.off2
-	for _, j := range js {
-		aj := &atoms[j]
-		dx, dy, dz := xi-aj.x, yi-aj.y, zi-aj.z
-		r2 := dx*dx + dy*dy + dz*dz
-		if r2 >= off2 {
-			continue
-		}
-		p := &row[aj.t]
-		inv2 := 1 / r2
-		s6 := p.rmin2 * inv2
-		s6 = s6 * s6 * s6
-		c := qi * aj.q * math.Sqrt(inv2)
-		g := (p.eps12*(s6*s6-s6) + c) * inv2 // -(dV/dr)/r
-		if on2 := k.on2; r2 > on2 {
-			lj := p.eps * (s6*s6 - 2*s6)
-			a := off2 - r2
-			sw := a * a * (off2 + 2*r2 - 3*on2) * k.invDen
-			dsw := 12 * a * (on2 - r2) * k.invDen // (dS/dr)/r
-			g = g*sw - (lj+c)*dsw
-		}
-		gx, gy, gz := g*dx, g*dy, g*dz
-		fi[0] += gx
-		fi[1] += gy
-		fi[2] += gz
-		fj := &fa[j]
-		fj[0] -= gx
-		fj[1] -= gy
-		fj[2] -= gz
+func (ff *ForceField) switchConst() switchConst {
+	on2, off2 := ff.cut.On*ff.cut.On, ff.cut.Off*ff.cut.Off
+	den := off2 - on2
+	return switchConst{on2, off2, 1 / (den * den * den)}
+}
+
+// pairForces is pairEnergies without the energies: the loop of a dynamics
+// step, where half the time goes, on machines without the vector kernel.
+func (ff *ForceField) pairForces(blocks []atomBlock, fb []forceBlock) {
+	sw := ff.switchConst()
+	nt := ff.sys.ntype
+	lj := ff.sys.lj
+	nb := &ff.nb
+	for i := range ff.sys.N() {
+		a := &blocks[i>>2]
+		li := i & 3
+		g0, g1 := nb.grpStart[i], nb.grpStart[i+1]
+		var sum [4][3]float64
+		pairRowForces(blocks, fb, nb.grpM[g0:g1], nb.grpMask[g0:g1], a.x[li], a.y[li], a.z[li], Coulomb*a.q[li], lj[int(a.t[li])*nt:(int(a.t[li])+1)*nt], &sum, &sw)
+		addRowSum(&fb[i>>2], li, &sum)
 	}
 }
 
-// pairEnergies is pairForces with the LJ and Coulomb energies.
-func (ff *ForceField) pairEnergies(atoms []nbAtom, fa [][3]float64) (eLJ, eC float64) {
-	on2, off2 := ff.cut.On*ff.cut.On, ff.cut.Off*ff.cut.Off
-	den := off2 - on2
-	invDen := 1 / (den * den * den)
-	nt := ff.sys.ntype
-	ljt := ff.sys.lj
-	pairStart, pairJ := ff.nb.pairStart, ff.nb.pairJ
-	for i := range atoms[:len(atoms)-1] {
-		ai := &atoms[i]
-		xi, yi, zi := ai.x, ai.y, ai.z
-		qi := Coulomb * ai.q
-		row := ljt[ai.t*nt : (ai.t+1)*nt]
-		fi := &fa[i] // in memory, not registers: the loop has too few
-		for _, j := range pairJ[pairStart[i]:pairStart[i+1]] {
-			aj := &atoms[j]
-			dx, dy, dz := xi-aj.x, yi-aj.y, zi-aj.z
+// addRowSum adds atom i's four partial sums to its force.
+func addRowSum(b *forceBlock, k int, s *[4][3]float64) {
+	b.x[k] += (s[0][0] + s[1][0]) + (s[2][0] + s[3][0])
+	b.y[k] += (s[0][1] + s[1][1]) + (s[2][1] + s[3][1])
+	b.z[k] += (s[0][2] + s[1][2]) + (s[2][2] + s[3][2])
+}
+
+// pairRowForces adds the forces between atom i (at xi, yi, zi with
+// Coulomb × charge qi and its row of the LJ table) and its partners to
+// the partners' forces and to the partial sums.
+//
+//go:noinline
+func pairRowForces(blocks []atomBlock, fb []forceBlock, ms []int32, masks []uint8, xi, yi, zi, qi float64, row []ljParam, sum *[4][3]float64, k *switchConst) {
+	off2 := k.off2
+	for g, m := range ms {
+		a, fj := &blocks[m], &fb[m]
+		mask := masks[g]
+		for l := 0; l < 4; l++ {
+			if mask&(1<<l) == 0 {
+				continue
+			}
+			dx, dy, dz := xi-a.x[l], yi-a.y[l], zi-a.z[l]
 			r2 := dx*dx + dy*dy + dz*dz
 			if r2 >= off2 {
 				continue
 			}
-			p := &row[aj.t]
+			p := &row[a.t[l]]
 			inv2 := 1 / r2
 			s6 := p.rmin2 * inv2
 			s6 = s6 * s6 * s6
-			c := qi * aj.q * math.Sqrt(inv2)
-			g := (p.eps12*(s6*s6-s6) + c) * inv2
-			lj := p.eps * (s6*s6 - 2*s6)
-			if r2 > on2 {
+			c := qi * a.q[l] * math.Sqrt(inv2)
+			g := (p.eps12*(s6*s6-s6) + c) * inv2 // -(dV/dr)/r
+			if on2 := k.on2; r2 > on2 {
+				lj := p.eps * (s6*s6 - 2*s6)
 				a := off2 - r2
-				sw := a * a * (off2 + 2*r2 - 3*on2) * invDen
-				dsw := 12 * a * (on2 - r2) * invDen
+				sw := a * a * (off2 + 2*r2 - 3*on2) * k.invDen
+				dsw := 12 * a * (on2 - r2) * k.invDen // (dS/dr)/r
 				g = g*sw - (lj+c)*dsw
-				lj *= sw
-				c *= sw
 			}
-			eLJ += lj
-			eC += c
 			gx, gy, gz := g*dx, g*dy, g*dz
-			fi[0] += gx
-			fi[1] += gy
-			fi[2] += gz
-			fj := &fa[j]
-			fj[0] -= gx
-			fj[1] -= gy
-			fj[2] -= gz
+			s := &sum[l]
+			s[0] += gx
+			s[1] += gy
+			s[2] += gz
+			fj.x[l] -= gx
+			fj.y[l] -= gy
+			fj.z[l] -= gz
 		}
+	}
+}
+
+// pairEnergies is pairForces with the LJ and Coulomb energies, summed over
+// the pairs within the cutoff in list order.
+func (ff *ForceField) pairEnergies(blocks []atomBlock, fb []forceBlock) (eLJ, eC float64) {
+	k := ff.switchConst()
+	on2, off2, invDen := k.on2, k.off2, k.invDen
+	nt := ff.sys.ntype
+	ljt := ff.sys.lj
+	nb := &ff.nb
+	for i := range ff.sys.N() {
+		ai := &blocks[i>>2]
+		li := i & 3
+		xi, yi, zi := ai.x[li], ai.y[li], ai.z[li]
+		qi := Coulomb * ai.q[li]
+		row := ljt[int(ai.t[li])*nt : (int(ai.t[li])+1)*nt]
+		var sum [4][3]float64
+		g0, g1 := nb.grpStart[i], nb.grpStart[i+1]
+		for gi, m := range nb.grpM[g0:g1] {
+			a, fj := &blocks[m], &fb[m]
+			mask := nb.grpMask[int(g0)+gi]
+			for l := 0; l < 4; l++ {
+				if mask&(1<<l) == 0 {
+					continue
+				}
+				dx, dy, dz := xi-a.x[l], yi-a.y[l], zi-a.z[l]
+				r2 := dx*dx + dy*dy + dz*dz
+				if r2 >= off2 {
+					continue
+				}
+				p := &row[a.t[l]]
+				inv2 := 1 / r2
+				s6 := p.rmin2 * inv2
+				s6 = s6 * s6 * s6
+				c := qi * a.q[l] * math.Sqrt(inv2)
+				g := (p.eps12*(s6*s6-s6) + c) * inv2
+				lj := p.eps * (s6*s6 - 2*s6)
+				if r2 > on2 {
+					a := off2 - r2
+					sw := a * a * (off2 + 2*r2 - 3*on2) * invDen
+					dsw := 12 * a * (on2 - r2) * invDen
+					g = g*sw - (lj+c)*dsw
+					lj *= sw
+					c *= sw
+				}
+				eLJ += lj
+				eC += c
+				gx, gy, gz := g*dx, g*dy, g*dz
+				s := &sum[l]
+				s[0] += gx
+				s[1] += gy
+				s[2] += gz
+				fj.x[l] -= gx
+				fj.y[l] -= gy
+				fj.z[l] -= gz
+			}
+		}
+		addRowSum(&fb[i>>2], li, &sum)
 	}
 	return eLJ, eC
 }
@@ -304,15 +353,12 @@ func (ff *ForceField) buildList(x []float64) {
 	nb.foundStart[n] = int32(len(found))
 	nb.found = found
 
-	// Hand each i its partners: j runs ascending, so each row is sorted.
-	// Rows are filled up to a multiple of rowPad with partner n, the
-	// padding atom, for the vector kernel.
+	// Hand each i its partners: j runs ascending, so each row is sorted;
+	// then group each row's partners by j/4.
 	for i := 0; i < n; i++ {
-		nb.count[i+1] = nb.count[i] + (nb.count[i+1]+rowPad-1)/rowPad*rowPad
+		nb.count[i+1] += nb.count[i]
 	}
-	nb.pairStart = resize(nb.pairStart, n+1)
-	copy(nb.pairStart, nb.count)
-	nb.pairJ = resize(nb.pairJ, int(nb.count[n]))
+	nb.pairJ = resize(nb.pairJ, len(found))
 	next := nb.count[:n]
 	for j := 0; j < n; j++ {
 		for _, i := range found[nb.foundStart[j]:nb.foundStart[j+1]] {
@@ -320,22 +366,32 @@ func (ff *ForceField) buildList(x []float64) {
 			next[i]++
 		}
 	}
+	nb.grpStart = resize(nb.grpStart, n+1)
+	grpM, grpMask := nb.grpM[:0], nb.grpMask[:0]
+	var row0 int32
 	for i := 0; i < n; i++ {
-		for k := next[i]; k < nb.pairStart[i+1]; k++ {
-			nb.pairJ[k] = int32(n)
+		nb.grpStart[i] = int32(len(grpM))
+		last := int32(-1)
+		for _, j := range nb.pairJ[row0:next[i]] {
+			if m := j >> 2; m != last {
+				grpM = append(grpM, m)
+				grpMask = append(grpMask, 0)
+				last = m
+			}
+			grpMask[len(grpMask)-1] |= 1 << (j & 3)
 		}
+		row0 = next[i]
 	}
+	nb.grpStart[n] = int32(len(grpM))
+	nb.grpM, nb.grpMask = grpM, grpMask
 	nb.xRef = append(nb.xRef[:0], x...)
 	nb.valid = true
 	ff.Builds++
 }
 
-// rowPad is what every row of the pair list is filled up to a multiple of,
-// with the padding atom: the vector kernel takes partners four at a time.
-const rowPad = 4
-
-// farAway is the padding atom's coordinates (Å): no atom of a real system
-// is within a cutoff of it, and its squared distances stay finite.
+// farAway is the coordinates (Å) of the lanes beyond the last atom: no
+// atom of a real system is within a cutoff of them, and their squared
+// distances stay finite.
 const farAway = 1e10
 
 // resize returns s with length n, reallocating with room to spare, since
