@@ -38,18 +38,10 @@ func poolFor(ctx context.Context, p *Pool, name string) (*Pool, error) {
 // returns the first error of either kind. As errgroup's Go, GoLocal blocks
 // while g is at its limit, and fn counts against it while it runs.
 func (g *Group) GoLocal(fn func(ctx context.Context) error) {
-	if g.sem != nil {
-		g.sem <- struct{}{}
-	}
+	g.enter()
 	g.wg.Add(1)
 	go func() {
 		defer g.wg.Done()
-		err := fn(g.ctx)
-		if g.sem != nil {
-			<-g.sem
-		}
-		if err != nil {
-			g.fail(err)
-		}
+		g.leave(fn(g.ctx))
 	}()
 }

@@ -171,9 +171,7 @@ func (f *Func[In, Out]) Stream(ctx context.Context, p *Pool, ins iter.Seq[In]) i
 // blocks while g is at its limit; the call runs with g's context, and its
 // failure cancels that context with the error as cause.
 func (f *Func[In, Out]) Go(g *Group, in In) *Future[Out] {
-	if g.sem != nil {
-		g.sem <- struct{}{}
-	}
+	g.enter()
 	return f.goGroup(g, in)
 }
 
@@ -192,16 +190,9 @@ func (f *Func[In, Out]) TryGo(g *Group, in In) (*Future[Out], bool) {
 
 func (f *Func[In, Out]) goGroup(g *Group, in In) *Future[Out] {
 	g.wg.Add(1)
-	return f.start(g.ctx, g.pool, in, g.hedger(f.name, f.idempotent), func(err error) {
-		// Before the future is resolved: once Done is closed, the call's
-		// slot in the group is free and its error recorded.
-		if g.sem != nil {
-			<-g.sem
-		}
-		if err != nil {
-			g.fail(err)
-		}
-	}, g.wg.Done)
+	// g.leave runs before the future is resolved: once Done is closed, the
+	// call's slot in the group is free and its error recorded.
+	return f.start(g.ctx, g.pool, in, g.hedger(f.name, f.idempotent), g.leave, g.wg.Done)
 }
 
 // start runs a call in its own goroutine and returns its future; settle, if

@@ -75,6 +75,25 @@ func (g *Group) SetLimit(n int) {
 	g.sem = make(chan struct{}, n)
 }
 
+// enter takes a slot in g's limit for a new member (a call or a GoLocal
+// function), blocking while g is at its limit, as errgroup's Go does.
+func (g *Group) enter() {
+	if g.sem != nil {
+		g.sem <- struct{}{}
+	}
+}
+
+// leave frees the slot of a member that ended with err, and records err as
+// the group's if it is the first.
+func (g *Group) leave(err error) {
+	if g.sem != nil {
+		<-g.sem
+	}
+	if err != nil {
+		g.fail(err)
+	}
+}
+
 func (g *Group) fail(err error) {
 	g.once.Do(func() {
 		g.err = err

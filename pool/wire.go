@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/pool/internal/errwire"
@@ -33,7 +34,7 @@ func wireError(ctx context.Context, err error) *driver.WireError {
 // same message, wrapping their children.
 func fromWire(w *driver.WireError) error {
 	if w.Code == driver.CodePanic {
-		return &PanicError{Value: trimPanic(w.Message), Stack: w.Stack}
+		return &PanicError{Value: strings.TrimPrefix(w.Message, "panic: "), Stack: w.Stack}
 	}
 	if w.Cause != nil {
 		top := true
@@ -53,12 +54,4 @@ func fromWire(w *driver.WireError) error {
 		return fmt.Errorf("%s: %w", w.Message, context.Canceled)
 	}
 	return &RemoteError{Code: w.Code, Message: w.Message, Type: w.Type, Retryable: w.Retryable}
-}
-
-func trimPanic(s string) string {
-	const p = "panic: "
-	if len(s) >= len(p) && s[:len(p)] == p {
-		return s[len(p):]
-	}
-	return s
 }

@@ -32,11 +32,6 @@ type frame struct {
 	payload []byte
 }
 
-func writeFrame(w *bufio.Writer, f frame) error {
-	_, err := w.Write(appendFrame(nil, f))
-	return err
-}
-
 // appendEnvelope lays out a call or result envelope as a frame payload: the
 // length of its JSON header as a uvarint, the header (the envelope without
 // its payload), then the payload bytes as they are. Keeping the payload out

@@ -94,3 +94,8 @@ func FuzzSplitEnvelope(f *testing.F) {
 		}
 	})
 }
+
+func writeFrame(w *bufio.Writer, f frame) error {
+	_, err := w.Write(appendFrame(nil, f))
+	return err
+}
