@@ -150,7 +150,7 @@ type Client struct {
 func Open(ctx context.Context, rawURL string) (*Client, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("shared: Open: %w: %w", ErrBadInput, redactParseError(err))
+		return nil, fmt.Errorf("shared: Open: %w: %w", ErrBadInput, redact.Error(err))
 	}
 	if u.Scheme == "" {
 		return nil, fmt.Errorf("shared: Open %q: %w: no scheme; want one of %s", redactURL(u), ErrBadInput, strings.Join(schemes(), ", "))
@@ -191,18 +191,6 @@ func Open(ctx context.Context, rawURL string) (*Client, error) {
 }
 
 func redactURL(u *url.URL) string { return redact.URL(u.String()) }
-
-// url.Parse errors quote the whole URL, password included.
-func redactParseError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		if u, perr := url.Parse(ue.URL); perr == nil {
-			return fmt.Errorf("parse %q: %w", redact.URL(u.String()), ue.Err)
-		}
-		return fmt.Errorf("parse %q: %w", redact.URL(ue.URL), ue.Err)
-	}
-	return err
-}
 
 // Namespace returns the namespace every key of c lives under.
 func (c *Client) Namespace() string { return c.ns }
