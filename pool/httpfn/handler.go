@@ -86,10 +86,16 @@ func HandlerFromEnv(ctx context.Context, spillAt int) (*Handler, error) {
 // call it with the body and signature they unpacked. Its error wraps
 // ErrRejected when the signature failed.
 func (h *Handler) Serve(ctx context.Context, body []byte, sig Signature) (*driver.Response, error) {
-	if h.Verifier == nil {
-		return nil, fmt.Errorf("%w: %w", ErrRejected, errNoSecretSet)
+	p, err := h.Verifier.precheck(sig)
+	if err != nil {
+		return nil, err
 	}
-	if err := h.Verifier.Verify(body, sig); err != nil {
+	return h.serve(ctx, body, p)
+}
+
+// serve is Serve after precheck.
+func (h *Handler) serve(ctx context.Context, body []byte, sig prechecked) (*driver.Response, error) {
+	if err := h.Verifier.verify(body, sig); err != nil {
 		return nil, err
 	}
 	req := new(driver.Request)
@@ -115,8 +121,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, http.StatusMethodNotAllowed, "burst worker: POST a signed call envelope", false)
 		return
 	}
-	sig := SignatureFromHeader(r.Header)
-	if err := h.precheck(sig); err != nil {
+	// Refused from the headers alone, before any of the body is read.
+	sig, err := h.Verifier.precheck(SignatureFromHeader(r.Header))
+	if err != nil {
 		refuse(w, err)
 		return
 	}
@@ -126,19 +133,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
-	status, out := h.Answer(r.Context(), body, sig)
+	status, out := answer(h.serve(r.Context(), body, sig))
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	w.Write(out)
-}
-
-// precheck refuses what the headers alone show cannot verify: no secret, no
-// signature, malformed or stale signature headers. The MAC needs the body.
-func (h *Handler) precheck(sig Signature) error {
-	if h.Verifier == nil {
-		return fmt.Errorf("%w: %w", ErrRejected, errNoSecretSet)
-	}
-	return h.Verifier.precheck(sig)
 }
 
 func refuse(w http.ResponseWriter, err error) {
@@ -229,7 +227,11 @@ func (h *Handler) memory(limit int64) *semaphore.Weighted {
 
 // Answer runs Serve and encodes its outcome as an HTTP status and JSON body.
 func (h *Handler) Answer(ctx context.Context, body []byte, sig Signature) (int, []byte) {
-	resp, err := h.Serve(ctx, body, sig)
+	return answer(h.Serve(ctx, body, sig))
+}
+
+// answer is the status and body of Serve's outcome.
+func answer(resp *driver.Response, err error) (int, []byte) {
 	switch {
 	case errors.Is(err, ErrRejected):
 		slog.Warn("burst worker: refused a call", "err", err)

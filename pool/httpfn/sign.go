@@ -104,39 +104,49 @@ func NewVerifier(secret []byte, window time.Duration) *Verifier {
 	return &Verifier{secret: secret, window: window, now: time.Now, seen: map[string]int64{}}
 }
 
+// prechecked is a Signature that passed precheck, with its MAC decoded.
+type prechecked struct {
+	Signature
+	mac []byte
+}
+
 // precheck refuses a signature that cannot verify whatever the body: no
-// secret, none given, malformed, or a timestamp outside the window. A
-// worker calls it before reading a body, so such requests cost no memory.
-func (v *Verifier) precheck(s Signature) error {
-	if len(v.secret) == 0 {
-		return fmt.Errorf("%w: %w", ErrRejected, errNoSecretSet)
+// Verifier or secret, none given, malformed, or a timestamp outside the
+// window. A worker calls it before reading a body, so such requests cost
+// no memory.
+func (v *Verifier) precheck(s Signature) (prechecked, error) {
+	if v == nil || len(v.secret) == 0 {
+		return prechecked{}, fmt.Errorf("%w: %w", ErrRejected, errNoSecretSet)
 	}
 	if s.MAC == "" {
-		return ErrUnsigned
+		return prechecked{}, ErrUnsigned
 	}
-	if len(s.MAC) != 2*sha256.Size || s.Nonce == "" || len(s.Nonce) > 64 || s.Timestamp == 0 {
-		return fmt.Errorf("%w (malformed signature headers)", ErrBadMAC)
-	}
-	if _, err := hex.DecodeString(s.MAC); err != nil {
-		return fmt.Errorf("%w (malformed signature headers)", ErrBadMAC)
+	got, err := hex.DecodeString(s.MAC)
+	if err != nil || len(got) != sha256.Size || s.Nonce == "" || len(s.Nonce) > 64 || s.Timestamp == 0 {
+		return prechecked{}, fmt.Errorf("%w (malformed signature headers)", ErrBadMAC)
 	}
 	now := v.now().UnixNano()
 	if d := now - s.Timestamp; d > int64(v.window) || -d > int64(v.window) {
-		return fmt.Errorf("%w: signed %v from the worker's clock, window ±%v", ErrStale, time.Duration(-d).Round(time.Millisecond), v.window)
+		return prechecked{}, fmt.Errorf("%w: signed %v from the worker's clock, window ±%v", ErrStale, time.Duration(-d).Round(time.Millisecond), v.window)
 	}
-	return nil
+	return prechecked{Signature: s, mac: got}, nil
 }
 
 // Verify checks that s signs body and was not used before. Its error wraps
 // ErrRejected.
 func (v *Verifier) Verify(body []byte, s Signature) error {
-	if err := v.precheck(s); err != nil {
+	p, err := v.precheck(s)
+	if err != nil {
 		return err
 	}
-	got, _ := hex.DecodeString(s.MAC)
+	return v.verify(body, p)
+}
+
+// verify is Verify after precheck.
+func (v *Verifier) verify(body []byte, s prechecked) error {
 	// Check the MAC before anything that keeps state, so unauthenticated
 	// callers cannot fill the nonce memory.
-	if !hmac.Equal(got, mac(v.secret, s.Timestamp, s.Nonce, body)) {
+	if !hmac.Equal(s.mac, mac(v.secret, s.Timestamp, s.Nonce, body)) {
 		return ErrBadMAC
 	}
 	now := v.now().UnixNano()
