@@ -19,7 +19,7 @@ func init() {
 }
 
 func serve(ctx context.Context) error {
-	h, err := httpfn.HandlerFromEnv(ctx, DefaultMaxMessage-64<<10)
+	h, err := httpfn.HandlerFromEnv(ctx, httpfn.SpillBelow(DefaultMaxMessage))
 	if err != nil {
 		return err
 	}

@@ -61,7 +61,7 @@ type Options struct {
 }
 
 func init() {
-	driver.RegisterCapabilities(Scheme, driver.Capabilities{Remote: true, MaxMessage: DefaultMaxMessage, SpillThreshold: DefaultMaxMessage - 64<<10, Retries: 8})
+	driver.RegisterCapabilities(Scheme, httpfn.Capabilities(DefaultMaxMessage, DefaultMaxMessage))
 	driver.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (driver.Backend, error) {
 		o, err := OptionsFromURL(u)
 		if err != nil {

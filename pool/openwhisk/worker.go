@@ -53,7 +53,7 @@ func serve(ctx context.Context) error {
 	if out == nil {
 		return errors.New("openwhisk worker: fd 3 is not open: an action is started by the OpenWhisk action-loop proxy")
 	}
-	h, err := httpfn.HandlerFromEnv(ctx, DefaultMaxMessage-64<<10)
+	h, err := httpfn.HandlerFromEnv(ctx, httpfn.SpillBelow(DefaultMaxMessage))
 	if err != nil {
 		return err
 	}

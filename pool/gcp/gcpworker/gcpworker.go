@@ -28,7 +28,7 @@ const EntryPoint = "BurstCall"
 
 var handler = sync.OnceValues(func() (*httpfn.Handler, error) {
 	driver.SetWorkerID(httpfn.WorkerID("gcp", "K_REVISION"))
-	return httpfn.HandlerFromEnv(context.Background(), 32<<20-64<<10) // Cloud Run functions: 32 MiB per response
+	return httpfn.HandlerFromEnv(context.Background(), httpfn.SpillBelow(32<<20)) // Cloud Run functions: 32 MiB per response
 })
 
 // Serve is the HTTP function: it verifies and runs one call.
