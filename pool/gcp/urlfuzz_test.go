@@ -1,22 +1,12 @@
 package gcp_test
 
 import (
-	"net/url"
 	"testing"
 
 	"github.com/burst-dev/burst/pool/gcp"
+	"github.com/burst-dev/burst/pool/httpfn/httpfntest"
 )
 
-// Any URL's parameters are read or refused with an error: never a panic.
 func FuzzOptionsFromURL(f *testing.F) {
-	for _, s := range []string{"gcp://fn", "gcp://fn?concurrency=4&timeout=30s", "gcp://fn?workers=-1&memory=99999999999999999999", "gcp://fn?timeout=1e400h&x=%zz"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		u, err := url.Parse(s)
-		if err != nil {
-			return
-		}
-		_, _ = gcp.OptionsFromURL(u)
-	})
+	httpfntest.FuzzOptionsFromURL(f, gcp.Scheme, gcp.OptionsFromURL)
 }

@@ -1,22 +1,12 @@
 package knative_test
 
 import (
-	"net/url"
 	"testing"
 
+	"github.com/burst-dev/burst/pool/httpfn/httpfntest"
 	"github.com/burst-dev/burst/pool/knative"
 )
 
-// Any URL's parameters are read or refused with an error: never a panic.
 func FuzzOptionsFromURL(f *testing.F) {
-	for _, s := range []string{"knative://fn", "knative://fn?concurrency=4&timeout=30s", "knative://fn?workers=-1&memory=99999999999999999999", "knative://fn?timeout=1e400h&x=%zz"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		u, err := url.Parse(s)
-		if err != nil {
-			return
-		}
-		_, _ = knative.OptionsFromURL(u)
-	})
+	httpfntest.FuzzOptionsFromURL(f, knative.Scheme, knative.OptionsFromURL)
 }
