@@ -147,8 +147,18 @@ func (w *writeChecks) learn(mark uint64, noFile []string, noDir, empty string) {
 	if noDir != "" && !w.createdSince(mark, noDir, true) {
 		w.noDir[noDir] = now
 	}
-	if empty != "" && !w.createdSince(mark, empty, true) {
-		w.empty[empty] = &emptyDir{at: now, created: map[string]bool{}}
+	if empty != "" {
+		// What was created below it since mark may or may not have been
+		// listed: count it as created after.
+		e := &emptyDir{at: now, created: map[string]bool{}}
+		for i := len(w.recent) - 1; i >= 0 && w.recent[i].seq > mark; i-- {
+			if k := w.recent[i].key; strings.HasPrefix(k, empty+"/") {
+				e.created[k] = true
+			}
+		}
+		if len(e.created) <= maxCreatedBelow {
+			w.empty[empty] = e
+		}
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/burst-dev/burst/cloudfs"
 )
 
@@ -50,6 +52,29 @@ func TestWriteRequests(t *testing.T) {
 	count("WriteFile of 8 replicas in a new directory per round, depth 4", 4*replicas, (4.0+replicas-1)/replicas, func(i int) error {
 		return fsys.WriteFile(fmt.Sprintf("remd/run/r%06d/replica-%04d.json", i/replicas, i%replicas), []byte("{}"))
 	})
+	// 16 writers at once: the first 16 writes each ask (no check has
+	// ended when they start), the rest are told.
+	proxy.reset()
+	var g errgroup.Group
+	g.SetLimit(16)
+	const burst = 128
+	for i := range burst {
+		g.Go(func() error { return fsys.WriteFile(fmt.Sprintf("remd/run/burst/%04d", i), []byte("x")) })
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	per, want := float64(proxy.requests.Load())/burst, (16*4.0+burst-16)/burst
+	t.Logf("WriteFile by 16 writers at once of new names in a new directory: %.3f requests per write (%d writes)", per, burst)
+	if per > want {
+		t.Errorf("16 writers at once: %.3f requests per write, want at most %.3f", per, want)
+	}
+	// What the burst's checks learnt counts every file it wrote.
+	for i := range burst {
+		if err := fsys.WriteFile(fmt.Sprintf("remd/run/burst/%04d/x", i), nil); !errors.Is(err, syscall.ENOTDIR) {
+			t.Fatalf("WriteFile below a file of the burst = %v, want ENOTDIR", err)
+		}
+	}
 	// Another FS (another program) finds the directory holding files: its
 	// first write asks as the first above, the rest list their name.
 	other := openURL(t, u)
