@@ -493,10 +493,22 @@ func (f *FS) isDir(ctx context.Context, name string) (bool, error) {
 // missing files rather than fileblob's error.
 func (f *FS) attributes(ctx context.Context, name string) (*blob.Attributes, error) {
 	if f.local.reserved(f.key(name)) {
-		return nil, &kindError{kind: fs.ErrNotExist, err: errReserved}
+		return nil, errReservedMissing
 	}
 	return f.b.Attributes(ctx, f.key(name))
 }
+
+// reader is Bucket.NewRangeReader of the file name, with file://'s
+// reserved names as missing files.
+func (f *FS) reader(ctx context.Context, name string, off, length int64) (*blob.Reader, error) {
+	if f.local.reserved(f.key(name)) {
+		return nil, errReservedMissing
+	}
+	return f.b.NewRangeReader(ctx, f.key(name), off, length, nil)
+}
+
+// errReservedMissing is what reading a name file:// reserves finds.
+var errReservedMissing = &kindError{kind: fs.ErrNotExist, err: errReserved}
 
 // rootInfo is the FileInfo of the root directory. The root of a bucket
 // always exists; the root of a prefix (Open's prefix=, or Sub) is a
@@ -575,14 +587,10 @@ func (f *FS) Open(name string) (fs.File, error) {
 		}
 		return &dir{f: f, name: name, info: info}, nil
 	}
-	var r *blob.Reader
-	err := error(&kindError{kind: fs.ErrNotExist, err: errReserved})
-	if !f.local.reserved(f.key(name)) {
-		r, err = f.b.NewRangeReader(f.ctx, f.key(name), 0, openSpan, nil)
-		if err != nil && !isNotExist(err) {
-			// Some services refuse a range of an empty object.
-			r, err = f.b.NewReader(f.ctx, f.key(name), nil)
-		}
+	r, err := f.reader(f.ctx, name, 0, openSpan)
+	if err != nil && !isNotExist(err) {
+		// Some services refuse a range of an empty object.
+		r, err = f.reader(f.ctx, name, 0, -1)
 	}
 	if err == nil {
 		return newFile(f, name, r), nil
@@ -611,11 +619,7 @@ func (f *FS) ReadFile(name string) ([]byte, error) {
 		}
 		return nil, &fs.PathError{Op: "read", Path: name, Err: errIsDir}
 	}
-	var r *blob.Reader
-	err := error(&kindError{kind: fs.ErrNotExist, err: errReserved})
-	if !f.local.reserved(f.key(name)) {
-		r, err = f.b.NewReader(f.ctx, f.key(name), nil)
-	}
+	r, err := f.reader(f.ctx, name, 0, -1)
 	if err != nil {
 		if isNotExist(err) {
 			if dir, derr := f.isDir(f.ctx, name); derr == nil && dir {

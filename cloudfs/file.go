@@ -50,10 +50,9 @@ type File struct {
 // Open: the File reads only the version it opened.
 var ErrChanged = errors.New("cloudfs: the object changed since the file was opened (a File reads only the version it opened; open it again)")
 
-// version identifies the object a File opened.
+// version identifies the object a File opened, with its size (info.size).
 type version struct {
-	size    int64
-	modTime time.Time // exact, as the service reported it
+	modTime time.Time // exact, as the service reported it (info's is truncated)
 	cond    ReadCondition
 }
 
@@ -97,7 +96,7 @@ func newFile(f *FS, name string, r *blob.Reader) *File {
 	info := &fileInfo{name: path.Base(name), size: r.Size(), mode: 0o644, modTime: modTime(r.ModTime())}
 	return &File{
 		f: f, ctx: f.ctx, name: name, key: f.key(name), info: info,
-		ver: version{size: r.Size(), modTime: r.ModTime(), cond: readCondition(r)},
+		ver: version{modTime: r.ModTime(), cond: readCondition(r)},
 		r:   r, rEnd: min(r.Size(), openSpan), unread: true,
 	}
 }
@@ -119,7 +118,7 @@ func (fl *File) rangeReader(off, length int64) (*blob.Reader, error) {
 		}
 		return nil, pathError("read", fl.name, err)
 	}
-	if r.Size() != fl.ver.size || !r.ModTime().Equal(fl.ver.modTime) {
+	if r.Size() != fl.info.size || !r.ModTime().Equal(fl.ver.modTime) {
 		r.Close()
 		return nil, &fs.PathError{Op: "read", Path: fl.name, Err: ErrChanged}
 	}
@@ -136,7 +135,7 @@ func (fl *File) changed() bool {
 	if err != nil {
 		return isNotExist(err)
 	}
-	return a.Size != fl.ver.size || !a.ModTime.Equal(fl.ver.modTime)
+	return a.Size != fl.info.size || !a.ModTime.Equal(fl.ver.modTime)
 }
 
 // Stat returns the FileInfo seen at Open.
@@ -155,37 +154,42 @@ func (fl *File) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	if fl.off >= fl.info.size {
-		return 0, io.EOF
-	}
-	if err := fl.openReader(); err != nil {
-		return 0, err
-	}
-	fl.unread = false
-	n, err := fl.r.Read(p)
-	fl.off += int64(n)
-	if err == io.EOF && fl.off < fl.info.size {
-		if fl.off != fl.rEnd {
-			return n, &fs.PathError{Op: "read", Path: fl.name, Err: ErrChanged}
+	for {
+		if fl.off >= fl.info.size {
+			return 0, io.EOF
 		}
-		// The end of Open's span: the next Read continues.
-		_ = fl.r.Close()
-		fl.r, err = nil, nil
-		if n == 0 {
-			return fl.readLocked(p)
+		if err := fl.openReader(); err != nil {
+			return 0, err
 		}
+		fl.unread = false
+		n, err := fl.r.Read(p)
+		fl.off += int64(n)
+		if err == io.EOF && fl.off < fl.info.size {
+			if err := fl.rangeEnded(); err != nil {
+				return n, err
+			}
+			if n == 0 {
+				continue
+			}
+			return n, nil
+		}
+		if err != nil && err != io.EOF {
+			return n, pathError("read", fl.name, err)
+		}
+		return n, err
 	}
-	if err != nil && err != io.EOF {
-		return n, pathError("read", fl.name, err)
-	}
-	return n, err
 }
 
-// readLocked is Read, for a caller holding fl.mu.
-func (fl *File) readLocked(p []byte) (int, error) {
-	fl.mu.Unlock()
-	defer fl.mu.Lock()
-	return fl.Read(p)
+// rangeEnded is called when r ended short of the file's end: at the end
+// of Open's span, r is closed so that the next read continues with a new
+// request; anywhere else, the object changed under r.
+func (fl *File) rangeEnded() error {
+	if fl.off != fl.rEnd {
+		return &fs.PathError{Op: "read", Path: fl.name, Err: ErrChanged}
+	}
+	_ = fl.r.Close()
+	fl.r = nil
+	return nil
 }
 
 // openReader starts a read from the current offset to the end, unless r
@@ -230,12 +234,10 @@ func (fl *File) WriteTo(w io.Writer) (int64, error) {
 		if err != nil {
 			return n, pathError("read", fl.name, err)
 		}
-		if fl.off < fl.info.size && fl.off != fl.rEnd {
-			return n, &fs.PathError{Op: "read", Path: fl.name, Err: ErrChanged}
-		}
-		if fl.off < fl.info.size { // the end of Open's span
-			_ = fl.r.Close()
-			fl.r = nil
+		if fl.off < fl.info.size {
+			if err := fl.rangeEnded(); err != nil {
+				return n, err
+			}
 		}
 	}
 	return n, nil
@@ -285,8 +287,8 @@ func (fl *File) ReadAt(p []byte, off int64) (int, error) {
 		// A program reading at offsets will not stream from Open's GET.
 		// A small object is no more than a miss would fetch, so keep it;
 		// otherwise end the GET rather than let the rest arrive unread.
-		if fl.rEnd == fl.ver.size && fl.ver.size <= c.window() {
-			buf := make([]byte, fl.ver.size)
+		if fl.rEnd == fl.info.size && fl.info.size <= c.window() {
+			buf := make([]byte, fl.info.size)
 			if _, err := io.ReadFull(fl.r, buf); err == nil {
 				c.add(0, buf)
 			}
@@ -307,7 +309,7 @@ func (fl *File) ReadAt(p []byte, off int64) (int, error) {
 	if len(p) == 0 {
 		return 0, nil // as os.File.ReadAt, at any offset
 	}
-	size := fl.ver.size
+	size := fl.info.size
 	if off >= size {
 		return 0, io.EOF
 	}

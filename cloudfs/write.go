@@ -271,7 +271,7 @@ func (f *FS) Remove(name string) error {
 	var err error
 	switch {
 	case f.local.reserved(key):
-		err = &kindError{kind: fs.ErrNotExist, err: errReserved}
+		err = errReservedMissing
 	case f.local.isDirOnDisk(key):
 		// fileblob's Delete would remove an empty directory and say nil.
 		err = &kindError{kind: fs.ErrNotExist, err: errIsDir}
