@@ -90,6 +90,9 @@ type Result struct {
 	Final []engine.State
 }
 
+// SummaryFile is the file in Config.Out that holds the Summary.
+const SummaryFile = "summary.json"
+
 // Summary is summary.json. The fields after RoundTripsPerReplica describe
 // timing and environment and differ between otherwise identical runs.
 type Summary struct {
@@ -370,10 +373,8 @@ func Run(ctx context.Context, p *pool.Pool, cfg Config) (*Result, error) {
 	if cfg.Storage == Payload {
 		res.Final = st.States
 	} else {
-		s, err := openStore(ctx, cfg.Storage, url)
-		if err != nil {
-			return nil, err
-		}
+		s := ses.store
+		var err error
 		res.Final = make([]engine.State, n)
 		for rep := range res.Final {
 			if res.Final[rep], err = s.load(ctx, stateKey(st.RunID, st.Done-1, rep)); err != nil {
@@ -389,7 +390,7 @@ func Run(ctx context.Context, p *pool.Pool, cfg Config) (*Result, error) {
 		}
 	}
 	if out != nil {
-		if err := writeJSONAtomic(cfg.Out, "summary.json", res.Summary, true); err != nil {
+		if err := writeJSONAtomic(cfg.Out, SummaryFile, res.Summary, true); err != nil {
 			return nil, err
 		}
 	}
@@ -398,9 +399,10 @@ func Run(ctx context.Context, p *pool.Pool, cfg Config) (*Result, error) {
 }
 
 // session is what a run holds while it writes: its output directory's lock,
-// its states' lease, and its output files.
+// its state store and lease, and its output files.
 type session struct {
 	lock  *dirLock
+	store stateStore // nil for Payload
 	lease *stateLease
 	out   *outputs
 	ok    bool // the run ended well: keep its files
@@ -489,11 +491,11 @@ func start(ctx context.Context, cfg *Config, n, coords, dim int) (*runState, *se
 	// Open the store now: a wrong URL or a server that is down fails here,
 	// not in the first round's calls.
 	if url := cfg.storeURL(); url != "" {
-		store, err := openStore(ctx, cfg.Storage, url)
-		if err != nil {
+		var err error
+		if ses.store, err = openStore(ctx, cfg.Storage, url); err != nil {
 			return nil, nil, err
 		}
-		if ses.lease, err = takeLease(ctx, store, url, st.RunID); err != nil {
+		if ses.lease, err = takeLease(ctx, ses.store, url, st.RunID); err != nil {
 			return nil, nil, err
 		}
 	}
