@@ -51,7 +51,7 @@ const stagingDir = ".remd-new"
 // previousRun are the files of a run in its output directory that a fresh
 // run replaces; each is kept as #name.N# (as GROMACS keeps an overwritten
 // file), with one N for the whole set.
-var previousRun = []string{checkpointFile, "summary.json", energiesFile, samplesFile, exchangesFile,
+var previousRun = []string{checkpointFile, SummaryFile, energiesFile, samplesFile, exchangesFile,
 	walksFile, timingFile, "report.svg", "report.png"}
 
 // createOutputs starts a fresh run's files in dir's staging directory; commit

@@ -62,7 +62,7 @@ func remdFiles(t *testing.T, p *pool.Pool, cfg remd.Config) map[string][]byte {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if e.Name() == "summary.json" {
+		if e.Name() == remd.SummaryFile {
 			var m map[string]any
 			if err := json.Unmarshal(b, &m); err != nil {
 				t.Fatal(err)

@@ -51,6 +51,9 @@ type summary struct {
 	RoundTrips   int       `json:"round_trips"`
 }
 
+// summaryFile is remd.SummaryFile (this package does not link remd).
+const summaryFile = "summary.json"
+
 // Write reads dir/summary.json, dir/energies.csv and dir/walks.csv and writes
 // dir/report.svg and dir/report.png.
 func Write(dir string) error {
@@ -59,16 +62,16 @@ func Write(dir string) error {
 		return errors.New("report: no directory given")
 	}
 	var s summary
-	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	b, err := os.ReadFile(filepath.Join(dir, summaryFile))
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("report: summary.json: %w", err)
+		return fmt.Errorf("report: %s: %w", summaryFile, err)
 	}
 	n := len(s.Temperatures)
 	if n == 0 {
-		return errors.New("report: summary.json lists no temperatures")
+		return fmt.Errorf("report: %s lists no temperatures", summaryFile)
 	}
 	// energies[k] is the potential at temperature k, by round.
 	energies := make([][]float64, n)
