@@ -30,14 +30,31 @@ const (
 func NewCodeEngine() *CodeEngine { return &CodeEngine{Apps: map[string]map[string]any{}} }
 func NewKube() *Kube             { return &Kube{Services: map[string]map[string]any{}} }
 
+// recorder holds a fake's lock and the calls it served ("METHOD path"),
+// which its ServeHTTP records under the lock.
+type recorder struct {
+	mu    sync.Mutex
+	calls []string
+}
+
+// Take returns the calls recorded since the last Take, joined by ", ".
+func (r *recorder) Take() string { return strings.Join(r.take(), ", ") }
+
+func (r *recorder) take() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c := r.calls
+	r.calls = nil
+	return c
+}
+
 // CodeEngine is the part of the Code Engine v2 API a deploy uses
 // (GET/POST/PATCH of a project's apps), on loopback, keeping apps in memory
 // and recording every call.
 type CodeEngine struct {
-	mu    sync.Mutex
-	calls []string
-	Apps  map[string]map[string]any
-	etag  int
+	recorder
+	Apps map[string]map[string]any
+	etag int
 }
 
 func (f *CodeEngine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -109,21 +126,11 @@ func (f *CodeEngine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// Take returns the calls recorded since the last Take.
-func (f *CodeEngine) Take() string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	c := strings.Join(f.calls, ", ")
-	f.calls = nil
-	return c
-}
-
 // Kube is the part of the Kubernetes API a deploy uses (GET, POST and
 // PUT of serving.knative.dev/v1 Services), on loopback, keeping Services in
 // memory, enforcing resourceVersion on replace, and recording every call.
 type Kube struct {
-	mu       sync.Mutex
-	calls    []string
+	recorder
 	Services map[string]map[string]any
 	version  int
 }
@@ -190,15 +197,6 @@ func (f *Kube) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// Take returns the calls recorded since the last Take.
-func (f *Kube) Take() string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	c := strings.Join(f.calls, ", ")
-	f.calls = nil
-	return c
-}
-
 // WhiskAuth is the uuid:key the Whisk fake accepts.
 const WhiskAuth = "uuid-1:whisk-key"
 
@@ -206,8 +204,7 @@ const WhiskAuth = "uuid-1:whisk-key"
 // overwrite=true are stored and read back (without code when code=false),
 // with basic authentication.
 type Whisk struct {
-	mu      sync.Mutex
-	calls   []string
+	recorder
 	Actions map[string]map[string]any
 }
 
@@ -261,23 +258,13 @@ func (f *Whisk) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// Take returns the calls recorded since the last Take.
-func (f *Whisk) Take() string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	c := strings.Join(f.calls, ", ")
-	f.calls = nil
-	return c
-}
-
 // Lambda is the Lambda control-plane API (GetFunction, CreateFunction,
 // UpdateFunctionCode, UpdateFunctionConfiguration) as a recording fake that
 // keeps one function, burst-fn, in memory.
 type Lambda struct {
-	mu    sync.Mutex
-	calls []string
-	Fn    map[string]any // FunctionConfiguration as JSON fields; nil until created
-	zips  int
+	recorder
+	Fn   map[string]any // FunctionConfiguration as JSON fields; nil until created
+	zips int
 }
 
 func (f *Lambda) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -334,13 +321,7 @@ func sha(b []byte) string {
 }
 
 // Take returns the calls recorded since the last Take.
-func (f *Lambda) Take() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	c := f.calls
-	f.calls = nil
-	return c
-}
+func (f *Lambda) Take() []string { return f.take() }
 
 // Zips is how many code uploads arrived.
 func (f *Lambda) Zips() int {
