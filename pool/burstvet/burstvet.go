@@ -214,24 +214,9 @@ func run(pass *analysis.Pass) (any, error) {
 
 // register recognises pool.Register(name, fn).
 func (s *state) register(call *ast.CallExpr) *registered {
-	fun := ast.Unparen(call.Fun)
-	switch f := fun.(type) {
-	case *ast.IndexExpr:
-		fun = f.X
-	case *ast.IndexListExpr:
-		fun = f.X
-	}
-	var id *ast.Ident
-	switch f := fun.(type) {
-	case *ast.Ident:
-		id = f
-	case *ast.SelectorExpr:
-		id = f.Sel
-	default:
-		return nil
-	}
-	fn, ok := s.pass.TypesInfo.Uses[id].(*types.Func)
-	if !ok || fn.Pkg() == nil || fn.Pkg().Path() != poolPath || fn.Name() != "Register" || len(call.Args) != 2 {
+	id := calleeIdent(call)
+	fn := callee(s.pass.TypesInfo, call)
+	if fn == nil || fn.Pkg() == nil || fn.Pkg().Path() != poolPath || fn.Name() != "Register" || len(call.Args) != 2 {
 		return nil
 	}
 	r := &registered{call: call, name: "?"}
@@ -449,7 +434,19 @@ func (s *state) flagCall(call *ast.CallExpr) {
 	}
 }
 
+// callee is the function or method a call calls, nil if it is no named one.
 func callee(info *types.Info, call *ast.CallExpr) *types.Func {
+	id := calleeIdent(call)
+	if id == nil {
+		return nil
+	}
+	fn, _ := info.Uses[id].(*types.Func)
+	return fn
+}
+
+// calleeIdent is the name a call calls (f, pkg.F, x.M, each perhaps
+// instantiated: F[T]), nil if it calls no name.
+func calleeIdent(call *ast.CallExpr) *ast.Ident {
 	fun := ast.Unparen(call.Fun)
 	switch f := fun.(type) {
 	case *ast.IndexExpr:
@@ -457,17 +454,13 @@ func callee(info *types.Info, call *ast.CallExpr) *types.Func {
 	case *ast.IndexListExpr:
 		fun = f.X
 	}
-	var id *ast.Ident
 	switch f := fun.(type) {
 	case *ast.Ident:
-		id = f
+		return f
 	case *ast.SelectorExpr:
-		id = f.Sel
-	default:
-		return nil
+		return f.Sel
 	}
-	fn, _ := info.Uses[id].(*types.Func)
-	return fn
+	return nil
 }
 
 func isErrgroupGo(info *types.Info, call *ast.CallExpr) bool {
