@@ -117,28 +117,36 @@ func TestSecondRunOnAFolderIsRefused(t *testing.T) {
 	dir := t.TempDir()
 	cfg := smallRun()
 	cfg.Out = dir
+	finish := runHeldAt(t, cfg, 3)
+	second := cfg
+	second.Seed = 2
+	err := runErr(t, second)
+	if !errors.Is(err, errLocked) || !strings.Contains(err.Error(), "choose another -out") || !strings.Contains(err.Error(), "pid") {
+		t.Errorf("second run: err = %v, want one saying the folder is in use, by whom", err)
+	}
+	if err := finish(); err != nil {
+		t.Fatal(err)
+	}
+	sameFiles(t, "the first run beside a refused second", deterministicFiles(t, dir), runTo(t, "local://", smallRun()))
+}
+
+// runHeldAt starts cfg and returns once its round is done, the run held
+// there until finish, which lets it go on and returns its error.
+func runHeldAt(t *testing.T, cfg Config, round int) (finish func() error) {
 	reached, release := make(chan struct{}), make(chan struct{})
-	first := cfg
-	first.OnRound = func(r RoundResult) {
-		if r.Round == 3 {
+	cfg.OnRound = func(r RoundResult) {
+		if r.Round == round {
 			close(reached)
 			<-release
 		}
 	}
 	done := make(chan error, 1)
-	go func() { done <- runErr(t, first) }()
+	go func() { done <- runErr(t, cfg) }()
 	<-reached
-	second := cfg
-	second.Seed = 2
-	err := runErr(t, second)
-	close(release)
-	if !errors.Is(err, errLocked) || !strings.Contains(err.Error(), "choose another -out") || !strings.Contains(err.Error(), "pid") {
-		t.Errorf("second run: err = %v, want one saying the folder is in use, by whom", err)
+	return func() error {
+		close(release)
+		return <-done
 	}
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	sameFiles(t, "the first run beside a refused second", deterministicFiles(t, dir), runTo(t, "local://", smallRun()))
 }
 
 // Two processes continuing one checkpoint of an object-store run (here the
@@ -171,26 +179,16 @@ func TestStatesAreLeased(t *testing.T) {
 				os.WriteFile(filepath.Join(copyDir, name), b, 0o644)
 			}
 
-			reached, release := make(chan struct{}), make(chan struct{})
 			first := cfg
 			first.Resume = true
-			first.OnRound = func(r RoundResult) {
-				if r.Round == 8 {
-					close(reached)
-					<-release
-				}
-			}
-			done := make(chan error, 1)
-			go func() { done <- runErr(t, first) }()
-			<-reached
+			finish := runHeldAt(t, first, 8)
 			second := cfg
 			second.Out, second.Resume = copyDir, true
 			err := runErr(t, second)
-			close(release)
 			if !errors.Is(err, errLocked) || !strings.Contains(err.Error(), "holds them") {
 				t.Errorf("second resume of one run: err = %v, want one saying its states are in use", err)
 			}
-			if err := <-done; err != nil {
+			if err := finish(); err != nil {
 				t.Fatal(err)
 			}
 			// Released at the end: the lease may be taken again.
