@@ -50,3 +50,22 @@ func TestProcess(t *testing.T) {
 		},
 	})
 }
+
+// TestProcessStdio runs the suite over transport=stdio, the only transport
+// on Windows, so that its code path is tested on every OS.
+func TestProcessStdio(t *testing.T) {
+	pooltest.Run(t, pooltest.Harness{
+		Open:                  openURL("process://?workers=2&transport=stdio"),
+		Remote:                true,
+		CancelReachesFunction: true,
+		OpenOtherBuild: func(t *testing.T) *pool.Pool {
+			b, err := process.New(context.Background(), process.Options{Workers: 1, Transport: "stdio", Env: []string{"BURST_BUILD_ID=another-build"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := pool.New(b)
+			t.Cleanup(func() { p.Close() })
+			return p
+		},
+	})
+}

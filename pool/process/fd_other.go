@@ -16,3 +16,18 @@ func protocolFiles() (in, out, trip *os.File, err error) {
 	}
 	return in, out, nil, nil
 }
+
+// stdioFiles takes the call and result pipes from stdin and stdout, where
+// the driver handed them over with transport=stdio (always on Windows).
+// Go's os.Stdout becomes stderr, so what a function prints with fmt goes to
+// the driver's output; only a write to the process's own stdout handle
+// (cgo, or a child process inheriting it) would reach the protocol, which
+// this platform cannot redirect.
+func stdioFiles() (in, out *os.File, err error) {
+	in, out = os.Stdin, os.Stdout
+	os.Stdout = os.Stderr
+	if null, err := os.Open(os.DevNull); err == nil {
+		os.Stdin = null
+	}
+	return in, out, nil
+}

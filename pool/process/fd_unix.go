@@ -49,3 +49,35 @@ func protocolFiles() (in, out, trip *os.File, err error) {
 	return os.NewFile(uintptr(fds[0]), "burst-calls"), os.NewFile(uintptr(fds[1]), "burst-results"),
 		os.NewFile(uintptr(p[0]), "burst-tripwire"), nil
 }
+
+// stdioFiles takes the call and result pipes from stdin and stdout, where
+// the driver handed them over with transport=stdio, onto descriptors a
+// child of the worker does not inherit. Stdin then reads /dev/null and
+// stdout is stderr, so what a function prints, from Go or from a child
+// process, goes to the driver's output instead of into the protocol.
+func stdioFiles() (in, out *os.File, err error) {
+	fds := [2]int{}
+	for i, fd := range []int{0, 1} {
+		n, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 10)
+		if err != nil {
+			return nil, nil, fmt.Errorf("fd %d is not open (%w); a worker must be started by the process backend", fd, err)
+		}
+		fds[i] = n
+	}
+	null, err := unix.Open(os.DevNull, unix.O_RDONLY, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open %s for stdin: %w", os.DevNull, err)
+	}
+	if err := unix.Dup2(null, 0); err != nil {
+		return nil, nil, fmt.Errorf("stdin from %s: %w", os.DevNull, err)
+	}
+	unix.Close(null)
+	if err := unix.Dup2(2, 1); err != nil {
+		return nil, nil, fmt.Errorf("stdout to stderr: %w", err)
+	}
+	// Pollable, as protocolFiles explains.
+	for _, fd := range fds {
+		_ = unix.SetNonblock(fd, true)
+	}
+	return os.NewFile(uintptr(fds[0]), "burst-calls"), os.NewFile(uintptr(fds[1]), "burst-results"), nil
+}

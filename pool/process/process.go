@@ -7,7 +7,11 @@
 // Each worker takes many calls at once over a pair of pipes (fds 3 and 4 of
 // the child, so a function printing to stdout cannot corrupt the protocol);
 // its stdout and stderr are forwarded line by line with a "[worker N]"
-// prefix. A worker that dies is replaced, and the calls it had in flight fail
+// prefix. On Windows, where a child inherits no other descriptors, the pipes
+// are the worker's stdin and stdout instead, and what functions print to
+// stdout goes to its stderr (transport=stdio, the only transport there and
+// selectable elsewhere: Options.Transport). Windows has no Pdeathsig: a
+// worker there ends when its call pipe closes, which a killed driver's does. A worker that dies is replaced, and the calls it had in flight fail
 // with driver.ErrWorkerLost, which the pool retries on another worker (calls
 // that were only waiting there are sent to another worker at once), so every
 // call still returns exactly one result.
@@ -85,6 +89,13 @@ type Options struct {
 	Stdout io.Writer
 	// Command is the worker command line (default: this executable).
 	Command []string
+	// Transport is how calls reach a worker: "fd" (the default on Unix),
+	// two pipes the worker inherits as descriptors 3 and 4, leaving its
+	// stdin and stdout to the functions; or "stdio" (the default and only
+	// choice on Windows, where os/exec passes no other descriptors), the
+	// worker's stdin and stdout, with what functions print to stdout sent
+	// to stderr instead (so Stdout cannot be set). URL: transport=fd|stdio.
+	Transport string
 	// Grace is how long a call's function may run on after its deadline or
 	// cancellation before its worker is killed and replaced, and how long a
 	// stopping worker gives its calls to clean up (default 1 s).
@@ -96,7 +107,7 @@ const defaultGrace = time.Second
 func init() {
 	driver.RegisterCapabilities(Scheme, driver.Capabilities{MaxMessage: defaultMaxMessage})
 	driver.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (driver.Backend, error) {
-		if err := driver.UnknownParams(u, "workers", "per_worker", "max_message", "grace", "stdout"); err != nil {
+		if err := driver.UnknownParams(u, "workers", "per_worker", "max_message", "grace", "stdout", "transport"); err != nil {
 			return nil, err
 		}
 		var o Options
@@ -107,6 +118,7 @@ func init() {
 		default:
 			return nil, fmt.Errorf("process: parameter stdout=%q: want driver (the workers' stdout to the driver's, unprefixed), or leave it out (to stderr with a [worker N] prefix)", v)
 		}
+		o.Transport = u.Query().Get("transport")
 		if v := u.Query().Get("grace"); v != "" {
 			d, err := time.ParseDuration(v)
 			if err != nil || d <= 0 {
@@ -152,10 +164,23 @@ type Backend struct {
 
 // New starts the workers and waits until they are ready.
 func New(ctx context.Context, o Options) (*Backend, error) {
-	if runtime.GOOS == "windows" {
-		// Workers get their pipes as inherited descriptors 3 and 4, which
-		// os/exec cannot pass on Windows (ExtraFiles).
-		return nil, errors.New("process: not available on windows: workers need inherited pipe descriptors; use local:// or tcp://")
+	switch o.Transport {
+	case "":
+		o.Transport = transportFD
+		if runtime.GOOS == "windows" {
+			o.Transport = transportStdio
+		}
+	case transportFD:
+		if runtime.GOOS == "windows" {
+			// os/exec cannot pass descriptors 3 and 4 (ExtraFiles) there.
+			return nil, errors.New("process: transport=fd is not available on windows, where a child inherits no descriptors but stdin, stdout and stderr: use transport=stdio (the default there)")
+		}
+	case transportStdio:
+	default:
+		return nil, fmt.Errorf("process: transport %q: want fd (inherited descriptors 3 and 4; not on windows) or stdio (the worker's stdin and stdout)", o.Transport)
+	}
+	if o.Transport == transportStdio && o.Stdout != nil {
+		return nil, errors.New("process: stdout=driver (Options.Stdout) needs transport=fd: with transport=stdio the worker's stdout carries the protocol and what functions print goes to stderr")
 	}
 	if o.Workers < 1 {
 		o.Workers = runtime.NumCPU()
@@ -767,11 +792,17 @@ func startWorker(b *Backend, i int) (*worker, error) {
 	cmd.Env = append(os.Environ(), b.opts.Env...)
 	cmd.Env = append(cmd.Env, envWorker+"="+strconv.Itoa(i), envMaxMessage+"="+strconv.Itoa(b.opts.MaxMessage))
 	cmd.Env = append(cmd.Env, envGrace+"="+b.opts.Grace.String())
-	cmd.ExtraFiles = []*os.File{callR, resW}
+	var stdout io.Reader
+	if b.opts.Transport == transportStdio {
+		cmd.Env = append(cmd.Env, envTransport+"="+transportStdio)
+		cmd.Stdin, cmd.Stdout = callR, resW
+	} else {
+		cmd.ExtraFiles = []*os.File{callR, resW}
+		stdout, _ = cmd.StdoutPipe()
+	}
 	cmd.SysProcAttr = sysProcAttr()
 	w := &worker{b: b, index: i, cmd: cmd, calls: callW, dead: make(chan struct{}), pending: map[uint64]*call{}}
 	prefix := fmt.Sprintf("[worker %d] ", i)
-	stdout, _ := cmd.StdoutPipe()
 	stderr, _ := cmd.StderrPipe()
 	if err := b.spawn.start(cmd); err != nil {
 		callR.Close()
@@ -783,13 +814,15 @@ func startWorker(b *Backend, i int) (*worker, error) {
 	callR.Close()
 	resW.Close()
 	var outputs sync.WaitGroup
-	outputs.Go(func() {
-		if b.opts.Stdout != nil {
-			w.forward(stdout, b.opts.Stdout, "")
-		} else {
-			w.forward(stdout, b.opts.Output, prefix)
-		}
-	})
+	if stdout != nil {
+		outputs.Go(func() {
+			if b.opts.Stdout != nil {
+				w.forward(stdout, b.opts.Stdout, "")
+			} else {
+				w.forward(stdout, b.opts.Output, prefix)
+			}
+		})
+	}
 	outputs.Go(func() { w.forward(stderr, b.opts.Output, prefix) })
 	w.send = newSender(callW)
 	go w.read(resR, &outputs)

@@ -51,6 +51,10 @@ var (
 		fmt.Fprintln(os.Stderr, "to stderr:", s)
 		return s, nil
 	})
+	// transport is the worker's transport as the driver told it.
+	transport = pool.Register("proc.transport", func(ctx context.Context, _ struct{}) (string, error) {
+		return os.Getenv("BURST_PROCESS_TRANSPORT"), nil
+	})
 	explode = pool.Register("proc.explode", func(ctx context.Context, s string) (string, error) { panic(s) })
 	echo    = pool.Register("proc.echo", func(ctx context.Context, b []byte) (int, error) { return len(b), nil })
 	// stubborn ignores its context.
@@ -164,6 +168,39 @@ func TestStdoutDoesNotCorruptProtocolAndIsForwarded(t *testing.T) {
 	for _, want := range []string{"[worker 0] to stdout: hello\n", "[worker 0] to stderr: hello\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("forwarded output %q lacks %q", out, want)
+		}
+	}
+}
+
+func TestStdioTransportSendsStdoutToStderr(t *testing.T) {
+	var buf syncBuffer
+	p, _ := openWith(t, process.Options{Workers: 1, Transport: "stdio", Output: &buf})
+	if tr, err := transport.Call(context.Background(), p, struct{}{}); err != nil || tr != "stdio" {
+		t.Fatalf("worker's transport = %q, %v; want stdio", tr, err)
+	}
+	// chatty prints to fd 1, which carried the results before the worker
+	// moved them: the call succeeds only if that print went elsewhere.
+	got, err := chatty.Call(context.Background(), p, "hello")
+	if err != nil || got != "hello" {
+		t.Fatalf("Call = %q, %v", got, err)
+	}
+	p.Close()
+	out := buf.String()
+	for _, want := range []string{"[worker 0] to stdout: hello\n", "[worker 0] to stderr: hello\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("forwarded output %q lacks %q", out, want)
+		}
+	}
+}
+
+func TestTransportRefusals(t *testing.T) {
+	for u, want := range map[string]string{
+		"process://?transport=pipes":               "want fd",
+		"process://?transport=stdio&stdout=driver": "needs transport=fd",
+	} {
+		_, err := pool.Open(context.Background(), u)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Open(%q) = %v, want an error containing %q", u, err, want)
 		}
 	}
 }

@@ -21,6 +21,7 @@ const (
 	envWorker     = "BURST_PROCESS_WORKER" // worker index; its presence marks a worker
 	envMaxMessage = "BURST_PROCESS_MAX_MESSAGE"
 	envGrace      = "BURST_PROCESS_GRACE" // a Go duration
+	envTransport  = "BURST_PROCESS_TRANSPORT"
 )
 
 type hello struct {
@@ -39,7 +40,13 @@ func init() {
 // driver sends as waiting start, in order, as this worker's running calls
 // end, or when the driver promotes them.
 func serve(ctx context.Context) error {
-	in, out, trip, err := protocolFiles()
+	var in, out, trip *os.File
+	var err error
+	if os.Getenv(envTransport) == transportStdio {
+		in, out, err = stdioFiles()
+	} else {
+		in, out, trip, err = protocolFiles()
+	}
 	if err != nil {
 		return fmt.Errorf("process worker: %w", err)
 	}
@@ -385,3 +392,9 @@ func encodeResponse(resp *driver.Response) ([]byte, error) {
 func tooLarge(msg string) *driver.Response {
 	return &driver.Response{Version: driver.ProtocolVersion, Error: &driver.WireError{Code: driver.CodeTooLarge, Message: msg}}
 }
+
+// Transports (Options.Transport).
+const (
+	transportFD    = "fd"
+	transportStdio = "stdio"
+)
