@@ -920,8 +920,21 @@ func (b *Backend) retire(w *worker) {
 	b.mu.Lock()
 	w.gone.Store(true)
 	b.mu.Unlock()
-	w.send.shut(w.calls)
+	var c io.Closer = w.calls
+	if hc, ok := w.calls.(interface{ CloseWrite() error }); ok {
+		// One stream both ways (an attached network connection): close
+		// only the calls' half, so that the worker's refusals of calls
+		// sent before its goodbye arrived still reach us (closing it all
+		// lost them: "died with the call in flight"). The worker closes
+		// the rest when it leaves.
+		c = closeWrite{hc}
+	}
+	w.send.shut(c)
 }
+
+type closeWrite struct{ c interface{ CloseWrite() error } }
+
+func (c closeWrite) Close() error { return c.c.CloseWrite() }
 
 func (w *worker) deliver(seq uint64, resp *driver.Response) {
 	var took time.Duration
