@@ -932,7 +932,9 @@ func (b *Backend) retire(w *worker) {
 	w.send.shut(c)
 }
 
-type closeWrite struct{ c interface{ CloseWrite() error } }
+type closeWrite struct {
+	c interface{ CloseWrite() error }
+}
 
 func (c closeWrite) Close() error { return c.c.CloseWrite() }
 
