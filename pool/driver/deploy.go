@@ -3,6 +3,7 @@ package driver
 import (
 	"context"
 	"log/slog"
+	"maps"
 )
 
 // A Deployer puts the current program on a provider as the function its
@@ -31,6 +32,16 @@ type Artifact struct {
 	MainDir   string            // directory of the main package
 	Env       map[string]string // environment for the function (BURST_SPILL_URL, user additions)
 	Log       *slog.Logger      // one line per step; never nil
+}
+
+// EnvWith returns a new map of the artifact's environment with extra's
+// entries added over it: what a deployer configured beside what the build
+// needs.
+func (a Artifact) EnvWith(extra map[string]string) map[string]string {
+	env := make(map[string]string, len(a.Env)+len(extra))
+	maps.Copy(env, a.Env)
+	maps.Copy(env, extra)
+	return env
 }
 
 // Deployed says what a Deployer did.

@@ -226,11 +226,7 @@ func (d *Deployer) Target() driver.Target {
 func (d *Deployer) Deploy(ctx context.Context, a driver.Artifact) (*driver.Deployed, error) {
 	o := d.o
 	o.Binary, o.BuildID = a.Binary, a.BuildID
-	o.Env = maps.Clone(a.Env)
-	if o.Env == nil {
-		o.Env = map[string]string{}
-	}
-	maps.Copy(o.Env, d.o.Env)
+	o.Env = a.EnvWith(d.o.Env)
 	if a.Log != nil {
 		a.Log.Info("pushing the worker image to " + o.Image + " and applying Service " + o.Service)
 	}
