@@ -2,9 +2,11 @@ package driver
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/burst-dev/burst/internal/registry"
 )
@@ -13,18 +15,34 @@ import (
 // keys; each must be a whole number ≥ 1. Keys are checked in sorted order,
 // so of several bad parameters the same one is always reported.
 func IntParams(scheme string, q url.Values, dst map[string]*int) error {
-	keys := make([]string, 0, len(dst))
-	for k := range dst {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, key := range keys {
+	return IntParamsFrom(scheme, q, 1, dst)
+}
+
+// IntParamsFrom is IntParams for whole numbers ≥ least.
+func IntParamsFrom(scheme string, q url.Values, least int, dst map[string]*int) error {
+	for _, key := range slices.Sorted(maps.Keys(dst)) {
 		if v := q.Get(key); v != "" {
 			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 {
-				return fmt.Errorf("%s: parameter %s=%q: want a whole number ≥ 1", scheme, key, v)
+			if err != nil || n < least {
+				return fmt.Errorf("%s: parameter %s=%q: want a whole number ≥ %d", scheme, key, v, least)
 			}
 			*dst[key] = n
+		}
+	}
+	return nil
+}
+
+// DurationParams sets *dst[key] from each parameter of q present among
+// dst's keys; each must be a Go duration > 0. Keys are checked in sorted
+// order, as IntParams does.
+func DurationParams(scheme string, q url.Values, dst map[string]*time.Duration) error {
+	for _, key := range slices.Sorted(maps.Keys(dst)) {
+		if v := q.Get(key); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("%s: parameter %s=%q: want a Go duration > 0 such as 500ms or 30s", scheme, key, v)
+			}
+			*dst[key] = d
 		}
 	}
 	return nil

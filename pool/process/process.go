@@ -119,12 +119,8 @@ func init() {
 			return nil, fmt.Errorf("process: parameter stdout=%q: want driver (the workers' stdout to the driver's, unprefixed), or leave it out (to stderr with a [worker N] prefix)", v)
 		}
 		o.Transport = u.Query().Get("transport")
-		if v := u.Query().Get("grace"); v != "" {
-			d, err := time.ParseDuration(v)
-			if err != nil || d <= 0 {
-				return nil, fmt.Errorf("process: parameter grace=%q: want a Go duration > 0 such as 500ms or 2s", v)
-			}
-			o.Grace = d
+		if err := driver.DurationParams("process", u.Query(), map[string]*time.Duration{"grace": &o.Grace}); err != nil {
+			return nil, err
 		}
 		if err := driver.IntParams("process", u.Query(), map[string]*int{"workers": &o.Workers, "per_worker": &o.PerWorker, "max_message": &o.MaxMessage}); err != nil {
 			return nil, err

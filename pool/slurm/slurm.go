@@ -164,26 +164,14 @@ func ParseURL(u *url.URL) (Options, error) {
 		return o, err
 	}
 	q := u.Query()
-	for k, dst := range ints {
-		if v := q.Get(k); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				return o, fmt.Errorf("slurm: parameter %s=%q: want a whole number ≥ 0", k, v)
-			}
-			*dst = n
-		}
+	if err := driver.IntParamsFrom("slurm", q, 0, ints); err != nil {
+		return o, err
 	}
 	for k, dst := range strs {
 		*dst = q.Get(k)
 	}
-	for k, dst := range durs {
-		if v := q.Get(k); v != "" {
-			d, err := time.ParseDuration(v)
-			if err != nil || d <= 0 {
-				return o, fmt.Errorf("slurm: parameter %s=%q: want a Go duration such as 30s", k, v)
-			}
-			*dst = d
-		}
+	if err := driver.DurationParams("slurm", q, durs); err != nil {
+		return o, err
 	}
 	for _, v := range q["sbatch"] {
 		for _, a := range strings.Fields(v) {
