@@ -125,7 +125,7 @@ func runSegment(ctx context.Context, in SegmentIn) (SegmentOut, error) {
 	if in.Coords > 0 {
 		out.X = append([]float64(nil), st.X[:min(in.Coords, len(st.X))]...)
 	}
-	if in.Storage == Payload || in.Storage == "" {
+	if store == nil {
 		out.State = &st
 	} else if err := store.save(ctx, in.OutKey, st); err != nil {
 		return SegmentOut{}, fmt.Errorf("remd: replica %d round %d: %w", in.Replica, in.Round, err)
