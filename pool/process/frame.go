@@ -105,7 +105,8 @@ type sender struct {
 	spare    []byte
 	flushing bool
 	err      error
-	shutting io.Closer // closed once what is buffered is written
+	shutting io.Closer  // closed once what is buffered is written
+	idle     *sync.Cond // broadcast when a flush ends; on mu
 }
 
 var errShut = errors.New("process: pipe closed")
@@ -119,7 +120,23 @@ func (s *sender) shut(c io.Closer) {
 	s.flush()
 }
 
-func newSender(w io.Writer) *sender { return &sender{w: w} }
+func newSender(w io.Writer) *sender {
+	s := &sender{w: w}
+	s.idle = sync.NewCond(&s.mu)
+	return s
+}
+
+// drain returns once every frame queued so far is written, or the stream
+// failed. A flush handed to a goroutine of its own (a refusal) may still be
+// under way when the worker leaves, and the stream closes behind it.
+func (s *sender) drain() {
+	s.mu.Lock()
+	for s.flushing {
+		s.idle.Wait()
+	}
+	s.mu.Unlock()
+	s.flush()
+}
 
 // send queues frames and returns once they are written, or handed to the
 // goroutine writing right now. An error means the peer is gone.
@@ -164,6 +181,7 @@ func (s *sender) flush() error {
 		}
 	}
 	s.flushing = false
+	s.idle.Broadcast()
 	c := s.shutting
 	if c != nil {
 		s.shutting = nil

@@ -101,6 +101,16 @@ func serveStream(ctx context.Context, in io.Reader, out io.Writer, max int, grac
 		case <-ended:
 		case <-time.After(grace):
 		}
+		// Refusals may still be on their way out: the caller closes the
+		// stream when we return, and a refusal lost there fails a call
+		// that never ran ("died with the call in flight"). A peer that
+		// stopped reading gets the grace period, not forever.
+		drained := make(chan struct{})
+		go func() { s.send.drain(); close(drained) }()
+		select {
+		case <-drained:
+		case <-time.After(grace):
+		}
 	}()
 	stop := context.AfterFunc(ctx, func() { s.quit(nil) })
 	defer stop()
