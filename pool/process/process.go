@@ -526,10 +526,15 @@ func (b *Backend) dispatch(ctx context.Context, c *call, payload []byte) (*worke
 // at once; at the limit it waits beside a busy worker, if fewer than
 // depthLocked wait there already (a backup always may).
 func (b *Backend) placeLocked(c *call) *worker {
-	run := b.running < b.limitLocked()
+	limit := b.limitLocked()
+	run := b.running < limit
 	var best *worker
 	var other *worker // for a backup, the best worker not running its first attempt
-	queued := 0
+	// A worker starts its next call as one ends and says so just before
+	// that call's result: in between, running is over the limit by the
+	// calls whose results are on their way. They count as waiting here,
+	// or one more call would wait than depthLocked allows.
+	queued := max(b.running-limit, 0)
 	for _, w := range b.workers {
 		if !w.isReady() {
 			continue

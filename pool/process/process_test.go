@@ -790,27 +790,36 @@ func TestTrivialCallsWaitInDepth(t *testing.T) {
 	p, b := openProc(t, 2, hook) // the defaults: limit 2
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if _, err := double.Map(ctx, p, make([]int, 2000)); err != nil {
-		t.Fatal(err)
-	}
-	ins := make([]holdIn, 200)
-	for i := range ins {
-		ins[i] = holdIn{X: i, D: 50 * time.Millisecond}
-	}
-	done := make(chan error, 1)
-	go func() { _, err := hold.Map(ctx, p, ins); done <- err }()
+	// The depth follows the calls' measured durations, and on a loaded
+	// machine a preempted trivial call can measure as a long one: a few
+	// tries, each starting from fresh trivial calls.
 	peak := 0
-	for deadline := time.Now().Add(20 * time.Second); peak <= 4 && time.Now().Before(deadline); {
-		peak = max(peak, inFlight(b))
-		time.Sleep(time.Millisecond)
+	for try := 0; try < 5 && peak <= 4; try++ {
+		if _, err := double.Map(ctx, p, make([]int, 2000)); err != nil {
+			t.Fatal(err)
+		}
+		ins := make([]holdIn, 40)
+		for i := range ins {
+			ins[i] = holdIn{X: i, D: 50 * time.Millisecond}
+		}
+		done := make(chan error, 1)
+		go func() { _, err := hold.Map(ctx, p, ins); done <- err }()
+		for running := true; running; {
+			peak = max(peak, inFlight(b))
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+				running = false
+			case <-time.After(time.Millisecond):
+			}
+		}
 	}
 	if peak <= 4 {
 		t.Errorf("after trivial calls, at most %d calls were at the workers; want more than one waiting per slot (4)", peak)
 	}
 	// The long calls pull the average up: the rest wait one per slot.
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
 	if over := maxOverlap(got()); over > 2 {
 		t.Errorf("%d calls ran at once, limit 2", over)
 	}
