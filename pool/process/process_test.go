@@ -259,6 +259,13 @@ func TestTimeoutTravelsToWorker(t *testing.T) {
 	}
 }
 
+// onlyInDriver registers a function after the workers started, so that they
+// do not know it; once per process, as a name may be registered only once
+// (go test -count=N runs the test N times).
+var onlyInDriver = sync.OnceValue(func() *pool.Func[int, int] {
+	return pool.Register("proc.onlyInDriver", func(ctx context.Context, x int) (int, error) { return x, nil })
+})
+
 func TestUnknownFunctionAndBadInput(t *testing.T) {
 	_, b := openProc(t, 1)
 	ctx := context.Background()
@@ -272,7 +279,7 @@ func TestUnknownFunctionAndBadInput(t *testing.T) {
 	}
 	// Through the pool the same failures are typed errors.
 	p := pool.New(b)
-	_, err = pool.Register("proc.onlyInDriver", func(ctx context.Context, x int) (int, error) { return x, nil }).Call(ctx, p, 1)
+	_, err = onlyInDriver().Call(ctx, p, 1)
 	if err != nil {
 		// Registered after the worker started, so the worker does not know it.
 		if !errors.Is(err, pool.ErrUnknownFunction) {
