@@ -3,6 +3,7 @@ package slurm_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -404,6 +405,45 @@ func TestSecretIsNeitherInTheJobScriptNorOnACommandLine(t *testing.T) {
 	}
 }
 
+// gatedIn is an input of gated: the first Free calls to start (counted
+// across workers by tickets in Dir) work for 100 ms; the others wait until
+// the file Dir/gate exists first.
+type gatedIn struct {
+	X    int
+	Dir  string
+	Free int
+}
+
+var gated = pool.Register("slurm.gated", func(ctx context.Context, in gatedIn) (int, error) {
+	ticket := 0
+	for ; ; ticket++ {
+		f, err := os.OpenFile(filepath.Join(in.Dir, fmt.Sprintf("ticket.%d", ticket)), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o666)
+		if err == nil {
+			f.Close()
+			break
+		}
+		if !errors.Is(err, os.ErrExist) {
+			return 0, err
+		}
+	}
+	for ticket >= in.Free {
+		if _, err := os.Stat(filepath.Join(in.Dir, "gate")); err == nil {
+			break
+		}
+		select {
+		case <-time.After(10 * time.Millisecond):
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+	select {
+	case <-time.After(100 * time.Millisecond):
+		return in.X * 10, nil
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+})
+
 func TestNodeFailureMidMap(t *testing.T) {
 	s := cluster(t)
 	p, b := open(t, slurmURL(t, 2, ""))
@@ -411,30 +451,67 @@ func TestNodeFailureMidMap(t *testing.T) {
 	first := b.JobIDs()[0]
 	var calls atomic.Int64
 	p = p.With(pool.WithCallHook(func(pool.CallStats) { calls.Add(1) }))
+	// Calls after the first ten to start wait for the node to have gone
+	// down, so that the failure is mid-Map however slow the machine is.
+	dir := t.TempDir()
+	ins := make([]gatedIn, 60)
+	for i := range ins {
+		ins[i] = gatedIn{X: i, Dir: dir, Free: 10}
+	}
+	// The node's goroutine ends before the test does (and before the
+	// cluster stops): it reports through t.
+	stop := make(chan struct{})
+	resumed := make(chan struct{})
+	t.Cleanup(func() { close(stop); <-resumed })
 	go func() {
+		defer close(resumed)
 		for calls.Load() < 10 {
-			time.Sleep(10 * time.Millisecond)
+			select {
+			case <-time.After(10 * time.Millisecond):
+			case <-stop:
+				return
+			}
 		}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
 		// The node goes down under the job (as slurmctld marks a node that
 		// stops answering), and comes back a little later.
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
 		if out, err := s.Command(ctx, "scontrol", "update", "nodename="+s.Node, "state=down", "reason=burst-test").CombinedOutput(); err != nil {
 			t.Errorf("scontrol update state=down: %v: %s", err, out)
 			return
 		}
+		if err := os.WriteFile(filepath.Join(dir, "gate"), nil, 0o666); err != nil {
+			t.Error(err)
+			return
+		}
 		time.Sleep(2 * time.Second)
-		// Resuming is refused while the node still completes the
-		// killed job's steps.
+		// Resuming is refused while the node still completes the killed
+		// job's steps, and is not needed (refused too) once slurmd
+		// registered again and the node returned to service by itself
+		// (ReturnToService=2), which it may do before or after the first
+		// try.
 		for ctx.Err() == nil {
-			if s.Command(ctx, "scontrol", "update", "nodename="+s.Node, "state=resume").Run() == nil {
+			out, err := s.Command(ctx, "scontrol", "show", "node", s.Node, "-o").Output()
+			if err == nil && !strings.Contains(string(out), "State=DOWN") {
 				return
 			}
+			s.Command(ctx, "scontrol", "update", "nodename="+s.Node, "state=resume").Run()
 			time.Sleep(500 * time.Millisecond)
 		}
-		t.Errorf("node %s could not be resumed within a minute", s.Node)
+		t.Errorf("node %s still down after 3 minutes", s.Node)
 	}()
-	mapAll(t, p, 60)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	out, err := gated.Map(ctx, p, ins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range out {
+		if v != 10*i {
+			t.Fatalf("out[%d] = %d, want %d", i, v, 10*i)
+		}
+	}
+	<-resumed
 	if st := p.Stats(); st.Calls != 60 {
 		t.Errorf("Stats.Calls = %d, want 60 (each call once)", st.Calls)
 	}
