@@ -45,8 +45,10 @@ type Integrator struct {
 
 	f        []float64
 	xOld     []float64
-	cons     []constraint // Constraints prepared by the first SHAKE or RATTLE
+	prep     bool         // cons, clusters and single are prepared
+	cons     []constraint // coupled constraints, prepared by the first SHAKE or RATTLE
 	clusters []int        // cons[clusters[g]:clusters[g+1]] is cluster g
+	single   []constraint // constraints sharing no atom with another
 }
 
 // ErrConstraint is returned when SHAKE or RATTLE does not converge, which in
@@ -163,6 +165,7 @@ type constraint struct {
 	i, j        int
 	wi, wj, wij float64 // 1/m_i, 1/m_j, their sum
 	d2, shakeOK float64 // D², 2·tol·D²
+	fi, fj      float64 // wi/wij, wj/wij
 }
 
 // prepared returns the constraints grouped into clusters that share no
@@ -172,10 +175,15 @@ type constraint struct {
 // gives the same bits as sweeping all constraints until all converge, and
 // spares the many lone bonds, done after one correction, the sweeps that
 // the methyl groups need.
+//
+// A constraint that shares no atom with another (a lone N-H or C-H bond,
+// about half of them) is kept apart in single: SHAKE solves it exactly in
+// one pass and RATTLE needs no second look after its one correction.
 func (in *Integrator) prepared() ([]constraint, []int) {
-	if len(in.cons) == len(in.Constraints) {
+	if in.prep && len(in.cons)+len(in.single) == len(in.Constraints) {
 		return in.cons, in.clusters
 	}
+	in.prep = true
 	m := in.Sys.Mass
 	tol := in.tol()
 	// Union-find over atoms, then constraints ordered by cluster.
@@ -207,16 +215,23 @@ func (in *Integrator) prepared() ([]constraint, []int) {
 		}
 		members[g] = append(members[g], k)
 	}
-	in.cons = in.cons[:0]
+	in.cons, in.single = in.cons[:0], in.single[:0]
 	in.clusters = append(in.clusters[:0], 0)
 	for _, ks := range members {
 		for _, k := range ks {
 			c := in.Constraints[k]
 			wi, wj := 1/m[c.I], 1/m[c.J]
 			d2 := c.D * c.D
-			in.cons = append(in.cons, constraint{3 * c.I, 3 * c.J, wi, wj, wi + wj, d2, 2 * tol * d2})
+			p := constraint{3 * c.I, 3 * c.J, wi, wj, wi + wj, d2, 2 * tol * d2, wi / (wi + wj), wj / (wi + wj)}
+			if len(ks) == 1 {
+				in.single = append(in.single, p)
+			} else {
+				in.cons = append(in.cons, p)
+			}
 		}
-		in.clusters = append(in.clusters, len(in.cons))
+		if len(ks) > 1 {
+			in.clusters = append(in.clusters, len(in.cons))
+		}
 	}
 	return in.cons, in.clusters
 }
@@ -225,6 +240,38 @@ func (in *Integrator) prepared() ([]constraint, []int) {
 // along the bond vectors of ref, which satisfies the constraints.
 func (in *Integrator) shake(ref, x []float64) error {
 	all, clusters := in.prepared()
+	// A lone constraint moves x_i - x_j to r + λ·o (o the reference bond
+	// vector), and |r + λo|² = D² is a quadratic in λ: its root nearest
+	// zero, in the form that cancels nothing, is exact in one pass where
+	// the iteration needs two corrections and a check.
+	for q := range in.single {
+		c := &in.single[q]
+		xi, xj := x[c.i:c.i+3:c.i+3], x[c.j:c.j+3:c.j+3]
+		rx, ry, rz := xi[0]-xj[0], xi[1]-xj[1], xi[2]-xj[2]
+		diff := c.d2 - (rx*rx + ry*ry + rz*rz)
+		if math.Abs(diff) <= c.shakeOK {
+			continue
+		}
+		ri, rj := ref[c.i:c.i+3:c.i+3], ref[c.j:c.j+3:c.j+3]
+		ox, oy, oz := ri[0]-rj[0], ri[1]-rj[1], ri[2]-rj[2]
+		ro := ox*rx + oy*ry + oz*rz
+		disc := ro*ro + (ox*ox+oy*oy+oz*oz)*diff
+		if !(disc >= 0) {
+			return ErrConstraint // no point along o is at distance D
+		}
+		den := ro + math.Copysign(math.Sqrt(disc), ro)
+		if den == 0 || math.IsNaN(den) {
+			return ErrConstraint
+		}
+		l := diff / den
+		gi, gj := l*c.fi, l*c.fj
+		xi[0] += gi * ox
+		xi[1] += gi * oy
+		xi[2] += gi * oz
+		xj[0] -= gj * ox
+		xj[1] -= gj * oy
+		xj[2] -= gj * oz
+	}
 	for g := 0; g+1 < len(clusters); g++ {
 		cons := all[clusters[g]:clusters[g+1]]
 		for iter := 0; ; iter++ {
@@ -271,6 +318,30 @@ func (in *Integrator) rattle(x, v []float64) error {
 	}
 	all, clusters := in.prepared()
 	tol2 := in.tol() * in.tol()
+	// A lone constraint's one correction leaves r·v zero up to rounding,
+	// far inside the tolerance: no second pass to see that.
+	for q := range in.single {
+		c := &in.single[q]
+		xi, xj := x[c.i:c.i+3:c.i+3], x[c.j:c.j+3:c.j+3]
+		vi, vj := v[c.i:c.i+3:c.i+3], v[c.j:c.j+3:c.j+3]
+		rx, ry, rz := xi[0]-xj[0], xi[1]-xj[1], xi[2]-xj[2]
+		vx, vy, vz := vi[0]-vj[0], vi[1]-vj[1], vi[2]-vj[2]
+		rv := rx*vx + ry*vy + rz*vz
+		if rv*rv <= tol2*c.d2*max(vx*vx+vy*vy+vz*vz, 1e-6) {
+			continue
+		}
+		k := rv / ((rx*rx + ry*ry + rz*rz) * c.wij)
+		if math.IsNaN(k) || math.IsInf(k, 0) {
+			return ErrConstraint
+		}
+		ki, kj := k*c.wi, k*c.wj
+		vi[0] -= ki * rx
+		vi[1] -= ki * ry
+		vi[2] -= ki * rz
+		vj[0] += kj * rx
+		vj[1] += kj * ry
+		vj[2] += kj * rz
+	}
 	for g := 0; g+1 < len(clusters); g++ {
 		cons := all[clusters[g]:clusters[g+1]]
 		for iter := 0; ; iter++ {

@@ -318,13 +318,12 @@ func dihedrals(s *System, x, f []float64, sc *scratch) float64 {
 			continue
 		}
 		inv := 1 / mn
-		*g = dihGeom{
-			c1: (mx*nx + my*ny + mz*nz) * inv, s1: nkj * (ijx*nx + ijy*ny + ijz*nz) * inv,
-			inv: inv, nkj: nkj, ikj2: 1 / nkj2, m2: m2, n2: n2, ok: true,
-		}
-	}
-	for q := range geo {
-		geo[q].dV = 0
+		// Field by field: a composite literal is built on the stack and
+		// copied in 16-byte moves over its 8-byte stores, which stalls
+		// store forwarding at every dihedral.
+		g.c1 = (mx*nx + my*ny + mz*nz) * inv
+		g.s1 = nkj * (ijx*nx + ijy*ny + ijz*nz) * inv
+		g.inv, g.nkj, g.ikj2, g.m2, g.n2, g.dV, g.ok = inv, nkj, 1/nkj2, m2, n2, 0, true
 	}
 	var e float64
 	for _, grp := range s.dihGroups {
