@@ -37,6 +37,13 @@ func BenchmarkSegmentGo(b *testing.B) {
 	BenchmarkSegment(b)
 }
 
+// BenchmarkSegmentAVX2 is BenchmarkSegment with the vector kernel in
+// 256-bit registers only (one group of partners at a time).
+func BenchmarkSegmentAVX2(b *testing.B) {
+	defer charmm.SetAVX512(charmm.SetAVX512(false))
+	BenchmarkSegment(b)
+}
+
 // BenchmarkForces is one energy and force evaluation with the study's
 // cutoffs (pair list kept between calls, as in dynamics).
 func BenchmarkForces(b *testing.B) {

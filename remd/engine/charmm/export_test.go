@@ -8,3 +8,11 @@ func SetVectorKernel(on bool) (was bool) {
 	useAVX2 = on && hasVectorKernel
 	return was
 }
+
+// SetAVX512 chooses the 512-bit form of the vector kernel (when the
+// machine has it) or the 256-bit one; it returns the previous choice.
+func SetAVX512(on bool) (was bool) {
+	was = useAVX512
+	useAVX512 = on && hasAVX512
+	return was
+}

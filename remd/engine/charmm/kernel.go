@@ -64,5 +64,9 @@ func (ff *ForceField) pairForcesAVX2(blocks []atomBlock, fb []forceBlock) {
 		inv: bcast(sw.invDen), one: bcast(1), twelv: bcast(12), coul: bcast(Coulomb),
 		grpStart: &nb.grpStart[0], rowBytes: 32 * ff.sys.ntype, atoms: ff.sys.N(),
 	}
+	if useAVX512 {
+		pairRowsAVX512(&k)
+		return
+	}
 	pairRowsAVX2(&k)
 }

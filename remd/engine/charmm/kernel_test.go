@@ -18,14 +18,20 @@ func TestVectorKernelSameBits(t *testing.T) {
 	if !useAVX2 {
 		t.Skip("no vector kernel on this machine")
 	}
-	defer func(v bool) { useAVX2 = v }(useAVX2)
+	defer func(v, w bool) { useAVX2, useAVX512 = v, w }(useAVX2, useAVX512)
+	// The kernels compared with the Go loop: AVX2 alone, and AVX-512's
+	// two groups at a time where the machine has it.
+	kernels := []bool{false}
+	if hasAVX512 {
+		kernels = append(kernels, true)
+	}
 	dir := testenv.WWDataDir(t)
 	sys, x0, err := Load(filepath.Join(dir, "ww_exteq_nowater1.psf"), filepath.Join(dir, "ww_exteq_nowater1.pdb"), filepath.Join(dir, "par_all27_prot_lipid.inp"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	forces := func(vector bool, x []float64) []float64 {
-		useAVX2 = vector
+	forces := func(vector, wide bool, x []float64) []float64 {
+		useAVX2, useAVX512 = vector, wide
 		f := make([]float64, len(x))
 		if !NewForceField(sys, StudyCutoff).Forces(x, f) {
 			t.Fatal("forces not finite")
@@ -38,16 +44,19 @@ func TestVectorKernelSameBits(t *testing.T) {
 		for k := range x {
 			x[k] += 0.3 * float64(trial) * rng.NormFloat64()
 		}
-		want, got := forces(false, x), forces(true, x)
-		for k := range want {
-			if math.Float64bits(got[k]) != math.Float64bits(want[k]) {
-				t.Fatalf("trial %d: f[%d] = %v (vector) vs %v (Go)", trial, k, got[k], want[k])
+		want := forces(false, false, x)
+		for _, wide := range kernels {
+			got := forces(true, wide, x)
+			for k := range want {
+				if math.Float64bits(got[k]) != math.Float64bits(want[k]) {
+					t.Fatalf("trial %d: f[%d] = %v (vector, AVX-512 %v) vs %v (Go)", trial, k, got[k], wide, want[k])
+				}
 			}
 		}
 	}
 
-	run := func(vector bool) []float64 {
-		useAVX2 = vector
+	run := func(vector, wide bool) []float64 {
+		useAVX2, useAVX512 = vector, wide
 		e, err := NewEngine(sys, x0, Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -62,10 +71,13 @@ func TestVectorKernelSameBits(t *testing.T) {
 		}
 		return append(st.X, st.V...)
 	}
-	want, got := run(false), run(true)
-	for k := range want {
-		if math.Float64bits(got[k]) != math.Float64bits(want[k]) {
-			t.Fatalf("after 100 steps, coordinate/velocity %d = %v (vector) vs %v (Go)", k, got[k], want[k])
+	want := run(false, false)
+	for _, wide := range kernels {
+		got := run(true, wide)
+		for k := range want {
+			if math.Float64bits(got[k]) != math.Float64bits(want[k]) {
+				t.Fatalf("after 100 steps, coordinate/velocity %d = %v (vector, AVX-512 %v) vs %v (Go)", k, got[k], wide, want[k])
+			}
 		}
 	}
 }
