@@ -34,37 +34,103 @@ import (
 // per call of the driver and of the worker processes. The worker's clock is
 // the driver's (one machine), so the cross-process phases subtract times
 // taken in two processes.
+//
+// The map/ sub-benchmarks run the calls as remd does: rounds of 32
+// segments of 1000 steps as one Map with backups on, over 2 workers (b.N is
+// the number of rounds), and report the CPU time per call of the driver and
+// of the workers besides the MD steps: what a call costs the cores the MD
+// runs on.
 func BenchmarkSegmentCall(b *testing.B) {
 	for _, u := range []string{"local://", "process://?workers=1", "tcp://127.0.0.1:0?workers=1"} {
 		name, _, _ := strings.Cut(u, ":")
 		b.Run(name, func(b *testing.B) { benchSegmentCall(b, u) })
 	}
+	for _, u := range []string{"process://?workers=2", "tcp://127.0.0.1:0?workers=2"} {
+		name, _, _ := strings.Cut(u, ":")
+		b.Run("map/"+name, func(b *testing.B) { benchSegmentMap(b, u) })
+	}
+}
+
+func benchSegmentMap(b *testing.B, u string) {
+	ctx := context.Background()
+	p := openBenchPool(b, u, 2)
+	spec := engine.Spec{Name: "lj", Options: json.RawMessage(`{"n":38}`)}
+	e, err := engine.New(spec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ins := make([]SegmentIn, 32)
+	for rep := range ins {
+		st, err := e.Initial(initialRNG(1, rep), 0.2)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ins[rep] = SegmentIn{Engine: spec, Seed: 1, Replica: rep, Round: 1, Steps: 1000, T: 0.2, PrevT: 0.2, Storage: Payload, State: &st}
+	}
+	rp := p.With(pool.WithBackups(0, 0))                 // as Run has it
+	if _, err := segment.Map(ctx, rp, ins); err != nil { // warm up
+		b.Fatal(err)
+	}
+	var md float64
+	cpu0, wcpu0 := processCPU(os.Getpid()), childrenCPU()
+	b.ResetTimer()
+	for range b.N {
+		outs, err := segment.Map(ctx, rp, ins)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, o := range outs {
+			md += o.CPUSeconds
+		}
+	}
+	b.StopTimer()
+	cpu, wcpu := processCPU(os.Getpid())-cpu0, childrenCPU()-wcpu0
+	n := float64(b.N * len(ins))
+	b.ReportMetric(1e6*md/n, "md-µs")
+	b.ReportMetric(1e6*cpu/n, "driver-cpu-µs")
+	b.ReportMetric(1e6*(wcpu-md)/n, "worker-cpu-besides-md-µs")
+}
+
+// openBenchPool opens a pool, and for tcp:// starts its workers as child
+// processes of this test binary.
+func openBenchPool(b *testing.B, u string, workers int, opts ...pool.Option) *pool.Pool {
+	ctx := context.Background()
+	p, err := pool.Open(ctx, u, opts...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var started []*exec.Cmd
+	b.Cleanup(func() {
+		p.Close()
+		for _, w := range started {
+			w.Wait() // Close ends it
+		}
+	})
+	if be := (*tcp.Backend)(nil); p.As(&be) {
+		for range workers {
+			w := exec.Command(os.Args[0], "-test.run=^$")
+			w.Env = append(os.Environ(), be.WorkerEnv()...)
+			if err := w.Start(); err != nil {
+				b.Fatal(err)
+			}
+			started = append(started, w)
+		}
+		if err := be.WaitWorkers(ctx, workers); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return p
 }
 
 func benchSegmentCall(b *testing.B, u string) {
 	ctx := context.Background()
 	var mu sync.Mutex
 	var calls []pool.CallStats
-	p, err := pool.Open(ctx, u, pool.WithCallHook(func(s pool.CallStats) {
+	p := openBenchPool(b, u, 1, pool.WithCallHook(func(s pool.CallStats) {
 		mu.Lock()
 		calls = append(calls, s)
 		mu.Unlock()
 	}))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer p.Close()
-	if be := (*tcp.Backend)(nil); p.As(&be) {
-		w := exec.Command(os.Args[0], "-test.run=^$")
-		w.Env = append(os.Environ(), be.WorkerEnv()...)
-		if err := w.Start(); err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { w.Wait() }) // after the deferred Close ends it
-		if err := be.WaitWorkers(ctx, 1); err != nil {
-			b.Fatal(err)
-		}
-	}
 	spec := engine.Spec{Name: "lj", Options: json.RawMessage(`{"n":38}`)}
 	e, err := engine.New(spec)
 	if err != nil {
