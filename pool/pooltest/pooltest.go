@@ -53,6 +53,11 @@ type Harness struct {
 	// Extra runs backend-specific checks (signature rejection, …) as one more
 	// subtest.
 	Extra func(t *testing.T)
+
+	// openFresh is the harness's own Open, which Run replaces with views
+	// of one pool: a new pool of fresh workers for checks that leave a
+	// worker to be killed.
+	openFresh func(t *testing.T, opts ...pool.Option) *pool.Pool
 }
 
 // The suite's functions.
@@ -91,6 +96,7 @@ type GrowIn struct {
 // it (pool.With), because starting workers is the slow part of most backends.
 func Run(t *testing.T, h Harness) {
 	base := h.Open(t)
+	h.openFresh = h.Open
 	h.Open = func(t *testing.T, opts ...pool.Option) *pool.Pool { return base.With(opts...) }
 	t.Run("MapKeepsOrder", func(t *testing.T) { testOrder(t, h) })
 	t.Run("FunctionError", func(t *testing.T) { testFunctionError(t, h) })

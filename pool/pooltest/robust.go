@@ -217,9 +217,21 @@ func testNoBackup(t *testing.T, h Harness) {
 
 // A function that ignores its context still lets its call return at the
 // deadline, and the pool goes on serving.
+//
+// The call leaves its worker running the function, and a backend may kill
+// that worker a grace period later (pool/process does, so as not to lose it
+// to the call): on a pool of its own, so that the kill cannot take a worker
+// from, or a call in flight on, the checks that run next. On a busy machine
+// they did (a Goexit check's only call after it, without retries, died with
+// the killed worker; on tcp, which starts no replacement, the pool was left
+// with no worker at all once Goexit ended the other one, and hung).
 func testContextIgnored(t *testing.T, h Harness) {
-	base := h.Open(t)
-	p := h.Open(t, pool.WithRetries(0))
+	open := h.openFresh
+	if open == nil {
+		open = h.Open
+	}
+	base := open(t)
+	p := base.With(pool.WithRetries(0))
 	before := p.Stats()
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
@@ -321,7 +333,11 @@ func testGoexit(t *testing.T, h Harness) {
 	case <-time.After(time.Minute):
 		t.Fatal("a call whose function ran runtime.Goexit hung")
 	}
-	if y, err := Square.Call(context.Background(), p, 4); err != nil || y != 16 {
+	// A bound, so that a pool left without workers fails here rather than
+	// hanging until the package's timeout hides which worker went where.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if y, err := Square.Call(ctx, p, 4); err != nil || y != 16 {
 		t.Fatalf("after Goexit: %d, %v", y, err)
 	}
 }
