@@ -40,6 +40,7 @@ type Host struct {
 	env      []string
 	exe      string // the action executable (default: this test binary)
 	nextID   atomic.Int64
+	stop     chan struct{} // closed when the test ends: no container is started any more
 	mu       sync.Mutex
 	results  map[string][]byte // finished activations by id
 }
@@ -48,7 +49,26 @@ type container struct {
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
 	result *bufio.Reader
-	logs   *bytes.Buffer
+	logs   *lockedBuffer
+}
+
+// lockedBuffer is a container's output: os/exec writes it from a goroutine
+// of its own while a failed start reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // Start starts a host with containers action containers of the test
@@ -62,13 +82,25 @@ func Start(t testing.TB, containers int, blocking time.Duration, env ...string) 
 // StartExe is Start with another action executable.
 func StartExe(t testing.TB, exe string, containers int, blocking time.Duration, env ...string) *Host {
 	h := &Host{t: t, limit: 5 * time.Second, env: env, exe: exe, user: "23bc46b1-71f6-4ed5-8c54-816aa4f8c502", pass: "123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP",
-		free: make(chan *container, containers), blocking: blocking, results: map[string][]byte{}}
+		free: make(chan *container, containers), stop: make(chan struct{}), blocking: blocking, results: map[string][]byte{}}
 	for range containers {
-		h.free <- h.start()
+		c, err := h.start()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.free <- c
 	}
 	h.srv = httptest.NewServer(http.HandlerFunc(h.serve))
 	h.URL = h.srv.URL
-	t.Cleanup(h.srv.Close)
+	t.Cleanup(func() {
+		// An activation still running (one the suite abandoned) may hit
+		// its time limit while the server waits for it to end: its
+		// container is killed then and no new one started, which would
+		// register a cleanup while cleanups run (and be killed by it at
+		// once) from a goroutine that may not end the test.
+		close(h.stop)
+		h.srv.Close()
+	})
 	return h
 }
 
@@ -76,41 +108,73 @@ func StartExe(t testing.TB, exe string, containers int, blocking time.Duration, 
 func (h *Host) Auth() string { return h.user + ":" + h.pass }
 
 // start runs one action container and waits for its ack.
-func (h *Host) start() *container {
+func (h *Host) start() (*container, error) {
 	resR, resW, err := os.Pipe()
 	if err != nil {
-		h.t.Fatal(err)
+		return nil, err
 	}
 	cmd := exec.Command(h.exe, "-test.run=^$", "-test.bench=^$")
 	cmd.Env = append(os.Environ(), "__OW_WAIT_FOR_ACK=1", "__OW_PROXY_VERSION=1.0", httpfn.EnvSecret+"="+httpfntest.Secret)
 	cmd.Env = append(cmd.Env, h.env...)
 	cmd.ExtraFiles = []*os.File{resW}
-	logs := new(bytes.Buffer)
+	logs := new(lockedBuffer)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	stdin, _ := cmd.StdinPipe()
 	if err := cmd.Start(); err != nil {
-		h.t.Fatal(err)
+		resR.Close()
+		resW.Close()
+		return nil, err
 	}
 	resW.Close()
 	c := &container{cmd: cmd, stdin: stdin, result: bufio.NewReader(resR), logs: logs}
 	h.t.Cleanup(func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait(); resR.Close() })
 	line, err := c.result.ReadBytes('\n')
 	if err != nil || strings.TrimSpace(string(line)) != `{"ok":true}` {
-		h.t.Fatalf("action did not ack: %q, %v; output:\n%s", line, err, logs)
+		return nil, fmt.Errorf("owtest: action did not ack: %q, %v; output:\n%s", line, err, logs)
 	}
-	return c
+	return c, nil
+}
+
+// restart replaces a container that was killed or lost, unless the host is
+// stopping.
+func (h *Host) restart() {
+	if h.stopping() {
+		return
+	}
+	c, err := h.start()
+	if err != nil {
+		if !h.stopping() {
+			h.t.Error(err)
+		}
+		return
+	}
+	h.free <- c
+}
+
+func (h *Host) stopping() bool {
+	select {
+	case <-h.stop:
+		return true
+	default:
+		return false
+	}
 }
 
 // run sends one activation to a free container and returns its result
 // line. Like OpenWhisk, it kills a container whose activation exceeds the
 // action's time limit and starts a fresh one.
 func (h *Host) run(id string, value json.RawMessage) []byte {
-	c := <-h.free
+	lost := []byte(`{"error":"The action did not produce a valid response and exited unexpectedly."}`)
+	var c *container
+	select {
+	case c = <-h.free:
+	case <-h.stop: // a container lost while stopping is not replaced
+		return lost
+	}
 	line, _ := json.Marshal(map[string]any{"value": value, "namespace": "guest", "action_name": "/guest/burst",
 		"activation_id": id, "transaction_id": "tx" + id, "deadline": fmt.Sprint(time.Now().Add(h.limit).UnixMilli())})
-	lost := []byte(`{"error":"The action did not produce a valid response and exited unexpectedly."}`)
 	if _, err := c.stdin.Write(append(line, '\n')); err != nil {
-		h.free <- h.start()
+		h.restart()
 		return lost
 	}
 	got := make(chan []byte, 1)
@@ -127,7 +191,7 @@ func (h *Host) run(id string, value json.RawMessage) []byte {
 		return res
 	case <-time.After(h.limit):
 		c.cmd.Process.Kill()
-		h.free <- h.start()
+		h.restart()
 		return []byte(fmt.Sprintf(`{"error":"The action exceeded its time limits of %d milliseconds."}`, h.limit.Milliseconds()))
 	}
 }
