@@ -1025,9 +1025,13 @@ func (w *worker) abandon(c *call, why string) {
 	for _, t := range touched {
 		_ = t.send.flush()
 	}
-	// Best effort, and never blocking the caller: a worker that is gone
-	// needs no cancel.
-	go w.send.send(frame{kind: kindCancel, seq: c.seq})
+	// Queued now, in the order of the abandons, and written by a goroutine,
+	// never blocking the caller (a worker that is gone needs no cancel). A
+	// goroutine each used to send them: a caller that cancelled a waiting
+	// call and then the running one could see the running one's cancel
+	// arrive first, and the worker start the waiting call in its place.
+	w.send.enqueue(frame{kind: kindCancel, seq: c.seq})
+	go w.send.flush()
 	grace := w.b.opts.Grace
 	time.AfterFunc(grace, func() {
 		w.b.mu.Lock()

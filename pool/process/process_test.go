@@ -465,29 +465,39 @@ func TestWaitingCallsKeepTheLimit(t *testing.T) {
 // A call waiting beside a worker starts when a slot frees anywhere, not
 // only when the call ahead of it on that worker ends: short calls must not
 // queue behind a long one while another worker is free.
+//
+// The long call lasts until the shorts are done (not a fixed time a slow
+// machine could outlast): a short stuck behind it never ends, and the Map
+// fails at its generous deadline.
 func TestWaitingCallIsNotStuckBehindALongCall(t *testing.T) {
-	hook, got := recorder()
-	p, _ := openProc(t, 2, pool.WithLimit(2), hook)
+	p, b := openProc(t, 2, pool.WithLimit(2))
 	ctx := context.Background()
-	g, gctx := pool.WithContext(ctx, p)
-	long := hold.Go(g, holdIn{X: -1, D: 3 * time.Second})
-	_ = gctx
-	time.Sleep(100 * time.Millisecond) // the long call is running
+	longCtx, endLong := context.WithCancel(ctx)
+	defer endLong()
+	long := make(chan error, 1)
+	go func() { _, err := hold.Call(longCtx, p, holdIn{X: -1, D: time.Hour}); long <- err }()
+	for deadline := time.Now().Add(time.Minute); b.Workers()[0].InFlight+b.Workers()[1].InFlight == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the long call did not start within a minute")
+		}
+	}
 	shorts := make([]holdIn, 20)
 	for i := range shorts {
 		shorts[i] = holdIn{X: i, D: 10 * time.Millisecond}
 	}
-	if _, err := hold.Map(ctx, p, shorts); err != nil {
-		t.Fatal(err)
+	mctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if _, err := hold.Map(mctx, p, shorts); err != nil {
+		t.Fatalf("short calls beside a long one: %v (waiting behind it?)", err)
 	}
-	if err := g.Wait(); err != nil {
-		t.Fatal(err)
+	select {
+	case err := <-long:
+		t.Fatalf("the long call ended (%v) before the shorts", err)
+	default:
 	}
-	longEnd := long.Stats().Ended
-	for _, s := range got() {
-		if s.ID != long.Stats().ID && s.Ended.After(longEnd) {
-			t.Fatalf("call %d ended after the long call: it waited behind it", s.ID)
-		}
+	endLong()
+	if err := <-long; !errors.Is(err, context.Canceled) {
+		t.Fatalf("long call: %v, want context.Canceled", err)
 	}
 }
 
@@ -509,8 +519,12 @@ func TestTimeoutCountsFromStart(t *testing.T) {
 func TestCancelWaitingCall(t *testing.T) {
 	p, _ := openProc(t, 1, pool.WithLimit(1))
 	ctx := context.Background()
+	// The busy call lasts until the waiting one was cancelled, however
+	// slow the machine: then the waiting one cannot have started.
+	busyCtx, endBusy := context.WithCancel(ctx)
+	defer endBusy()
 	busy := make(chan error, 1)
-	go func() { _, err := hold.Call(ctx, p, holdIn{D: 500 * time.Millisecond}); busy <- err }()
+	go func() { _, err := hold.Call(busyCtx, p, holdIn{D: time.Hour}); busy <- err }()
 	time.Sleep(100 * time.Millisecond)
 	marker := t.TempDir() + "/ran"
 	cctx, cancel := context.WithCancel(ctx)
@@ -521,8 +535,9 @@ func TestCancelWaitingCall(t *testing.T) {
 	if err := <-waited; !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
-	if err := <-busy; err != nil {
-		t.Fatal(err)
+	endBusy()
+	if err := <-busy; !errors.Is(err, context.Canceled) {
+		t.Fatalf("busy call: %v, want context.Canceled", err)
 	}
 	if n, err := double.Call(ctx, p, 21); err != nil || n != 42 {
 		t.Fatalf("after the cancel: %d, %v", n, err)
