@@ -550,8 +550,12 @@ func TestCancelWaitingCall(t *testing.T) {
 // A function that ignores its context keeps its worker only for the grace
 // period after its deadline: then the worker is replaced, and the next call,
 // which has no deadline, does not hang.
+//
+// The grace period leaves the calls that run beside the stuck one time to
+// end on a busy machine: one still running at the kill would be lost with
+// the worker (retries are off).
 func TestContextIgnoringCallLosesNoWorker(t *testing.T) {
-	p, b := openWith(t, process.Options{Workers: 1, Grace: 200 * time.Millisecond}, pool.WithRetries(0))
+	p, b := openWith(t, process.Options{Workers: 1, Grace: 3 * time.Second}, pool.WithRetries(0))
 	before := b.PIDs()
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
@@ -597,8 +601,14 @@ func TestContextIgnoringCallLosesNoWorker(t *testing.T) {
 // Calls waiting beside a worker that is killed for a stuck call had not
 // started: they go to the replacement as they are, without costing an
 // attempt (retries are off here).
+//
+// Once the stuck call's deadline passes it holds no slot, and the waiting
+// calls run beside it, one at a time; one running when the worker is
+// killed is lost with it (and, retries being off, fails). The grace period
+// is long enough for the five short calls on a busy machine: with 300 ms,
+// beside two CPU hogs, one was still running at the kill in 1 of 4 runs.
 func TestCallsWaitingOnAStuckWorkerGoElsewhere(t *testing.T) {
-	p, _ := openWith(t, process.Options{Workers: 1, Grace: 300 * time.Millisecond}, pool.WithRetries(0), pool.WithLimit(1))
+	p, _ := openWith(t, process.Options{Workers: 1, Grace: 3 * time.Second}, pool.WithRetries(0), pool.WithLimit(1))
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	stuck := make(chan error, 1)
