@@ -1,57 +1,107 @@
-// Package porttest runs a ported example on every kind of backend and
-// compares its output with the original program's.
+// Package porttest runs a ported example on every backend of
+// providers/providerstest, with its files in an S3-compatible server and its
+// shared state in Redis, and runs the original program for the output the
+// port must match.
 package porttest
 
 import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 
-	"github.com/burst-dev/burst/pool"
-	"github.com/burst-dev/burst/pool/httpfn"
-	"github.com/burst-dev/burst/pool/httpfn/httpfntest"
-	_ "github.com/burst-dev/burst/pool/knative" // an HTTP backend, served by the test binary on loopback
-	_ "github.com/burst-dev/burst/pool/process"
+	"github.com/burst-dev/burst/cloudfs"
+	"github.com/burst-dev/burst/internal/testenv"
+	"github.com/burst-dev/burst/providers"
+	_ "github.com/burst-dev/burst/providers/all" // every backend and store burst.yaml may name
+	"github.com/burst-dev/burst/providers/providerstest"
 )
 
-// Backends opens one pool per kind of backend: in-process, in-process through
-// the codec, worker processes, and an HTTP function (Knative's protocol)
-// whose worker is the test binary. The test binary's TestMain must call
-// pool.Main.
-func Backends(t *testing.T) map[string]*pool.Pool {
-	t.Helper()
-	w := httpfntest.StartWorker(t, "knative-worker", func(port int) []string {
-		return []string{"K_SERVICE=port-test", "K_REVISION=port-test-00001", fmt.Sprintf("PORT=%d", port)}
-	})
-	t.Setenv(httpfn.EnvSecret, httpfntest.Secret)
-	pools := map[string]*pool.Pool{}
-	for name, url := range map[string]string{
-		"local":   "local://",
-		"encoded": "local://?encode=1",
-		"process": "process://?workers=2",
-		"http":    "knative://" + w.Addr + "?tls=false",
-	} {
-		p, err := pool.Open(context.Background(), url)
-		if err != nil {
-			t.Fatalf("%s: %v", url, err)
-		}
-		t.Cleanup(func() { p.Close() })
-		pools[name] = p
-	}
-	return pools
+// Stores are the servers a port's files and shared state live in, for
+// every backend alike: workers in other processes reach them as the driver
+// does.
+type Stores struct {
+	s3      *testenv.S3
+	redis   *testenv.Redis
+	buckets int
 }
 
-// Original runs the original program (a package directory) with args and
-// returns its stdout.
-func Original(t *testing.T, dir string, args ...string) string {
+// StartStores starts gofakes3 and redis-server for the rest of t (which
+// must not be parallel: it sets the AWS SDK's environment).
+func StartStores(t *testing.T) *Stores {
 	t.Helper()
+	return &Stores{s3: testenv.StartS3(t), redis: testenv.StartRedis(t, testenv.RedisOptions{})}
+}
+
+// Upload copies every regular file under dir into a new bucket, under the
+// same slash-separated names, and returns the storage and shared keys of
+// burst.yaml that name the bucket and the Redis server.
+func (s *Stores) Upload(t *testing.T, dir string) string {
+	t.Helper()
+	s.buckets++
+	u := s.s3.BucketURL(t, fmt.Sprintf("port-%d", s.buckets))
+	ctx := context.Background()
+	fsys, err := cloudfs.Open(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		return fsys.WithContext(ctx).WriteFile(filepath.ToSlash(rel), data)
+	})
+	if err != nil {
+		t.Fatalf("upload %s: %v", dir, err)
+	}
+	return "storage: '" + u + "'\nshared: '" + s.redis.URL(nil) + "'\n"
+}
+
+// Open starts backend b for the rest of t and opens it with stores (from
+// Upload) by burst.yaml alone, failing t unless burst.yaml chose b.
+func Open(t *testing.T, b providerstest.Backend, stores string) *providers.Env {
+	t.Helper()
+	yaml := b.Start(t) + stores
+	cfg, err := providers.Parse("burst.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatalf("%s\n%v", yaml, err)
+	}
+	if purl, err := cfg.PoolURL(); err != nil || !strings.HasPrefix(purl, b.Scheme+":") {
+		t.Fatalf("burst.yaml chose %s (%v), want a %s:// pool", purl, err, b.Scheme)
+	}
+	env, err := providers.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("%s\n%v", yaml, err)
+	}
+	t.Cleanup(func() { env.Close() })
+	return env
+}
+
+// Original builds the original program (a package directory, relative to
+// the test's), runs it in directory dir with args, and returns its stdout.
+func Original(t *testing.T, pkg, dir string, args ...string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "original")
+	if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
+	}
 	var out, errs bytes.Buffer
-	cmd := exec.Command("go", append([]string{"run", dir}, args...)...)
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = &out, &errs
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("go run %s: %v\n%s", dir, err, errs.String())
+		t.Fatalf("%s %s: %v\n%s", pkg, strings.Join(args, " "), err, errs.String())
 	}
 	return out.String()
 }

@@ -1,8 +1,11 @@
 // Command ported prints the MD5 sum of every regular file under a
 // directory, sorted by path: examples/port/md5all/original ported to burst.
 // The walker and the collector stay local goroutines of the group
-// (Group.GoLocal); each file is digested by a pool function, on whatever
-// backend -backend names. docs/porting.md shows the difference.
+// (Group.GoLocal); each file is digested by a pool function. The pool and
+// the storage the files are in come from burst.yaml (providers): DIR is a
+// directory of its storage (storage: file:///abs/dir for the local disk),
+// which the workers read wherever they run. docs/porting.md shows the
+// difference.
 package main
 
 import (
@@ -14,23 +17,23 @@ import (
 	"io/fs"
 	"log"
 	"os"
-	"path/filepath"
 	"sort"
 
 	"github.com/burst-dev/burst/pool"
-	_ "github.com/burst-dev/burst/pool/process"
+	"github.com/burst-dev/burst/providers"
+	_ "github.com/burst-dev/burst/providers/all" // every backend and store burst.yaml may name
 )
 
 func main() {
 	pool.Main()
-	backend := flag.String("backend", "process://", "pool URL")
+	config := flag.String("config", "", "burst.yaml (default: the one found)")
 	flag.Parse()
-	p, err := pool.Open(context.Background(), *backend)
+	env, err := providers.OpenPath(context.Background(), *config)
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer p.Close()
-	m, err := MD5All(context.Background(), p, flag.Arg(0))
+	defer env.Close()
+	m, err := MD5All(context.Background(), env, flag.Arg(0))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -54,7 +57,11 @@ type result struct {
 }
 
 var digest = pool.Register("md5all.digest", func(ctx context.Context, path string) (result, error) {
-	data, err := os.ReadFile(path)
+	fsys, err := providers.StorageFromContext(ctx)
+	if err != nil {
+		return result{}, err
+	}
+	data, err := fsys.WithContext(ctx).ReadFile(path)
 	if err != nil {
 		return result{}, err
 	}
@@ -64,13 +71,13 @@ var digest = pool.Register("md5all.digest", func(ctx context.Context, path strin
 // MD5All reads all the files in the file tree rooted at root and returns a
 // map from file path to the MD5 sum of the file's contents. If the directory
 // walk fails or any read operation fails, MD5All returns an error.
-func MD5All(ctx context.Context, p *pool.Pool, root string) (map[string][md5.Size]byte, error) {
-	g, ctx := pool.WithContext(ctx, p)
+func MD5All(ctx context.Context, env *providers.Env, root string) (map[string][md5.Size]byte, error) {
+	g, ctx := pool.WithContext(ctx, env.Pool)
 	paths := make(chan string)
 
 	g.GoLocal(func(ctx context.Context) error {
 		defer close(paths)
-		return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		return fs.WalkDir(env.FS.WithContext(ctx), root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil || !d.Type().IsRegular() {
 				return err
 			}
@@ -88,7 +95,7 @@ func MD5All(ctx context.Context, p *pool.Pool, root string) (map[string][md5.Siz
 	for range numDigesters {
 		g.GoLocal(func(ctx context.Context) error {
 			for path := range paths {
-				r, err := digest.Call(ctx, p, path)
+				r, err := digest.Call(ctx, env.Pool, path)
 				if err != nil {
 					return err
 				}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/burst-dev/burst/examples/port/internal/porttest"
 	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/providers/providerstest"
 )
 
 func TestMain(m *testing.M) {
@@ -19,12 +20,12 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func TestSameOutputAsTheOriginalOnEveryBackend(t *testing.T) {
-	root := t.TempDir()
+// tree writes 41 files under dir/tree, one with a name that is not ASCII.
+func tree(t *testing.T, dir string) {
 	for i := range 41 {
-		path := filepath.Join(root, fmt.Sprintf("d%d", i%4), fmt.Sprintf("f%02d", i))
+		path := filepath.Join(dir, "tree", fmt.Sprintf("d%d", i%4), fmt.Sprintf("f%02d", i))
 		if i == 40 {
-			path = filepath.Join(root, "caf\xe9.txt") // a Latin-1 name: not UTF-8
+			path = filepath.Join(dir, "tree", "café.txt")
 		}
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
@@ -33,10 +34,24 @@ func TestSameOutputAsTheOriginalOnEveryBackend(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	want := porttest.Original(t, "../original", root)
-	for name, p := range porttest.Backends(t) {
-		t.Run(name, func(t *testing.T) {
-			m, err := MD5All(context.Background(), p, root)
+}
+
+// On every backend, with the files in an S3-compatible server, the port
+// prints what the original prints reading them from disk, and fails as the
+// original does on a missing root or file.
+func TestSameOutputAsTheOriginalOnEveryBackend(t *testing.T) {
+	dir := t.TempDir()
+	tree(t, dir)
+	want := porttest.Original(t, "../original", dir, "tree")
+	if n := bytes.Count([]byte(want), []byte("\n")); n != 41 {
+		t.Fatalf("the original printed %d sums, want 41", n)
+	}
+	stores := porttest.StartStores(t).Upload(t, dir)
+	for _, b := range providerstest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			env := porttest.Open(t, b, stores)
+			ctx := context.Background()
+			m, err := MD5All(ctx, env, "tree")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -45,16 +60,12 @@ func TestSameOutputAsTheOriginalOnEveryBackend(t *testing.T) {
 			if got.String() != want {
 				t.Fatalf("got\n%s\nwant (the original's)\n%s", got.String(), want)
 			}
-		})
-	}
-}
-
-func TestMissingRootFailsAsInTheOriginal(t *testing.T) {
-	for name, p := range porttest.Backends(t) {
-		t.Run(name, func(t *testing.T) {
-			_, err := MD5All(context.Background(), p, filepath.Join(t.TempDir(), "nowhere"))
-			if !errors.Is(err, fs.ErrNotExist) {
-				t.Fatalf("err = %v, want one that is fs.ErrNotExist, as the original's", err)
+			if _, err := MD5All(ctx, env, "nowhere"); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("missing root: err = %v, want one that is fs.ErrNotExist, as the original's", err)
+			}
+			var pe *fs.PathError
+			if _, err := digest.Call(ctx, env.Pool, "tree/missing"); !errors.Is(err, fs.ErrNotExist) || !errors.As(err, &pe) {
+				t.Errorf("missing file: err = %v, want an *fs.PathError that is fs.ErrNotExist, as the original's os.ReadFile", err)
 			}
 		})
 	}
