@@ -38,6 +38,9 @@ type Backend struct {
 	// t.Setenv, so t must not be parallel) and returns the compute part of
 	// burst.yaml: the compute section and the backend's own section.
 	Start func(t *testing.T) string
+	// OnePool is set where the workers Start started serve one pool and
+	// end with it (tcp): a second pool needs Start again.
+	OnePool bool
 }
 
 // Backends is every backend, in-process ones first. Each Start sets
@@ -45,14 +48,14 @@ type Backend struct {
 // "burst" where the platform needs one.
 func Backends() []Backend {
 	return []Backend{
-		{"local", "local", func(*testing.T) string { return "compute: {backend: local, concurrency: 3}\n" }},
+		{"local", "local", func(*testing.T) string { return "compute: {backend: local, concurrency: 3}\n" }, false},
 		// In the test process, but every value through the codec and every
 		// error through the wire, as on a remote backend.
-		{"local-encoded", "local", func(*testing.T) string { return "compute: {url: 'local://?encode=1'}\n" }},
-		{"process", "process", func(*testing.T) string { return "compute: {backend: process, workers: 2}\n" }},
+		{"local-encoded", "local", func(*testing.T) string { return "compute: {url: 'local://?encode=1'}\n" }, false},
+		{"process", "process", func(*testing.T) string { return "compute: {backend: process, workers: 2}\n" }, false},
 		{"process-stdio", "process", func(*testing.T) string {
 			return "compute: {url: 'process://?workers=2&transport=stdio'}\n"
-		}},
+		}, false},
 		{"aws", "aws", func(t *testing.T) string {
 			for _, kv := range testenv.LambdaEnv() {
 				k, v, _ := strings.Cut(kv, "=")
@@ -61,7 +64,7 @@ func Backends() []Backend {
 			l := testenv.StartLambda(t, testenv.LambdaOptions{Timeout: 120})
 			// The classic emulator runs one call at a time.
 			return "compute: {backend: aws, function: function, concurrency: 1}\naws: {region: us-east-1, endpoint: '" + l.Endpoint + "'}\n"
-		}},
+		}, false},
 		{"gcp", "gcp", func(t *testing.T) string {
 			t.Setenv(httpfn.EnvSecret, httpfntest.Secret)
 			w := httpfntest.StartWorker(t, "gcp-function", func(port int) []string {
@@ -69,14 +72,14 @@ func Backends() []Backend {
 			})
 			t.Setenv("BURST_TEST_ID_TOKEN", "eyJ.test-id-token.sig")
 			return "compute: {backend: gcp, function: burst, concurrency: 2}\ngcp: {endpoint: 'http://" + w.Addr + "/', token_env: BURST_TEST_ID_TOKEN}\n"
-		}},
+		}, false},
 		{"azure", "azure", func(t *testing.T) string {
 			t.Setenv(httpfn.EnvSecret, httpfntest.Secret)
 			w := httpfntest.StartWorker(t, "azure-custom-handler", func(port int) []string {
 				return []string{fmt.Sprintf("%s=%d", azure.EnvPort, port), "WEBSITE_INSTANCE_ID=instance-0"}
 			})
 			return "compute: {backend: azure, function: burst, concurrency: 2}\nazure: {endpoint: 'http://" + w.Addr + "'}\n"
-		}},
+		}, false},
 		{"ibm", "ibm", func(t *testing.T) string {
 			t.Setenv(httpfn.EnvSecret, httpfntest.Secret)
 			w := httpfntest.StartWorker(t, "code-engine-app", func(port int) []string {
@@ -84,25 +87,25 @@ func Backends() []Backend {
 			})
 			// No IAM in front of the stand-in: no token.
 			return "compute: {backend: ibm, function: burst, concurrency: 2}\nibm: {endpoint: 'http://" + w.Addr + "', api_key_env: none}\n"
-		}},
+		}, false},
 		{"openwhisk", "openwhisk", func(t *testing.T) string {
 			t.Setenv(httpfn.EnvSecret, httpfntest.Secret)
 			h := owtest.Start(t, 2, time.Minute)
 			t.Setenv("BURST_TEST_OW_AUTH", h.Auth())
 			return "compute: {backend: openwhisk, function: burst, concurrency: 2}\nopenwhisk: {endpoint: '" + h.URL + "', namespace: guest, auth_env: BURST_TEST_OW_AUTH}\n"
-		}},
+		}, false},
 		{"knative", "knative", func(t *testing.T) string {
 			t.Setenv(httpfn.EnvSecret, httpfntest.Secret)
 			w := httpfntest.StartWorker(t, "knative-worker", func(port int) []string {
 				return []string{"K_SERVICE=burst", "K_REVISION=burst-00001", fmt.Sprintf("PORT=%d", port)}
 			})
 			return "compute: {backend: knative, function: burst, concurrency: 2}\nknative: {endpoint: 'http://" + w.Addr + "'}\n"
-		}},
+		}, false},
 		{"slurm", "slurm", func(t *testing.T) string {
 			s := testenv.StartSlurm(t, testenv.SlurmOptions{})
 			t.Setenv("SLURM_CONF", s.Conf)
 			return "compute: {backend: slurm, workers: 2}\nslurm: {listen: '127.0.0.1:0', log_dir: '" + t.TempDir() + "'}\n"
-		}},
+		}, false},
 		{"tcp", "tcp", func(t *testing.T) string {
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
@@ -116,7 +119,7 @@ func Backends() []Backend {
 				StartTCPWorker(t, i, addr)
 			}
 			return "compute: {backend: tcp, workers: 2}\ntcp: {listen: '" + addr + "'}\n"
-		}},
+		}, true},
 	}
 }
 

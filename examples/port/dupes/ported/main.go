@@ -3,8 +3,10 @@
 // pool function, which claims its hash in a shared.Map (LoadOrStore, then
 // CompareAndSwap to keep the first path in sort order) where the original
 // took a mutex around a map. The pool, storage and shared state come from
-// burst.yaml (providers); each run's shared state is its own and is dropped
-// when the run ends. docs/porting.md shows the difference.
+// burst.yaml (providers): DIR is a directory of its storage (storage:
+// file:///abs/dir for the local disk), which the workers read wherever they
+// run; each run's shared state is its own and is dropped when the run ends.
+// docs/porting.md shows the difference.
 package main
 
 import (
@@ -17,9 +19,9 @@ import (
 	"io/fs"
 	"log"
 	"os"
-	"path/filepath"
 	"sort"
 
+	"github.com/burst-dev/burst/cloudfs"
 	"github.com/burst-dev/burst/pool"
 	"github.com/burst-dev/burst/providers"
 	_ "github.com/burst-dev/burst/providers/all" // every backend and store burst.yaml may name
@@ -43,7 +45,7 @@ func main() {
 
 func run(ctx context.Context, env *providers.Env, root string, del bool, w io.Writer) error {
 	var files []string
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(env.FS.WithContext(ctx), root, func(path string, d fs.DirEntry, err error) error {
 		if err == nil && d.Type().IsRegular() {
 			files = append(files, path)
 		}
@@ -68,7 +70,7 @@ func run(ctx context.Context, env *providers.Env, root string, del bool, w io.Wr
 			dups = append(dups, d)
 		}
 	}
-	return report(ctx, w, dups, shared.NewMap[string, string](env.Shared, "first"), del)
+	return report(ctx, w, dups, shared.NewMap[string, string](env.Shared, "first"), env.FS.WithContext(ctx), del)
 }
 
 type dup struct{ Path, Sum string }
@@ -76,15 +78,15 @@ type dup struct{ Path, Sum string }
 // claim hashes a file and records it as the first of its content, or returns
 // it (or the path it displaced) as a duplicate.
 var claim = pool.Register("dupes.claim", func(ctx context.Context, path string) (dup, error) {
-	sum, err := hashFile(path)
+	env, err := providers.FromContext(ctx)
 	if err != nil {
 		return dup{}, err
 	}
-	sc, err := providers.SharedFromContext(ctx)
+	sum, err := hashFile(env.FS.WithContext(ctx), path)
 	if err != nil {
 		return dup{}, err
 	}
-	first := shared.NewMap[string, string](sc, "first")
+	first := shared.NewMap[string, string](env.Shared, "first")
 	for {
 		old, seen, err := first.LoadOrStore(ctx, sum, path)
 		switch {
@@ -106,7 +108,7 @@ var claim = pool.Register("dupes.claim", func(ctx context.Context, path string) 
 	}
 })
 
-func report(ctx context.Context, w io.Writer, dups []dup, first *shared.Map[string, string], del bool) error {
+func report(ctx context.Context, w io.Writer, dups []dup, first *shared.Map[string, string], fsys *cloudfs.FS, del bool) error {
 	sort.Slice(dups, func(i, j int) bool { return dups[i].Path < dups[j].Path })
 	for _, d := range dups {
 		orig, _, err := first.Load(ctx, d.Sum)
@@ -115,7 +117,7 @@ func report(ctx context.Context, w io.Writer, dups []dup, first *shared.Map[stri
 		}
 		fmt.Fprintf(w, "%s  same as  %s\n", d.Path, orig)
 		if del {
-			if err := os.Remove(d.Path); err != nil {
+			if err := fsys.Remove(d.Path); err != nil {
 				return err
 			}
 		}
@@ -123,8 +125,8 @@ func report(ctx context.Context, w io.Writer, dups []dup, first *shared.Map[stri
 	return nil
 }
 
-func hashFile(path string) (string, error) {
-	f, err := os.Open(path)
+func hashFile(fsys fs.FS, path string) (string, error) {
+	f, err := fsys.Open(path)
 	if err != nil {
 		return "", err
 	}

@@ -4,16 +4,15 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/burst-dev/burst/examples/port/internal/porttest"
-	"github.com/burst-dev/burst/internal/testenv"
 	"github.com/burst-dev/burst/pool"
-	"github.com/burst-dev/burst/pool/httpfn"
-	"github.com/burst-dev/burst/pool/httpfn/httpfntest"
-	"github.com/burst-dev/burst/providers"
+	"github.com/burst-dev/burst/providers/providerstest"
 )
 
 func TestMain(m *testing.M) {
@@ -21,15 +20,16 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// tree writes 22 duplicates among 40 files, some with Latin-1 names.
+// tree writes 40 files with 22 duplicates among them under dir/tree, some
+// with names that are not ASCII, and returns dir.
 func tree(t *testing.T) string {
-	root := t.TempDir()
+	dir := t.TempDir()
 	for i := range 40 {
 		name := fmt.Sprintf("d%d/f%02d", i%5, i)
 		if i%7 == 0 {
-			name += "-caf\xe9"
+			name += "-café"
 		}
-		path := filepath.Join(root, name)
+		path := filepath.Join(dir, "tree", name)
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -37,70 +37,66 @@ func tree(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
-	return root
+	return dir
 }
 
-func configs(t *testing.T) map[string]string {
-	rd := testenv.StartRedis(t, testenv.RedisOptions{})
-	w := httpfntest.StartWorker(t, "knative-worker", func(port int) []string {
-		return []string{"K_SERVICE=dupes", "K_REVISION=dupes-00001", fmt.Sprintf("PORT=%d", port)}
-	})
-	t.Setenv(httpfn.EnvSecret, httpfntest.Secret)
-	sharedKey := "shared: \"" + rd.URL(nil) + "\"\n"
-	return map[string]string{
-		"local":   "compute:\n  backend: local\n",
-		"encoded": "compute:\n  url: \"local://?encode=1\"\n",
-		"process": "compute:\n  backend: process\n  workers: 2\n" + sharedKey,
-		"http":    "compute:\n  url: \"knative://" + w.Addr + "?tls=false\"\n" + sharedKey,
-	}
-}
-
-func runWith(t *testing.T, yaml, root string, del bool) string {
+// files lists the regular files under root of fsys, one a line.
+func files(t *testing.T, fsys fs.FS) string {
 	t.Helper()
-	cfg, err := providers.Parse("burst.yaml", []byte(yaml))
+	var names []string
+	err := fs.WalkDir(fsys, "tree", func(path string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			names = append(names, path)
+		}
+		return err
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	env, err := providers.Open(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
-	var out bytes.Buffer
-	if err := run(context.Background(), env, root, del, &out); err != nil {
-		t.Fatal(err)
-	}
-	return out.String()
+	return strings.Join(names, "\n")
 }
 
-// The port prints what the original prints, on every backend, run after
-// run: each run's shared map is its own.
+// On every backend, with the files in an S3-compatible server and the map
+// in Redis, the port prints what the original prints reading them from
+// disk, run after run (each run's shared map is its own), and -delete
+// leaves the files the original's -delete leaves.
 func TestSameOutputAsTheOriginalOnEveryBackend(t *testing.T) {
-	root := tree(t)
-	want := porttest.Original(t, "../original", root)
+	dir := tree(t)
+	want := porttest.Original(t, "../original", dir, "tree")
 	if n := bytes.Count([]byte(want), []byte("\n")); n != 22 {
 		t.Fatalf("the original found %d duplicates, want 22", n)
 	}
-	for name, yaml := range configs(t) {
-		t.Run(name, func(t *testing.T) {
-			for run := range 2 {
-				if got := runWith(t, yaml, root, false); got != want {
-					t.Fatalf("run %d: got\n%s\nwant (the original's)\n%s", run+1, got, want)
-				}
-			}
-		})
+	delDir := tree(t)
+	if got := porttest.Original(t, "../original", delDir, "-delete", "tree"); got != want {
+		t.Fatalf("the original's -delete printed\n%s\nwant\n%s", got, want)
 	}
-}
-
-func TestDeleteLeavesOneOfEach(t *testing.T) {
-	for name, yaml := range configs(t) {
-		t.Run(name, func(t *testing.T) {
-			root := tree(t)
-			if got := runWith(t, yaml, root, true); got == "" {
-				t.Fatal("no duplicates found")
-			}
-			if got := runWith(t, yaml, root, false); got != "" {
-				t.Fatalf("after -delete: %q, want no duplicates", got)
+	wantLeft := files(t, os.DirFS(delDir))
+	if n := strings.Count(wantLeft, "\n") + 1; n != 40-22 {
+		t.Fatalf("the original's -delete left %d files, want %d", n, 40-22)
+	}
+	stores := porttest.StartStores(t)
+	for _, b := range providerstest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			open := porttest.Runs(t, b, stores.Upload(t, dir))
+			// Two runs on the same Redis: the second, with -delete, finds
+			// the same duplicates only if the first's claims are not
+			// there any more.
+			for _, del := range []bool{false, true} {
+				env := open()
+				defer env.Close()
+				var got bytes.Buffer
+				if err := run(context.Background(), env, "tree", del, &got); err != nil {
+					t.Fatal(err)
+				}
+				if got.String() != want {
+					t.Fatalf("-delete=%v: got\n%s\nwant (the original's)\n%s", del, got.String(), want)
+				}
+				if !del {
+					continue
+				}
+				if left := files(t, env.FS); left != wantLeft {
+					t.Fatalf("-delete left\n%s\nthe original's left\n%s", left, wantLeft)
+				}
 			}
 		})
 	}

@@ -68,9 +68,9 @@ func (s *Stores) Upload(t *testing.T, dir string) string {
 	return "storage: '" + u + "'\nshared: '" + s.redis.URL(nil) + "'\n"
 }
 
-// Open starts backend b for the rest of t and opens it with stores (from
-// Upload) by burst.yaml alone, failing t unless burst.yaml chose b.
-func Open(t *testing.T, b providerstest.Backend, stores string) *providers.Env {
+// Config starts backend b for the rest of t and returns burst.yaml for it
+// with stores (from Upload), failing t unless burst.yaml chooses b.
+func Config(t *testing.T, b providerstest.Backend, stores string) string {
 	t.Helper()
 	yaml := b.Start(t) + stores
 	cfg, err := providers.Parse("burst.yaml", []byte(yaml))
@@ -80,12 +80,38 @@ func Open(t *testing.T, b providerstest.Backend, stores string) *providers.Env {
 	if purl, err := cfg.PoolURL(); err != nil || !strings.HasPrefix(purl, b.Scheme+":") {
 		t.Fatalf("burst.yaml chose %s (%v), want a %s:// pool", purl, err, b.Scheme)
 	}
+	return yaml
+}
+
+// Open opens burst.yaml as a program run does; the caller closes the Env,
+// which ends the run (and drops its shared state).
+func Open(t *testing.T, yaml string) *providers.Env {
+	t.Helper()
+	cfg, err := providers.Parse("burst.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatalf("%s\n%v", yaml, err)
+	}
 	env, err := providers.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("%s\n%v", yaml, err)
 	}
-	t.Cleanup(func() { env.Close() })
 	return env
+}
+
+// Runs starts backend b and returns a function that opens one program run
+// on it each time it is called (starting b again where its workers serve
+// one pool only); the caller closes each Env.
+func Runs(t *testing.T, b providerstest.Backend, stores string) func() *providers.Env {
+	t.Helper()
+	yaml, used := Config(t, b, stores), false
+	return func() *providers.Env {
+		t.Helper()
+		if used && b.OnePool {
+			yaml = Config(t, b, stores)
+		}
+		used = true
+		return Open(t, yaml)
+	}
 }
 
 // Original builds the original program (a package directory, relative to

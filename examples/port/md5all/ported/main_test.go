@@ -49,7 +49,8 @@ func TestSameOutputAsTheOriginalOnEveryBackend(t *testing.T) {
 	stores := porttest.StartStores(t).Upload(t, dir)
 	for _, b := range providerstest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
-			env := porttest.Open(t, b, stores)
+			env := porttest.Runs(t, b, stores)()
+			defer env.Close()
 			ctx := context.Background()
 			m, err := MD5All(ctx, env, "tree")
 			if err != nil {
