@@ -61,6 +61,45 @@ type exchanger struct {
 	delta    deltaFunc
 }
 
+// attempt decides the exchange between temperatures i < j, whose replicas
+// are repI and repJ with potentials uI and uJ, with the uniform number draw
+// from the round's stream.
+func (x *exchanger) attempt(round, i, j, repI, repJ int, uI, uJ, draw float64) Exchange {
+	d := x.delta(x.beta[i], x.beta[j], uI, uJ)
+	p := 1.0
+	if d > 0 {
+		p = math.Exp(-d)
+	}
+	return Exchange{Round: round, I: i, J: j, ReplicaI: repI, ReplicaJ: repJ, Probability: p, Accepted: draw < p}
+}
+
+// neighborPair returns the neighbours pair that temperature k belongs to in
+// a round, as its index among the round's pairs and its temperatures i < j,
+// or ok false when k sits out the round (an end of the ladder).
+func neighborPair(round, k, n int) (idx, i, j int, ok bool) {
+	first := round % 2
+	if k < first {
+		return 0, 0, 0, false
+	}
+	i = k - (k-first)%2
+	if i+1 >= n {
+		return 0, 0, 0, false
+	}
+	return (i - first) / 2, i, i + 1, true
+}
+
+// neighborDraws returns the uniform numbers of a neighbours round, one per
+// pair in the order round draws them, so that a pair can be decided as soon
+// as its two segments are in, with the same outcome as the whole round.
+func neighborDraws(seed uint64, round, n int) []float64 {
+	rng := exchangeRNG(seed, round)
+	d := make([]float64, 0, n/2)
+	for i := round % 2; i+1 < n; i += 2 {
+		d = append(d, rng.Float64())
+	}
+	return d
+}
+
 // round attempts the exchanges of one round. perm[k] is the replica at
 // temperature k and u[k] its potential energy; both are permuted in place by
 // accepted swaps.
@@ -68,16 +107,11 @@ func (x *exchanger) round(round int, perm []int, u []float64, rng *rand.Rand) []
 	n := len(perm)
 	var out []Exchange
 	try := func(i, j int) {
-		d := x.delta(x.beta[i], x.beta[j], u[i], u[j])
-		p := 1.0
-		if d > 0 {
-			p = math.Exp(-d)
-		}
 		// One draw per attempt, accepted or not, so the stream stays aligned
 		// however the energies come out.
-		acc := rng.Float64() < p
-		out = append(out, Exchange{Round: round, I: i, J: j, ReplicaI: perm[i], ReplicaJ: perm[j], Probability: p, Accepted: acc})
-		if acc {
+		e := x.attempt(round, i, j, perm[i], perm[j], u[i], u[j], rng.Float64())
+		out = append(out, e)
+		if e.Accepted {
 			perm[i], perm[j] = perm[j], perm[i]
 			u[i], u[j] = u[j], u[i]
 		}

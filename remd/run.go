@@ -7,10 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/burst-dev/burst/pool"
@@ -229,143 +227,15 @@ func Run(ctx context.Context, p *pool.Pool, cfg Config) (*Result, error) {
 		cfg.Logger.Info("remd: resuming", "dir", cfg.Out, "rounds_done", st.Done, "rounds", cfg.Rounds)
 	}
 
-	stats0 := p.Stats()
-	sessionStart := time.Now()
-	wall0, calls0, retries0 := st.WallSeconds, st.Calls, st.Retries
-	var lastEnd int64 // max End of the previous round in this session
-	url := cfg.storeURL()
-
-	// The files and the checkpoint of round r are written while round r+1
-	// computes, so disk syncs never stall the pool. Round r+1 only starts
-	// once round r−1's checkpoint is on disk, which is why segments drop
-	// states three rounds old, not two: a run killed now resumes from round
-	// r−1 at worst and finds its states.
-	var pending chan error
-	wait := func() error {
-		if pending == nil {
-			return nil
-		}
-		err := <-pending
-		pending = nil
-		return err
-	}
-	defer wait()
-
-	var ckpt checkpointWriter // used by one round's writer at a time
 	// A round waits for its slowest segment: a segment far slower than the
 	// round's others (a slow host, a noisy neighbour) gets a backup attempt.
 	rp := p
 	if !cfg.NoBackups {
 		rp = p.With(pool.WithBackups(0, 0))
 	}
-	for r := st.Done; r < cfg.Rounds; r++ {
-		ins := make([]SegmentIn, n)
-		for rep := range ins {
-			in := SegmentIn{
-				Engine: cfg.Engine, Seed: cfg.Seed, Replica: rep, Round: r, Steps: cfg.Steps,
-				T: cfg.Temperatures[st.TempOf[rep]], PrevT: st.PrevT[rep], Coords: coords,
-				Storage: cfg.Storage, URL: url,
-			}
-			if cfg.Storage == Payload {
-				if r > 0 {
-					in.State = &st.States[rep]
-				}
-			} else {
-				if r > 0 {
-					in.InKey = stateKey(st.RunID, r-1, rep)
-				}
-				in.OutKey = stateKey(st.RunID, r, rep)
-				if r > 2 {
-					in.DropKey = stateKey(st.RunID, r-3, rep)
-				}
-			}
-			ins[rep] = in
-		}
-		if err := ses.lease.lost(); err != nil {
-			return nil, err
-		}
-		t0 := time.Now()
-		outs, err := segment.Map(ctx, rp, ins)
-		if werr := wait(); werr != nil {
-			return nil, werr
-		}
-		if err != nil {
-			return nil, fmt.Errorf("remd: round %d: %w", r, err)
-		}
-		rr := RoundResult{Round: r, Replica: slices.Clone(st.Perm), Potential: make([]float64, n)}
-		if coords > 0 {
-			rr.X = make([][]float64, n)
-		}
-		var cpu float64
-		first, last := int64(math.MaxInt64), int64(0)
-		for k, rep := range st.Perm {
-			rr.Potential[k] = outs[rep].Potential
-			if coords > 0 {
-				rr.X[k] = outs[rep].X
-			}
-		}
-		for rep, o := range outs {
-			cpu += o.CPUSeconds
-			st.BusySeconds += float64(o.End-o.Start) / 1e9
-			first, last = min(first, o.Start), max(last, o.End)
-			st.PrevT[rep] = cfg.Temperatures[st.TempOf[rep]]
-			if cfg.Storage == Payload {
-				st.States[rep] = *o.State
-			}
-		}
-		overhead := -1.0
-		if lastEnd != 0 {
-			overhead = float64(first-lastEnd) / 1e3
-			st.OverheadSum += overhead
-			st.OverheadN++
-		}
-		lastEnd = last
-
-		st.trips(r, rr.Replica)
-		u := slices.Clone(rr.Potential)
-		rr.Exchanges = ex.round(r, st.Perm, u, exchangeRNG(cfg.Seed, r))
-		for _, x := range rr.Exchanges {
-			if x.J == x.I+1 {
-				st.Attempts[x.I]++
-				if x.Accepted {
-					st.Accepted[x.I]++
-				}
-			}
-		}
-		for k, rep := range st.Perm {
-			st.TempOf[rep] = k
-		}
-
-		st.Done = r + 1
-		st.EngineSeconds += cpu
-		st.WallSeconds = wall0 + time.Since(sessionStart).Seconds()
-		ps := p.Stats()
-		st.Calls = calls0 + ps.Calls - stats0.Calls
-		st.Retries = retries0 + ps.Retries - stats0.Retries
-		if out != nil {
-			snap := st.snapshot()
-			wall := time.Since(t0).Seconds()
-			pending = make(chan error, 1)
-			go func() {
-				err := out.round(&cfg, &rr, wall, cpu, overhead)
-				if err == nil {
-					snap.Offsets = out.offsets()
-					err = ckpt.save(out.dir, snap, cfg.Durable)
-				}
-				if err == nil {
-					err = out.commit(cfg.Durable)
-				}
-				pending <- err
-			}()
-		}
-		if cfg.OnRound != nil {
-			cfg.OnRound(rr)
-		}
-		if cfg.Progress != nil {
-			cfg.Progress(st.Done, cfg.Rounds)
-		}
-	}
-	if err := wait(); err != nil {
+	sch := &scheduler{cfg: &cfg, st: st, out: out, ses: ses, ex: ex, p: rp, coords: coords, url: cfg.storeURL(),
+		stats0: p.Stats(), sessionStart: time.Now(), wall0: st.WallSeconds, calls0: st.Calls, retries0: st.Retries}
+	if err := sch.run(ctx); err != nil {
 		return nil, err
 	}
 

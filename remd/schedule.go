@@ -1,0 +1,409 @@
+package remd
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/burst-dev/burst/pool"
+)
+
+// A replica's next segment needs only the exchange its temperature takes
+// part in, and a neighbours exchange needs only its two segments: so the
+// scheduler starts a pair's next segments as soon as both partners are in,
+// instead of waiting for the whole round. The round's slowest segment then
+// holds up its neighbours, not every core, which is most of what a
+// synchronous round loses (each pair's uniform number is drawn from the
+// round's stream in the same order as before, so every decision, and every
+// output byte, is the one the whole-round loop gives). SwapAll chains its
+// attempts through the whole round and keeps the barrier.
+//
+// Rounds still complete, and are written and checkpointed, in order; a
+// segment of round r starts only once round r−2's checkpoint is on disk,
+// because segments drop the states of three rounds before theirs (see
+// SegmentIn.DropKey): a run killed at any moment resumes from a checkpoint
+// whose states are all still stored.
+
+// roundBook is what the scheduler knows of one round in flight.
+type roundBook struct {
+	perm    []int         // perm[k]: the replica at temperature k in this round; -1 until decided
+	slot    []int         // slot[rep]: the temperature index of replica rep; -1 until decided
+	outs    []*SegmentOut // by replica, as segments finish
+	left    int           // segments not finished
+	exch    []Exchange    // the exchanges after this round, in the order they were drawn
+	waiting []int         // replicas whose segment waits for round r−2's checkpoint
+	draws   []float64     // neighbours: the round's uniform numbers, by pair
+}
+
+// segmentDone is one finished segment.
+type segmentDone struct {
+	round, rep int
+	out        SegmentOut
+	err        error
+}
+
+// roundJob is a completed round for the writer.
+type roundJob struct {
+	rr       RoundResult
+	snap     *runState
+	wall     float64
+	cpu      float64
+	overhead float64
+}
+
+// scheduler runs the rounds of Run from st.Done on.
+type scheduler struct {
+	cfg    *Config
+	st     *runState
+	out    *outputs
+	ses    *session
+	ex     *exchanger
+	p      *pool.Pool
+	g      *pool.Group
+	coords int
+	url    string
+
+	books    map[int]*roundBook
+	results  chan segmentDone
+	written  int // the last round whose files and checkpoint are on disk
+	inFlight int
+
+	jobs    chan roundJob
+	wrote   chan error
+	writing int // jobs handed to the writer and not yet reported
+
+	stats0       pool.Stats
+	wall0        float64
+	calls0       int64
+	retries0     int64
+	sessionStart time.Time
+	lastRoundAt  time.Time
+	lastEnd      int64
+}
+
+func (s *scheduler) book(r int) *roundBook {
+	b := s.books[r]
+	if b == nil {
+		n := len(s.cfg.Temperatures)
+		b = &roundBook{perm: make([]int, n), slot: make([]int, n), outs: make([]*SegmentOut, n), left: n}
+		for k := range n {
+			b.perm[k], b.slot[k] = -1, -1
+		}
+		if s.cfg.Exchange != SwapAll {
+			b.draws = neighborDraws(s.cfg.Seed, r, n)
+			b.exch = make([]Exchange, len(b.draws))
+		}
+		s.books[r] = b
+	}
+	return b
+}
+
+// place records that replica rep is at temperature k in round r.
+func (b *roundBook) place(k, rep int) { b.perm[k], b.slot[rep] = rep, k }
+
+// run runs rounds st.Done … cfg.Rounds−1.
+func (s *scheduler) run(ctx context.Context) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	g, gctx := pool.WithContext(ctx, s.p)
+	s.g = g
+	n := len(s.cfg.Temperatures)
+	s.books = map[int]*roundBook{}
+	s.results = make(chan segmentDone, n)
+	s.written = s.st.Done - 1
+	s.lastRoundAt = s.sessionStart
+	if s.out != nil {
+		s.jobs = make(chan roundJob, 4)
+		s.wrote = make(chan error, 4)
+		go s.writer()
+		defer close(s.jobs)
+	}
+
+	b := s.book(s.st.Done)
+	for k, rep := range s.st.Perm {
+		b.place(k, rep)
+	}
+	if err := s.ses.lease.lost(); err != nil {
+		return err
+	}
+	for rep := range n {
+		s.ready(gctx, s.st.Done, rep)
+	}
+	// failed is the run's error: a segment's (wrapped with its round once
+	// the group says which failure came first), the writer's, or a lost
+	// lease. The loop then only waits for what is in flight.
+	var failed error
+	var segFailures []segmentDone
+	fail := func(err error) {
+		if failed == nil {
+			failed = err
+			cancel(err)
+		}
+	}
+	for s.st.Done < s.cfg.Rounds || s.writing > 0 {
+		if failed != nil && s.inFlight == 0 && s.writing == 0 {
+			break
+		}
+		select {
+		case d := <-s.results:
+			s.inFlight--
+			switch {
+			case d.err != nil:
+				segFailures = append(segFailures, d)
+				fail(d.err)
+			case failed == nil:
+				if err := s.finished(gctx, d); err != nil {
+					fail(err)
+				}
+			}
+		case err := <-s.wrote:
+			s.writing--
+			if err != nil {
+				fail(err)
+			} else if failed == nil {
+				s.written++
+				s.release(gctx, s.written+2)
+			}
+		}
+	}
+	gerr := g.Wait()
+	if failed == nil {
+		return gerr
+	}
+	// A segment's failure cancels the others: report the group's first,
+	// with its round.
+	for _, d := range segFailures {
+		if d.err == failed || d.err == gerr {
+			return fmt.Errorf("remd: round %d: %w", d.round, d.err)
+		}
+	}
+	return failed
+}
+
+// ready starts replica rep's segment of round r, or has it wait for the
+// checkpoint of round r−2.
+func (s *scheduler) ready(ctx context.Context, r, rep int) {
+	if r >= s.cfg.Rounds {
+		return
+	}
+	if r-2 > s.written {
+		b := s.book(r)
+		b.waiting = append(b.waiting, rep)
+		return
+	}
+	s.launch(ctx, r, rep)
+}
+
+// release starts the segments of round r that waited for a checkpoint.
+func (s *scheduler) release(ctx context.Context, r int) {
+	b := s.books[r]
+	if b == nil {
+		return
+	}
+	w := b.waiting
+	b.waiting = nil
+	for _, rep := range w {
+		s.launch(ctx, r, rep)
+	}
+}
+
+func (s *scheduler) launch(ctx context.Context, r, rep int) {
+	cfg, st := s.cfg, s.st
+	b := s.books[r]
+	in := SegmentIn{
+		Engine: cfg.Engine, Seed: cfg.Seed, Replica: rep, Round: r, Steps: cfg.Steps,
+		T: cfg.Temperatures[b.slot[rep]], Coords: s.coords,
+		Storage: cfg.Storage, URL: s.url,
+	}
+	prev := s.books[r-1]
+	if r == st.Done {
+		in.PrevT = st.PrevT[rep]
+	} else {
+		in.PrevT = cfg.Temperatures[prev.slot[rep]]
+	}
+	if cfg.Storage == Payload {
+		switch {
+		case r == 0:
+		case r == st.Done:
+			in.State = &st.States[rep]
+		default:
+			in.State = prev.outs[rep].State
+		}
+	} else {
+		if r > 0 {
+			in.InKey = stateKey(st.RunID, r-1, rep)
+		}
+		in.OutKey = stateKey(st.RunID, r, rep)
+		if r > 2 {
+			in.DropKey = stateKey(st.RunID, r-3, rep)
+		}
+	}
+	s.inFlight++
+	fut := segment.Go(s.g, in)
+	go func() {
+		out, err := fut.Get(context.WithoutCancel(ctx))
+		s.results <- segmentDone{round: r, rep: rep, out: out, err: err}
+	}()
+}
+
+// finished books a segment that ended well: it decides the exchanges it
+// completes, starts the segments they free, and completes rounds in order.
+func (s *scheduler) finished(ctx context.Context, d segmentDone) error {
+	cfg := s.cfg
+	n := len(cfg.Temperatures)
+	b := s.books[d.round]
+	b.outs[d.rep] = &d.out
+	b.left--
+	next := s.book(d.round + 1)
+	if cfg.Exchange == SwapAll {
+		if b.left == 0 {
+			perm := slices.Clone(b.perm)
+			u := make([]float64, n)
+			for k, rep := range perm {
+				u[k] = b.outs[rep].Potential
+			}
+			b.exch = s.ex.round(d.round, perm, u, exchangeRNG(cfg.Seed, d.round))
+			for k, rep := range perm {
+				next.place(k, rep)
+			}
+			for rep := range n {
+				s.ready(ctx, d.round+1, rep)
+			}
+		}
+	} else {
+		k := b.slot[d.rep]
+		idx, i, j, ok := neighborPair(d.round, k, n)
+		switch {
+		case !ok:
+			next.place(k, d.rep)
+			s.ready(ctx, d.round+1, d.rep)
+		case b.perm[i] >= 0 && b.perm[j] >= 0 && b.outs[b.perm[i]] != nil && b.outs[b.perm[j]] != nil:
+			// (A partner not placed yet is still in its previous round.)
+			ri, rj := b.perm[i], b.perm[j]
+			e := s.ex.attempt(d.round, i, j, ri, rj, b.outs[ri].Potential, b.outs[rj].Potential, b.draws[idx])
+			b.exch[idx] = e
+			if e.Accepted {
+				ri, rj = rj, ri
+			}
+			next.place(i, ri)
+			next.place(j, rj)
+			s.ready(ctx, d.round+1, ri)
+			s.ready(ctx, d.round+1, rj)
+		}
+	}
+	for s.st.Done < cfg.Rounds && s.books[s.st.Done].left == 0 {
+		if err := s.complete(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// complete books round st.Done, whose segments and exchanges are all in: it
+// updates the run state, hands the round to the writer and tells the
+// caller.
+func (s *scheduler) complete(ctx context.Context) error {
+	cfg, st := s.cfg, s.st
+	r := st.Done
+	b := s.books[r]
+	next := s.books[r+1]
+	if err := s.ses.lease.lost(); err != nil {
+		return err
+	}
+	n := len(cfg.Temperatures)
+	rr := RoundResult{Round: r, Replica: slices.Clone(b.perm), Potential: make([]float64, n), Exchanges: b.exch}
+	if s.coords > 0 {
+		rr.X = make([][]float64, n)
+	}
+	for k, rep := range b.perm {
+		rr.Potential[k] = b.outs[rep].Potential
+		if s.coords > 0 {
+			rr.X[k] = b.outs[rep].X
+		}
+	}
+	var cpu float64
+	first, last := int64(math.MaxInt64), int64(0)
+	for rep, o := range b.outs {
+		cpu += o.CPUSeconds
+		st.BusySeconds += float64(o.End-o.Start) / 1e9
+		first, last = min(first, o.Start), max(last, o.End)
+		st.PrevT[rep] = cfg.Temperatures[b.slot[rep]]
+		if cfg.Storage == Payload {
+			st.States[rep] = *o.State
+		}
+	}
+	// The gap between rounds the driver leaves: none once a round starts
+	// before the one before it ends.
+	overhead := -1.0
+	if s.lastEnd != 0 {
+		overhead = max(float64(first-s.lastEnd)/1e3, 0)
+		st.OverheadSum += overhead
+		st.OverheadN++
+	}
+	s.lastEnd = max(s.lastEnd, last)
+
+	st.trips(r, rr.Replica)
+	for _, x := range rr.Exchanges {
+		if x.J == x.I+1 {
+			st.Attempts[x.I]++
+			if x.Accepted {
+				st.Accepted[x.I]++
+			}
+		}
+	}
+	copy(st.Perm, next.perm)
+	for k, rep := range st.Perm {
+		st.TempOf[rep] = k
+	}
+	st.Done = r + 1
+	st.EngineSeconds += cpu
+	now := time.Now()
+	st.WallSeconds = s.wall0 + now.Sub(s.sessionStart).Seconds()
+	wall := now.Sub(s.lastRoundAt).Seconds()
+	s.lastRoundAt = now
+	ps := s.p.Stats()
+	st.Calls = s.calls0 + ps.Calls - s.stats0.Calls
+	st.Retries = s.retries0 + ps.Retries - s.stats0.Retries
+	// Round r−1's book is done with: every segment of round r has started.
+	delete(s.books, r-1)
+	if s.out != nil {
+		s.writing++
+		s.jobs <- roundJob{rr: rr, snap: st.snapshot(), wall: wall, cpu: cpu, overhead: overhead}
+	} else {
+		s.written = r
+		s.release(ctx, r+2)
+	}
+	if cfg.OnRound != nil {
+		cfg.OnRound(rr)
+	}
+	if cfg.Progress != nil {
+		cfg.Progress(st.Done, cfg.Rounds)
+	}
+	return nil
+}
+
+// writer appends the rounds to the output files and checkpoints them, in
+// order, off the scheduler's goroutine: disk syncs never stall the pool.
+func (s *scheduler) writer() {
+	var ckpt checkpointWriter
+	var failed error
+	for j := range s.jobs {
+		if failed != nil {
+			// Files a round could not be added to take no later round.
+			s.wrote <- failed
+			continue
+		}
+		err := s.out.round(s.cfg, &j.rr, j.wall, j.cpu, j.overhead)
+		if err == nil {
+			j.snap.Offsets = s.out.offsets()
+			err = ckpt.save(s.out.dir, j.snap, s.cfg.Durable)
+		}
+		if err == nil {
+			err = s.out.commit(s.cfg.Durable)
+		}
+		failed = err
+		s.wrote <- err
+	}
+}
