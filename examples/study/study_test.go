@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -71,8 +72,14 @@ func TestExperiment1(t *testing.T) {
 		t.Fatalf("%d rows, want 3 storage modes × 2 runs", len(recs))
 	}
 	for _, r := range recs {
-		if r[col("experiment")] != "1" || r[col("replicas")] != "4" || r[col("calls")] != "12" || r[col("retries")] != "0" {
+		if r[col("experiment")] != "1" || r[col("replicas")] != "4" || r[col("calls")] != "12" {
 			t.Errorf("row %v", r)
+		}
+		// A loaded machine may back a slow segment up and kill the worker
+		// of a loser that runs on past its grace, retrying the calls it
+		// had: so retries are counted, not required to be zero.
+		if n, err := strconv.Atoi(r[col("retries")]); err != nil || n < 0 {
+			t.Errorf("retries = %q in %v", r[col("retries")], r)
 		}
 		// Same seed, same science, whatever the storage.
 		if r[col("mean_acceptance")] != recs[0][col("mean_acceptance")] || r[col("exchanges")] != recs[0][col("exchanges")] {
