@@ -34,11 +34,14 @@ type backups struct {
 // and longer than floor, the pool starts a second attempt of the same input
 // (k grows once the pool's recent backups lose more often than they win: on a machine
 // where every call is slow alike, backups only waste it).
-// The backup takes the next slot that frees in the pool, ahead of calls not
-// yet started; the first attempt to succeed gives the call's result, and the
-// other is cancelled, which frees its worker. A call gets at most one
-// backup, and at most half the pool's limit (at least one) backups
-// wait or run at once. Stats counts them (Backups, BackupWins) and CallStats
+// The backup starts at once, in the slot of the attempt it backs up: a
+// call and its backup hold one slot between them until both have ended, so
+// while a straggler runs on beside its backup the pool may run one call over
+// its limit (a backup waiting for a slot of its own would wait behind every
+// call not yet started). The first attempt to succeed gives the call's
+// result, and the other is cancelled, which frees its worker. A call gets at
+// most one backup, and at most half the pool's limit (at least one) backups
+// run at once. Stats counts them (Backups, BackupWins) and CallStats
 // says which attempt won.
 //
 // Calls that run in process (local:// without encoding) get no backups:
@@ -179,7 +182,7 @@ type attempt[Out any] struct {
 // hedged runs a call of an idempotent function under h: its attempts run in
 // a goroutine of their own, and a second goroutine runs a backup when h says
 // so; the first success wins and the other is cancelled. release frees the
-// slot the call holds, once its first attempt ends.
+// slot the call holds, once both attempts have ended.
 func (f *Func[In, Out]) hedged(ctx context.Context, p *Pool, h *hedger, in In, req *driver.Request, st *CallStats, release func()) (Out, error) {
 	hc := h.add()
 	var num atomic.Int32 // attempts of both chains, for their numbers
@@ -196,31 +199,58 @@ func (f *Func[In, Out]) hedged(ctx context.Context, p *Pool, h *hedger, in In, r
 		r.OnStart(nil)
 		breq = &r
 	}
+	// The call's slot is the backup's too (a backup that waited for a
+	// slot of its own would wait behind every call not yet started, on a
+	// pool whose slots the straggler's own worker keeps taking): it is
+	// freed once both attempts have ended. The pool runs at most one call
+	// over its limit per backup in flight (maxActive), and only while a
+	// straggler, which may be stuck on a slow host, runs on.
+	var holders atomic.Int32
+	holders.Store(1)
+	let := func() {
+		if holders.Add(-1) == 0 {
+			release()
+		}
+	}
+	share := func() bool {
+		for {
+			n := holders.Load()
+			if n == 0 {
+				return false
+			}
+			if holders.CompareAndSwap(n, n+1) {
+				return true
+			}
+		}
+	}
 	go func() {
-		defer release()
+		defer let()
 		ast := base
 		out, err := f.attempts(pctx, p, in, req, &ast, &num, func() { hc.start.Store(time.Now().UnixNano()) })
 		results <- attempt[Out]{out: out, err: err, st: ast}
 	}()
 	running, slow := 1, hc.slow
+	backedUp := false
 	var first *attempt[Out]
 	for {
 		select {
 		case <-slow:
 			slow = nil
+			if !share() {
+				// The first attempt ended as it was found slow: its
+				// result is on its way, and the slot was freed.
+				h.backupEnded()
+				continue
+			}
 			running++
+			backedUp = true
 			bctx, bcancel := context.WithCancelCause(ctx)
 			defer bcancel(errLostRace)
 			p.core.stats.backups.Add(1)
 			go func() {
 				defer h.backupEnded()
+				defer let()
 				bst := base
-				brel, err := p.acquire(bctx)
-				if err != nil {
-					results <- attempt[Out]{err: err, st: bst, backup: true}
-					return
-				}
-				defer brel()
 				out, err := f.attempts(bctx, p, in, breq, &bst, &num, nil)
 				results <- attempt[Out]{out: out, err: err, st: bst, backup: true}
 			}()
@@ -244,7 +274,7 @@ func (f *Func[In, Out]) hedged(ctx context.Context, p *Pool, h *hedger, in In, r
 			case r.backup && r.err == nil:
 				p.core.stats.backupWins.Add(1)
 				p.core.stats.backupOutcome(true)
-			case slow == nil && r.err == nil:
+			case backedUp && r.err == nil:
 				p.core.stats.backupOutcome(false)
 			}
 			if running > 0 {

@@ -14,7 +14,11 @@
 //	    with the same injection on worker 1 of 2: p99 round time with remd's
 //	    default backups, and without, against the p99 with no injection; each
 //	    configuration runs -reps times, interleaved, and the p99 is over all
-//	    their rounds (one run's p99 of 30 rounds is its slowest round).
+//	    their rounds (one run's p99 of 30 rounds is its slowest round, and
+//	    of 90 rounds too). A round's time is the time between its completion
+//	    and the one before (remd.Config.OnRound), as a user watching the run
+//	    sees it: remd starts a pair's next segments as soon as both partners
+//	    are done, so rounds overlap and no round has a start of its own.
 //	 3. Stuck calls: after 100 calls that ignore their context, each with a
 //	    100 ms deadline, the throughput of 1000 trivial calls against a fresh
 //	    pool's, both pools on the same backend, measured by turns; on the

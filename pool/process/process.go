@@ -527,7 +527,18 @@ func (b *Backend) dispatch(ctx context.Context, c *call, payload []byte) (*worke
 // depthLocked wait there already (a backup always may).
 func (b *Backend) placeLocked(c *call) *worker {
 	limit := b.limitLocked()
-	run := b.running < limit
+	// A backup takes the slot of the attempt it backs up (below), which
+	// runs on beside the other calls as an abandoned one does: a straggler
+	// and its backup count once against the limit. Counting both would
+	// leave the backup waiting for a free slot that the straggler's own
+	// worker keeps taking, starting its waiting calls as each of its
+	// others ends, until the straggler itself ends.
+	slow := b.stragglerLocked(c)
+	running := b.running
+	if slow != nil {
+		running--
+	}
+	run := running < limit
 	var best *worker
 	var other *worker // for a backup, the best worker not running its first attempt
 	// A worker starts its next call as one ends and says so just before
@@ -553,6 +564,16 @@ func (b *Backend) placeLocked(c *call) *worker {
 	if best == nil || (!run && !c.req.Backup && queued >= b.depthLocked()) {
 		return nil
 	}
+	if slow != nil && other != nil {
+		slow.c.released = true
+		slow.w.running--
+		slow.w.abandoned++
+		b.running--
+	} else if slow != nil {
+		// Only the straggler's own worker can take the backup: the two
+		// count apart, and the backup waits there ahead of the others.
+		run = b.running < limit
+	}
 	kind := kindQueue
 	best.pending[c.seq] = c
 	if run {
@@ -569,6 +590,31 @@ func (b *Backend) placeLocked(c *call) *worker {
 	// reach the worker before the call itself.
 	best.send.enqueue(frame{kind: kind, seq: c.seq, payload: c.payload})
 	return best
+}
+
+// straggler is a running attempt of a call that a backup is sent for.
+type straggler struct {
+	w *worker
+	c *call
+}
+
+// stragglerLocked returns the running attempt, still counted against the
+// limit, of the call that backup c backs up, or nil; b.mu is held.
+func (b *Backend) stragglerLocked(c *call) *straggler {
+	if !c.req.Backup {
+		return nil
+	}
+	for _, w := range b.workers {
+		if !w.isReady() {
+			continue
+		}
+		for _, o := range w.pending {
+			if o != c && o.running && !o.released && o.req.ID == c.req.ID && o.req.Job == c.req.Job {
+				return &straggler{w, o}
+			}
+		}
+	}
+	return nil
 }
 
 // releaseHeldLocked hands the held calls back to their dispatch loops
@@ -774,7 +820,7 @@ type worker struct {
 	pending   map[uint64]*call
 	queue     []*call
 	running   int
-	abandoned int // running calls whose callers stopped waiting
+	abandoned int // running calls whose callers stopped waiting, or whose slot a backup took
 	lastOut   tailBuffer
 }
 
