@@ -214,9 +214,9 @@ func testBackupAtTheLimit(t *testing.T, h Harness) {
 	}
 	dir := scratch(t)
 	p := h.Open(t, pool.WithLimit(2), pool.WithBackups(2, 100*time.Millisecond))
-	// 200 calls of 20 ms through 2 slots take at least 2 s; the
+	// 400 calls of 20 ms through 2 slots take at least 4 s; the
 	// straggler's backup is due about 100 ms after it starts.
-	const n = 200
+	const n = 400
 	ins := straggling(dir, "limit", n, 0, time.Minute, 20*time.Millisecond)
 	for i := 1; i < n; i++ {
 		ins[i].First, ins[i].Later = 20*time.Millisecond, 20*time.Millisecond
