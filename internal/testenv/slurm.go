@@ -43,8 +43,12 @@ type Slurm struct {
 	CtldPort, SlurmdPort int
 
 	tb                  testing.TB
+	cluster             string // ClusterName, unique per cluster
 	munged, ctld, slurm *exec.Cmd
 	ctldExited          chan struct{}
+	reaper              *exec.Cmd
+	reaperIn            *os.File     // its stdin; closing it starts the sweep
+	reaperOut           bytes.Buffer // what it killed
 }
 
 // Env returns the environment entries that point Slurm's client commands at
@@ -77,8 +81,11 @@ func (s *Slurm) Run(name string, args ...string) string {
 
 // StartSlurm starts a one-node cluster and waits until sinfo shows the node
 // idle. It skips the test when Slurm or munge is not installed (failing
-// under CI). Everything is stopped, by PID, when the test ends: jobs are
-// cancelled first, so no job step outlives the test.
+// under CI). Everything is stopped when the test ends: jobs are cancelled
+// first, then the daemons stopped, then whatever the cluster still runs is
+// killed (see reaperScript) — also when the test binary dies without running
+// its cleanups (a panic, -timeout), so a failed test cannot leave salloc,
+// srun or slurmstepd behind for the next package's tests.
 func StartSlurm(tb testing.TB, opts SlurmOptions) *Slurm {
 	tb.Helper()
 	if runtime.GOOS != "linux" {
@@ -103,7 +110,10 @@ func StartSlurm(tb testing.TB, opts SlurmOptions) *Slurm {
 	host, _ := os.Hostname()
 	host, _, _ = strings.Cut(host, ".")
 	s := &Slurm{Dir: dir, Conf: filepath.Join(dir, "slurm.conf"), Node: host, tb: tb,
-		CtldPort: FreePort(tb), SlurmdPort: FreePort(tb)}
+		CtldPort: FreePort(tb), SlurmdPort: FreePort(tb),
+		cluster: "bursttest" + strings.TrimPrefix(filepath.Base(dir), "burst-slurm-")}
+	s.startReaper()
+	tb.Cleanup(s.stop)
 	for _, d := range []string{"state", "spool", "log"} {
 		if err := os.Mkdir(filepath.Join(dir, d), 0o700); err != nil {
 			tb.Fatalf("testenv: %v", err)
@@ -117,7 +127,6 @@ func StartSlurm(tb testing.TB, opts SlurmOptions) *Slurm {
 	if err := os.WriteFile(s.Conf, []byte(s.config(opts)), 0o644); err != nil {
 		tb.Fatalf("testenv: %v", err)
 	}
-	tb.Cleanup(s.stop)
 
 	sock := filepath.Join(dir, "munge.sock")
 	// --force: munged refuses to run as root, or with its files under a
@@ -142,7 +151,7 @@ func (s *Slurm) config(opts SlurmOptions) string {
 	// proctrack/linuxproc and task/none need neither systemd nor cgroups;
 	// accounting is off (no slurmdbd), so sacct has nothing: squeue and
 	// scontrol are the sources of job state.
-	return fmt.Sprintf(`ClusterName=bursttest
+	return fmt.Sprintf(`ClusterName=%[13]s
 SlurmctldHost=%[1]s(127.0.0.1)
 SlurmctldPort=%[2]d
 SlurmdPort=%[3]d
@@ -176,7 +185,7 @@ NodeName=%[1]s NodeAddr=127.0.0.1 CPUs=%[12]d RealMemory=4000 State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 `, s.Node, s.CtldPort, s.SlurmdPort, p("munge.sock"), p("state"), p("spool"),
 		p("slurmctld.pid"), p("slurmd.pid"), p("log/slurmctld.log"), p("log/slurmd.log"),
-		opts.Conf, opts.CPUs)
+		opts.Conf, opts.CPUs, s.cluster)
 }
 
 // daemon starts a daemon in the foreground, its output in the log dir.
@@ -264,8 +273,9 @@ func (s *Slurm) Jobs() []string {
 	return strings.Fields(s.Run("squeue", "-h", "-o", "%i"))
 }
 
-// stop cancels every job, waits a moment for their steps to end, then stops
-// the daemons by PID and removes the directory.
+// stop cancels every job, waits a moment for their steps to end, stops the
+// daemons by PID, lets the reaper kill whatever is left and removes the
+// directory.
 func (s *Slurm) stop() {
 	ctldUp := s.ctld != nil
 	if ctldUp {
@@ -316,7 +326,73 @@ func (s *Slurm) stop() {
 			<-done
 		}
 	}
+	if s.reaper != nil {
+		s.reaperIn.Close()
+		done := make(chan struct{})
+		go func() { s.reaper.Wait(); close(done) }()
+		select {
+		case <-done:
+			if out := strings.TrimSpace(s.reaperOut.String()); out != "" {
+				s.tb.Logf("testenv: killed what the slurm cluster still ran (pid, command):\n%s", out)
+			}
+		case <-time.After(60 * time.Second):
+			s.tb.Logf("testenv: the slurm cluster's reaper (pid %d) still sweeps after 60 s", s.reaper.Process.Pid)
+		}
+	}
 	os.RemoveAll(s.Dir)
+}
+
+// reaperScript waits for its stdin to reach EOF — closed by stop, or by the
+// kernel when the test binary dies without running its cleanups — then
+// SIGKILLs every process whose environment marks it as this cluster's, prints
+// what it killed, and removes the cluster's directory. The marks are $1,
+// SLURM_CONF=…, which the daemons, the client commands, salloc, srun and job
+// steps inherit from the test, and $2, SLURM_CLUSTER_NAME=…, which
+// slurmstepd gives every task even under --export=NONE. Neither a process
+// group nor parent-death signals reach slurmstepd (slurmd starts it
+// detached) or salloc (pool/slurm detaches it on purpose), hence the scan.
+// It sweeps until a pass finds nothing, as a killed parent's child may have
+// been forked during the pass. SIGPIPE is ignored so that printing to a
+// dead test binary cannot stop the sweep.
+const reaperScript = `trap '' PIPE
+cat >/dev/null
+for pass in 1 2 3 4 5 6 7 8 9 10; do
+	found=
+	for d in /proc/[0-9]*; do
+		pid=${d#/proc/}
+		[ "$pid" = "$$" ] && continue
+		if grep -qzxF -e "$1" -e "$2" "$d/environ" 2>/dev/null; then
+			cmd=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null)
+			kill -9 "$pid" 2>/dev/null && found=1 && echo "$pid $cmd"
+		fi
+	done
+	[ -z "$found" ] && break
+	sleep 0.2
+done
+rm -rf -- "$3"
+`
+
+// startReaper starts reaperScript outside the test binary's process group
+// and without Pdeathsig: it must outlive the binary. Its environment has
+// neither mark, so it does not kill itself or its grep.
+func (s *Slurm) startReaper() {
+	s.tb.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		s.tb.Fatalf("testenv: %v", err)
+	}
+	defer r.Close()
+	cmd := exec.Command("/bin/sh", "-c", reaperScript, "slurm-reaper",
+		"SLURM_CONF="+s.Conf, "SLURM_CLUSTER_NAME="+s.cluster, s.Dir)
+	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"}
+	cmd.Stdin = r
+	cmd.Stdout, cmd.Stderr = &s.reaperOut, &s.reaperOut
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		w.Close()
+		s.tb.Fatalf("testenv: start the cluster's reaper: %v", err)
+	}
+	s.reaper, s.reaperIn = cmd, w
 }
 
 // logs returns the tails of the daemons' logs, for failure messages.
