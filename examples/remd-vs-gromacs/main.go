@@ -236,7 +236,7 @@ func prepareGROMACSREMD(ctx context.Context, gdir string, temps []float64) ([]st
 
 // buildWW writes ww.gro and topol.top into dir, as examples/ww-bench does.
 func buildWW(ctx context.Context, dir string) error {
-	pdb, err := filepath.Abs(charmm.DefaultPDB)
+	pdb, err := filepath.Abs(charmm.DefaultPath(charmm.DefaultPDB))
 	if err != nil {
 		return err
 	}

@@ -85,9 +85,9 @@ func parse(args []string, stderr io.Writer) (*options, map[string]bool, error) {
 	fs.Var(finite{&o.gamma}, "gamma", "Langevin `friction`; 0 gives Newtonian dynamics")
 	fs.IntVar(&o.dim, "dim", 1, "dimensions of -system harmonic")
 	fs.StringVar(&o.engineOptions, "options", "", "engine options as a JSON object, for systems other than the model ones (e.g. -system ww -options '{\"shake\":false}'); -dt and -gamma are added to it")
-	fs.StringVar(&o.pdb, "pdb", "", "-system ww: coordinates, PDB (default "+charmm.DefaultPDB+")")
-	fs.StringVar(&o.psf, "psf", "", "-system ww: topology, X-PLOR PSF (default "+charmm.DefaultPSF+")")
-	fs.StringVar(&o.par, "par", "", "-system ww: CHARMM parameters (default "+charmm.DefaultPar+")")
+	fs.StringVar(&o.pdb, "pdb", "", "-system ww: coordinates, PDB (default "+charmm.DefaultPDB+", or in $"+charmm.EnvData+")")
+	fs.StringVar(&o.psf, "psf", "", "-system ww: topology, X-PLOR PSF (default "+charmm.DefaultPSF+", or in $"+charmm.EnvData+")")
+	fs.StringVar(&o.par, "par", "", "-system ww: CHARMM parameters (default "+charmm.DefaultPar+", or in $"+charmm.EnvData+")")
 	o.container = 2.25
 	fs.Var(finite{&o.container}, "container", "container `radius` R_c of Lennard-Jones clusters")
 	fs.StringVar(&o.exchange, "exchange", "neighbors", "exchange scheme: neighbors or swap-all")

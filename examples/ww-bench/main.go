@@ -39,9 +39,9 @@ import (
 )
 
 var (
-	pdb    = flag.String("pdb", charmm.DefaultPDB, "WW domain coordinates")
-	psf    = flag.String("psf", charmm.DefaultPSF, "WW domain structure")
-	par    = flag.String("par", charmm.DefaultPar, "CHARMM parameters")
+	pdb    = flag.String("pdb", charmm.DefaultPath(charmm.DefaultPDB), "WW domain coordinates")
+	psf    = flag.String("psf", charmm.DefaultPath(charmm.DefaultPSF), "WW domain structure")
+	par    = flag.String("par", charmm.DefaultPath(charmm.DefaultPar), "CHARMM parameters")
 	gmx    = flag.String("gmx", "gmx", "GROMACS executable; empty skips GROMACS")
 	steps  = flag.Int("steps", 1000, "steps per segment")
 	reps   = flag.Int("reps", 5, "repetitions of each measurement (the best is reported)")

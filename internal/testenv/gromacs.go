@@ -2,6 +2,8 @@ package testenv
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,42 +15,67 @@ import (
 // the working directory (a test's working directory is its package dir).
 func ModuleRoot(tb testing.TB) string {
 	tb.Helper()
+	dir, err := moduleRoot()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return dir
+}
+
+func moduleRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
-		tb.Fatalf("testenv: %v", err)
+		return "", fmt.Errorf("testenv: %w", err)
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
+			return dir, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			tb.Fatalf("testenv: no go.mod above the working directory")
+			return "", errors.New("testenv: no go.mod above the working directory")
 		}
 		dir = parent
 	}
 }
 
-// WWDataDir returns the folder with the WW domain inputs of the study
-// (ww_exteq_nowater1.pdb, .psf, par_all27_prot_lipid.inp): ../shared/data/ww
-// beside the repository. They may not be committed, so when the folder is
-// absent the test is skipped, except under CI, where it fails.
-func WWDataDir(tb testing.TB) string {
-	tb.Helper()
-	// BURST_WW_DATA points elsewhere, e.g. from a git worktree that does
-	// not sit beside ../shared.
-	dir := os.Getenv("BURST_WW_DATA")
+// WWData returns the folder with the WW domain inputs of the study
+// (ww_exteq_nowater1.pdb, .psf, par_all27_prot_lipid.inp): $BURST_WW_DATA
+// when set, else ../shared/data/ww beside the module root. The error says
+// which file is missing and how to point the tests at the data.
+func WWData() (string, error) {
+	dir, set := os.Getenv("BURST_WW_DATA"), true
 	if dir == "" {
-		dir = filepath.Join(filepath.Dir(ModuleRoot(tb)), "shared", "data", "ww")
+		set = false
+		root, err := moduleRoot()
+		if err != nil {
+			return "", err
+		}
+		dir = filepath.Join(filepath.Dir(root), "shared", "data", "ww")
 	}
 	for _, f := range []string{"ww_exteq_nowater1.pdb", "ww_exteq_nowater1.psf", "par_all27_prot_lipid.inp"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
-			msg := "testenv: the WW domain inputs are not here (" + err.Error() + "); they live in ../shared/data/ww beside the repository"
-			if os.Getenv("CI") != "" {
-				tb.Fatal(msg)
+			if set {
+				return "", fmt.Errorf("testenv: the WW domain inputs are not in $BURST_WW_DATA: %w", err)
 			}
-			tb.Skip("skipping: " + msg)
+			return "", fmt.Errorf("testenv: the WW domain inputs are not beside the repository (%w); "+
+				"put them in ../shared/data/ww or set BURST_WW_DATA to their folder", err)
 		}
+	}
+	return dir, nil
+}
+
+// WWDataDir returns WWData's folder. The data may not be committed, so
+// when they are absent the test is skipped, except under CI (CI=true),
+// where it fails, and when $BURST_WW_DATA is set but wrong.
+func WWDataDir(tb testing.TB) string {
+	tb.Helper()
+	dir, err := WWData()
+	if err != nil {
+		if os.Getenv("CI") != "" || os.Getenv("BURST_WW_DATA") != "" {
+			tb.Fatal(err)
+		}
+		tb.Skipf("skipping: %v", err)
 	}
 	return dir
 }

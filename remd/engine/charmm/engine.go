@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/burst-dev/burst/remd/engine"
@@ -17,18 +21,35 @@ const Boltzmann = 0.0019872041
 
 // Default input paths, relative to the repository root's working directory
 // layout used by the examples and tests (the data sit beside the repository).
+// When $BURST_WW_DATA is set, the files are read from that folder instead
+// (see DefaultPath).
 const (
 	DefaultPDB = "../shared/data/ww/ww_exteq_nowater1.pdb"
 	DefaultPSF = "../shared/data/ww/ww_exteq_nowater1.psf"
 	DefaultPar = "../shared/data/ww/par_all27_prot_lipid.inp"
 )
 
+// EnvData names the environment variable that holds the folder of the
+// default inputs, for a checkout that does not sit beside ../shared.
+const EnvData = "BURST_WW_DATA"
+
+// DefaultPath returns the file a default input path (DefaultPDB, DefaultPSF
+// or DefaultPar) stands for: the same name in $BURST_WW_DATA when that is
+// set, else the path itself. It is resolved where the engine is made, so a
+// worker reads its own environment's folder.
+func DefaultPath(p string) string {
+	if d := os.Getenv(EnvData); d != "" {
+		return filepath.Join(d, filepath.Base(p))
+	}
+	return p
+}
+
 // Options configure the "ww" engine (and any CHARMM system given by files).
 // They travel as JSON in engine.Spec.Options; unknown fields are an error.
 type Options struct {
-	PDB string `json:"pdb,omitempty"` // default DefaultPDB
-	PSF string `json:"psf,omitempty"` // default DefaultPSF
-	Par string `json:"par,omitempty"` // default DefaultPar
+	PDB string `json:"pdb,omitempty"` // default DefaultPath(DefaultPDB)
+	PSF string `json:"psf,omitempty"` // default DefaultPath(DefaultPSF)
+	Par string `json:"par,omitempty"` // default DefaultPath(DefaultPar)
 	// DT is the time step in fs: default 2 with SHAKE, 1 without.
 	DT float64 `json:"dt,omitempty"`
 	// Gamma is the Langevin friction in 1/ps; absent means 5 (the study's),
@@ -78,17 +99,21 @@ func init() {
 
 // New loads the system the options name and validates the dynamics settings.
 func New(o Options) (*Engine, error) {
+	defaulted := o.PDB == "" || o.PSF == "" || o.Par == ""
 	if o.PDB == "" {
-		o.PDB = DefaultPDB
+		o.PDB = DefaultPath(DefaultPDB)
 	}
 	if o.PSF == "" {
-		o.PSF = DefaultPSF
+		o.PSF = DefaultPath(DefaultPSF)
 	}
 	if o.Par == "" {
-		o.Par = DefaultPar
+		o.Par = DefaultPath(DefaultPar)
 	}
 	sys, x, err := Load(o.PSF, o.PDB, o.Par)
 	if err != nil {
+		if defaulted && errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w (a default input of the WW domain: give pdb, psf and par, or set $%s to their folder)", err, EnvData)
+		}
 		return nil, err
 	}
 	return NewEngine(sys, x, o)

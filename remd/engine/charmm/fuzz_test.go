@@ -7,11 +7,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
+
+	"github.com/burst-dev/burst/internal/testenv"
 )
 
 // seeds adds small excerpts of the WW domain's files (testdata) as the
-// fuzzer's first inputs and, when ../shared/data/ww is here and this is a
-// plain test run, the whole files (a fuzzer mutating 130 kB inputs makes
+// fuzzer's first inputs and, when the WW data are here (testenv.WWData; always
+// under CI) and this is a plain test run, the whole files (a fuzzer mutating 130 kB inputs makes
 // little progress).
 func seeds(f *testing.F, excerpt, whole string) {
 	f.Helper()
@@ -23,13 +25,18 @@ func seeds(f *testing.F, excerpt, whole string) {
 	if fl := flag.Lookup("test.fuzz"); fl != nil && fl.Value.String() != "" {
 		return
 	}
-	dir := os.Getenv("BURST_WW_DATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "..", "shared", "data", "ww") // beside the module
+	dir, err := testenv.WWData()
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			f.Fatal(err) // CI has the data: a run without them would test less, silently
+		}
+		return
 	}
-	if b, err := os.ReadFile(filepath.Join(dir, filepath.Base(whole))); err == nil {
-		f.Add(b)
+	b, err = os.ReadFile(filepath.Join(dir, filepath.Base(whole)))
+	if err != nil {
+		f.Fatal(err)
 	}
+	f.Add(b)
 }
 
 // errAt matches an error that names the file and the line.

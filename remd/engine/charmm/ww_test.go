@@ -240,6 +240,27 @@ func TestBadOptionsAreRejected(t *testing.T) {
 	}
 }
 
+// The default inputs are read from $BURST_WW_DATA when it is set, so a
+// clone that does not sit beside ../shared runs -system ww; without them the
+// error says how to provide them.
+func TestDefaultInputsFollowBURST_WW_DATA(t *testing.T) {
+	dir := testenv.WWDataDir(t)
+	t.Chdir(t.TempDir()) // no ../shared/data/ww from here
+	t.Setenv(charmm.EnvData, dir)
+	e, err := engine.New(engine.Spec{Name: "ww"})
+	if err != nil {
+		t.Fatalf("engine.New with $%s=%s: %v", charmm.EnvData, dir, err)
+	}
+	if n := e.(*charmm.Engine).Sys.N(); n != 544 {
+		t.Errorf("default system has %d atoms; want the WW domain's 544", n)
+	}
+	t.Setenv(charmm.EnvData, "")
+	_, err = engine.New(engine.Spec{Name: "ww"})
+	if err == nil || !strings.Contains(err.Error(), charmm.EnvData) {
+		t.Errorf("engine.New without the data: %v; want an error naming $%s", err, charmm.EnvData)
+	}
+}
+
 // Dynamics asks for energies only at the end of a segment; the forces must
 // be the same bits either way, or where a segment ends would change the
 // trajectory.
