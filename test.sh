@@ -7,6 +7,23 @@ export BURST_TOOLS="${BURST_TOOLS:-$HOME/.cache/burst-tools}"
 mkdir -p "$BURST_TOOLS/bin" "$BURST_TOOLS/npm"
 export PATH="$BURST_TOOLS/bin:$BURST_TOOLS/npm/node_modules/.bin:$PATH"
 
+# The WW domain's inputs are not in the repository: they sit beside it in
+# ../shared/data/ww, or in the folder $BURST_WW_DATA names (e.g. for a clone
+# elsewhere). Tests run in their packages' folders, so the path is made
+# absolute. CI must run the tests that need them: it stops here, before the
+# installs and the suite, when they are missing.
+ww="${BURST_WW_DATA:-../shared/data/ww}"
+if [ -f "$ww/ww_exteq_nowater1.pdb" ] && [ -f "$ww/ww_exteq_nowater1.psf" ] && [ -f "$ww/par_all27_prot_lipid.inp" ]; then
+  BURST_WW_DATA="$(cd "$ww" && pwd)"
+  export BURST_WW_DATA
+elif [ -n "${CI:-}" ]; then
+  echo "test.sh: the WW domain inputs (ww_exteq_nowater1.pdb, .psf, par_all27_prot_lipid.inp) are not in $ww;" >&2
+  echo "test.sh: set BURST_WW_DATA to their folder (CI=$CI: the tests that need them must not be skipped)" >&2
+  exit 1
+else
+  echo "== note: no WW domain inputs in $ww (set BURST_WW_DATA): the tests that need them are skipped"
+fi
+
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   if [ ! -f "$BURST_TOOLS/.apt-updated" ]; then
     apt-get update -qq && touch "$BURST_TOOLS/.apt-updated"
