@@ -76,7 +76,7 @@ func (a *Azurite) BucketURL(tb testing.TB, container string) string {
 // account's shared key. It is signed by hand so that every test binary
 // importing testenv need not link the Azure SDK.
 func (a *Azurite) createContainer(name string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, a.Endpoint+"/"+name+"?restype=container", nil)
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
-	"time"
 )
 
 // GCS is fake-gcs-server (in memory) started for a test.
@@ -44,7 +43,7 @@ func StartGCS(tb testing.TB) *GCS {
 // BucketURL creates bucket on the server and returns its gs:// URL.
 func (g *GCS) BucketURL(tb testing.TB, bucket string) string {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	body, _ := json.Marshal(map[string]string{"name": bucket})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost,

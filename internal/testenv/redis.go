@@ -113,7 +113,7 @@ func (r *Redis) Restart() {
 
 func (r *Redis) waitReady() {
 	r.tb.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(patience)
 	var last string
 	for time.Now().Before(deadline) {
 		last = r.ping()
@@ -122,7 +122,7 @@ func (r *Redis) waitReady() {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	r.tb.Fatalf("testenv: redis-server on %s not ready after 60s: %s", r.Addr, last)
+	r.tb.Fatalf("testenv: redis-server on %s not ready after %v: %s", r.Addr, patience, last)
 }
 
 func (r *Redis) ping() string {

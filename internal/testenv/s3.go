@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strconv"
 	"testing"
-	"time"
 )
 
 // S3 is an S3-compatible server (gofakes3, in memory) started for a test.
@@ -55,7 +54,7 @@ func S3Env() map[string]string {
 // and checksums only where S3 requires them, as for MinIO or IBM COS.
 func (s *S3) BucketURL(tb testing.TB, bucket string) string {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, s.Endpoint+"/"+url.PathEscape(bucket), nil)
 	if err != nil {

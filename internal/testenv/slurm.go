@@ -67,7 +67,7 @@ func (s *Slurm) Command(ctx context.Context, name string, args ...string) *exec.
 // on error.
 func (s *Slurm) Run(name string, args ...string) string {
 	s.tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	var stderr bytes.Buffer
 	cmd := s.Command(ctx, name, args...)
@@ -135,12 +135,12 @@ func StartSlurm(tb testing.TB, opts SlurmOptions) *Slurm {
 		"--key-file="+filepath.Join(dir, "munge.key"), "--socket="+sock,
 		"--pid-file="+filepath.Join(dir, "munged.pid"), "--seed-file="+filepath.Join(dir, "munge.seed"),
 		"--log-file="+filepath.Join(dir, "log", "munged.log"), "--num-threads=2")
-	if err := waitFile(sock, 20*time.Second); err != nil {
+	if err := waitFile(sock, patience); err != nil {
 		tb.Fatalf("testenv: munged: %v%s", err, s.logs())
 	}
 	s.startCtld(ctldBin)
 	s.slurm = s.daemon("slurmd", slurmdBin, "-D", "-f", s.Conf, "-N", s.Node)
-	if err := s.WaitIdle(60 * time.Second); err != nil {
+	if err := s.WaitIdle(patience); err != nil {
 		tb.Fatalf("testenv: %v%s", err, s.logs())
 	}
 	return s
@@ -214,7 +214,7 @@ func (s *Slurm) startCtld(bin string) {
 	s.ctldExited = exited
 	cmd := s.ctld
 	go func() { cmd.Wait(); close(exited) }()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	if err := WaitTCP(ctx, net.JoinHostPort("127.0.0.1", strconv.Itoa(s.CtldPort))); err != nil {
 		s.tb.Fatalf("testenv: slurmctld: %v%s", err, s.logs())
@@ -237,7 +237,7 @@ func (s *Slurm) RestartController() {
 		<-s.ctldExited
 	}
 	s.startCtld(bin)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	for ctx.Err() == nil {
 		if err := s.Command(ctx, "sinfo", "-h").Run(); err == nil {
@@ -335,8 +335,8 @@ func (s *Slurm) stop() {
 			if out := strings.TrimSpace(s.reaperOut.String()); out != "" {
 				s.tb.Logf("testenv: killed what the slurm cluster still ran (pid, command):\n%s", out)
 			}
-		case <-time.After(60 * time.Second):
-			s.tb.Logf("testenv: the slurm cluster's reaper (pid %d) still sweeps after 60 s", s.reaper.Process.Pid)
+		case <-time.After(patience):
+			s.tb.Logf("testenv: the slurm cluster's reaper (pid %d) still sweeps after %v", s.reaper.Process.Pid, patience)
 		}
 	}
 	os.RemoveAll(s.Dir)

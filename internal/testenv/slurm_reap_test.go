@@ -72,7 +72,8 @@ func crashWithCluster(t *testing.T, file string) {
 	for {
 		sleeps := 0
 		for _, p := range marked(marks...) {
-			if strings.HasSuffix(p, " sleep 600") {
+			// "pid /usr/bin/sleep 600", not srun's own command line.
+			if f := strings.Fields(p); len(f) == 3 && filepath.Base(f[1]) == "sleep" {
 				sleeps++
 			}
 		}

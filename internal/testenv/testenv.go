@@ -95,6 +95,12 @@ func WaitTCP(ctx context.Context, addr string) error {
 	}
 }
 
+// patience bounds every wait for a server or cluster to start or answer. It
+// is a bound, not an expected time (a healthy server answers within a
+// second): CI machines run the suite beside other work, and a niced test
+// binary beside CPU hogs has seen Azurite take over a minute to listen.
+const patience = 3 * time.Minute
+
 // Process is a server started for a test. It is killed when the test ends.
 type Process struct {
 	Name string
@@ -108,7 +114,7 @@ type Process struct {
 }
 
 // Start runs a server binary with args, waits until addr accepts connections
-// (up to 60 s), and registers a cleanup that kills it. Its combined output goes
+// (up to 3 min), and registers a cleanup that kills it. Its combined output goes
 // to a file in the test's temp dir, printed when the test fails.
 func Start(tb testing.TB, name, addr string, env []string, bin string, args ...string) *Process {
 	tb.Helper()
@@ -154,7 +160,7 @@ func (p *Process) start() error {
 	p.cmd = cmd
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	waited := make(chan error, 1)
 	go func() { waited <- WaitTCP(ctx, p.Addr) }()
