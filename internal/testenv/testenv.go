@@ -180,6 +180,15 @@ func (p *Process) start() error {
 	}
 }
 
+// Pid is the server's process id (0 once killed), for tests that read
+// its resource use from /proc.
+func (p *Process) Pid() int {
+	if p.cmd == nil || p.cmd.Process == nil {
+		return 0
+	}
+	return p.cmd.Process.Pid
+}
+
 // Kill ends the server with SIGKILL, as a crash would, and waits a moment
 // for the port to be released.
 func (p *Process) Kill() {
