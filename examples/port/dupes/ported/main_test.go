@@ -75,29 +75,27 @@ func TestSameOutputAsTheOriginalOnEveryBackend(t *testing.T) {
 		t.Fatalf("the original's -delete left %d files, want %d", n, 40-22)
 	}
 	stores := porttest.StartStores(t)
-	for _, b := range providerstest.Backends() {
-		t.Run(b.Name, func(t *testing.T) {
-			open := porttest.Runs(t, b, stores.Upload(t, dir))
-			// Two runs on the same Redis: the second, with -delete, finds
-			// the same duplicates only if the first's claims are not
-			// there any more.
-			for _, del := range []bool{false, true} {
-				env := open()
-				defer env.Close()
-				var got bytes.Buffer
-				if err := run(context.Background(), env, "tree", del, &got); err != nil {
-					t.Fatal(err)
-				}
-				if got.String() != want {
-					t.Fatalf("-delete=%v: got\n%s\nwant (the original's)\n%s", del, got.String(), want)
-				}
-				if !del {
-					continue
-				}
-				if left := files(t, env.FS); left != wantLeft {
-					t.Fatalf("-delete left\n%s\nthe original's left\n%s", left, wantLeft)
-				}
+	porttest.EveryBackend(t, func(t *testing.T, b providerstest.Backend) {
+		open := porttest.Runs(t, b, stores.Upload(t, dir))
+		// Two runs on the same Redis: the second, with -delete, finds
+		// the same duplicates only if the first's claims are not
+		// there any more.
+		for _, del := range []bool{false, true} {
+			env := open()
+			defer env.Close()
+			var got bytes.Buffer
+			if err := run(context.Background(), env, "tree", del, &got); err != nil {
+				t.Fatal(err)
 			}
-		})
-	}
+			if got.String() != want {
+				t.Fatalf("-delete=%v: got\n%s\nwant (the original's)\n%s", del, got.String(), want)
+			}
+			if !del {
+				continue
+			}
+			if left := files(t, env.FS); left != wantLeft {
+				t.Fatalf("-delete left\n%s\nthe original's left\n%s", left, wantLeft)
+			}
+		}
+	})
 }

@@ -7,6 +7,7 @@ package porttest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -114,20 +115,55 @@ func Runs(t *testing.T, b providerstest.Backend, stores string) func() *provider
 	}
 }
 
-// Original builds the original program (a package directory, relative to
-// the test's), runs it in directory dir with args, and returns its stdout.
-func Original(t *testing.T, pkg, dir string, args ...string) string {
+// EveryBackend runs check in a subtest for each row of
+// providerstest.Backends, in the table's order. It is the one loop over
+// every backend that the ports' tests share: a row added to the table
+// reaches every port, and each port starts a row once and runs all its
+// cases on it.
+func EveryBackend(t *testing.T, check func(t *testing.T, b providerstest.Backend)) {
+	t.Helper()
+	for _, b := range providerstest.Backends() {
+		t.Run(b.Name, func(t *testing.T) { check(t, b) })
+	}
+}
+
+// Result is what a run of a program gave.
+type Result struct {
+	Stdout, Stderr string
+	Status         int // exit status
+}
+
+// Build builds a program (a package directory, relative to the test's)
+// once for t and returns a function that runs it in directory dir with args.
+func Build(t *testing.T, pkg string) func(dir string, args ...string) Result {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "original")
 	if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
 		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
 	}
-	var out, errs bytes.Buffer
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = &out, &errs
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s %s: %v\n%s", pkg, strings.Join(args, " "), err, errs.String())
+	return func(dir string, args ...string) Result {
+		t.Helper()
+		var out, errs bytes.Buffer
+		cmd := exec.Command(bin, args...)
+		cmd.Dir = dir
+		cmd.Stdout, cmd.Stderr = &out, &errs
+		err := cmd.Run()
+		var exit *exec.ExitError
+		if err != nil && !errors.As(err, &exit) {
+			t.Fatalf("%s %s: %v", pkg, strings.Join(args, " "), err)
+		}
+		return Result{out.String(), errs.String(), cmd.ProcessState.ExitCode()}
 	}
-	return out.String()
+}
+
+// Original builds the original program (a package directory, relative to
+// the test's), runs it in directory dir with args, and returns its stdout,
+// failing t unless it exits with status 0.
+func Original(t *testing.T, pkg, dir string, args ...string) string {
+	t.Helper()
+	r := Build(t, pkg)(dir, args...)
+	if r.Status != 0 {
+		t.Fatalf("%s %s: exit status %d\n%s", pkg, strings.Join(args, " "), r.Status, r.Stderr)
+	}
+	return r.Stdout
 }

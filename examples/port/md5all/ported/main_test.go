@@ -47,27 +47,25 @@ func TestSameOutputAsTheOriginalOnEveryBackend(t *testing.T) {
 		t.Fatalf("the original printed %d sums, want 41", n)
 	}
 	stores := porttest.StartStores(t).Upload(t, dir)
-	for _, b := range providerstest.Backends() {
-		t.Run(b.Name, func(t *testing.T) {
-			env := porttest.Runs(t, b, stores)()
-			defer env.Close()
-			ctx := context.Background()
-			m, err := MD5All(ctx, env, "tree")
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got bytes.Buffer
-			report(&got, m)
-			if got.String() != want {
-				t.Fatalf("got\n%s\nwant (the original's)\n%s", got.String(), want)
-			}
-			if _, err := MD5All(ctx, env, "nowhere"); !errors.Is(err, fs.ErrNotExist) {
-				t.Errorf("missing root: err = %v, want one that is fs.ErrNotExist, as the original's", err)
-			}
-			var pe *fs.PathError
-			if _, err := digest.Call(ctx, env.Pool, "tree/missing"); !errors.Is(err, fs.ErrNotExist) || !errors.As(err, &pe) {
-				t.Errorf("missing file: err = %v, want an *fs.PathError that is fs.ErrNotExist, as the original's os.ReadFile", err)
-			}
-		})
-	}
+	porttest.EveryBackend(t, func(t *testing.T, b providerstest.Backend) {
+		env := porttest.Runs(t, b, stores)()
+		defer env.Close()
+		ctx := context.Background()
+		m, err := MD5All(ctx, env, "tree")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		report(&got, m)
+		if got.String() != want {
+			t.Fatalf("got\n%s\nwant (the original's)\n%s", got.String(), want)
+		}
+		if _, err := MD5All(ctx, env, "nowhere"); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("missing root: err = %v, want one that is fs.ErrNotExist, as the original's", err)
+		}
+		var pe *fs.PathError
+		if _, err := digest.Call(ctx, env.Pool, "tree/missing"); !errors.Is(err, fs.ErrNotExist) || !errors.As(err, &pe) {
+			t.Errorf("missing file: err = %v, want an *fs.PathError that is fs.ErrNotExist, as the original's os.ReadFile", err)
+		}
+	})
 }
