@@ -10,10 +10,11 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/burst-dev/burst/examples/port/internal/porttest"
 	"github.com/burst-dev/burst/pool"
-	"github.com/burst-dev/burst/pool/httpfn"
-	"github.com/burst-dev/burst/pool/httpfn/httpfntest"
-	_ "github.com/burst-dev/burst/pool/knative"
+	"github.com/burst-dev/burst/providers"
+	_ "github.com/burst-dev/burst/providers/all" // the workers of every backend
+	"github.com/burst-dev/burst/providers/providerstest"
 )
 
 // tree writes files with known contents and returns the expected output,
@@ -44,20 +45,25 @@ func tree(t *testing.T) (string, string) {
 	return root, want.String()
 }
 
-var _ = context.Background
-
 func TestMain(m *testing.M) {
 	pool.Main()
 	os.Exit(m.Run())
 }
 
+// On every backend of providerstest, chosen by the pool URL its burst.yaml
+// gives, the port prints the sums of the files on the local disk, which
+// every stand-in's workers (processes of this machine) can read.
 func TestHashesEveryFileOnEveryBackend(t *testing.T) {
 	root, want := tree(t)
-	w := httpfntest.StartWorker(t, "knative-worker", func(port int) []string {
-		return []string{"K_SERVICE=port-test", "K_REVISION=port-test-00001", fmt.Sprintf("PORT=%d", port)}
-	})
-	t.Setenv(httpfn.EnvSecret, httpfntest.Secret)
-	for _, backend := range []string{"local://", "local://?encode=1", "process://?workers=2", "knative://" + w.Addr + "?tls=false"} {
+	porttest.EveryBackend(t, func(t *testing.T, b providerstest.Backend) {
+		cfg, err := providers.Parse("burst.yaml", []byte(porttest.Config(t, b, "")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		backend, err := cfg.PoolURL()
+		if err != nil {
+			t.Fatal(err)
+		}
 		var got bytes.Buffer
 		if err := run(context.Background(), backend, root, 4, &got); err != nil {
 			t.Fatalf("%s: %v", backend, err)
@@ -65,7 +71,7 @@ func TestHashesEveryFileOnEveryBackend(t *testing.T) {
 		if got.String() != want {
 			t.Fatalf("%s: got\n%s\nwant\n%s", backend, got.String(), want)
 		}
-	}
+	})
 }
 
 func TestMissingFileIsAnError(t *testing.T) {
