@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -60,6 +61,15 @@ var (
 	// stubborn ignores its context.
 	stubborn = pool.Register("proc.stubborn", func(ctx context.Context, d time.Duration) (int, error) {
 		time.Sleep(d)
+		return os.Getpid(), nil
+	})
+	// stubbornMarked is stubborn that first says where it runs: it writes
+	// its worker's pid and a newline to the file in.Marker.
+	stubbornMarked = pool.Register("proc.stubbornMarked", func(ctx context.Context, in holdIn) (int, error) {
+		if err := os.WriteFile(in.Marker, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+			return 0, err
+		}
+		time.Sleep(in.D)
 		return os.Getpid(), nil
 	})
 	goexit = pool.Register("proc.goexit", func(ctx context.Context, _ struct{}) (int, error) {
@@ -685,12 +695,25 @@ func TestWriteToProtocolDescriptorEndsCall(t *testing.T) {
 // ignores its context; the call is lost with the worker (and retried, were
 // retries on).
 func TestWorkerHonoursSIGTERM(t *testing.T) {
-	p, b := openWith(t, process.Options{Workers: 1, Grace: 200 * time.Millisecond}, pool.WithRetries(0))
-	victim := b.PIDs()[0]
+	p, _ := openWith(t, process.Options{Workers: 1, Grace: 200 * time.Millisecond}, pool.WithRetries(0))
+	marker := filepath.Join(t.TempDir(), "running")
 	done := make(chan error, 1)
-	go func() { _, err := stubborn.Call(context.Background(), p, time.Hour); done <- err }()
-	for b.Workers()[0].InFlight == 0 {
-		time.Sleep(5 * time.Millisecond)
+	go func() {
+		_, err := stubbornMarked.Call(context.Background(), p, holdIn{D: time.Hour, Marker: marker})
+		done <- err
+	}()
+	// Signal the worker once the call runs there, not once it was sent: a
+	// worker told to stop before it starts a call refuses it, and the
+	// driver rightly gives the call to the replacement (where it then
+	// sleeps for an hour).
+	var victim int
+	for deadline := time.Now().Add(2 * time.Minute); victim == 0; time.Sleep(5 * time.Millisecond) {
+		if b, err := os.ReadFile(marker); err == nil && bytes.HasSuffix(b, []byte("\n")) {
+			victim, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the call did not start within 2 min")
+		}
 	}
 	if err := syscall.Kill(victim, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
