@@ -138,6 +138,30 @@ type decState struct {
 
 func (e *encState) uvarint(x uint64) { e.buf = binary.AppendUvarint(e.buf, x) }
 func (e *encState) varint(x int64)   { e.buf = binary.AppendVarint(e.buf, x) }
+func (e *encState) f32(x float32) {
+	e.buf = binary.LittleEndian.AppendUint32(e.buf, math.Float32bits(x))
+}
+func (e *encState) f64(x float64) {
+	e.buf = binary.LittleEndian.AppendUint64(e.buf, math.Float64bits(x))
+}
+
+// str writes s as its length and its bytes.
+func (e *encState) str(s string) {
+	e.uvarint(uint64(len(s)))
+	e.buf = append(e.buf, s...)
+}
+
+// length writes the length of v, a slice or map, as n+1, or 0 for nil, and
+// reports whether its elements follow.
+func (e *encState) length(v reflect.Value) bool {
+	if v.IsNil() {
+		e.uvarint(0)
+		return false
+	}
+	e.uvarint(uint64(v.Len()) + 1)
+	return true
+}
+
 func (e *encState) fail(err error) {
 	if e.err == nil {
 		e.err = err
@@ -183,15 +207,30 @@ func (d *decState) bytes(n int) []byte {
 	return b
 }
 
-// length reads a length written as n+1 (0 meaning nil) and checks that the
-// payload can hold n elements of at least min bytes each.
-func (d *decState) length(min int) (n int, isNil bool) {
+func f32at(b []byte) float32 { return math.Float32frombits(binary.LittleEndian.Uint32(b)) }
+func f64at(b []byte) float64 { return math.Float64frombits(binary.LittleEndian.Uint64(b)) }
+
+// str reads what encState.str wrote.
+func (d *decState) str() string {
+	n := d.uvarint()
+	if n > uint64(len(d.buf)) {
+		d.fail(errShort)
+		return ""
+	}
+	return string(d.bytes(int(n)))
+}
+
+// length reads a length written by encState.length and checks that the
+// payload can hold n elements of at least min bytes each. For nil it sets
+// v to nil; ok is false then, and when the payload is bad.
+func (d *decState) length(v reflect.Value, min int) (n int, ok bool) {
 	x := d.uvarint()
 	if d.err != nil {
 		return 0, false
 	}
 	if x == 0 {
-		return 0, true
+		v.SetZero()
+		return 0, false
 	}
 	x--
 	limit := uint64(len(d.buf))
@@ -204,7 +243,7 @@ func (d *decState) length(min int) (n int, isNil bool) {
 		d.fail(fmt.Errorf("length %d exceeds what the payload can hold", x))
 		return 0, false
 	}
-	return int(x), false
+	return int(x), true
 }
 
 var (
@@ -353,21 +392,17 @@ func (b *builder) native(tc *typeCodec, t reflect.Type) {
 			v.SetUint(x)
 		}
 	case reflect.Float32:
-		tc.enc = func(e *encState, v reflect.Value) {
-			e.buf = binary.LittleEndian.AppendUint32(e.buf, math.Float32bits(float32(v.Float())))
-		}
+		tc.enc = func(e *encState, v reflect.Value) { e.f32(float32(v.Float())) }
 		tc.dec = func(d *decState, v reflect.Value) {
 			if b := d.bytes(4); b != nil {
-				v.SetFloat(float64(math.Float32frombits(binary.LittleEndian.Uint32(b))))
+				v.SetFloat(float64(f32at(b)))
 			}
 		}
 	case reflect.Float64:
-		tc.enc = func(e *encState, v reflect.Value) {
-			e.buf = binary.LittleEndian.AppendUint64(e.buf, math.Float64bits(v.Float()))
-		}
+		tc.enc = func(e *encState, v reflect.Value) { e.f64(v.Float()) }
 		tc.dec = func(d *decState, v reflect.Value) {
 			if b := d.bytes(8); b != nil {
-				v.SetFloat(math.Float64frombits(binary.LittleEndian.Uint64(b)))
+				v.SetFloat(f64at(b))
 			}
 		}
 	case reflect.Complex64, reflect.Complex128:
@@ -375,12 +410,12 @@ func (b *builder) native(tc *typeCodec, t reflect.Type) {
 		tc.enc = func(e *encState, v reflect.Value) {
 			c := v.Complex()
 			if size == 4 {
-				e.buf = binary.LittleEndian.AppendUint32(e.buf, math.Float32bits(float32(real(c))))
-				e.buf = binary.LittleEndian.AppendUint32(e.buf, math.Float32bits(float32(imag(c))))
+				e.f32(float32(real(c)))
+				e.f32(float32(imag(c)))
 				return
 			}
-			e.buf = binary.LittleEndian.AppendUint64(e.buf, math.Float64bits(real(c)))
-			e.buf = binary.LittleEndian.AppendUint64(e.buf, math.Float64bits(imag(c)))
+			e.f64(real(c))
+			e.f64(imag(c))
 		}
 		tc.dec = func(d *decState, v reflect.Value) {
 			b := d.bytes(int(2 * size))
@@ -388,27 +423,14 @@ func (b *builder) native(tc *typeCodec, t reflect.Type) {
 				return
 			}
 			if size == 4 {
-				v.SetComplex(complex(float64(math.Float32frombits(binary.LittleEndian.Uint32(b))),
-					float64(math.Float32frombits(binary.LittleEndian.Uint32(b[4:])))))
+				v.SetComplex(complex(float64(f32at(b)), float64(f32at(b[4:]))))
 				return
 			}
-			v.SetComplex(complex(math.Float64frombits(binary.LittleEndian.Uint64(b)),
-				math.Float64frombits(binary.LittleEndian.Uint64(b[8:]))))
+			v.SetComplex(complex(f64at(b), f64at(b[8:])))
 		}
 	case reflect.String:
-		tc.enc = func(e *encState, v reflect.Value) {
-			s := v.String()
-			e.uvarint(uint64(len(s)))
-			e.buf = append(e.buf, s...)
-		}
-		tc.dec = func(d *decState, v reflect.Value) {
-			n := d.uvarint()
-			if n > uint64(len(d.buf)) {
-				d.fail(errShort)
-				return
-			}
-			v.SetString(string(d.bytes(int(n))))
-		}
+		tc.enc = func(e *encState, v reflect.Value) { e.str(v.String()) }
+		tc.dec = func(d *decState, v reflect.Value) { v.SetString(d.str()) }
 	case reflect.Slice:
 		b.slice(tc, t)
 	case reflect.Array:
@@ -435,11 +457,9 @@ func (b *builder) native(tc *typeCodec, t reflect.Type) {
 		}
 		kt, vt := t.Key(), t.Elem()
 		tc.enc = func(e *encState, v reflect.Value) {
-			if v.IsNil() {
-				e.uvarint(0)
+			if !e.length(v) {
 				return
 			}
-			e.uvarint(uint64(v.Len()) + 1)
 			it := v.MapRange()
 			k, x := reflect.New(kt).Elem(), reflect.New(vt).Elem()
 			for it.Next() {
@@ -450,12 +470,8 @@ func (b *builder) native(tc *typeCodec, t reflect.Type) {
 			}
 		}
 		tc.dec = func(d *decState, v reflect.Value) {
-			n, isNil := d.length(1)
-			if d.err != nil {
-				return
-			}
-			if isNil {
-				v.SetZero()
+			n, ok := d.length(v, 1)
+			if !ok {
 				return
 			}
 			m := reflect.MakeMapWithSize(t, n)
@@ -524,20 +540,12 @@ func (b *builder) slice(tc *typeCodec, t reflect.Type) {
 	case reflect.Uint8: // []byte and its named kin, in one copy
 		if !isMarshaler(et) {
 			tc.enc = func(e *encState, v reflect.Value) {
-				if v.IsNil() {
-					e.uvarint(0)
-					return
+				if e.length(v) {
+					e.buf = append(e.buf, v.Bytes()...)
 				}
-				e.uvarint(uint64(v.Len()) + 1)
-				e.buf = append(e.buf, v.Bytes()...)
 			}
 			tc.dec = func(d *decState, v reflect.Value) {
-				n, isNil := d.length(1)
-				switch {
-				case d.err != nil:
-				case isNil:
-					v.SetZero()
-				default:
+				if n, ok := d.length(v, 1); ok {
 					s := reflect.MakeSlice(t, n, n)
 					copy(s.Bytes(), d.bytes(n))
 					v.Set(s)
@@ -548,29 +556,19 @@ func (b *builder) slice(tc *typeCodec, t reflect.Type) {
 	case reflect.Float64: // coordinates, energies: the common bulk payload
 		if !isMarshaler(et) {
 			tc.enc = func(e *encState, v reflect.Value) {
-				if v.IsNil() {
-					e.uvarint(0)
-					return
-				}
-				n := v.Len()
-				e.uvarint(uint64(n) + 1)
-				xs := unsafe.Slice((*float64)(v.UnsafePointer()), n)
-				for _, x := range xs {
-					e.buf = binary.LittleEndian.AppendUint64(e.buf, math.Float64bits(x))
+				if e.length(v) {
+					for _, x := range unsafe.Slice((*float64)(v.UnsafePointer()), v.Len()) {
+						e.f64(x)
+					}
 				}
 			}
 			tc.dec = func(d *decState, v reflect.Value) {
-				n, isNil := d.length(8)
-				switch {
-				case d.err != nil:
-				case isNil:
-					v.SetZero()
-				default:
+				if n, ok := d.length(v, 8); ok {
 					s := reflect.MakeSlice(t, n, n)
 					xs := unsafe.Slice((*float64)(s.UnsafePointer()), n)
 					raw := d.bytes(8 * n)
 					for i := range xs {
-						xs[i] = math.Float64frombits(binary.LittleEndian.Uint64(raw[8*i:]))
+						xs[i] = f64at(raw[8*i:])
 					}
 					v.Set(s)
 				}
@@ -587,23 +585,14 @@ func (b *builder) slice(tc *typeCodec, t reflect.Type) {
 		min = 0
 	}
 	tc.enc = func(e *encState, v reflect.Value) {
-		if v.IsNil() {
-			e.uvarint(0)
-			return
-		}
-		n := v.Len()
-		e.uvarint(uint64(n) + 1)
-		for i := range n {
-			ec.enc(e, v.Index(i))
+		if e.length(v) {
+			for i := range v.Len() {
+				ec.enc(e, v.Index(i))
+			}
 		}
 	}
 	tc.dec = func(d *decState, v reflect.Value) {
-		n, isNil := d.length(min)
-		switch {
-		case d.err != nil:
-		case isNil:
-			v.SetZero()
-		default:
+		if n, ok := d.length(v, min); ok {
 			s := reflect.MakeSlice(t, n, n)
 			for i := 0; i < n && d.err == nil; i++ {
 				ec.dec(d, s.Index(i))
@@ -693,24 +682,18 @@ func (b *builder) iface(tc *typeCodec, t reflect.Type) {
 			e.fail(errors.New(c.errFor(dt)))
 			return
 		}
-		e.uvarint(uint64(len(name)))
-		e.buf = append(e.buf, name...)
+		e.str(name)
 		c.enc(e, x)
 	}
 	tc.dec = func(d *decState, v reflect.Value) {
-		n := d.uvarint()
+		name := d.str()
 		if d.err != nil {
 			return
 		}
-		if n == 0 {
+		if name == "" { // nil
 			v.SetZero()
 			return
 		}
-		if n > uint64(len(d.buf)) {
-			d.fail(errShort)
-			return
-		}
-		name := string(d.bytes(int(n)))
 		dt, ok := registeredType(name)
 		if !ok {
 			d.fail(fmt.Errorf("type %q in an interface is not registered here (does the worker run the driver's build?)", name))
@@ -743,12 +726,8 @@ func marshalerCodec(t reflect.Type, marshal func(any) ([]byte, error), unmarshal
 		e.buf = append(e.buf, b...)
 	}
 	dec := func(d *decState, v reflect.Value) {
-		n, isNil := d.length(1)
-		if d.err != nil {
-			return
-		}
-		if isNil {
-			v.SetZero()
+		n, ok := d.length(v, 1)
+		if !ok {
 			return
 		}
 		p := reflect.New(t)
@@ -781,10 +760,8 @@ func encTime(e *encState, v reflect.Value) {
 		e.buf = append(e.buf, locLocal)
 	default:
 		e.buf = append(e.buf, locNamed)
-		name := loc.String()
 		_, off := t.Zone()
-		e.uvarint(uint64(len(name)))
-		e.buf = append(e.buf, name...)
+		e.str(loc.String())
 		e.varint(int64(off))
 	}
 }
@@ -808,12 +785,7 @@ func decTime(d *decState, v reflect.Value) {
 		t = t.UTC()
 	case locLocal:
 	case locNamed:
-		n := d.uvarint()
-		if n > uint64(len(d.buf)) {
-			d.fail(errShort)
-			return
-		}
-		name := string(d.bytes(int(n)))
+		name := d.str()
 		off := d.varint()
 		if d.err != nil {
 			return
