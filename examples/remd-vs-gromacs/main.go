@@ -38,11 +38,11 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"text/template"
 	"time"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/burst-dev/burst/internal/gmx"
 	"github.com/burst-dev/burst/remd/engine"
 	"github.com/burst-dev/burst/remd/engine/charmm"
 	"github.com/burst-dev/burst/remd/engine/gromacs"
@@ -55,7 +55,7 @@ var (
 	steps    = flag.Int("steps", 1000, "steps per segment (and per exchange)")
 	reps     = flag.Int("reps", 5, "figures 2 and 3: interleaved repetitions (the median is reported)")
 	backend  = flag.String("backend", "local://", "figure 1: burst's pool URL (examples/remd -backend)")
-	gmx      = flag.String("gmx", "gmx", "GROMACS executable (grompp, pdb2gmx, mdrun -nt 1)")
+	gmxExe   = flag.String("gmx", "gmx", "GROMACS executable (grompp, pdb2gmx, mdrun -nt 1)")
 	gmxMPI   = flag.String("gmx-mpi", "gmx_mpi", "GROMACS executable built with MPI")
 	mpirun   = flag.String("mpirun", "mpirun", "MPI launcher")
 	keep     = flag.String("keep", "", "keep the run folders in this directory (default: a temporary one, removed)")
@@ -145,7 +145,7 @@ func figure1(ctx context.Context, dir string) error {
 	cmd.Dir = gdir
 	cmd.Env = append(os.Environ(), "GMX_MAXBACKUP=-1", "OMPI_MCA_plm_rsh_agent=", "OMP_NUM_THREADS=1")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("%s %s: %w\n%s", *mpirun, strings.Join(args, " "), err, tail(out))
+		return fmt.Errorf("%s %s: %w\n%s", *mpirun, strings.Join(args, " "), err, gmx.Tail(out))
 	}
 	gWall := time.Since(t0)
 	acc := exchangeSummary(filepath.Join(gdir, dirs[0], "md.log"))
@@ -158,7 +158,7 @@ func figure1(ctx context.Context, dir string) error {
 		"-backend", *backend, "-out", out, "-quiet"}
 	t0 = time.Now()
 	if o, err := exec.CommandContext(ctx, bin, bargs...).CombinedOutput(); err != nil {
-		return fmt.Errorf("examples/remd %s: %w\n%s", strings.Join(bargs, " "), err, tail(o))
+		return fmt.Errorf("examples/remd %s: %w\n%s", strings.Join(bargs, " "), err, gmx.Tail(o))
 	}
 	bWall := time.Since(t0)
 	fmt.Printf("  %-60s %8.1f s  (%s → %s)\n", "burst examples/remd -system ww -backend "+*backend, bWall.Seconds(), l0, load())
@@ -190,13 +190,6 @@ func exchangeSummary(logFile string) string {
 	return ""
 }
 
-func tail(b []byte) string {
-	if len(b) > 3000 {
-		b = b[len(b)-3000:]
-	}
-	return string(b)
-}
-
 func geometric(lo, hi float64, n int) []float64 {
 	ts := make([]float64, n)
 	for i := range ts {
@@ -224,7 +217,7 @@ func prepareGROMACSREMD(ctx context.Context, gdir string, temps []float64) ([]st
 		if err := os.MkdirAll(filepath.Join(gdir, d), 0o755); err != nil {
 			return nil, err
 		}
-		if err := os.WriteFile(filepath.Join(gdir, d, "remd.mdp"), []byte(mdp(*rounds**steps, t, 7+k)), 0o644); err != nil {
+		if err := writeMDP(filepath.Join(gdir, d, "remd.mdp"), *rounds**steps, t, 7+k); err != nil {
 			return nil, err
 		}
 		if err := gmxRun(ctx, filepath.Join(gdir, d), "grompp", "-f", "remd.mdp", "-c", "../ww.gro", "-p", "../topol.top", "-o", "topol.tpr", "-po", "mdout.mdp"); err != nil {
@@ -236,36 +229,24 @@ func prepareGROMACSREMD(ctx context.Context, gdir string, temps []float64) ([]st
 
 // buildWW writes ww.gro and topol.top into dir, as examples/ww-bench does.
 func buildWW(ctx context.Context, dir string) error {
-	pdb, err := filepath.Abs(charmm.DefaultPath(charmm.DefaultPDB))
-	if err != nil {
-		return err
-	}
 	progress("GROMACS: pdb2gmx")
-	if err := gmxRun(ctx, dir, "pdb2gmx", "-f", pdb, "-o", "p.gro", "-p", "topol.top", "-ff", "charmm27", "-water", "none", "-nocmap"); err != nil {
-		return err
-	}
-	return gmxRun(ctx, dir, "editconf", "-f", "p.gro", "-o", "ww.gro", "-c", "-box", "12", "12", "12")
+	_, _, err := gmx.WW(ctx, *gmxExe, charmm.DefaultPath(charmm.DefaultPDB), dir, 12)
+	return err
 }
 
 func gmxRun(ctx context.Context, dir string, args ...string) error {
-	cmd := exec.CommandContext(ctx, *gmx, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GMX_MAXBACKUP=-1")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("%s %v: %w\n%s", *gmx, args, err, tail(out))
-	}
-	return nil
+	_, err := gmx.Run(ctx, *gmxExe, dir, "", args...)
+	return err
 }
 
-// mdp renders the gromacs engine's default template with velocities drawn
-// at t.
-func mdp(steps int, t float64, seed int) string {
-	var b strings.Builder
-	tm := template.Must(template.New("mdp").Parse(gromacs.DefaultMDP))
-	if err := tm.Execute(&b, map[string]any{"Steps": steps, "Temperature": t, "Seed": seed, "GenVel": "yes", "Continuation": "no"}); err != nil {
-		log.Fatal(err)
+// writeMDP writes the gromacs engine's default template to file, with
+// velocities drawn at t.
+func writeMDP(file string, steps int, t float64, seed int) error {
+	text, err := gmx.MDP(gromacs.DefaultMDP, steps, t, seed)
+	if err != nil {
+		return err
 	}
-	return b.String()
+	return os.WriteFile(file, []byte(text), 0o644)
 }
 
 // segmentTiming is one segment's wall and thread CPU time.
@@ -372,7 +353,7 @@ func figure3(ctx context.Context, dir string) error {
 	if err := buildWW(ctx, gdir); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(gdir, "seg.mdp"), []byte(mdp(*steps, 300, 7)), 0o644); err != nil {
+	if err := writeMDP(filepath.Join(gdir, "seg.mdp"), *steps, 300, 7); err != nil {
 		return err
 	}
 	if err := gmxRun(ctx, gdir, "grompp", "-f", "seg.mdp", "-c", "ww.gro", "-p", "topol.top", "-o", "seg.tpr", "-po", "seg-out.mdp"); err != nil {

@@ -26,14 +26,12 @@ import (
 	"log"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"syscall"
-	"text/template"
 	"time"
 
+	"github.com/burst-dev/burst/internal/gmx"
 	"github.com/burst-dev/burst/remd/engine/charmm"
 	"github.com/burst-dev/burst/remd/engine/gromacs"
 )
@@ -42,7 +40,7 @@ var (
 	pdb    = flag.String("pdb", charmm.DefaultPath(charmm.DefaultPDB), "WW domain coordinates")
 	psf    = flag.String("psf", charmm.DefaultPath(charmm.DefaultPSF), "WW domain structure")
 	par    = flag.String("par", charmm.DefaultPath(charmm.DefaultPar), "CHARMM parameters")
-	gmx    = flag.String("gmx", "gmx", "GROMACS executable; empty skips GROMACS")
+	gmxExe = flag.String("gmx", "gmx", "GROMACS executable; empty skips GROMACS")
 	steps  = flag.Int("steps", 1000, "steps per segment")
 	reps   = flag.Int("reps", 5, "repetitions of each measurement (the best is reported)")
 	nsSecs = flag.Float64("nsday-seconds", 5, "minimum seconds of dynamics for each ns/day figure")
@@ -125,7 +123,7 @@ func main() {
 		_, err := e.Segment(ctx, &st, 300, *steps, rng)
 		return err
 	}}}
-	if *gmx != "" {
+	if *gmxExe != "" {
 		dir, err := os.MkdirTemp("", "ww-bench-*")
 		if err != nil {
 			log.Fatal(err)
@@ -190,26 +188,15 @@ func main() {
 // box) and returns one adapter segment and one bare mdrun of the same length.
 func gromacsJobs(ctx context.Context, dir string) (adapter, mdrun func() error, err error) {
 	run := func(args ...string) error {
-		cmd := exec.CommandContext(ctx, *gmx, args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GMX_MAXBACKUP=-1")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("gmx %v: %w\n%s", args, err, out)
-		}
-		return nil
+		_, err := gmx.Run(ctx, *gmxExe, dir, "", args...)
+		return err
 	}
-	pdbAbs, err := filepath.Abs(*pdb)
+	progress("GROMACS: pdb2gmx")
+	top, gro, err := gmx.WW(ctx, *gmxExe, *pdb, dir, 12)
 	if err != nil {
 		return nil, nil, err
 	}
-	progress("GROMACS: pdb2gmx")
-	if err = run("pdb2gmx", "-f", pdbAbs, "-o", "p.gro", "-p", "topol.top", "-ff", "charmm27", "-water", "none", "-nocmap"); err != nil {
-		return nil, nil, err
-	}
-	if err = run("editconf", "-f", "p.gro", "-o", "ww.gro", "-c", "-box", "12", "12", "12"); err != nil {
-		return nil, nil, err
-	}
-	e, err := gromacs.New(gromacs.Options{Gmx: *gmx, Top: filepath.Join(dir, "topol.top"), Conf: filepath.Join(dir, "ww.gro"), WorkDir: dir})
+	e, err := gromacs.New(gromacs.Options{Gmx: *gmxExe, Top: top, Conf: gro, WorkDir: dir})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -224,7 +211,11 @@ func gromacsJobs(ctx context.Context, dir string) (adapter, mdrun func() error, 
 		return err
 	}
 	// mdrun alone: the same run input, prepared once.
-	if err = os.WriteFile(filepath.Join(dir, "bare.mdp"), []byte(renderDefault(*steps)), 0o644); err != nil {
+	mdp, err := gmx.MDP(gromacs.DefaultMDP, *steps, 300, 7)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err = os.WriteFile(filepath.Join(dir, "bare.mdp"), []byte(mdp), 0o644); err != nil {
 		return nil, nil, err
 	}
 	if err = run("grompp", "-f", "bare.mdp", "-c", "ww.gro", "-p", "topol.top", "-o", "bare.tpr", "-po", "bare-out.mdp"); err != nil {
@@ -232,15 +223,4 @@ func gromacsJobs(ctx context.Context, dir string) (adapter, mdrun func() error, 
 	}
 	mdrun = func() error { return run("mdrun", "-s", "bare.tpr", "-deffnm", "bare", "-nt", "1") }
 	return adapter, mdrun, nil
-}
-
-// renderDefault fills gromacs.DefaultMDP for a bare mdrun from ww.gro with
-// velocities drawn at 300 K.
-func renderDefault(steps int) string {
-	var b strings.Builder
-	t := template.Must(template.New("mdp").Parse(gromacs.DefaultMDP))
-	if err := t.Execute(&b, map[string]any{"Steps": steps, "Temperature": 300.0, "Seed": 7, "GenVel": "yes", "Continuation": "no"}); err != nil {
-		log.Fatal(err)
-	}
-	return b.String()
 }

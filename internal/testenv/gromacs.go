@@ -1,14 +1,14 @@
 package testenv
 
 import (
-	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"testing"
+
+	"github.com/burst-dev/burst/internal/gmx"
 )
 
 // ModuleRoot returns the directory holding go.mod, found by walking up from
@@ -82,40 +82,23 @@ func WWDataDir(tb testing.TB) string {
 
 // RunGmx runs a GROMACS command in dir with stdin and returns its combined
 // output; the test fails with that output when the command fails.
-func RunGmx(tb testing.TB, gmx, dir, stdin string, args ...string) string {
+func RunGmx(tb testing.TB, exe, dir, stdin string, args ...string) string {
 	tb.Helper()
-	cmd := exec.Command(gmx, args...)
-	cmd.Dir = dir
-	cmd.Stdin = bytes.NewBufferString(stdin)
-	cmd.Env = append(os.Environ(), "GMX_MAXBACKUP=-1")
-	out, err := cmd.CombinedOutput()
+	out, err := gmx.Run(context.Background(), exe, dir, stdin, args...)
 	if err != nil {
-		tail := out
-		if len(tail) > 3000 {
-			tail = tail[len(tail)-3000:]
-		}
-		tb.Fatalf("testenv: %s %v: %v\n%s", gmx, args, err, tail)
+		tb.Fatalf("testenv: %v", err)
 	}
 	return string(out)
 }
 
-// GromacsWW builds the WW domain for GROMACS in dir: pdb2gmx with the
-// charmm27 force field, no water and no CMAP (CHARMM22 has none), then a
-// cubic box of edge boxNM nm with the protein centred. It returns the paths
-// of the topology and the coordinates. The study's PDB needs no renaming:
-// charmm27.ff knows HSD, and pdb2gmx's xlateat.dat maps HT1-3 and OT1/OT2.
-func GromacsWW(tb testing.TB, gmx, dir string, boxNM float64) (top, gro string) {
+// GromacsWW builds the WW domain for GROMACS in dir (gmx.WW, in a cubic
+// box of edge boxNM nm) and returns the paths of the topology and the
+// coordinates.
+func GromacsWW(tb testing.TB, exe, dir string, boxNM float64) (top, gro string) {
 	tb.Helper()
-	pdb, err := os.ReadFile(filepath.Join(WWDataDir(tb), "ww_exteq_nowater1.pdb"))
+	top, gro, err := gmx.WW(context.Background(), exe, filepath.Join(WWDataDir(tb), "ww_exteq_nowater1.pdb"), dir, boxNM)
 	if err != nil {
 		tb.Fatalf("testenv: %v", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "ww.pdb"), pdb, 0o644); err != nil {
-		tb.Fatalf("testenv: %v", err)
-	}
-	RunGmx(tb, gmx, dir, "", "pdb2gmx", "-f", "ww.pdb", "-o", "ww_pdb2gmx.gro", "-p", "topol.top",
-		"-ff", "charmm27", "-water", "none", "-nocmap")
-	b := strconv.FormatFloat(boxNM, 'f', -1, 64)
-	RunGmx(tb, gmx, dir, "", "editconf", "-f", "ww_pdb2gmx.gro", "-o", "ww.gro", "-c", "-box", b, b, b)
-	return filepath.Join(dir, "topol.top"), filepath.Join(dir, "ww.gro")
+	return top, gro
 }
