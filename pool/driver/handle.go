@@ -149,6 +149,12 @@ func SpillKey(job string, id uint64, attempt int, what string) string {
 type Handler struct {
 	Store     PayloadStore // where spilled inputs are read and large outputs written
 	Threshold int          // spill outputs larger than this many bytes; 0: never
+	// OnCaller runs the function on the goroutine calling Handle rather
+	// than on one of its own, for a caller that outlives runtime.Goexit by
+	// itself (the process worker replaces itself). The hand-off to a
+	// goroutine and back woke a second thread on every call, which took
+	// a core from the functions running on the others.
+	OnCaller bool
 }
 
 // Handle runs one call like the package-level Handle, first fetching a
@@ -169,7 +175,12 @@ func (h Handler) Handle(ctx context.Context, req *Request) *Response {
 		r.Input, r.InputRef = data, ""
 		req = &r
 	}
-	resp := handleCaught(ctx, req)
+	var resp *Response
+	if h.OnCaller {
+		resp = handle(ctx, req)
+	} else {
+		resp = handleCaught(ctx, req)
+	}
 	if h.Store != nil && h.Threshold > 0 && len(resp.Output) > h.Threshold {
 		key := SpillKey(req.Job, req.ID, req.Attempt, "out")
 		if err := h.Store.Put(ctx, key, resp.Output); err != nil {

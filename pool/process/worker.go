@@ -235,25 +235,19 @@ func (s *server) startLocked(seq uint64, req *driver.Request) {
 		returned := false
 		defer func() {
 			if !returned {
-				// A panic is caught in driver.Handle, and so is a Goexit, so only runtime.Goexit
-				// (t.FailNow, log.Fatal's cousins in libraries) ends the
-				// goroutine here. The call gets its answer; the worker, whose
-				// state the function may have left half-changed and whose
+				// A panic is caught in driver.Handle, but the function
+				// runs on this goroutine (OnCaller), so runtime.Goexit
+				// (t.FailNow, log.Fatal's cousins in libraries) ends it
+				// here. The call gets its answer; the worker, whose state
+				// the function may have left half-changed and whose
 				// waiting calls this goroutine would have run, is replaced.
 				s.fail(fmt.Errorf("process worker: function %q called runtime.Goexit during call %d; the worker is replaced", req.Func, req.ID),
 					map[uint64]string{seq: fmt.Sprintf("process worker: function %q called runtime.Goexit instead of returning (a t.FailNow or similar outside a test?); the worker is replaced", req.Func)}, false)
 			}
 		}()
 		for {
-			resp := driver.Handle(ctx, req)
+			resp := driver.Handler{OnCaller: true}.Handle(ctx, req)
 			cancel()
-			if resp.Error != nil && resp.Error.Type == driver.GoexitType {
-				// The worker's state may be half-changed: replace it.
-				returned = true
-				s.fail(fmt.Errorf("process worker: function %q called runtime.Goexit during call %d; the worker is replaced", req.Func, req.ID),
-					map[uint64]string{seq: resp.Error.Message + "; the worker is replaced"}, false)
-				return
-			}
 			result := s.result(seq, resp)
 			s.mu.Lock()
 			if s.running[seq] == nil || s.quitting {
