@@ -245,6 +245,11 @@ func (f *FS) WriteFile(name string, data []byte) error {
 	defer f.lc.invalidate()
 	defer f.local.startWrite(f.key(name))()
 	defer f.wc.creating(f.key(name))()
+	for _, up := range uploaders() {
+		if uw, ok := up(f.ctx, f.b, f.key(name), f.opts); ok {
+			return writeAll(uw, name, data)
+		}
+	}
 	opts := f.writerOptions()
 	// The data is all here: a buffer of the part size would only cost
 	// (gcsblob allocates its chunk buffer whole, 8 MiB for a 1-byte file).
@@ -253,6 +258,23 @@ func (f *FS) WriteFile(name string, data []byte) error {
 	const chunk = 256 << 10
 	opts.BufferSize = min(opts.BufferSize, max(chunk, (len(data)+chunk-1)/chunk*chunk))
 	if err := f.b.WriteAll(f.ctx, f.key(name), data, opts); err != nil {
+		return pathError("write", name, err)
+	}
+	return nil
+}
+
+// writeAll writes data as a whole object through an Uploader's writer:
+// with its WriteAll if it has one (see Uploader), else Write and Close.
+func writeAll(w io.WriteCloser, name string, data []byte) error {
+	var err error
+	if wa, ok := w.(interface{ WriteAll(p []byte) error }); ok {
+		err = wa.WriteAll(data)
+	} else if _, err = w.Write(data); err == nil {
+		err = closeWriter(w)
+	} else {
+		_ = closeWriter(w) // the Uploader discards a failed upload
+	}
+	if err != nil {
 		return pathError("write", name, err)
 	}
 	return nil
@@ -522,6 +544,13 @@ func (f *FS) exists(ctx context.Context, name string) (bool, error) {
 // returns ok=false for buckets it does not handle. The returned writer's
 // Close completes the object; if ctx has ended by then, Close must discard
 // the upload and return an error, so the object never appears.
+//
+// WriteFile uses it too. If the writer has a method WriteAll(p []byte)
+// error, WriteFile calls that alone, with the whole object, instead of
+// Write and Close: it must complete the object as Close would, or leave
+// nothing, and may send p without copying it (S3: one PutObject, where
+// gocloud's writer also hashes p twice for a check S3 does not make).
+// Until then the writer should hold no buffer.
 type Uploader func(ctx context.Context, b *blob.Bucket, key string, opts Options) (w io.WriteCloser, ok bool)
 
 var (

@@ -11,7 +11,10 @@
 // size. With it, a Writer fills one buffer of Options.PartSize bytes,
 // uploads it as a multipart part, and reuses it (1.4 times the part size);
 // objects smaller than one part are a single PutObject. A failed or aborted
-// upload is aborted on the server, so no parts are left behind.
+// upload is aborted on the server, so no parts are left behind. WriteFile
+// becomes one PutObject that sends the caller's bytes as they are, where
+// s3blob's writer copies them through the transfer manager's buffers and
+// hashes them twice with MD5 for a check S3 does not make.
 //
 // It handles s3:// buckets opened with Options.Concurrency 1 (the default)
 // and keys of printable characters; anything else keeps gocloud's writer.
@@ -100,22 +103,26 @@ func newUpload(ctx context.Context, b *blob.Bucket, key string, opts cloudfs.Opt
 	if bucket == "" {
 		return nil, false
 	}
-	return &upload{ctx: ctx, c: c, bucket: bucket, key: key, buf: make([]byte, 0, max(opts.PartSize, minPartSize))}, true
+	return &upload{ctx: ctx, c: c, bucket: bucket, key: key, partSize: max(opts.PartSize, minPartSize)}, true
 }
 
 type upload struct {
-	ctx    context.Context
-	c      *s3.Client
-	bucket string
-	key    string
-	buf    []byte // the one part buffer
-	ctype  string
-	id     *string
-	parts  []types.CompletedPart
-	err    error
+	ctx      context.Context
+	c        *s3.Client
+	bucket   string
+	key      string
+	partSize int
+	buf      []byte // the one part buffer, made by the first Write
+	ctype    string
+	id       *string
+	parts    []types.CompletedPart
+	err      error
 }
 
 func (u *upload) Write(p []byte) (int, error) {
+	if u.buf == nil && len(p) > 0 {
+		u.buf = make([]byte, 0, u.partSize)
+	}
 	n := 0
 	for len(p) > 0 {
 		if u.err != nil {
@@ -137,6 +144,27 @@ func (u *upload) contentType() *string {
 		u.ctype = http.DetectContentType(u.buf[:min(len(u.buf), 512)])
 	}
 	return aws.String(u.ctype)
+}
+
+// WriteAll is cloudfs.FS.WriteFile's way in (see cloudfs.Uploader): p as
+// the whole object, in one PutObject that reads p itself, if it fits a
+// part; else in parts, as Write and Close would.
+func (u *upload) WriteAll(p []byte) error {
+	if len(p) > u.partSize || u.buf != nil {
+		if _, err := u.Write(p); err != nil {
+			_ = u.Close()
+			return err
+		}
+		return u.Close()
+	}
+	if err := u.ctx.Err(); err != nil {
+		return err
+	}
+	_, err := u.c.PutObject(u.ctx, &s3.PutObjectInput{
+		Bucket: aws.String(u.bucket), Key: aws.String(u.key), ContentType: aws.String(http.DetectContentType(p[:min(len(p), 512)])),
+		Body: bytes.NewReader(p), ContentLength: aws.Int64(int64(len(p))),
+	})
+	return err
 }
 
 // flush uploads the buffer as the next part.
