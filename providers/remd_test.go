@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,6 +14,7 @@ import (
 	"github.com/burst-dev/burst/remd"
 	"github.com/burst-dev/burst/remd/engine"
 	_ "github.com/burst-dev/burst/remd/engine/model"
+	"github.com/burst-dev/burst/remd/remdtest"
 )
 
 // TestRemdDemoIdenticalOnEveryBackend runs the examples/remd demo system
@@ -55,7 +54,7 @@ func TestRemdDemoIdenticalOnEveryBackend(t *testing.T) {
 		if _, err := remd.Run(context.Background(), env.Pool, c); err != nil {
 			t.Fatalf("remd on %s: %v", yaml, err)
 		}
-		return outputs(t, c.Out), purl
+		return remdtest.Outputs(t, c.Out), purl
 	}
 	t.Setenv(httpfn.EnvSecret, httpfntest.Secret)
 	want, _ := run(t, "compute: {backend: local}\n")
@@ -78,35 +77,4 @@ func TestRemdDemoIdenticalOnEveryBackend(t *testing.T) {
 			}
 		})
 	}
-}
-
-// outputs reads remd's deterministic outputs: every CSV but timing.csv, and
-// summary.json without its timing fields.
-func outputs(t *testing.T, dir string) map[string][]byte {
-	t.Helper()
-	files := map[string][]byte{}
-	names, _ := filepath.Glob(filepath.Join(dir, "*.csv"))
-	for _, n := range names {
-		if filepath.Base(n) == "timing.csv" {
-			continue
-		}
-		b, err := os.ReadFile(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[filepath.Base(n)] = b
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range remd.TimingFields {
-		delete(m, f)
-	}
-	files["summary.json"], _ = json.Marshal(m)
-	return files
 }

@@ -6,12 +6,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,6 +23,7 @@ import (
 	"github.com/burst-dev/burst/pool/tcp"
 	"github.com/burst-dev/burst/remd"
 	"github.com/burst-dev/burst/remd/engine"
+	"github.com/burst-dev/burst/remd/remdtest"
 )
 
 func TestMain(m *testing.M) {
@@ -260,8 +259,8 @@ func slurmFigure3(b *testing.B, row func(...string)) {
 			b.Logf("run %d %-8s wall %.2f s, engine %.2f s, cores %d: efficiency %.3f, occupancy %.3f, driver overhead %.0f µs/round (load %s/%s)",
 				run, name, sm.WallSeconds, sm.EngineSeconds, sm.Cores, sm.ParallelEfficiency, sm.Occupancy, sm.DriverOverheadUS, load0, loadavg())
 		}
-		want := deterministic(b, outs["local"])
-		got := deterministic(b, outs["slurm"])
+		want := remdtest.Outputs(b, outs["local"])
+		got := remdtest.Outputs(b, outs["slurm"])
 		files = len(want)
 		for name, w := range want {
 			if !bytes.Equal(got[name], w) {
@@ -305,33 +304,4 @@ func fmtList(xs []float64) string {
 		parts[i] = strconv.FormatFloat(x, 'f', 2, 64)
 	}
 	return strings.Join(parts, ", ")
-}
-
-// deterministic reads the outputs one seed fixes: the CSVs but timing.csv,
-// and summary.json without its timing fields.
-func deterministic(b *testing.B, dir string) map[string][]byte {
-	files := map[string][]byte{}
-	for _, name := range []string{"energies.csv", "samples.csv", "exchanges.csv", "walks.csv"} {
-		data, err := os.ReadFile(filepath.Join(dir, name))
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			b.Fatal(err)
-		}
-		files[name] = data
-	}
-	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(data, &m); err != nil {
-		b.Fatal(err)
-	}
-	for _, f := range remd.TimingFields {
-		delete(m, f)
-	}
-	files["summary.json"], _ = json.Marshal(m)
-	return files
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/burst-dev/burst/pool/httpfn"
 	"github.com/burst-dev/burst/pool/httpfn/httpfntest"
+	"github.com/burst-dev/burst/remd/remdtest"
 )
 
 // The same demo through a Knative-style HTTP worker on loopback — this test
@@ -36,9 +38,9 @@ func TestDemoThroughHTTPWorkerMatchesLocal(t *testing.T) {
 	if err := run(ctx, append(args, "-config", conf, "-out", remote), io.Discard, io.Discard); err != nil {
 		t.Fatalf("knative: %v", err)
 	}
-	want, got := deterministic(t, local), deterministic(t, remote)
+	want, got := remdtest.Outputs(t, local), remdtest.Outputs(t, remote)
 	for f := range want {
-		if got[f] != want[f] {
+		if !bytes.Equal(got[f], want[f]) {
 			t.Errorf("%s differs between local:// and the HTTP worker", f)
 		}
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/burst-dev/burst/internal/testenv"
+	"github.com/burst-dev/burst/remd/remdtest"
 )
 
 // The main job's default demo, run once on the embedded default and once
@@ -35,9 +37,9 @@ func TestDemoThroughLambdaEmulatorMatchesLocal(t *testing.T) {
 	if err := run(ctx, []string{"-quiet", "-config", conf, "-out", lambda}, io.Discard, io.Discard); err != nil {
 		t.Fatalf("lambda: %v", err)
 	}
-	want, got := deterministic(t, local), deterministic(t, lambda)
+	want, got := remdtest.Outputs(t, local), remdtest.Outputs(t, lambda)
 	for f := range want {
-		if got[f] != want[f] {
+		if !bytes.Equal(got[f], want[f]) {
 			t.Errorf("%s differs between local:// and the Lambda emulator", f)
 		}
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/burst-dev/burst/pool"
 	"github.com/burst-dev/burst/remd"
+	"github.com/burst-dev/burst/remd/remdtest"
 )
 
 // The test binary doubles as the remd program (REMD_TEST_MAIN=1), so a test
@@ -140,33 +141,6 @@ func TestConfigFileNamesTheBackend(t *testing.T) {
 	}
 }
 
-// deterministic returns the files that must be byte-identical.
-func deterministic(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	m := map[string]string{}
-	for _, f := range []string{"energies.csv", "samples.csv", "exchanges.csv", "walks.csv"} {
-		b, err := os.ReadFile(filepath.Join(dir, f))
-		if errors.Is(err, os.ErrNotExist) && f == "samples.csv" {
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		m[f] = string(b)
-	}
-	var s map[string]any
-	b, _ := os.ReadFile(filepath.Join(dir, "summary.json"))
-	if err := json.Unmarshal(b, &s); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range remd.TimingFields {
-		delete(s, f)
-	}
-	b, _ = json.Marshal(s)
-	m["summary.json"] = string(b)
-	return m
-}
-
 // A run killed with SIGKILL at an arbitrary moment resumes with -resume to
 // the same bytes as a run that was never interrupted.
 func TestKilledRunResumesToIdenticalOutput(t *testing.T) {
@@ -212,9 +186,9 @@ func TestKilledRunResumesToIdenticalOutput(t *testing.T) {
 	if err := run(context.Background(), append(args, "-out", dir, "-resume"), io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	got, exp := deterministic(t, dir), deterministic(t, want)
+	got, exp := remdtest.Outputs(t, dir), remdtest.Outputs(t, want)
 	for f := range exp {
-		if got[f] != exp[f] {
+		if !bytes.Equal(got[f], exp[f]) {
 			t.Errorf("%s differs between the killed-and-resumed run and the uninterrupted one", f)
 		}
 	}

@@ -20,9 +20,8 @@ import (
 )
 
 // Identical runs a small replica-exchange job on p and on local:// and
-// checks that every output file is byte-identical (summary.json without its
-// timing fields): the project's promise that the backend changes nothing
-// but where the work runs.
+// checks that their Outputs are byte-identical: the project's promise that
+// the backend changes nothing but where the work runs.
 func Identical(t *testing.T, p *pool.Pool) {
 	cfg := remd.Config{Engine: engine.Spec{Name: "doublewell"}, Temperatures: []float64{0.3, 0.6, 1.2, 2.4, 4.8},
 		Rounds: 12, Steps: 40, Seed: 42}
@@ -49,30 +48,41 @@ func remdFiles(t *testing.T, p *pool.Pool, cfg remd.Config) map[string][]byte {
 	if _, err := remd.Run(context.Background(), p, cfg); err != nil {
 		t.Fatalf("remd.Run: %v", err)
 	}
+	return Outputs(t, cfg.Out)
+}
+
+// Outputs reads, by file name, what one seed fixes of the remd run whose
+// output directory is dir: every CSV but timing.csv, and summary.json
+// without its timing fields (remd.TimingFields). Runs of one seed on any
+// backend, in any storage mode, resumed or not, have the same Outputs.
+func Outputs(tb testing.TB, dir string) map[string][]byte {
+	tb.Helper()
 	files := map[string][]byte{}
-	entries, err := os.ReadDir(cfg.Out)
+	names, err := filepath.Glob(filepath.Join(dir, "*.csv"))
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	for _, e := range entries {
-		if e.IsDir() || e.Name() == "checkpoint.json" || e.Name() == "timing.csv" { // wall-clock figures
+	for _, n := range names {
+		if filepath.Base(n) == "timing.csv" { // wall-clock figures
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(cfg.Out, e.Name()))
+		b, err := os.ReadFile(n)
 		if err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
-		if e.Name() == remd.SummaryFile {
-			var m map[string]any
-			if err := json.Unmarshal(b, &m); err != nil {
-				t.Fatal(err)
-			}
-			for _, f := range remd.TimingFields {
-				delete(m, f)
-			}
-			b, _ = json.Marshal(m)
-		}
-		files[e.Name()] = b
+		files[filepath.Base(n)] = b
 	}
+	b, err := os.ReadFile(filepath.Join(dir, remd.SummaryFile))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		tb.Fatalf("%s: %v", filepath.Join(dir, remd.SummaryFile), err)
+	}
+	for _, f := range remd.TimingFields {
+		delete(m, f)
+	}
+	files[remd.SummaryFile], _ = json.Marshal(m)
 	return files
 }
