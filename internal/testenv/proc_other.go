@@ -12,6 +12,8 @@ import (
 
 func serverAttr() *syscall.SysProcAttr { return nil }
 
+func ownGroupAttr() *syscall.SysProcAttr { return nil }
+
 func killGroup(pid int) {
 	if p, err := os.FindProcess(pid); err == nil {
 		_ = p.Kill()

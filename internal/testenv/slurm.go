@@ -387,7 +387,7 @@ func (s *Slurm) startReaper() {
 	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"}
 	cmd.Stdin = r
 	cmd.Stdout, cmd.Stderr = &s.reaperOut, &s.reaperOut
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = ownGroupAttr()
 	if err := cmd.Start(); err != nil {
 		w.Close()
 		s.tb.Fatalf("testenv: start the cluster's reaper: %v", err)
