@@ -138,23 +138,7 @@ func TestResumeIsIdentical(t *testing.T) {
 			}
 			want := runTo(t, "local://", cfg)
 
-			dir := t.TempDir()
-			ctx, cancel := context.WithCancel(context.Background())
-			p, err := pool.Open(ctx, "local://")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer p.Close()
-			stopped := cfg
-			stopped.Out = dir
-			stopped.OnRound = func(r RoundResult) {
-				if r.Round == 11 {
-					cancel()
-				}
-			}
-			if _, err := Run(ctx, p, stopped); !errors.Is(err, context.Canceled) {
-				t.Fatalf("interrupted run: err = %v, want context.Canceled", err)
-			}
+			dir := runStoppedAfter(t, cfg, 11)
 			if _, err := os.Stat(filepath.Join(dir, "summary.json")); err == nil {
 				t.Fatal("an interrupted run wrote summary.json")
 			}
@@ -168,6 +152,29 @@ func TestResumeIsIdentical(t *testing.T) {
 			sameFiles(t, "resumed vs uninterrupted", runTo(t, "local://", resumed), want)
 		})
 	}
+}
+
+// runStoppedAfter runs cfg on local:// into a new folder and cancels the run
+// once round r is checkpointed, as a ^C would; it returns the folder.
+func runStoppedAfter(t *testing.T, cfg Config, r int) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p, err := pool.Open(ctx, "local://")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	cfg.Out = t.TempDir()
+	cfg.OnRound = func(rr RoundResult) {
+		if rr.Round == r {
+			cancel()
+		}
+	}
+	if _, err := Run(ctx, p, cfg); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run: err = %v, want context.Canceled", err)
+	}
+	return cfg.Out
 }
 
 func TestResumeRefusesOtherSettings(t *testing.T) {

@@ -3,7 +3,6 @@ package remd
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io/fs"
 	"math"
 	"slices"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/burst-dev/burst/cloudfs"
 	"github.com/burst-dev/burst/codec"
-	"github.com/burst-dev/burst/pool"
 	"github.com/burst-dev/burst/remd/engine"
 )
 
@@ -73,23 +71,7 @@ func TestResumeFromJSONStates(t *testing.T) {
 	}
 	defer fsys.Close()
 
-	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	p, err := pool.Open(ctx, "local://")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	stopped := cfg
-	stopped.Out = dir
-	stopped.OnRound = func(r RoundResult) {
-		if r.Round == 11 {
-			cancel()
-		}
-	}
-	if _, err := Run(ctx, p, stopped); !errors.Is(err, context.Canceled) {
-		t.Fatalf("interrupted run: err = %v, want context.Canceled", err)
-	}
+	dir := runStoppedAfter(t, cfg, 11)
 	// What an earlier version would have left.
 	var converted int
 	err = fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
