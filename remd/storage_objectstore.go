@@ -3,12 +3,10 @@ package remd
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 
 	"github.com/burst-dev/burst/cloudfs"
 	"github.com/burst-dev/burst/codec"
@@ -36,22 +34,13 @@ type objectStore struct{ fs *cloudfs.FS }
 // stateMagic starts every state object: its format and version.
 const stateMagic = "burst remd state v1\n"
 
-// The binary form of a state: stateMagic, the counts of coordinates and of
-// velocities (uint64, little-endian), then the IEEE 754 bits of each
-// (little-endian). It is what the JSON form held in base64, without the
-// base64 and the JSON around it: a quarter fewer bytes to hash, sign, send
-// and store, and no text to scan on either side.
+// The binary form of a state is stateMagic followed by the checkpoint's
+// packed form of that one state (appendStates: the two counts, then the
+// IEEE 754 bits of X and V, little-endian). It is what the JSON form held
+// in base64, without the base64 and the JSON around it: a quarter fewer
+// bytes to hash, sign, send and store, and no text to scan on either side.
 func encodeState(st engine.State) []byte {
-	b := make([]byte, 0, len(stateMagic)+16+8*(len(st.X)+len(st.V)))
-	b = append(b, stateMagic...)
-	b = binary.LittleEndian.AppendUint64(b, uint64(len(st.X)))
-	b = binary.LittleEndian.AppendUint64(b, uint64(len(st.V)))
-	for _, xs := range [][]float64{st.X, st.V} {
-		for _, x := range xs {
-			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(x))
-		}
-	}
-	return b
+	return appendStates([]byte(stateMagic), []engine.State{st})
 }
 
 // decodeState reads encodeState's form, or the JSON of earlier versions.
@@ -64,21 +53,14 @@ func decodeState(b []byte) (engine.State, error) {
 		}
 		return st, fmt.Errorf("not a state: want %q or a JSON object, have %q", stateMagic, b[:min(len(b), len(stateMagic))])
 	}
-	b = b[len(stateMagic):]
-	if len(b) < 16 {
-		return st, fmt.Errorf("state of %d bytes after its header: want at least 16", len(b))
+	states, err := unpackStates(b[len(stateMagic):])
+	if err != nil {
+		return st, err
 	}
-	nx, nv := binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[8:])
-	b = b[16:]
-	if nx > uint64(len(b))/8 || nv > uint64(len(b))/8 || 8*(nx+nv) != uint64(len(b)) {
-		return st, fmt.Errorf("state of %d coordinates and %d velocities has %d bytes of values: want %d", nx, nv, len(b), 8*(nx+nv))
+	if len(states) != 1 {
+		return st, fmt.Errorf("%d states in one object: want 1", len(states))
 	}
-	vals := make([]float64, nx+nv)
-	for i := range vals {
-		vals[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
-	}
-	st.X, st.V = vals[:nx:nx], vals[nx:]
-	return st, nil
+	return states[0], nil
 }
 
 func (o objectStore) load(ctx context.Context, key string) (engine.State, error) {
