@@ -2,6 +2,7 @@ package remd
 
 import (
 	"fmt"
+	"iter"
 	"math"
 	"math/rand/v2"
 )
@@ -94,10 +95,23 @@ func neighborPair(round, k, n int) (idx, i, j int, ok bool) {
 func neighborDraws(seed uint64, round, n int) []float64 {
 	rng := exchangeRNG(seed, round)
 	d := make([]float64, 0, n/2)
-	for i := round % 2; i+1 < n; i += 2 {
+	for range neighborPairs(round, n) {
 		d = append(d, rng.Float64())
 	}
 	return d
+}
+
+// neighborPairs yields the lower temperature i of each neighbours pair
+// (i, i+1) of a round, in the order the round attempts them: (0,1), (2,3), …
+// in even rounds and (1,2), (3,4), … in odd ones.
+func neighborPairs(round, n int) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		for i := round % 2; i+1 < n; i += 2 {
+			if !yield(i) {
+				return
+			}
+		}
+	}
 }
 
 // round attempts the exchanges of one round. perm[k] is the replica at
@@ -133,7 +147,7 @@ func (x *exchanger) round(round int, perm []int, u []float64, rng *rand.Rand) []
 			try(i, j)
 		}
 	default:
-		for i := round % 2; i+1 < n; i += 2 {
+		for i := range neighborPairs(round, n) {
 			try(i, i+1)
 		}
 	}
