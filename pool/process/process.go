@@ -565,10 +565,7 @@ func (b *Backend) placeLocked(c *call) *worker {
 		return nil
 	}
 	if slow != nil && other != nil {
-		slow.c.released = true
-		slow.w.running--
-		slow.w.abandoned++
-		b.running--
+		b.releaseLocked(slow.w, slow.c)
 	} else if slow != nil {
 		// Only the straggler's own worker can take the backup: the two
 		// count apart, and the backup waits there ahead of the others.
@@ -645,6 +642,16 @@ func (w *worker) betterQueue(o *worker) bool {
 		return w.running > 0
 	}
 	return len(w.queue)*max(o.running, 1) < len(o.queue)*max(w.running, 1)
+}
+
+// releaseLocked stops counting running call c on w against the limit
+// while it runs on (its caller stopped waiting, or a backup took its slot);
+// b.mu is held.
+func (b *Backend) releaseLocked(w *worker, c *call) {
+	c.released = true
+	w.running--
+	w.abandoned++
+	b.running--
 }
 
 // startLocked counts c as running on w; b.mu is held.
@@ -1061,10 +1068,7 @@ func (w *worker) abandon(c *call, why string) {
 	c.abandoned = true
 	var touched []*worker
 	if c.running && !c.released && w.pending[c.seq] == c {
-		c.released = true
-		w.running--
-		w.abandoned++
-		b.running--
+		b.releaseLocked(w, c)
 		touched = b.promoteLocked()
 	}
 	b.mu.Unlock()
