@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/burst-dev/burst/codec"
+	"github.com/burst-dev/burst/internal/inworker"
 	"github.com/burst-dev/burst/internal/redact"
 	"github.com/burst-dev/burst/pool/driver"
 )
@@ -157,6 +158,13 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Pool, error) {
 	// Errors quote the URL redacted: a password or a secret-looking
 	// parameter is never printed.
 	shown := redact.URL(rawURL)
+	if mode, ok := driver.StartedAsWorker(); ok && inworker.Mode() == "" {
+		// Without this, every worker of a process:// pool would open a
+		// pool of its own, whose workers would do the same: processes
+		// without end, and a driver that never gets an answer.
+		return nil, fmt.Errorf("pool: open %q: this process was started as a %s worker but has not served its driver: pool.Main() must be the first statement of main (it serves calls in a worker and returns at once in a driver)",
+			shown, mode)
+	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("pool: open %q: %w", shown, redact.Error(errors.Unwrap(err)))

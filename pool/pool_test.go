@@ -182,6 +182,35 @@ func TestTimeoutEndsFunctionContext(t *testing.T) {
 	}
 }
 
+// A main that forgets pool.Main runs as a driver in every worker it starts:
+// each opened a pool of its own, whose workers did the same, without end.
+func TestWorkerWithoutMainRefusesToOpen(t *testing.T) {
+	t.Setenv("BURST_PROCESS_WORKER", "0")
+	for _, u := range []string{"local://", "process://?workers=1"} {
+		_, err := pool.Open(context.Background(), u)
+		if err == nil || !strings.Contains(err.Error(), "pool.Main()") || !strings.Contains(err.Error(), "process worker") {
+			t.Errorf("Open(%q) in a process started as a worker: err = %v, want a refusal naming pool.Main()", u, err)
+		}
+	}
+}
+
+// A worker's children (a tool its function runs) are not workers: they do
+// not inherit the marker.
+func TestWorkerMarkerNotInherited(t *testing.T) {
+	p := open(t, "process://?workers=1")
+	got, err := workerEnv.Call(context.Background(), p, "BURST_PROCESS_WORKER")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != "" {
+		t.Errorf("a process worker's environment has BURST_PROCESS_WORKER=%q: its children would start as workers", got)
+	}
+}
+
+var workerEnv = pool.Register("test.workerEnv", func(ctx context.Context, name string) (string, error) {
+	return os.Getenv(name), nil
+})
+
 func TestUnknownSchemeListsKnown(t *testing.T) {
 	_, err := pool.Open(context.Background(), "nosuch://x")
 	if err == nil || !strings.Contains(err.Error(), "local") || !strings.Contains(err.Error(), `"nosuch"`) {

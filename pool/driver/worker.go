@@ -44,6 +44,15 @@ func WorkerMode() (name string, serve func(ctx context.Context) error, ok bool) 
 	return m.name, m.serve, ok
 }
 
+// StartedAsWorker returns the name of the explicit mode (one whose marker a
+// burst driver or launcher set) this process was started in, if any. A
+// driver that finds itself so started has a main that did not call
+// pool.Main first: it would open pools of its own instead of serving.
+func StartedAsWorker() (name string, ok bool) {
+	m, ok := detectMode()
+	return m.name, ok && m.explicit
+}
+
 func detectMode() (workerMode, bool) {
 	modes := workerModes.Values()
 	slices.SortStableFunc(modes, func(a, b workerMode) int {

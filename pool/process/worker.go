@@ -60,6 +60,8 @@ func serve(ctx context.Context) error {
 	}
 	host, _ := os.Hostname()
 	driver.SetWorkerID(fmt.Sprintf("%s/%d#%s", host, os.Getpid(), os.Getenv(envWorker)))
+	// A program a function runs is not this driver's worker.
+	os.Unsetenv(envWorker)
 	return serveStream(ctx, in, out, max, grace, trip)
 }
 
