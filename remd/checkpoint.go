@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -55,6 +57,16 @@ type runState struct {
 	// Byte lengths of the output files at this checkpoint; a resumed run
 	// cuts them back to these lengths before appending.
 	Offsets map[string]int64 `json:"offsets,omitempty"`
+	// Sums are the CRC-32C of those first Offsets[name] bytes of each file:
+	// a resumed run refuses files changed since (a number edited, rows
+	// deleted and others pasted in), which it would otherwise extend as if
+	// they were its own. Checkpoints of older versions have none.
+	Sums map[string]uint32 `json:"sums,omitempty"`
+	// Checksum is checksum() of the checkpoint as written: one edited by
+	// hand is refused even where every field is still plausible (a changed
+	// acceptance count, another valid permutation).
+	Checksum string `json:"checksum,omitempty"`
+	edited   bool   // read with a Checksum that does not match
 
 	WallSeconds   float64 `json:"wall_seconds"`
 	EngineSeconds float64 `json:"engine_seconds"`
@@ -246,11 +258,30 @@ func (w *checkpointWriter) save(dir string, s *runState, durable bool) error {
 		w.packed = appendStates(w.packed[:0], s.States)
 		s.Packed = w.packed
 	}
+	var err error
+	if s.Checksum, err = s.checksum(); err != nil {
+		return fmt.Errorf("remd: encode checkpoint: %w", err)
+	}
 	w.buf.Reset()
 	if err := json.NewEncoder(&w.buf).Encode(s); err != nil {
 		return fmt.Errorf("remd: encode checkpoint: %w", err)
 	}
 	return writeFileAtomic(dir, checkpointFile, w.buf.Bytes(), durable)
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// checksum is the CRC-32C of s's JSON without its states and checksum,
+// followed by its packed states: cheap beside encoding them, and the same
+// for a checkpoint read back (JSON of Go values round-trips exactly).
+func (s *runState) checksum() (string, error) {
+	c := *s
+	c.Packed, c.Checksum = nil, ""
+	b, err := json.Marshal(&c)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("crc32c:%08x", crc32.Update(crc32.Checksum(b, castagnoli), castagnoli, s.Packed)), nil
 }
 
 func loadCheckpoint(dir string) (*runState, error) {
@@ -283,6 +314,10 @@ func readCheckpoint(b []byte, path string) (*runState, error) {
 			return nil, fmt.Errorf("remd: resume: %s:%d: damaged: %w", path, line, err)
 		}
 		return nil, fmt.Errorf("remd: resume: %s is damaged: %w", path, err)
+	}
+	if s.Checksum != "" {
+		sum, err := s.checksum()
+		s.edited = err != nil || sum != s.Checksum
 	}
 	if s.Packed != nil {
 		var err error
@@ -398,11 +433,42 @@ func (s *runState) check(path string, cfg *Config, n, dim int) error {
 	if s.Calls < 0 || s.Retries < 0 || s.OverheadN < 0 {
 		badf("calls %d, retries %d, overhead_n %d: want counts ≥ 0", s.Calls, s.Retries, s.OverheadN)
 	}
-	if len(bad) > 0 {
-		if len(bad) > 8 {
-			bad = append(bad[:8], fmt.Sprintf("and %d more", len(bad)-8))
+	for name, sum := range s.Sums {
+		if err := sameStart(cfg.Out, name, s.Offsets, sum); err != nil {
+			badf("%v", err)
 		}
+	}
+	if len(bad) > 8 {
+		bad = append(bad[:8], fmt.Sprintf("and %d more", len(bad)-8))
+	}
+	if s.edited {
+		bad = append(bad, "its checksum does not match its content: it was changed after the run wrote it")
+	}
+	if len(bad) > 0 {
 		return fmt.Errorf("remd: resume: %s does not fit this run of %d replicas (edited or damaged? restore it, or start afresh without -resume): %s", path, n, strings.Join(bad, "; "))
+	}
+	return nil
+}
+
+// sameStart checks that output file name in dir still begins with the
+// offsets[name] bytes the run wrote before the checkpoint, whose CRC-32C is
+// sum. A file shorter than that is reported by reopenOutputs.
+func sameStart(dir, name string, offsets map[string]int64, sum uint32) error {
+	off, ok := offsets[name]
+	if !ok || off < 0 || name != filepath.Base(name) || !slices.Contains(previousRun, name) {
+		return fmt.Errorf("sums[%s]: want one for each output file in offsets", name)
+	}
+	f, err := os.Open(filepath.Join(dir, name))
+	if err != nil {
+		return nil // reopenOutputs says what is missing
+	}
+	defer f.Close()
+	h := crc32.New(castagnoli)
+	if n, err := io.CopyN(h, f, off); err != nil || n < off {
+		return nil // shorter than recorded: reopenOutputs says so
+	}
+	if h.Sum32() != sum {
+		return fmt.Errorf("%s was changed since the checkpoint: its first %d bytes are not those the run wrote (a value edited, rows deleted or replaced?)", filepath.Join(dir, name), off)
 	}
 	return nil
 }
@@ -422,7 +488,7 @@ func writeJSONAtomic(dir, name string, v any, sync bool) error {
 func writeFileAtomic(dir, name string, b []byte, sync bool) error {
 	f, err := os.CreateTemp(dir, name+".tmp*")
 	if err != nil {
-		return fmt.Errorf("remd: %w", err)
+		return writeError(filepath.Join(dir, name), err)
 	}
 	tmp := f.Name()
 	_, err = f.Write(b)
@@ -437,7 +503,7 @@ func writeFileAtomic(dir, name string, b []byte, sync bool) error {
 	}
 	if err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("remd: write %s: %w", filepath.Join(dir, name), err)
+		return writeError(filepath.Join(dir, name), err)
 	}
 	return nil
 }

@@ -1,10 +1,16 @@
 package remd
 
 import (
+	"errors"
 	"fmt"
+	"hash/crc32"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"syscall"
 )
 
 // The output files, in the order they are written each round.
@@ -41,6 +47,7 @@ type outputs struct {
 	final string
 	files map[string]*os.File
 	off   map[string]int64
+	sum   map[string]uint32 // CRC-32C of each file's first off[name] bytes
 	buf   []byte
 }
 
@@ -67,7 +74,8 @@ func createOutputs(dir string, coords int) (*outputs, error) {
 	if err := os.Mkdir(stage, 0o755); err != nil {
 		return nil, fmt.Errorf("remd: output directory: %w", err)
 	}
-	o := &outputs{dir: stage, final: dir, files: map[string]*os.File{}, off: map[string]int64{}}
+	removeTemps(dir)
+	o := &outputs{dir: stage, final: dir, files: map[string]*os.File{}, off: map[string]int64{}, sum: map[string]uint32{}}
 	for name, h := range headers(coords) {
 		f, err := os.Create(filepath.Join(stage, name))
 		if err != nil {
@@ -80,6 +88,7 @@ func createOutputs(dir string, coords int) (*outputs, error) {
 			return nil, fmt.Errorf("remd: %w", err)
 		}
 		o.off[name] = int64(len(h))
+		o.sum[name] = crc32.Checksum([]byte(h), castagnoli)
 	}
 	return o, nil
 }
@@ -153,8 +162,10 @@ func (o *outputs) abort() {
 
 // reopenOutputs cuts each file back to its checkpointed length: rows of a
 // round that was running when the run died are dropped and written again.
+// (The checkpoint's check compared what stays with what the run wrote.)
 func reopenOutputs(dir string, coords int, offsets map[string]int64) (*outputs, error) {
-	o := &outputs{dir: dir, files: map[string]*os.File{}, off: map[string]int64{}}
+	removeTemps(dir)
+	o := &outputs{dir: dir, files: map[string]*os.File{}, off: map[string]int64{}, sum: map[string]uint32{}}
 	for name := range headers(coords) {
 		path := filepath.Join(dir, name)
 		want, ok := offsets[name]
@@ -175,12 +186,18 @@ func reopenOutputs(dir string, coords int, offsets map[string]int64) (*outputs, 
 		}
 		if fi.Size() < want {
 			o.close()
-			return nil, fmt.Errorf("remd: resume: %s has %d bytes but the checkpoint recorded %d: the file was truncated after the checkpoint; start afresh", path, fi.Size(), want)
+			return nil, fmt.Errorf("remd: resume: %s has %d bytes but the checkpoint recorded %d: it lost bytes after the checkpoint (truncated, or rows deleted); restore it, or start afresh without -resume", path, fi.Size(), want)
 		}
 		if err := f.Truncate(want); err != nil {
 			o.close()
 			return nil, fmt.Errorf("remd: resume: %w", err)
 		}
+		h := crc32.New(castagnoli)
+		if _, err := io.Copy(h, io.NewSectionReader(f, 0, want)); err != nil {
+			o.close()
+			return nil, fmt.Errorf("remd: resume: %w", err)
+		}
+		o.sum[name] = h.Sum32()
 		if _, err := f.Seek(want, 0); err != nil {
 			o.close()
 			return nil, fmt.Errorf("remd: resume: %w", err)
@@ -188,6 +205,16 @@ func reopenOutputs(dir string, coords int, offsets map[string]int64) (*outputs, 
 		o.off[name] = want
 	}
 	return o, nil
+}
+
+// sums returns the CRC-32C of each file as far as it is written, for the
+// checkpoint.
+func (o *outputs) sums() map[string]uint32 {
+	m := make(map[string]uint32, len(o.sum))
+	for k, v := range o.sum {
+		m[k] = v
+	}
+	return m
 }
 
 func (o *outputs) offsets() map[string]int64 {
@@ -213,9 +240,10 @@ func (o *outputs) write(name string, b []byte) error {
 		return nil
 	}
 	if _, err := f.Write(b); err != nil {
-		return fmt.Errorf("remd: write %s: %w", f.Name(), err)
+		return writeError(filepath.Join(o.dir, name), err)
 	}
 	o.off[name] += int64(len(b))
+	o.sum[name] = crc32.Update(o.sum[name], castagnoli, b)
 	return nil
 }
 
@@ -315,10 +343,52 @@ func (o *outputs) round(c *Config, rr *RoundResult, wall, cpu, overheadUS float6
 	if !c.Durable {
 		return nil
 	}
-	for _, f := range o.files {
+	for name, f := range o.files {
 		if err := f.Sync(); err != nil {
-			return fmt.Errorf("remd: sync %s: %w", f.Name(), err)
+			return writeError(filepath.Join(o.dir, name), err)
 		}
 	}
 	return nil
+}
+
+// writeError is the error of a write to path: it names the file by its
+// present name (an open file keeps the staging name it was created under)
+// and says, for a full disk or quota, that nothing checkpointed is lost and
+// how to go on. A run's writes fail only before the checkpoint that would
+// count them, so the last checkpoint always describes whole files.
+func writeError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err // its path is a temporary or staging name
+	}
+	full := errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EFBIG) || errors.Is(err, syscall.EDQUOT)
+	if dir := filepath.Dir(path); filepath.Base(dir) == stagingDir {
+		// A fresh run before its first checkpoint: its files are staged,
+		// and abort removes them.
+		path = filepath.Join(filepath.Dir(dir), filepath.Base(path))
+		if full {
+			return fmt.Errorf("remd: write %s: %w (before this run's first checkpoint: the folder is left as it was; make room, then start the run again)", path, err)
+		}
+	} else if full {
+		return fmt.Errorf("remd: write %s: %w (the last checkpoint is intact: make room, then continue the run with -resume)", path, err)
+	}
+	return fmt.Errorf("remd: write %s: %w", path, err)
+}
+
+// tempPrefixes name the temporary files of writeFileAtomic (and of
+// remd/report) in an output directory.
+var tempPrefixes = []string{checkpointFile + ".tmp", SummaryFile + ".tmp", "report.svg.tmp", "report.png.tmp"}
+
+// removeTemps removes the temporary files that a run killed inside
+// writeFileAtomic (between create and rename) left in dir; the caller holds
+// dir's lock, so no write of another run is under way.
+func removeTemps(dir string) {
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		for _, p := range tempPrefixes {
+			if strings.HasPrefix(e.Name(), p) && !e.IsDir() {
+				os.Remove(filepath.Join(dir, e.Name()))
+			}
+		}
+	}
 }

@@ -136,6 +136,7 @@ func (s *scheduler) run(ctx context.Context) error {
 	// lease. The loop then only waits for what is in flight.
 	var failed error
 	var segFailures []segmentDone
+	segmentFirst := false // failed is a segment's error, not the writer's or a lost lease
 	fail := func(err error) {
 		if failed == nil {
 			failed = err
@@ -152,6 +153,7 @@ func (s *scheduler) run(ctx context.Context) error {
 			switch {
 			case d.err != nil:
 				segFailures = append(segFailures, d)
+				segmentFirst = segmentFirst || failed == nil
 				fail(d.err)
 			case failed == nil:
 				if err := s.finished(gctx, d); err != nil {
@@ -171,6 +173,12 @@ func (s *scheduler) run(ctx context.Context) error {
 	gerr := g.Wait()
 	if failed == nil {
 		return gerr
+	}
+	// The writer's failure (a full disk) or a lost lease cancels the
+	// segments in flight, whose errors then carry it as their cause: report
+	// it as it is, not as a call that failed.
+	if !segmentFirst {
+		return failed
 	}
 	// A segment's failure cancels the others: report the group's first,
 	// with its round.
@@ -398,6 +406,7 @@ func (s *scheduler) writer() {
 		err := s.out.round(s.cfg, &j.rr, j.wall, j.cpu, j.overhead)
 		if err == nil {
 			j.snap.Offsets = s.out.offsets()
+			j.snap.Sums = s.out.sums()
 			err = ckpt.save(s.out.dir, j.snap, s.cfg.Durable)
 		}
 		if err == nil {

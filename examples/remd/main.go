@@ -113,6 +113,9 @@ func parse(args []string, stderr io.Writer) (*options, map[string]bool, error) {
 	if o.out == "" {
 		return nil, nil, errors.New(`-out "": give the directory for the output files and the checkpoint (default remd-out)`)
 	}
+	if fi, err := os.Stat(o.out); err == nil && !fi.IsDir() {
+		return nil, nil, fmt.Errorf("-out %s is a file: want a directory for the output files and the checkpoint (it is made if missing)", o.out)
+	}
 	if set["dt"] && !(o.dt > 0) {
 		return nil, nil, fmt.Errorf("-dt %s: want a time step > 0 (omit -dt for the system's default)", num(o.dt))
 	}
@@ -391,7 +394,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if err := report.Write(cfg.Out); err != nil {
-		return err
+		// The run itself is complete and checkpointed: say so, or a user
+		// with a full disk would start it again from round 0.
+		return fmt.Errorf("%w (the run's results and summary.json in %s are complete; make room and run again with -resume to write the report)", err, cfg.Out)
 	}
 	if !o.quiet {
 		printSummary(stdout, cfg.Out, res.Summary)

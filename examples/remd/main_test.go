@@ -300,3 +300,17 @@ func TestTooBigIsRefusedUpFront(t *testing.T) {
 		t.Error("a refused run touched the folder")
 	}
 }
+
+// -out naming a file is refused with what was wrong and what is wanted (it
+// said "mkdir x: not a directory"), and the file is left alone.
+func TestOutIsAFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "results")
+	os.WriteFile(path, []byte("precious\n"), 0o644)
+	err := run(context.Background(), []string{"-system", "doublewell", "-rounds", "2", "-out", path, "-quiet"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "-out "+path+" is a file: want a directory") {
+		t.Errorf("-out a file: err = %v, want one saying it is a file and a directory is wanted", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "precious\n" {
+		t.Errorf("the file -out named now holds %q", b)
+	}
+}

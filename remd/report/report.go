@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"image/color"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -129,7 +130,7 @@ func writeFile(path string, w io.WriterTo) error {
 	tmp := path + ".tmp"
 	f, err := os.Create(tmp)
 	if err != nil {
-		return fmt.Errorf("report: %w", err)
+		return writeError(path, err)
 	}
 	_, err = w.WriteTo(f)
 	if cerr := f.Close(); err == nil {
@@ -140,9 +141,19 @@ func writeFile(path string, w io.WriterTo) error {
 	}
 	if err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("report: %s: %w", path, err)
+		return writeError(path, err)
 	}
 	return nil
+}
+
+// writeError names the file by its own name, not the temporary one the
+// error carries.
+func writeError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("report: write %s: %w", path, err)
 }
 
 // readCSV calls row with the numeric fields of each data row.
