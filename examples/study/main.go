@@ -256,6 +256,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return err
 	}
+	lock, err := lockOut(o.out)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	fmt.Fprintln(stdout, o.scaling())
 
@@ -284,6 +289,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				rows = append(rows, r)
 				timelines = append(timelines, tl)
 				progress(r.line())
+				// After every run, so that a study stopped later (killed,
+				// a full disk, a failed run) keeps the rows of those done.
+				if err := writeResults(filepath.Join(o.out, "results.csv"), rows); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -302,7 +312,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	md := o.report(rows, proj, env)
-	if err := os.WriteFile(filepath.Join(o.out, "report.md"), []byte(md), 0o644); err != nil {
+	if err := writeAtomic(filepath.Join(o.out, "report.md"), func(w io.Writer) error {
+		_, err := io.WriteString(w, md)
+		return err
+	}); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout)

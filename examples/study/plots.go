@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"image/color"
 	"io"
-	"os"
 	"path/filepath"
 
 	"gonum.org/v1/plot"
@@ -57,15 +56,10 @@ func save(p *plot.Plot, dir, name string) error {
 }
 
 func writeTo(path string, w io.WriterTo) error {
-	fh, err := os.Create(path)
-	if err != nil {
+	return writeAtomic(path, func(fh io.Writer) error {
+		_, err := w.WriteTo(fh)
 		return err
-	}
-	if _, err := w.WriteTo(fh); err != nil {
-		fh.Close()
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return fh.Close()
+	})
 }
 
 // fig13: wall time per storage mode, ours and the study's, each relative to

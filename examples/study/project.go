@@ -6,8 +6,8 @@ import (
 	"container/heap"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"math"
-	"os"
 	"sort"
 	"strconv"
 	"time"
@@ -293,23 +293,17 @@ func (o *options) project(rows []row, tls []*timeline) []projection {
 }
 
 func writeProjection(path string, ps []projection) error {
-	fh, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	w := csv.NewWriter(fh)
-	w.Write([]string{"kind", "platform", "from_storage", "label", "replicas", "rounds", "steps",
-		"wall_seconds", "mean_call_seconds", "cost_usd", "instances", "payload_over_limit"})
-	for _, p := range ps {
-		w.Write([]string{"projected", p.Platform, p.From, p.Label, strconv.Itoa(p.Replicas), strconv.Itoa(p.Rounds),
-			strconv.Itoa(p.Steps), f(p.Wall), f(p.MeanCall), f(p.Cost), strconv.Itoa(p.PeakInstances), strconv.FormatBool(p.Spilled)})
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		fh.Close()
-		return err
-	}
-	return fh.Close()
+	return writeAtomic(path, func(fh io.Writer) error {
+		w := csv.NewWriter(fh)
+		w.Write([]string{"kind", "platform", "from_storage", "label", "replicas", "rounds", "steps",
+			"wall_seconds", "mean_call_seconds", "cost_usd", "instances", "payload_over_limit"})
+		for _, p := range ps {
+			w.Write([]string{"projected", p.Platform, p.From, p.Label, strconv.Itoa(p.Replicas), strconv.Itoa(p.Rounds),
+				strconv.Itoa(p.Steps), f(p.Wall), f(p.MeanCall), f(p.Cost), strconv.Itoa(p.PeakInstances), strconv.FormatBool(p.Spilled)})
+		}
+		w.Flush()
+		return w.Error()
+	})
 }
 
 func platformSources() string {

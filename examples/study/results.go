@@ -5,8 +5,8 @@ package main
 import (
 	"encoding/csv"
 	"fmt"
+	"io"
 	"math"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,28 +23,22 @@ var resultsHeader = []string{
 func f(v float64) string { return strconv.FormatFloat(v, 'g', 8, 64) }
 
 func writeResults(path string, rows []row) error {
-	fh, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	w := csv.NewWriter(fh)
-	w.Write(resultsHeader)
-	for _, r := range rows {
-		w.Write([]string{
-			strconv.Itoa(r.Experiment), r.Implementation, r.Storage, strconv.Itoa(r.Replicas),
-			strconv.Itoa(r.Rounds), strconv.Itoa(r.Steps), strconv.Itoa(r.Run),
-			f(r.Wall), f(r.Engine), strconv.Itoa(r.Cores), f(r.Efficiency), f(r.OverheadPerSeg),
-			f(r.SegMean), f(r.SegSD), strconv.FormatInt(r.Calls, 10), strconv.FormatInt(r.Retries, 10),
-			strconv.Itoa(r.Exchanges), f(r.Acceptance), strconv.Itoa(r.RoundTrips),
-			f(r.Cost["aws"]), f(r.Cost["gcp"]), f(r.Cost["azure"]), f(r.Cost["ibm"]), f(r.Load),
-		})
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		fh.Close()
-		return err
-	}
-	return fh.Close()
+	return writeAtomic(path, func(fh io.Writer) error {
+		w := csv.NewWriter(fh)
+		w.Write(resultsHeader)
+		for _, r := range rows {
+			w.Write([]string{
+				strconv.Itoa(r.Experiment), r.Implementation, r.Storage, strconv.Itoa(r.Replicas),
+				strconv.Itoa(r.Rounds), strconv.Itoa(r.Steps), strconv.Itoa(r.Run),
+				f(r.Wall), f(r.Engine), strconv.Itoa(r.Cores), f(r.Efficiency), f(r.OverheadPerSeg),
+				f(r.SegMean), f(r.SegSD), strconv.FormatInt(r.Calls, 10), strconv.FormatInt(r.Retries, 10),
+				strconv.Itoa(r.Exchanges), f(r.Acceptance), strconv.Itoa(r.RoundTrips),
+				f(r.Cost["aws"]), f(r.Cost["gcp"]), f(r.Cost["azure"]), f(r.Cost["ibm"]), f(r.Load),
+			})
+		}
+		w.Flush()
+		return w.Error()
+	})
 }
 
 // meanSD of xs (sd 0 for fewer than two).

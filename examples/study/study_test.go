@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -197,5 +199,54 @@ func TestFlags(t *testing.T) {
 	s, err := parseSizes("12:192:12")
 	if err != nil || len(s) != 16 || s[15] != 192 {
 		t.Errorf("parseSizes = %v, %v", s, err)
+	}
+}
+
+// A second study on the same -out is refused before it starts anything: it
+// would delete the first's run folders and overwrite its results.
+func TestSecondStudyOnOneFolderIsRefused(t *testing.T) {
+	out := t.TempDir()
+	first, err := lockOut(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	keep := filepath.Join(out, "results.csv")
+	os.WriteFile(keep, []byte("the first study's\n"), 0o644)
+	err = run(context.Background(), []string{"-exp", "1", "-replicas", "4", "-rounds", "3", "-steps", "10",
+		"-data", testenv.WWDataDir(t), "-out", out, "-quiet"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "is in use") || !strings.Contains(err.Error(), "pid "+strconv.Itoa(os.Getpid())) {
+		t.Errorf("second study: err = %v, want one saying -out is in use, by whom", err)
+	}
+	if b, _ := os.ReadFile(keep); string(b) != "the first study's\n" {
+		t.Errorf("the refused study changed results.csv: %q", b)
+	}
+	first.Close()
+	if l, err := lockOut(out); err != nil {
+		t.Errorf("lock after the first study ended: %v", err)
+	} else {
+		l.Close()
+	}
+}
+
+// A result file whose writing fails (a full disk, here the writer's own
+// error half-way) leaves the previous file whole and no temporary file.
+func TestFailedWriteKeepsThePreviousFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "results.csv")
+	os.WriteFile(path, []byte("previous\n"), 0o644)
+	full := errors.New("no space left on device")
+	err := writeAtomic(path, func(w io.Writer) error {
+		io.WriteString(w, "half a ")
+		return full
+	})
+	if !errors.Is(err, full) || !strings.Contains(err.Error(), path) {
+		t.Errorf("err = %v, want the write's error naming %s", err, path)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "previous\n" {
+		t.Errorf("results.csv after a failed write: %q", b)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("the folder holds %d files after a failed write, want 1", len(ents))
 	}
 }
