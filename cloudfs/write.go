@@ -325,6 +325,46 @@ func (f *FS) Remove(name string) error {
 	}
 }
 
+// RemoveFiles removes the named files, as Remove does each, except that a
+// name that does not exist, or is a directory, is left without an error:
+// for a program dropping objects it wrote itself, which needs no answer
+// per name. Where a registered Deleter handles the bucket (S3, with
+// cloudfs/s3upload linked) the names go in as few requests as the store
+// takes (one DeleteObjects per 1000 names), with no HEAD before each; other
+// stores get a Delete per name, concurrently. On an error some files may be
+// left, and RemoveFiles can simply be called again.
+func (f *FS) RemoveFiles(names ...string) error {
+	keys := make([]string, 0, len(names))
+	for _, name := range names {
+		if err := f.begin("remove", name, false); err != nil {
+			return err
+		}
+		if key := f.key(name); !f.local.reserved(key) && !f.local.isDirOnDisk(key) {
+			keys = append(keys, key)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	defer f.lc.invalidate()
+	for _, d := range deleters() {
+		if ok, err := d(f.ctx, f.b, keys); ok {
+			if err != nil {
+				return pathError("remove", names[0], err)
+			}
+			return nil
+		}
+	}
+	err := f.each(f.ctx, keys, func(ctx context.Context, key string) error {
+		if err := f.b.Delete(ctx, key); err != nil && !isNotExist(err) && !isDirErr(err) {
+			return pathError("remove", strings.TrimPrefix(key, f.root), err)
+		}
+		return nil
+	})
+	f.local.prune(keys...)
+	return err
+}
+
 // RemoveAll removes name and everything below it, as os.RemoveAll does. It
 // returns nil if name does not exist. Deletes run concurrently; on an error
 // some objects may be left, and RemoveAll can simply be called again.
@@ -571,4 +611,28 @@ func uploaders() []Uploader {
 	uploadersMu.Lock()
 	defer uploadersMu.Unlock()
 	return uploaderList
+}
+
+// A Deleter deletes many objects of a bucket in as few requests as its
+// store takes, a missing key being no error. It returns ok=false, having
+// sent nothing, for buckets or keys it does not handle.
+type Deleter func(ctx context.Context, b *blob.Bucket, keys []string) (ok bool, err error)
+
+var (
+	deletersMu  sync.Mutex
+	deleterList []Deleter
+)
+
+// RegisterDeleter adds a Deleter that RemoveFiles tries before a Delete
+// per name. Driver packages such as cloudfs/s3upload call it in init.
+func RegisterDeleter(d Deleter) {
+	deletersMu.Lock()
+	defer deletersMu.Unlock()
+	deleterList = append(deleterList, d)
+}
+
+func deleters() []Deleter {
+	deletersMu.Lock()
+	defer deletersMu.Unlock()
+	return deleterList
 }

@@ -90,6 +90,7 @@ func Run(t *testing.T, h Harness) {
 		{"EmptyFiles", testEmptyFiles},
 		{"Remove", testRemove},
 		{"RemoveAll", testRemoveAll},
+		{"RemoveFiles", testRemoveFiles},
 		{"RenameFile", testRenameFile},
 		{"RenameDir", testRenameDir},
 		{"RenameEdgeCases", testRenameEdgeCases},
@@ -613,6 +614,31 @@ func testRemoveAll(t *testing.T, fsys *cloudfs.FS) {
 	}
 	wantNotExist(t, fsys, "keep.txt")
 	wantErr(t, "RemoveAll(.)", fsys.RemoveAll("."), fs.ErrInvalid, "RemoveAll", ".")
+}
+
+func testRemoveFiles(t *testing.T, fsys *cloudfs.FS) {
+	write(t, fsys, map[string]string{"f": "1", "d/g": "2", "d/h": "3", "keep": "k"})
+	// A missing name and a directory are left without an error.
+	if err := fsys.RemoveFiles("f", "d/g", "missing", "d", "no/such/dir/x"); err != nil {
+		t.Fatalf("RemoveFiles: %v", err)
+	}
+	wantNotExist(t, fsys, "f")
+	wantNotExist(t, fsys, "d/g")
+	wantContent(t, fsys, "d/h", "3")
+	wantContent(t, fsys, "keep", "k")
+	if err := fsys.RemoveFiles(); err != nil {
+		t.Errorf("RemoveFiles() = %v, want nil", err)
+	}
+	// A bad name fails the call before anything is removed.
+	wantErr(t, "RemoveFiles(bad name)", fsys.RemoveFiles("d/h", "../x"), fs.ErrInvalid, "remove", "../x")
+	wantContent(t, fsys, "d/h", "3")
+	wantErr(t, "RemoveFiles(.)", fsys.RemoveFiles("."), fs.ErrInvalid, "remove", ".")
+	if err := fsys.RemoveFiles("d/h", "keep", "keep"); err != nil {
+		t.Fatalf("RemoveFiles(d/h, keep, keep): %v", err)
+	}
+	wantNotExist(t, fsys, "d")
+	wantNotExist(t, fsys, "keep")
+	readDirMissingOrEmpty(t, fsys, ".")
 }
 
 func testRenameFile(t *testing.T, fsys *cloudfs.FS) {

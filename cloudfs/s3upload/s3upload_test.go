@@ -3,11 +3,15 @@ package s3upload_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -83,5 +87,65 @@ func TestReadsPinTheOpenedETag(t *testing.T) {
 		if got := h.Get("If-Match"); got == "" || got != attrs.ETag {
 			t.Errorf("GET %d after Open: If-Match %q, want the ETag %q", i+1, got, attrs.ETag)
 		}
+	}
+}
+
+// TestRemoveFilesRequests: RemoveFiles sends one DELETE for one name (no
+// HEAD before it) and one DeleteObjects per 1000 names, and the objects
+// are gone, missing names being no error.
+func TestRemoveFilesRequests(t *testing.T) {
+	srv := testenv.StartS3(t)
+	base := srv.BucketURL(t, "removefiles")
+	target, _ := url.Parse(srv.Endpoint)
+	var mu sync.Mutex
+	var reqs []string
+	rp := httputil.NewSingleHostReverseProxy(target)
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		reqs = append(reqs, r.Method+" "+r.URL.RawQuery)
+		mu.Unlock()
+		rp.ServeHTTP(w, r)
+	}))
+	defer proxy.Close()
+	u := strings.Replace(base, url.QueryEscape(srv.Endpoint), url.QueryEscape(proxy.URL), 1)
+	fsys, err := cloudfs.Open(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	var names []string
+	for i := range 1500 {
+		names = append(names, fmt.Sprintf("r/%04d", i))
+	}
+	for _, i := range []int{0, 1, 999, 1000, 1499} {
+		if err := fsys.WriteFile(names[i], []byte("state")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sent := func(fn func() error) []string {
+		t.Helper()
+		mu.Lock()
+		reqs = nil
+		mu.Unlock()
+		if err := fn(); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(reqs)
+	}
+	if got := sent(func() error { return fsys.RemoveFiles(names[0]) }); len(got) != 1 || !strings.HasPrefix(got[0], "DELETE") {
+		t.Errorf("RemoveFiles of one name sent %q, want one DELETE", got)
+	}
+	got := sent(func() error { return fsys.RemoveFiles(names...) })
+	if len(got) != 2 || !strings.HasPrefix(got[0], "POST delete") || !strings.HasPrefix(got[1], "POST delete") {
+		t.Errorf("RemoveFiles of 1500 names sent %q, want two DeleteObjects (POST ?delete)", got)
+	}
+	ents, err := fsys.ReadDir("r")
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal(err)
+	}
+	if len(ents) != 0 {
+		t.Errorf("left after RemoveFiles: %v", ents)
 	}
 }
