@@ -137,8 +137,10 @@ func (o objectStore) deleteLease(ctx context.Context, key string, old leaseRecor
 	return nil
 }
 
+// remove is RemoveFiles rather than Remove: a dropped state needs no
+// NotExist answer, which on S3 costs a HEAD before the DELETE.
 func (o objectStore) remove(ctx context.Context, key string) error {
-	if err := o.fs.WithContext(ctx).Remove(key); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := o.fs.WithContext(ctx).RemoveFiles(key); err != nil {
 		return fmt.Errorf("remove state: %w", err)
 	}
 	return nil
