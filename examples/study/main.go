@@ -70,6 +70,7 @@ type options struct {
 	exp                         int
 	replicas, rounds, steps     int
 	repeat, workers, memoryMB   int
+	perWorker                   int
 	cpu                         float64
 	sizes, impls, out, config   string
 	data, storageURL, sharedURL string
@@ -104,6 +105,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.out, "out", "", "output directory (default study-exp1 or study-exp2)")
 	fs.StringVar(&o.config, "config", "", "burst.yaml naming the provider (default: process:// with one worker per core on this machine)")
 	fs.IntVar(&o.workers, "workers", runtime.NumCPU(), "workers on this machine: process:// workers and work_queue_workers (one core each)")
+	fs.IntVar(&o.perWorker, "per-worker", 0, "calls each process:// worker runs at once (default: exp 1 2, so one call's storage round trips overlap another's MD; exp 2 1)")
 	fs.StringVar(&o.data, "data", defaultData(), "directory with the WW domain's PDB, PSF and CHARMM parameters ($BURST_WW_DATA)")
 	fs.StringVar(&o.storageURL, "storage-url", "", "cloudfs URL for objectstore (default: the config's storage, else an S3-compatible server started here, else file://)")
 	fs.StringVar(&o.sharedURL, "shared-url", "", "shared URL for shared (default: the config's shared, else a redis-server started here)")
@@ -134,6 +136,14 @@ func (o *options) check() error {
 		if o.impls == "" {
 			o.impls = "payload,objectstore,shared"
 		}
+		if !o.set["per-worker"] {
+			// A 100-step segment is ~20 ms of MD, and an objectstore call
+			// waits ~2 ms of it on its GET and PUT: with one call per core
+			// the core idles meanwhile. Two calls per worker let one
+			// compute while the other waits. Every storage mode runs on the
+			// same pool, so the comparison stays fair.
+			o.perWorker = 2
+		}
 		if o.set["sizes"] {
 			return errors.New("-sizes is for -exp 2; -exp 1 takes -replicas")
 		}
@@ -149,6 +159,9 @@ func (o *options) check() error {
 		}
 		if o.set["replicas"] {
 			return errors.New("-replicas is for -exp 1; -exp 2 takes -sizes")
+		}
+		if !o.set["per-worker"] {
+			o.perWorker = 1
 		}
 		if !o.set["repeat"] {
 			o.repeat = 1
@@ -166,8 +179,8 @@ func (o *options) check() error {
 		}
 		o.sizeList = []int{o.replicas}
 	}
-	if o.rounds < 1 || o.steps < 1 || o.repeat < 1 || o.workers < 1 || o.memoryMB < 128 {
-		return errors.New("-rounds, -steps, -repeat and -workers must be ≥ 1, -memory ≥ 128")
+	if o.rounds < 1 || o.steps < 1 || o.repeat < 1 || o.workers < 1 || o.perWorker < 1 || o.memoryMB < 128 {
+		return errors.New("-rounds, -steps, -repeat, -workers and -per-worker must be ≥ 1, -memory ≥ 128")
 	}
 	for _, s := range strings.Split(o.impls, ",") {
 		s = strings.TrimSpace(s)
@@ -191,8 +204,8 @@ func (o *options) check() error {
 			return fmt.Errorf("-config: %w", err)
 		}
 		o.pcfg = cfg
-		if o.set["workers"] {
-			return errors.New("-workers is for this machine; with -config the provider's limit applies")
+		if o.set["workers"] || o.set["per-worker"] {
+			return errors.New("-workers and -per-worker are for this machine; with -config the provider's limit applies")
 		}
 	}
 	data, err := filepath.Abs(o.data)
@@ -326,7 +339,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // scaling says plainly how this run relates to the study's size.
 func (o *options) scaling() string {
-	where := fmt.Sprintf("this machine (process:// with %d workers, one per core)", o.workers)
+	where := fmt.Sprintf("this machine (process:// with %d workers, one per core, %d calls at once each)", o.workers, o.perWorker)
 	if o.pcfg != nil {
 		where = "the provider of " + o.config
 	}

@@ -192,7 +192,7 @@ func (o *options) runOne(ctx context.Context, env *services, impl string, n, rep
 		cores = p.Limit()
 		cfg.Backend = o.config
 	default:
-		u := fmt.Sprintf("process://?workers=%d", o.workers)
+		u := fmt.Sprintf("process://?workers=%d&per_worker=%d", o.workers, o.perWorker)
 		if p, err = pool.Open(ctx, u, hook); err != nil {
 			return row{}, nil, err
 		}

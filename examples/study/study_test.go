@@ -190,10 +190,21 @@ func TestFlags(t *testing.T) {
 		{"-exp", "1", "-impl", "workqueue"},
 		{"-exp", "1", "-impl", "redis"},
 		{"-exp", "1", "-data", t.TempDir()},
+		{"-exp", "1", "-per-worker", "-1"},
+		{"-exp", "1", "-per-worker", "0"},
 	} {
 		var b bytes.Buffer
 		if _, err := parse(args, &b); err == nil {
 			t.Errorf("%v: no error", args)
+		}
+	}
+	// Two calls per worker in exp 1, where a call's storage round trips
+	// are a tenth of a 100-step segment; one in exp 2.
+	for exp, want := range map[string]int{"1": 2, "2": 1} {
+		var b bytes.Buffer
+		o, err := parse([]string{"-exp", exp, "-data", testenv.WWDataDir(t)}, &b)
+		if err != nil || o.perWorker != want {
+			t.Errorf("-exp %s: per-worker %v, %v; want %d", exp, o, err, want)
 		}
 	}
 	s, err := parseSizes("12:192:12")
