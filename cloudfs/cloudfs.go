@@ -149,6 +149,16 @@ var (
 	_ fs.GlobFS     = (*FS)(nil)
 )
 
+// fileDir is the directory of a file:// URL, as fileblob's URL opener finds
+// it.
+func fileDir(u *url.URL) string {
+	p := u.Path
+	if u.Host == "." || os.PathSeparator != '/' {
+		p = strings.TrimPrefix(p, "/")
+	}
+	return filepath.FromSlash(p)
+}
+
 // Open opens the file system named by a gocloud.dev/blob URL, for example
 //
 //	mem://
@@ -224,6 +234,12 @@ func Open(ctx context.Context, urlstr string) (*FS, error) {
 	q.Del("part_size")
 	q.Del("part_concurrency")
 	q.Del("read_cache")
+	if u.Scheme == "file" && !q.Has("no_tmp_dir") && onOtherDevice(fileDir(u), os.TempDir()) {
+		// fileblob writes each file in os.TempDir and renames it into
+		// place, which fails on every write (EXDEV) when the bucket is on
+		// another file system; its own option writes beside the file.
+		q.Set("no_tmp_dir", "1")
+	}
 	u.RawQuery = q.Encode()
 	b, err := blob.OpenBucket(ctx, u.String())
 	if err != nil {
@@ -232,12 +248,7 @@ func Open(ctx context.Context, urlstr string) (*FS, error) {
 	f := New(b, &opts)
 	f.root = root
 	if u.Scheme == "file" {
-		// As fileblob's URL opener finds the directory.
-		p := u.Path
-		if u.Host == "." || os.PathSeparator != '/' {
-			p = strings.TrimPrefix(p, "/")
-		}
-		if abs, err := filepath.Abs(filepath.FromSlash(p)); err == nil {
+		if abs, err := filepath.Abs(fileDir(u)); err == nil {
 			f.local = &localDir{dir: abs}
 			f.lc.fix = f.local.fixAll
 		}
