@@ -251,13 +251,6 @@ func Run(ctx context.Context, p *pool.Pool, cfg Config) (*Result, error) {
 				return nil, fmt.Errorf("remd: final state: %w", err)
 			}
 		}
-		for r := max(0, st.Done-3); r < st.Done-1; r++ {
-			for rep := range n {
-				if err := s.remove(ctx, stateKey(st.RunID, r, rep)); err != nil {
-					return nil, err
-				}
-			}
-		}
 	}
 	if out != nil {
 		if err := writeJSONAtomic(cfg.Out, SummaryFile, res.Summary, true); err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/burst-dev/burst/pool"
@@ -22,9 +23,14 @@ import (
 //
 // Rounds still complete, and are written and checkpointed, in order; a
 // segment of round r starts only once round r−2's checkpoint is on disk,
-// because segments drop the states of three rounds before theirs (see
-// SegmentIn.DropKey): a run killed at any moment resumes from a checkpoint
-// whose states are all still stored.
+// which bounds the rounds in flight, and the states stored, to four. Once
+// round c's checkpoint is on disk, no checkpoint can name round c−1's
+// states any more, and no segment that counts reads them (a backup attempt
+// of round c that still runs has lost its race): the dropper deletes them,
+// every replica's in one request (S3's DeleteObjects, Redis's HDEL), off the
+// scheduler's goroutine. A run killed at any moment resumes from a
+// checkpoint whose states are all still stored. (Segments used to drop
+// these themselves, one DELETE in every call.)
 
 // roundBook is what the scheduler knows of one round in flight.
 type roundBook struct {
@@ -72,7 +78,8 @@ type scheduler struct {
 
 	jobs    chan roundJob
 	wrote   chan error
-	writing int // jobs handed to the writer and not yet reported
+	writing int    // jobs handed to the writer and not yet reported
+	drops   *drops // nil for Payload
 
 	stats0       pool.Stats
 	wall0        float64
@@ -119,6 +126,12 @@ func (s *scheduler) run(ctx context.Context) error {
 		s.wrote = make(chan error, 4)
 		go s.writer()
 		defer close(s.jobs)
+	}
+	if s.ses.store != nil {
+		d := &drops{wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+		s.drops = d
+		go s.dropper(ctx, d, max(s.st.Done-maxDropRounds, 0))
+		defer func() { close(d.stop); <-d.done }()
 	}
 
 	b := s.book(s.st.Done)
@@ -167,11 +180,17 @@ func (s *scheduler) run(ctx context.Context) error {
 			} else if failed == nil {
 				s.written++
 				s.release(gctx, s.written+2)
+				s.drop(s.written)
 			}
 		}
 	}
 	gerr := g.Wait()
 	if failed == nil {
+		if gerr == nil {
+			// A session that ran no round (resumed at its end) drops
+			// what its checkpoint's predecessor left too.
+			s.drop(s.written)
+		}
 		return gerr
 	}
 	// The writer's failure (a full disk) or a lost lease cancels the
@@ -244,9 +263,6 @@ func (s *scheduler) launch(ctx context.Context, r, rep int) {
 			in.InKey = stateKey(st.RunID, r-1, rep)
 		}
 		in.OutKey = stateKey(st.RunID, r, rep)
-		if r > 2 {
-			in.DropKey = stateKey(st.RunID, r-3, rep)
-		}
 	}
 	s.inFlight++
 	fut := segment.Go(s.g, in)
@@ -382,6 +398,7 @@ func (s *scheduler) complete(ctx context.Context) error {
 	} else {
 		s.written = r
 		s.release(ctx, r+2)
+		s.drop(r)
 	}
 	if cfg.OnRound != nil {
 		cfg.OnRound(rr)
@@ -414,5 +431,91 @@ func (s *scheduler) writer() {
 		}
 		failed = err
 		s.wrote <- err
+	}
+}
+
+// drops is what the scheduler tells its dropper: the rounds whose states
+// may go. It coalesces: a dropper that falls behind (a slow store) deletes
+// every round it missed in its next request, and one that failed retries.
+type drops struct {
+	mu   sync.Mutex
+	upTo int           // the states of rounds below upTo may go
+	wake chan struct{} // capacity 1: upTo grew
+	stop chan struct{} // closed when the run ends: drop what is left, then return
+	done chan struct{} // closed by the dropper on return
+}
+
+// maxDropRounds is how far back a dropper reaches: a session's first drop
+// deletes the states of up to maxDropRounds rounds before its checkpoint's,
+// which a run killed while its dropper was behind left; a failing store's
+// dropper retries that far back and leaves older states in the store.
+const maxDropRounds = 16
+
+// dropTimeout bounds one drop request. Drops outlive the run's context, so
+// that a run stopped by an error or a ^C still drops what its checkpoints
+// allow, but not a store that does not answer.
+const dropTimeout = 20 * time.Second
+
+// drop tells the dropper that round c's checkpoint is on disk (written,
+// without an output folder): no checkpoint can name the states of rounds
+// before c any more. It never blocks.
+func (s *scheduler) drop(c int) {
+	d := s.drops
+	if d == nil {
+		return
+	}
+	d.mu.Lock()
+	d.upTo = max(d.upTo, c)
+	d.mu.Unlock()
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// dropper deletes the states of rounds lo … upTo−1, every replica's in one
+// removeMany, each time upTo grows, and once more when the run ends. lo
+// starts maxDropRounds before the session's first round. A failed drop
+// leaves garbage, not a wrong result: it is logged and retried with the
+// next round's.
+func (s *scheduler) dropper(ctx context.Context, d *drops, lo int) {
+	defer close(d.done)
+	runID, n := s.st.RunID, len(s.cfg.Temperatures)
+	failing := false
+	for stop := false; !stop; {
+		select {
+		case <-d.wake:
+		case <-d.stop:
+			stop = true
+		}
+		d.mu.Lock()
+		hi := d.upTo
+		d.mu.Unlock()
+		lo = max(lo, hi-maxDropRounds)
+		if hi <= lo {
+			continue
+		}
+		if s.ses.lease.lost() != nil {
+			// The states are another process's now.
+			return
+		}
+		keys := make([]string, 0, (hi-lo)*n)
+		for r := lo; r < hi; r++ {
+			for rep := range n {
+				keys = append(keys, stateKey(runID, r, rep))
+			}
+		}
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), dropTimeout)
+		err := s.ses.store.removeMany(rctx, keys)
+		cancel()
+		if err != nil {
+			if !failing {
+				s.cfg.Logger.Warn("remd: old states not dropped; retrying with the next round's", "rounds", fmt.Sprintf("%d–%d", lo, hi-1), "err", err)
+			}
+			failing = true
+			continue
+		}
+		failing = false
+		lo = hi
 	}
 }

@@ -30,8 +30,9 @@ type SegmentIn struct {
 	// when the segment starts from the engine's initial state). Otherwise
 	// the state after round r is stored under Key(r) in the store at URL:
 	// the segment reads InKey (empty in round 0), writes OutKey, and drops
-	// DropKey, a state three rounds old that no checkpoint can refer to any
-	// more (see Run).
+	// DropKey if set, a state no checkpoint can refer to any more (drivers
+	// of this version leave it empty and drop a round's states in one
+	// batch: see the scheduler's dropper).
 	Storage Storage       `json:"storage"`
 	URL     string        `json:"url,omitempty"`
 	State   *engine.State `json:"state,omitempty"`
@@ -67,9 +68,9 @@ func runSegment(ctx context.Context, in SegmentIn) (SegmentOut, error) {
 	}
 	defer release()
 
-	// The state three rounds old goes while this segment runs: no
-	// checkpoint names it any more, and the request's latency hides behind
-	// the MD instead of adding to every call.
+	// A driver of an earlier version names a state three rounds old to
+	// drop; it goes while the MD runs. (This version's driver drops each
+	// round's states in one request once its checkpoint allows.)
 	var store stateStore
 	dropped := make(chan error, 1)
 	if in.Storage != Payload && in.Storage != "" {

@@ -35,6 +35,9 @@ type stateStore interface {
 	save(ctx context.Context, key string, st engine.State) error
 	// remove deletes key; a missing key is not an error.
 	remove(ctx context.Context, key string) error
+	// removeMany deletes keys, in as few requests as the store takes; a
+	// missing key is not an error.
+	removeMany(ctx context.Context, keys []string) error
 }
 
 // storeOpeners is filled by the files that implement each storage.

@@ -24,10 +24,11 @@ const wwDim = 3 * 544
 // BenchmarkObjectStoreCall is the storage part of one remd segment call
 // on objectstore, with a state of the WW domain's size, against the S3
 // test server: load the input state, save the output state (a new
-// directory each round, as stateKey names them) and drop the state three
-// rounds old. It reports the CPU time per call of this process (the
-// worker's client side) and of the server, each from the kernel's
-// accounting, so the figures do not depend on the machine's load.
+// directory each round, as stateKey names them); the driver drops old
+// states, one request a round for all replicas. It reports the CPU time per
+// call of this process (the worker's client side) and of the server, each
+// from the kernel's accounting, so the figures do not depend on the
+// machine's load.
 //
 //	go test -run '^$' -bench ObjectStoreCall -benchtime 500x ./remd/
 func BenchmarkObjectStoreCall(b *testing.B) {
@@ -62,11 +63,6 @@ func BenchmarkObjectStoreCall(b *testing.B) {
 		}
 		if err := st.save(ctx, key(r, rep), got); err != nil {
 			b.Fatal(err)
-		}
-		if r >= 3 {
-			if err := st.remove(ctx, key(r-3, rep)); err != nil {
-				b.Fatal(err)
-			}
 		}
 	}
 	b.ReportMetric(float64(selfCPU()-cpu0)/float64(b.N), "client-cpu-ns/op")

@@ -62,3 +62,11 @@ func (s sharedStore) remove(ctx context.Context, key string) error {
 	}
 	return nil
 }
+
+// removeMany is one DeleteMany (one HDEL on Redis).
+func (s sharedStore) removeMany(ctx context.Context, keys []string) error {
+	if err := s.m.DeleteMany(ctx, keys); err != nil {
+		return fmt.Errorf("remove states: %w", err)
+	}
+	return nil
+}

@@ -254,6 +254,26 @@ func (m *Map[K, V]) Delete(ctx context.Context, k K) error {
 	return wrapIf(m.fail, "Delete", m.c.conn.MapDelete(ctx, m.key, []string{f}))
 }
 
+// DeleteMany deletes the values for keys in one round trip (Redis: one
+// HDEL); keys without a value are no error.
+func (m *Map[K, V]) DeleteMany(ctx context.Context, keys []K) error {
+	if err := m.ready(); err != nil {
+		return m.fail("DeleteMany", err)
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	fields := make([]string, len(keys))
+	for i, k := range keys {
+		f, err := m.field(k)
+		if err != nil {
+			return m.fail("DeleteMany", err)
+		}
+		fields[i] = f
+	}
+	return wrapIf(m.fail, "DeleteMany", m.c.conn.MapDelete(ctx, m.key, fields))
+}
+
 // Swap stores v for k and returns the previous value if any (loaded true).
 func (m *Map[K, V]) Swap(ctx context.Context, k K, v V) (prev V, loaded bool, err error) {
 	f, b, err := m.fieldValue("Swap", k, v)

@@ -411,6 +411,13 @@ func testMapMany(t *testing.T, open Open) {
 		t.Errorf("LoadMany(nil) = %v, %v; want empty, nil", got, err)
 	}
 	must(t, m.StoreMany(ctx, nil))
+	must(t, m.DeleteMany(ctx, []string{"a", "", "missing"}))
+	got, err = m.LoadMany(ctx, []string{"a", "b", ""})
+	must(t, err)
+	if want := map[string]point{"b": in["b"]}; !reflect.DeepEqual(got, want) {
+		t.Errorf("after DeleteMany of a, \"\" and a missing key: LoadMany = %v, want %v", got, want)
+	}
+	must(t, m.DeleteMany(ctx, nil))
 }
 
 func testMapConcurrentCAS(t *testing.T, open Open) {
