@@ -32,11 +32,11 @@ type backups struct {
 // a Map, Stream or Group has run longer than k times the median run time of
 // the calls already finished in that Map, Stream or Group (at least three),
 // and longer than floor, the pool starts a second attempt of the same input
-// (k grows once the pool's recent backups lose more often than they win: on a machine
-// where every call is slow alike, backups only waste it).
+// (the threshold grows once the pool's recent backups lose more often than
+// they win: on a machine where every call is slow alike, backups only waste it).
 // The backup starts at once, in the slot of the attempt it backs up: a
-// call and its backup hold one slot between them until both have ended, so
-// while a straggler runs on beside its backup the pool may run one call over
+// call and its backup hold one slot between them until both have ended,
+// so while a straggler runs on beside its backup the pool may run one call over
 // its limit (a backup waiting for a slot of its own would wait behind every
 // call not yet started). The first attempt to succeed gives the call's
 // result, and the other is cancelled, which frees its worker. A call gets at
@@ -48,22 +48,33 @@ type backups struct {
 // their inputs share memory with the caller, which a slower attempt left
 // running would still be reading while the caller goes on.
 //
-// k = 0 and floor = 0 give the defaults, k = 1.5 and floor = 20 ms; any
-// other k below 1 turns backups off. A straggler costs its Map about
-// k × median + one run time when it is among the last calls, so k stays
-// low; a machine where all calls slow down alike raises it (above). Backups suit calls whose time varies because of
-// where they run (a slow host, a noisy neighbour, a cold start), not because
-// of their input. A single Call is never backed up: it has nothing to be
-// compared with.
+// k = 0 gives the default, k = 1.5; any other k below 1 turns backups off.
+// floor = 0 derives the floor from the same calls' run times: twice the
+// time within which 9 in 10 of them ended, at least 1 ms and at most 20 ms.
+// A fixed floor suits no call length: 20 ms, the old default, let a
+// straggler among calls of a few milliseconds (remd's segments) hold its
+// slot for five of them before its backup started, while the spread of
+// normal run times, which is what a floor guards against, scales with the
+// calls. A straggler costs its Map about the threshold plus one run time
+// when it is among the last calls, so k stays low; a machine where all
+// calls slow down alike raises the threshold (above). Backups suit calls
+// whose time varies because of where they run (a slow host, a noisy
+// neighbour, a cold start), not because of their input. A single Call is
+// never backed up: it has nothing to be compared with.
 func WithBackups(k float64, floor time.Duration) Option {
 	if k == 0 {
 		k = 1.5
 	}
-	if floor == 0 {
-		floor = 20 * time.Millisecond
-	}
 	return Option{func(s *settings) { s.backups = backups{k: k, floor: floor} }}
 }
+
+// The derived floor (WithBackups with floor 0) is floorSpread times the
+// run time within which 9 in 10 recent calls ended, within [minFloor, maxFloor].
+const (
+	floorSpread = 2
+	minFloor    = time.Millisecond
+	maxFloor    = 20 * time.Millisecond
+)
 
 // errLostRace is the cause with which the slower attempt of a backed-up call
 // is cancelled.
@@ -73,7 +84,7 @@ var errLostRace = errors.New("pool: another attempt of this call finished first"
 // run too long to start a backup.
 type hedger struct {
 	k         float64
-	floor     time.Duration
+	floor     time.Duration // 0: derived from the run times (WithBackups)
 	maxActive int
 	stats     *counters // the pool's: how its backups fared
 
@@ -82,7 +93,9 @@ type hedger struct {
 	n       int               // how many were recorded in all
 	live    map[*hedgeCall]struct{}
 	ticking bool
-	active  int // backups waiting for a slot or running
+	active  int           // backups waiting for a slot or running
+	median  time.Duration // of recent, when the threshold was last found
+	wake    chan struct{} // the watcher looks again (a backup ended)
 }
 
 // hedgeCall is one call under watch.
@@ -99,7 +112,8 @@ func newHedger(p *Pool, idempotent bool) *hedger {
 	if b.k < 1 || !idempotent || p.core.direct {
 		return nil
 	}
-	return &hedger{k: b.k, floor: b.floor, maxActive: max(1, p.Limit()/2), live: map[*hedgeCall]struct{}{}, stats: &p.core.stats}
+	return &hedger{k: b.k, floor: b.floor, maxActive: max(1, p.Limit()/2), live: map[*hedgeCall]struct{}{},
+		stats: &p.core.stats, wake: make(chan struct{}, 1)}
 }
 
 // add puts a call under watch.
@@ -113,6 +127,14 @@ func (h *hedger) add() *hedgeCall {
 	}
 	h.mu.Unlock()
 	return c
+}
+
+// kick makes the watcher look at the calls again.
+func (h *hedger) kick() {
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
 }
 
 // done takes c off watch; ran is its run time when it succeeded, else 0.
@@ -131,36 +153,71 @@ func (h *hedger) backupEnded() {
 	h.mu.Lock()
 	h.active--
 	h.mu.Unlock()
+	h.kick()
 }
 
-// watch checks the live calls a few times per floor until none is left.
+// thresholdLocked is how long a call may run before it gets a backup, or
+// false while too few calls have finished to say; h.mu is held.
+func (h *hedger) thresholdLocked() (time.Duration, bool) {
+	if h.n < 3 {
+		return 0, false
+	}
+	k := min(h.n, len(h.recent))
+	runs := slices.Clone(h.recent[:k])
+	slices.Sort(runs)
+	floor := h.floor
+	if floor == 0 {
+		floor = min(max(floorSpread*runs[k*9/10], minFloor), maxFloor)
+	}
+	h.median = runs[k/2]
+	// Backups that lose mean the calls are not straggling but all slow
+	// alike (a loaded machine): once the pool's recent backups lose more
+	// often than they win, the threshold grows by that ratio.
+	won, lost := h.stats.backupRecord()
+	return time.Duration(max(1, lost/(won+1)) * float64(max(time.Duration(h.k*float64(h.median)), floor))), true
+}
+
+// costly reports whether a backup that lost after running for ran wasted
+// about a call's work, as backups of calls that are all slow alike do. One
+// cancelled sooner, because the attempt it backed up was only a little slow
+// and ended soon after, cost less than a call, and the threshold does not
+// grow for it: on calls of a few milliseconds, where the spread of normal
+// run times is close to the threshold, such near misses are common and
+// cheap, and letting them raise the threshold made every straggler wait
+// for it again.
+func (h *hedger) costly(ran time.Duration) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return ran >= h.median
+}
+
+// watch starts the backups of live calls as they become due, until none is
+// left. It sleeps until the next call is due: the one that started first,
+// or one starting later, due no sooner than a threshold from now.
 func (h *hedger) watch() {
-	every := min(max(h.floor/4, 2*time.Millisecond), 50*time.Millisecond)
-	t := time.NewTicker(every)
+	t := time.NewTimer(time.Hour)
 	defer t.Stop()
-	for range t.C {
+	for {
 		h.mu.Lock()
 		if len(h.live) == 0 {
 			h.ticking = false
 			h.mu.Unlock()
 			return
 		}
-		if h.n >= 3 && h.active < h.maxActive {
-			k := min(h.n, len(h.recent))
-			runs := slices.Clone(h.recent[:k])
-			slices.Sort(runs)
-			// Backups that lose mean the calls are not straggling but all
-			// slow alike (a loaded machine): once the pool's recent backups
-			// lose more often than they win, the factor grows by that ratio.
-			won, lost := h.stats.backupRecord()
-			factor := h.k * max(1, lost/(won+1))
-			limit := max(time.Duration(factor*float64(runs[k/2])), h.floor)
+		// Until three calls have ended, and while as many backups run as
+		// may, only an ending call changes anything: look again soon.
+		next := 5 * time.Millisecond
+		if limit, ok := h.thresholdLocked(); ok && h.active < h.maxActive {
+			next = limit
 			now := time.Now().UnixNano()
 			for c := range h.live {
-				if h.active >= h.maxActive {
-					break
+				s := c.start.Load()
+				if c.fired || s == 0 {
+					continue
 				}
-				if s := c.start.Load(); !c.fired && s != 0 && time.Duration(now-s) > limit {
+				if ran := time.Duration(now - s); ran <= limit {
+					next = min(next, limit-ran)
+				} else if h.active < h.maxActive {
 					c.fired = true
 					h.active++
 					close(c.slow)
@@ -168,6 +225,11 @@ func (h *hedger) watch() {
 			}
 		}
 		h.mu.Unlock()
+		t.Reset(max(next, 200*time.Microsecond))
+		select {
+		case <-t.C:
+		case <-h.wake:
+		}
 	}
 }
 
@@ -229,6 +291,7 @@ func (f *Func[In, Out]) hedged(ctx context.Context, p *Pool, h *hedger, in In, r
 		out, err := f.attempts(pctx, p, in, req, &ast, &num, func() { hc.start.Store(time.Now().UnixNano()) })
 		results <- attempt[Out]{out: out, err: err, st: ast}
 	}()
+	var bstart atomic.Int64 // when the backup started running (unix ns)
 	running, slow := 1, hc.slow
 	backedUp := false
 	var first *attempt[Out]
@@ -251,7 +314,7 @@ func (f *Func[In, Out]) hedged(ctx context.Context, p *Pool, h *hedger, in In, r
 				defer h.backupEnded()
 				defer let()
 				bst := base
-				out, err := f.attempts(bctx, p, in, breq, &bst, &num, nil)
+				out, err := f.attempts(bctx, p, in, breq, &bst, &num, func() { bstart.Store(time.Now().UnixNano()) })
 				results <- attempt[Out]{out: out, err: err, st: bst, backup: true}
 			}()
 			continue
@@ -270,12 +333,25 @@ func (f *Func[In, Out]) hedged(ctx context.Context, p *Pool, h *hedger, in In, r
 				ran = time.Since(time.Unix(0, s))
 			}
 			h.done(hc, ran)
+			if slow != nil {
+				select {
+				case <-slow:
+					// Found slow as it ended, and no backup started: the
+					// place taken for one is free again (kept, it stopped
+					// every later backup of the hedger once maxActive were
+					// lost so).
+					h.backupEnded()
+				default:
+				}
+			}
 			switch {
 			case r.backup && r.err == nil:
 				p.core.stats.backupWins.Add(1)
 				p.core.stats.backupOutcome(true)
 			case backedUp && r.err == nil:
-				p.core.stats.backupOutcome(false)
+				if s := bstart.Load(); s != 0 && h.costly(time.Since(time.Unix(0, s))) {
+					p.core.stats.backupOutcome(false)
+				}
 			}
 			if running > 0 {
 				// The other attempt is being cancelled; where the platform

@@ -1,0 +1,74 @@
+package pool_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/burst-dev/burst/pool"
+)
+
+// straggly sleeps First on a key's first attempt and Later on the others.
+var (
+	straggly = pool.Register("test.straggly", func(ctx context.Context, in straggleIn) (int, error) {
+		d := in.Later
+		if _, again := straggledKeys.LoadOrStore(in.Key, true); !again {
+			d = in.First
+		}
+		select {
+		case <-time.After(d):
+			return in.X, nil
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}, pool.Idempotent())
+	straggledKeys sync.Map
+)
+
+type straggleIn struct {
+	Key          string
+	X            int
+	First, Later time.Duration
+}
+
+// A call found slow just as it ends gets no backup, and the place among the
+// backups that may run at once, taken for it, is free again. It was kept
+// when the call's result won the race with its finding: once as many were
+// kept as backups may run at once, no later call of the Group (remd's run)
+// got a backup, and hedgebench figure 2 ran a whole remd run with its
+// stragglers unhedged.
+func TestBackupsGoOnAfterNearMisses(t *testing.T) {
+	p := open(t, "local://?encode=1", pool.WithLimit(2), pool.WithBackups(1, time.Millisecond))
+	g, _ := pool.WithContext(context.Background(), p)
+	rng := rand.New(rand.NewPCG(1, 2))
+	run := fmt.Sprintf("%s-%d", t.Name(), time.Now().UnixNano()) // keys of this run alone (-count)
+	// Calls of 0.5 to 2.5 ms: about half run past the threshold (k = 1:
+	// their median), many of them only just.
+	const n = 1000
+	for i := range n {
+		d := time.Duration(500+rng.IntN(2000)) * time.Microsecond
+		straggly.Go(g, straggleIn{Key: fmt.Sprintf("%s-%d", run, i), X: i, First: d, Later: d})
+	}
+	f := straggly.Go(g, straggleIn{Key: run + "-straggler", X: n, First: time.Minute, Later: time.Millisecond})
+	for i := range 10 {
+		straggly.Go(g, straggleIn{Key: fmt.Sprintf("%s-after-%d", run, i), X: i, First: time.Millisecond, Later: time.Millisecond})
+	}
+	done := make(chan error, 1)
+	go func() { done <- g.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		st := p.Stats()
+		t.Fatalf("the straggler got no backup after %d calls (Stats %+v): places taken for backups of calls that had ended were kept", n, st)
+	}
+	if st := f.Stats(); !st.Backup {
+		t.Fatalf("the straggler's stats %+v: want its result from a backup", st)
+	}
+	t.Logf("%+v", p.Stats())
+}
