@@ -117,7 +117,11 @@ func main() {
 	k := flag.Float64("k", 0, "figure 1: also measure pool.WithBackups(k, floor), beside the defaults")
 	floor := flag.Duration("floor", 0, "figure 1: the floor with -k")
 	reps := flag.Int("reps", 3, "figure 2: remd runs per configuration, interleaved; the p99 is over all their rounds")
+	route := flag.String("route", "free", "figure 2 on knative://: how the proxy before the 2 function processes routes a call: free (to a process with no call open, held until there is one, as Knative's activator does with one call per instance) or least (at once to the process with the fewest open, ties going round)")
 	flag.Parse()
+	if *route != "free" && *route != "least" {
+		log.Fatalf("hedgebench: -route %q: want free or least", *route)
+	}
 	ctx := context.Background()
 	tw := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "figure\tmeasured\tbaseline\tratio / value\tgoal\tmet")
@@ -150,7 +154,7 @@ func main() {
 		// Two workers on each backend, one call at a time each: two
 		// process workers, or two HTTP function processes behind a proxy.
 		remdBackends := []struct{ name, url string }{{"process://?workers=2", "process://?workers=2"},
-			{"knative:// (2 processes, loopback)", serveHTTPWorkers(2) + "&concurrency=2"}}
+			{"knative:// (2 processes, loopback)", serveHTTPWorkers(2, *route) + "&concurrency=2"}}
 		for _, b := range remdBackends {
 			if *backend != "" && !strings.HasPrefix(b.url, *backend) {
 				continue
@@ -192,13 +196,23 @@ func serveHTTP() string {
 const envHTTPWorker = "HEDGEBENCH_HTTP_WORKER"
 
 // serveHTTPWorkers starts n copies of this binary, each an HTTP function
-// server on loopback numbered 0 to n-1, behind a proxy that sends each call
-// to the copy with the fewest calls open (as a platform's router does with
-// one call per instance), and returns a knative:// URL for the proxy. The
-// copies exit when this process does (their stdin ends).
-func serveHTTPWorkers(n int) string {
+// server on loopback numbered 0 to n-1, behind a proxy that stands in for a
+// platform's router with one call per instance, and returns a knative://
+// URL for the proxy. By default (route "free") the proxy sends each call to
+// a copy with no call open and holds it until one has none, as Knative's
+// activator does with a container concurrency of 3 or less ("the first pod
+// that has capacity", knative.dev/docs/serving/load-balancing); route
+// "least" sends it at once to the copy with the fewest calls open, ties
+// going round, which put a backup beside the straggler it backs up (on the
+// straggler's own, injected, copy) in 45 of 50 cases, as no platform that
+// runs one call per instance would. The copies exit when this process does
+// (their stdin ends).
+func serveHTTPWorkers(n int, route string) string {
 	os.Setenv(httpfn.EnvSecret, secret)
-	r := &router{open: make([]int, n)}
+	r := &router{open: make([]int, n), free: make(chan int, n), least: route == "least"}
+	for i := range n {
+		r.free <- i
+	}
 	for i := range n {
 		cmd := exec.Command(os.Args[0])
 		cmd.Env = append(os.Environ(), envHTTPWorker+"="+strconv.Itoa(i))
@@ -239,16 +253,31 @@ func serveHTTPWorker() {
 	io.Copy(io.Discard, os.Stdin)
 }
 
-// router sends each request to the server with the fewest open requests;
+// router sends each request to a server with none open, holding it until
+// there is one (or, with least, at once to the one with the fewest open);
 // a cancelled request is cancelled upstream too.
 type router struct {
-	to   []*httputil.ReverseProxy
-	mu   sync.Mutex
-	open []int
-	next int // where the search for the least busy starts: ties go round
+	to    []*httputil.ReverseProxy
+	free  chan int // servers with no request open, first come first served
+	least bool
+	mu    sync.Mutex
+	open  []int
+	next  int // where the search for the least busy starts: ties go round
 }
 
 func (r *router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	if !r.least {
+		var i int
+		select {
+		case i = <-r.free:
+		case <-req.Context().Done():
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		defer func() { r.free <- i }()
+		r.to[i].ServeHTTP(w, req)
+		return
+	}
 	r.mu.Lock()
 	best := r.next % len(r.open)
 	for j := range r.open {
@@ -404,7 +433,13 @@ func figure2(ctx context.Context, url string, rounds, reps int) (base, with, wit
 }
 
 func runRemd(ctx context.Context, url string, spec engine.Spec, rounds int, noBackups bool) []time.Duration {
-	p, err := pool.Open(ctx, url)
+	var opts []pool.Option
+	var tr *callTrace
+	if dir := os.Getenv(envTrace); dir != "" {
+		tr = &callTrace{}
+		opts = append(opts, pool.WithCallHook(tr.add))
+	}
+	p, err := pool.Open(ctx, url, opts...)
 	must(err)
 	defer p.Close()
 	// Start the workers first: their start-up is the same in every
@@ -414,11 +449,14 @@ func runRemd(ctx context.Context, url string, spec engine.Spec, rounds int, noBa
 	ts, err := remd.Temperatures(remd.Geometric, 0.1, 0.45, 64)
 	must(err)
 	var times []time.Duration
+	var ends []time.Time
 	last := time.Now()
+	first := last
 	_, err = remd.Run(ctx, p, remd.Config{System: "lj38", Engine: spec, Temperatures: ts, Rounds: rounds, Steps: 1000, Seed: 1,
 		NoBackups: noBackups, OnRound: func(remd.RoundResult) {
 			now := time.Now()
 			times = append(times, now.Sub(last))
+			ends = append(ends, now)
 			last = now
 		}})
 	must(err)
@@ -426,7 +464,48 @@ func runRemd(ctx context.Context, url string, spec engine.Spec, rounds int, noBa
 		st := p.Stats()
 		fmt.Fprintln(os.Stderr, spec.Name, noBackups, "backups", st.Backups, "wins", st.BackupWins, "rounds", times)
 	}
+	if tr != nil {
+		tr.write(first, ends, string(spec.Options), noBackups)
+	}
 	return times
+}
+
+// envTrace names a directory where figure 2 writes a trace of every run:
+// the driver's calls (runs.txt) and each worker's segments (seg-*.txt).
+const envTrace = "HEDGEBENCH_TRACE"
+
+// callTrace records the calls of one remd run.
+type callTrace struct {
+	mu    sync.Mutex
+	calls []pool.CallStats
+}
+
+func (t *callTrace) add(s pool.CallStats) {
+	t.mu.Lock()
+	t.calls = append(t.calls, s)
+	t.mu.Unlock()
+}
+
+var traceRun int
+
+// write appends the run's rounds and calls to runs.txt, in ms since the
+// run's start: "round i end", "call id submitted started ended returned
+// worker backup attempts".
+func (t *callTrace) write(start time.Time, ends []time.Time, what string, noBackups bool) {
+	f, err := os.OpenFile(filepath.Join(os.Getenv(envTrace), "runs.txt"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	must(err)
+	defer f.Close()
+	traceRun++
+	rel := func(x time.Time) float64 { return float64(x.Sub(start)) / 1e6 }
+	fmt.Fprintf(f, "run %d %d %s nobackups=%v\n", traceRun, start.UnixNano(), what, noBackups)
+	for i, e := range ends {
+		fmt.Fprintf(f, "round %d %.2f\n", i, rel(e))
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, c := range t.calls {
+		fmt.Fprintf(f, "call %d %.2f %.2f %.2f %.2f %s %v %d\n", c.ID, rel(c.Submitted), rel(c.Started), rel(c.Ended), rel(c.Returned), c.Worker, c.Backup, c.Attempts)
+	}
 }
 
 // stragglyOptions configure an engine that runs Inner, and on the worker
@@ -463,20 +542,28 @@ func newStraggly(options json.RawMessage) (engine.Engine, error) {
 func (s *straggly) Segment(ctx context.Context, st *engine.State, t float64, steps int, rng *rand.Rand) (float64, error) {
 	start := time.Now()
 	u, err := s.Engine.Segment(ctx, st, t, steps, rng)
-	if err != nil || (os.Getenv("BURST_PROCESS_WORKER") != s.o.Worker && os.Getenv(envHTTPWorker) != s.o.Worker) {
-		return u, err
+	slow, cancelled := false, false
+	if err == nil && (os.Getenv("BURST_PROCESS_WORKER") == s.o.Worker || os.Getenv(envHTTPWorker) == s.o.Worker) {
+		s.mu.Lock()
+		slow = s.rng.Float64() < s.o.P
+		s.mu.Unlock()
 	}
-	s.mu.Lock()
-	slow := s.rng.Float64() < s.o.P
-	s.mu.Unlock()
 	if slow {
 		select {
 		case <-time.After(time.Duration((s.o.Factor - 1) * float64(time.Since(start)))):
 		case <-ctx.Done():
-			return 0, ctx.Err()
+			cancelled, err = true, ctx.Err()
 		}
 	}
-	return u, nil
+	if dir := os.Getenv(envTrace); dir != "" {
+		s.mu.Lock()
+		if f, err := os.OpenFile(filepath.Join(dir, fmt.Sprintf("seg-%d.txt", os.Getpid())), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); err == nil {
+			fmt.Fprintf(f, "seg %s%s %d %d %g %v %v\n", os.Getenv("BURST_PROCESS_WORKER"), os.Getenv(envHTTPWorker), start.UnixNano(), time.Now().UnixNano(), t, slow, cancelled)
+			f.Close()
+		}
+		s.mu.Unlock()
+	}
+	return u, err
 }
 
 func p99(ts []time.Duration) time.Duration {
