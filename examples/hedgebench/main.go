@@ -104,6 +104,13 @@ const secret = "hedgebench-secret-0123456789"
 // The workers, which never get past pool.Main, need the engine too.
 func init() { engine.Register("hedgebench.straggly", newStraggly) }
 
+// processWorker is the index of this process:// worker ("" elsewhere),
+// read before pool.Main, whose worker drops its marker so that the
+// programs a function runs are not workers: read from the environment
+// later, it was always "", and figure 2 injected no straggler on
+// process:// at all (its ratio was load noise).
+var processWorker = os.Getenv("BURST_PROCESS_WORKER")
+
 func main() {
 	pool.Main()
 	if os.Getenv(envHTTPWorker) != "" {
@@ -543,7 +550,7 @@ func (s *straggly) Segment(ctx context.Context, st *engine.State, t float64, ste
 	start := time.Now()
 	u, err := s.Engine.Segment(ctx, st, t, steps, rng)
 	slow, cancelled := false, false
-	if err == nil && (os.Getenv("BURST_PROCESS_WORKER") == s.o.Worker || os.Getenv(envHTTPWorker) == s.o.Worker) {
+	if err == nil && (processWorker == s.o.Worker || os.Getenv(envHTTPWorker) == s.o.Worker) {
 		s.mu.Lock()
 		slow = s.rng.Float64() < s.o.P
 		s.mu.Unlock()
@@ -558,7 +565,7 @@ func (s *straggly) Segment(ctx context.Context, st *engine.State, t float64, ste
 	if dir := os.Getenv(envTrace); dir != "" {
 		s.mu.Lock()
 		if f, err := os.OpenFile(filepath.Join(dir, fmt.Sprintf("seg-%d.txt", os.Getpid())), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); err == nil {
-			fmt.Fprintf(f, "seg %s%s %d %d %g %v %v\n", os.Getenv("BURST_PROCESS_WORKER"), os.Getenv(envHTTPWorker), start.UnixNano(), time.Now().UnixNano(), t, slow, cancelled)
+			fmt.Fprintf(f, "seg %s%s %d %d %g %v %v\n", processWorker, os.Getenv(envHTTPWorker), start.UnixNano(), time.Now().UnixNano(), t, slow, cancelled)
 			f.Close()
 		}
 		s.mu.Unlock()
