@@ -76,34 +76,48 @@ func onlyFinalStates(t *testing.T, cfg Config, dir string) {
 	}
 }
 
+// s3Requests counts the requests on states a test's S3 server received.
+type s3Requests struct {
+	mu            sync.Mutex
+	single, batch int // DELETE of one state, DeleteObjects
+	gets          int // GET of a state
+}
+
+// take returns the counts since the last take.
+func (c *s3Requests) take() (single, batch, gets int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	single, batch, gets = c.single, c.batch, c.gets
+	c.single, c.batch, c.gets = 0, 0, 0
+	return
+}
+
 // s3Storage points cfg at a new bucket on the S3 test server, through a
-// proxy that counts the requests that delete states.
-func s3Storage(t *testing.T, cfg *Config) (deletes func() (single, batch int)) {
+// proxy that counts the requests on states.
+func s3Storage(t *testing.T, cfg *Config) *s3Requests {
 	s3 := testenv.StartS3(t)
 	base := s3.BucketURL(t, "remddrops")
 	target, _ := url.Parse(s3.Endpoint)
 	rp := httputil.NewSingleHostReverseProxy(target)
-	var mu sync.Mutex
-	var single, batch int
+	c := &s3Requests{}
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
+		state := strings.Contains(r.URL.Path, "/replica-")
+		c.mu.Lock()
 		switch {
-		case r.Method == http.MethodDelete && strings.Contains(r.URL.Path, "/replica-"):
-			single++
+		case r.Method == http.MethodDelete && state:
+			c.single++
 		case r.Method == http.MethodPost && r.URL.Query().Has("delete"):
-			batch++
+			c.batch++
+		case r.Method == http.MethodGet && state:
+			c.gets++
 		}
-		mu.Unlock()
+		c.mu.Unlock()
 		rp.ServeHTTP(w, r)
 	}))
 	t.Cleanup(proxy.Close)
 	cfg.Storage = ObjectStore
 	cfg.StorageURL = strings.Replace(base, url.QueryEscape(s3.Endpoint), url.QueryEscape(proxy.URL), 1)
-	return func() (int, int) {
-		mu.Lock()
-		defer mu.Unlock()
-		return single, batch
-	}
+	return c
 }
 
 // The driver drops a round's old states in one request (S3's
@@ -111,11 +125,11 @@ func s3Storage(t *testing.T, cfg *Config) (deletes func() (single, batch int)) {
 // DELETE each; the store ends with only the final states.
 func TestOldStatesDroppedInOneRequestPerRound(t *testing.T) {
 	cfg := smallRun()
-	deletes := s3Storage(t, &cfg)
+	reqs := s3Storage(t, &cfg)
 	cfg.Out = t.TempDir()
 	want := runTo(t, "local://", smallRun())
 	sameFiles(t, "objectstore on S3, process:// vs payload", runTo(t, "process://?workers=2", cfg), want)
-	single, batch := deletes()
+	single, batch, _ := reqs.take()
 	if single != 0 {
 		t.Errorf("%d DELETEs of single states: want none (segments drop nothing)", single)
 	}
@@ -180,5 +194,33 @@ func TestResumeDropsWhatAKilledRunLeft(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A replica's next segment in the process that stored its state takes it
+// from memory: on local:// a run reads states from the store only for its
+// result, and a resumed session for its first round too (what an earlier
+// session stored, or an edit of the store between sessions, is read from
+// the store). The bytes are those of a payload run either way.
+func TestKeptStatesSkipTheStore(t *testing.T) {
+	want := runTo(t, "local://", smallRun())
+	cfg := smallRun()
+	reqs := s3Storage(t, &cfg)
+	n := len(cfg.Temperatures)
+
+	cfg.Out = t.TempDir()
+	sameFiles(t, "objectstore on local:// vs payload", runTo(t, "local://", cfg), want)
+	if _, _, got := reqs.take(); got != n {
+		t.Errorf("a run on local:// read %d states from the store, want %d (its result)", got, n)
+	}
+
+	cfg.Out = ""
+	dir := runStoppedAfter(t, cfg, 11)
+	resumed := cfg
+	resumed.Out, resumed.Resume = dir, true
+	reqs.take()
+	sameFiles(t, "resumed on local:// vs payload", runTo(t, "local://", resumed), want)
+	if _, _, got := reqs.take(); got != 2*n {
+		t.Errorf("a resumed run on local:// read %d states from the store, want %d (its first round's and its result)", got, 2*n)
 	}
 }

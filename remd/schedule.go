@@ -2,6 +2,8 @@ package remd
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"slices"
@@ -70,6 +72,9 @@ type scheduler struct {
 	g      *pool.Group
 	coords int
 	url    string
+	// session names this session in its segments, whose workers keep
+	// the states they store for the session's next segments (see kept).
+	session string
 
 	books    map[int]*roundBook
 	results  chan segmentDone
@@ -121,6 +126,9 @@ func (s *scheduler) run(ctx context.Context) error {
 	s.results = make(chan segmentDone, n)
 	s.written = s.st.Done - 1
 	s.lastRoundAt = s.sessionStart
+	var id [8]byte
+	rand.Read(id[:])
+	s.session = hex.EncodeToString(id[:])
 	if s.out != nil {
 		s.jobs = make(chan roundJob, 4)
 		s.wrote = make(chan error, 4)
@@ -263,6 +271,7 @@ func (s *scheduler) launch(ctx context.Context, r, rep int) {
 			in.InKey = stateKey(st.RunID, r-1, rep)
 		}
 		in.OutKey = stateKey(st.RunID, r, rep)
+		in.Session = s.session
 	}
 	s.inFlight++
 	fut := segment.Go(s.g, in)

@@ -33,6 +33,9 @@ type SegmentIn struct {
 	// DropKey if set, a state no checkpoint can refer to any more (drivers
 	// of this version leave it empty and drop a round's states in one
 	// batch: see the scheduler's dropper).
+	// Session is the driver's session: a state this process stored in it
+	// is kept for the replica's next segment (see kept).
+	Session string        `json:"session,omitempty"`
 	Storage Storage       `json:"storage"`
 	URL     string        `json:"url,omitempty"`
 	State   *engine.State `json:"state,omitempty"`
@@ -98,7 +101,9 @@ func runSegment(ctx context.Context, in SegmentIn) (SegmentOut, error) {
 		// and a retried call must start from it unchanged.
 		st = in.State.Clone()
 	default:
-		if st, err = store.load(ctx, in.InKey); err != nil {
+		if k, ok := take(in.Session, in.InKey); ok {
+			st = *k
+		} else if st, err = store.load(ctx, in.InKey); err != nil {
 			return SegmentOut{}, fmt.Errorf("remd: replica %d round %d: %w", in.Replica, in.Round, err)
 		}
 	}
@@ -130,6 +135,8 @@ func runSegment(ctx context.Context, in SegmentIn) (SegmentOut, error) {
 		out.State = &st
 	} else if err := store.save(ctx, in.OutKey, st); err != nil {
 		return SegmentOut{}, fmt.Errorf("remd: replica %d round %d: %w", in.Replica, in.Round, err)
+	} else {
+		keep(in.Session, in.OutKey, &st)
 	}
 	if err := <-dropped; err != nil {
 		return SegmentOut{}, fmt.Errorf("remd: replica %d round %d: %w", in.Replica, in.Round, err)
