@@ -18,6 +18,7 @@ const (
 	kindQueue   byte = 'Q' // driver → worker: run this call when one of yours ends
 	kindPromote byte = 'P' // driver → worker: start queued call seq now; no payload
 	kindStarted byte = 'S' // worker → driver: queued call seq started; no payload
+	kindRecall  byte = 'W' // driver → worker: hand queued call seq back (N) if it has not started; no payload
 	kindCancel  byte = 'X' // driver → worker: cancel call seq; no payload
 	kindResult  byte = 'R' // worker → driver: payload is an envelope
 	kindBye     byte = 'B' // worker → driver: leaving; send nothing more, close the call pipe

@@ -147,6 +147,9 @@ type Backend struct {
 	// count is never below the truth and the limit is never exceeded.
 	limit   int
 	running int
+	// returning counts the recalled calls handed back whose callers have
+	// not sent them again yet (call.returning).
+	returning int
 	// held are the calls waiting in the driver for room beside a worker,
 	// oldest first. took is the moving average of the calls' durations on
 	// the workers, which sets how much room there is (depthLocked).
@@ -416,9 +419,10 @@ func (b *Backend) Invoke(ctx context.Context, req *driver.Request) (*driver.Resp
 		return nil, fmt.Errorf("process: call of %d bytes exceeds the message limit of %d bytes (raise process://?max_message=): %w",
 			len(payload), b.opts.MaxMessage, driver.ErrTooLarge)
 	}
+	var prev *call // the attempt that came back unstarted
 	for {
 		c := &call{seq: b.seq.Add(1), req: req, ch: make(chan *driver.Response, 1), started: make(chan struct{})}
-		w, err := b.dispatch(ctx, c, payload)
+		w, err := b.dispatch(ctx, c, payload, prev)
 		if err != nil {
 			return nil, err
 		}
@@ -426,11 +430,14 @@ func (b *Backend) Invoke(ctx context.Context, req *driver.Request) (*driver.Resp
 		if err != errNotStarted {
 			return resp, err
 		}
+		prev = c
 	}
 }
 
 // errNotStarted: the worker a call waited on died before the call started,
-// so it goes to another worker as if it had not been sent.
+// left, or handed it back to go to a worker gone idle (recall), so it is
+// sent again, ahead of the calls held in the driver, as if it had not been
+// sent.
 var errNotStarted = errors.New("process: call had not started")
 
 // call is the driver's record of one call sent to a worker; it lives in the
@@ -444,6 +451,12 @@ type call struct {
 	payload []byte                // its frame's payload
 	placed  chan *worker          // while held in the driver: where it was sent
 	running bool
+	// recalled: waiting on a busy worker, it was asked back (kindRecall)
+	// for a worker gone idle; it counts in its worker's recalls until it
+	// starts there anyway or comes back. returning: it came back, and its
+	// caller is about to send it again (Backend.returning) or give up.
+	// Both reserve the free slot for it (reservedLocked).
+	recalled, returning bool
 	// abandoned: its caller stopped waiting. It no longer counts against
 	// the limit (released), so a function ignoring its context holds no
 	// slot; it only holds its worker until the grace period ends.
@@ -462,11 +475,20 @@ func (w *worker) holds(c *call) bool {
 
 // dispatch picks a worker for c, records it there and sends it. When the
 // workers have no room for it (depthLocked), c waits in the driver behind
-// the calls that were there first, and whoever makes room sends it.
-func (b *Backend) dispatch(ctx context.Context, c *call, payload []byte) (*worker, error) {
+// the calls that were there first, and whoever makes room sends it; a call
+// sent again (prev, its last attempt, came back unstarted) was there first,
+// and goes ahead of them, into the slot reserved for it if it was recalled.
+func (b *Backend) dispatch(ctx context.Context, c *call, payload []byte, prev *call) (*worker, error) {
 	c.payload = payload
+	again := prev != nil
 	for {
 		b.mu.Lock()
+		if again && prev.returning {
+			// Its reservation ends as it is placed or held, first, below,
+			// in this same hold of b.mu.
+			prev.returning = false
+			b.returning--
+		}
 		if b.closed {
 			b.mu.Unlock()
 			return nil, pool.ErrClosed
@@ -487,7 +509,7 @@ func (b *Backend) dispatch(ctx context.Context, c *call, payload []byte) (*worke
 			}
 		}
 		// A backup is late already: it goes ahead of the held calls.
-		if len(b.held) == 0 || c.req.Backup {
+		if len(b.held) == 0 || c.req.Backup || again {
 			if w := b.placeLocked(c); w != nil {
 				b.mu.Unlock()
 				// A failed write means the worker is dying; await sees it go.
@@ -496,7 +518,11 @@ func (b *Backend) dispatch(ctx context.Context, c *call, payload []byte) (*worke
 			}
 		}
 		c.placed = make(chan *worker, 1)
-		b.held = append(b.held, c)
+		if again {
+			b.held = slices.Insert(b.held, 0, c)
+		} else {
+			b.held = append(b.held, c)
+		}
 		b.mu.Unlock()
 		var w *worker
 		select {
@@ -534,7 +560,10 @@ func (b *Backend) placeLocked(c *call) *worker {
 	// worker keeps taking, starting its waiting calls as each of its
 	// others ends, until the straggler itself ends.
 	slow := b.stragglerLocked(c)
-	running := b.running
+	// Slots reserved for recalled calls are taken: the call that was
+	// there first is on its way to them.
+	reserved := b.reservedLocked()
+	running := b.running + reserved
 	if slow != nil {
 		running--
 	}
@@ -546,15 +575,16 @@ func (b *Backend) placeLocked(c *call) *worker {
 	// calls whose results are on their way. They count as waiting here,
 	// or one more call would wait than depthLocked allows.
 	queued := max(b.running-limit, 0)
+	share := limit / max(b.readyLocked(), 1)
 	for _, w := range b.workers {
 		if !w.isReady() {
 			continue
 		}
 		queued += len(w.queue)
-		if best == nil || (run && w.less(best)) || (!run && w.betterQueue(best)) {
+		if best == nil || (run && w.less(best)) || (!run && w.betterQueue(best, share)) {
 			best = w
 		}
-		if c.req.Backup && !w.holds(c) && (other == nil || (run && w.less(other)) || (!run && w.betterQueue(other))) {
+		if c.req.Backup && !w.holds(c) && (other == nil || (run && w.less(other)) || (!run && w.betterQueue(other, share))) {
 			other = w
 		}
 	}
@@ -569,7 +599,7 @@ func (b *Backend) placeLocked(c *call) *worker {
 	} else if slow != nil {
 		// Only the straggler's own worker can take the backup: the two
 		// count apart, and the backup waits there ahead of the others.
-		run = b.running < limit
+		run = b.running+reserved < limit
 	}
 	kind := kindQueue
 	best.pending[c.seq] = c
@@ -623,21 +653,57 @@ func (b *Backend) releaseHeldLocked() {
 	b.held = nil
 }
 
+// reservedLocked is how many slots are kept for recalled calls: asked back
+// and not yet answered, or handed back and not yet sent again; b.mu is
+// held. A recall crossing the call's start on its worker ends with the
+// start (settle), and a worker that dies or leaves takes its recalls with
+// it: its calls are sent again as they come back.
+func (b *Backend) reservedLocked() int {
+	n := b.returning
+	for _, w := range b.workers {
+		if w.isReady() {
+			n += w.recalls
+		}
+	}
+	return n
+}
+
+// readyLocked is how many workers take calls; b.mu is held.
+func (b *Backend) readyLocked() int {
+	n := 0
+	for _, w := range b.workers {
+		if w.isReady() {
+			n++
+		}
+	}
+	return n
+}
+
+// load is how many calls w runs. Abandoned calls still running count: such
+// a worker may be killed at the end of their grace period, and its calls
+// with it.
+func (w *worker) load() int { return w.running + w.abandoned }
+
 // less orders workers for a call that runs now: fewest running, then fewest
 // waiting.
 func (w *worker) less(o *worker) bool {
-	// Abandoned calls still running count as load: such a worker may be
-	// killed at the end of their grace period, and its calls with it.
-	if a, b := w.running+w.abandoned, o.running+o.abandoned; a != b {
+	if a, b := w.load(), o.load(); a != b {
 		return a < b
 	}
 	return len(w.queue) < len(o.queue)
 }
 
-// betterQueue orders workers for a call that must wait: one that is running
-// something (so the call starts when that ends, without the driver), then
-// the shortest queue per running call.
-func (w *worker) betterQueue(o *worker) bool {
+// betterQueue orders workers for a call that must wait, share being the
+// limit's share of one worker (rounded down). First a worker running less
+// than its share: with the limit reached, another runs more than its own,
+// which only a promotion (not that worker starting its own waiting calls)
+// evens out, and a call waiting here is the one promoted. Then one that is
+// running something (so the call starts when that ends, without the
+// driver), then the shortest queue per running call.
+func (w *worker) betterQueue(o *worker, share int) bool {
+	if a, b := w.load() < share, o.load() < share; a != b {
+		return a
+	}
 	if (w.running > 0) != (o.running > 0) {
 		return w.running > 0
 	}
@@ -668,53 +734,121 @@ func (b *Backend) startLocked(w *worker, c *call) {
 	b.running++
 }
 
-// promoteLocked starts waiting calls while fewer than the limit run, oldest
-// first, then sends held calls where there is room, and returns the workers
-// that have frames to flush; b.mu is held.
+// promoteLocked fills the slots free under the limit, then sends held calls
+// where there is room, and returns the workers that have frames to flush;
+// b.mu is held.
+//
+// A free slot is a worker running fewer calls than the others. The oldest
+// waiting call starts where it waits if that worker runs no more than the
+// least busy one. Otherwise starting it there would leave the least busy
+// worker idle while its own runs two calls at once; worse, that worker,
+// the only one running anything, then got every waiting call and started
+// them itself as its calls ended, so the other stayed idle for good. The
+// free slot takes the oldest held call instead, or, with none held, the
+// waiting call is recalled (W): its worker hands it back unstarted (N),
+// unless it started it meanwhile, and its caller sends it again, first.
 func (b *Backend) promoteLocked() []*worker {
 	var touched []*worker
-	for b.running < b.limitLocked() {
-		var from *worker
-		for _, w := range b.workers {
-			if w.isReady() && len(w.queue) > 0 && (from == nil || w.queue[0].seq < from.queue[0].seq) {
-				from = w
-			}
-		}
-		if from == nil {
-			break
-		}
-		c := from.queue[0]
-		from.queue = from.queue[1:]
-		b.startLocked(from, c)
-		from.send.enqueue(frame{kind: kindPromote, seq: c.seq})
-		if !slices.Contains(touched, from) {
-			touched = append(touched, from)
-		}
-	}
-	for len(b.held) > 0 {
-		c := b.held[0]
-		w := b.placeLocked(c)
-		if w == nil {
-			break
-		}
-		b.held[0] = nil
-		b.held = b.held[1:]
-		c.placed <- w
+	touch := func(w *worker) {
 		if !slices.Contains(touched, w) {
 			touched = append(touched, w)
 		}
 	}
+	limit := b.limitLocked()
+	for {
+		var from, least *worker
+		var oldest *call
+		for _, w := range b.workers {
+			if !w.isReady() {
+				continue
+			}
+			if least == nil || w.load() < least.load() {
+				least = w
+			}
+			// An abandoned call needs no slot: its cancel is on its way,
+			// and its worker answers it without running it.
+			for _, c := range w.queue {
+				if !c.recalled && !c.abandoned {
+					if oldest == nil || c.seq < oldest.seq {
+						from, oldest = w, c
+					}
+					break
+				}
+			}
+		}
+		// A recalled call is on its way to a free slot.
+		if least == nil || b.running+b.reservedLocked() >= limit {
+			break
+		}
+		switch {
+		case from != nil && from.load() <= least.load():
+			from.queue = slices.DeleteFunc(from.queue, func(o *call) bool { return o == oldest })
+			b.startLocked(from, oldest)
+			from.send.enqueue(frame{kind: kindPromote, seq: oldest.seq})
+			touch(from)
+			continue
+		case len(b.held) > 0:
+			if w := b.placeHeldLocked(); w != nil {
+				touch(w)
+				continue
+			}
+		case from != nil:
+			oldest.recalled = true
+			from.recalls++
+			from.send.enqueue(frame{kind: kindRecall, seq: oldest.seq})
+			touch(from)
+			continue
+		}
+		break
+	}
+	for len(b.held) > 0 {
+		w := b.placeHeldLocked()
+		if w == nil {
+			break
+		}
+		touch(w)
+	}
 	return touched
 }
 
+// placeHeldLocked places the oldest held call, if there is room for it, and
+// returns its worker; b.mu is held.
+func (b *Backend) placeHeldLocked() *worker {
+	c := b.held[0]
+	w := b.placeLocked(c)
+	if w == nil {
+		return nil
+	}
+	b.held[0] = nil
+	b.held = b.held[1:]
+	c.placed <- w
+	return w
+}
+
 // settle updates the books when the worker reports that call seq started
-// (result false) or ended (result true) after running for took, and returns
-// the call.
-func (b *Backend) settle(w *worker, seq uint64, result bool, took time.Duration) *call {
+// (result false) or ended (result true; back: handed back unstarted) after
+// running for took, and returns the call.
+func (b *Backend) settle(w *worker, seq uint64, result, back bool, took time.Duration) *call {
 	b.mu.Lock()
 	b.observe(took)
 	c := w.pending[seq]
+	// A recalled call handed back keeps its slot for its caller, who sends
+	// it again at once: promoting now would fill the slot first (recalling
+	// another waiting call for it, or starting one over the limit).
+	returned := false
 	if c != nil {
+		if c.recalled {
+			// Started here after all, or answered: no longer on its way.
+			c.recalled = false
+			w.recalls--
+			if back && !c.abandoned {
+				// Its caller sends it again (dispatch ends the
+				// reservation) or gives up (abandon ends it).
+				c.returning = true
+				b.returning++
+				returned = true
+			}
+		}
 		switch {
 		case !c.running:
 			if i := slices.Index(w.queue, c); i >= 0 {
@@ -737,7 +871,7 @@ func (b *Backend) settle(w *worker, seq uint64, result bool, took time.Duration)
 	// just before that call's result: room is made on the result, so the
 	// workers never hold more than depthLocked waiting and limit running.
 	var touched []*worker
-	if result {
+	if result && !returned {
 		touched = b.promoteLocked()
 	}
 	b.mu.Unlock()
@@ -791,7 +925,7 @@ func (b *Backend) died(w *worker, err error) {
 	// Its calls fail with ErrWorkerLost and are retried elsewhere, or sent
 	// elsewhere if they had not started.
 	b.running -= w.running
-	w.running, w.abandoned, w.queue, w.pending = 0, 0, nil, map[uint64]*call{}
+	w.running, w.abandoned, w.recalls, w.queue, w.pending = 0, 0, 0, nil, map[uint64]*call{}
 	touched := b.promoteLocked()
 	b.notifyLocked()
 	b.mu.Unlock()
@@ -828,6 +962,7 @@ type worker struct {
 	queue     []*call
 	running   int
 	abandoned int // running calls whose callers stopped waiting, or whose slot a backup took
+	recalls   int // waiting calls asked back for a worker gone idle (recalled)
 	lastOut   tailBuffer
 }
 
@@ -928,7 +1063,7 @@ func (w *worker) read(r io.ReadCloser, outputs *sync.WaitGroup) {
 			w.ready.Store(true)
 			w.b.readied()
 		case kindStarted:
-			w.b.settle(w, f.seq, false, 0)
+			w.b.settle(w, f.seq, false, false, 0)
 		case kindBye:
 			w.b.retire(w)
 		case kindRefused:
@@ -997,7 +1132,7 @@ func (w *worker) deliver(seq uint64, resp *driver.Response) {
 	if resp.Start != 0 && resp.End != 0 {
 		took = time.Duration(resp.End - resp.Start)
 	}
-	if c := w.b.settle(w, seq, true, took); c != nil {
+	if c := w.b.settle(w, seq, true, resp == refused, took); c != nil {
 		c.ch <- resp
 	}
 }
@@ -1066,11 +1201,18 @@ func (w *worker) abandon(c *call, why string) {
 	b := w.b
 	b.mu.Lock()
 	c.abandoned = true
-	var touched []*worker
 	if c.running && !c.released && w.pending[c.seq] == c {
 		b.releaseLocked(w, c)
-		touched = b.promoteLocked()
 	}
+	if c.returning {
+		// Handed back from a recall as its caller gave up: the slot kept
+		// for it is free.
+		c.returning = false
+		b.returning--
+	}
+	// A waiting call abandoned may have been the one a free slot waited
+	// for (recalled): promoting finds the slot another call.
+	touched := b.promoteLocked()
 	b.mu.Unlock()
 	for _, t := range touched {
 		_ = t.send.flush()

@@ -915,3 +915,62 @@ func TestLongCallsWaitOnePerSlot(t *testing.T) {
 		}
 	}
 }
+
+// With as many slots as workers, a worker that runs out of calls must get
+// the next one: no worker may run two calls while another runs none. The
+// calls come as remd's do, one more in flight than the workers (each
+// caller makes its next call when its last returns), which used to leave
+// one worker idle for good: a worker whose call ended with nothing waiting
+// beside it had the driver promote the call waiting beside the other,
+// which then ran two at once and, being the only worker running anything,
+// got every waiting call after that and started them itself.
+func TestIdleWorkerGetsTheNextCall(t *testing.T) {
+	for _, workers := range []int{2, 3} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			hook, got := recorder()
+			p, _ := openProc(t, workers, hook) // the defaults: limit = workers
+			ctx := context.Background()
+			const perCaller = 12
+			var wg sync.WaitGroup
+			errs := make(chan error, workers+1)
+			for c := range workers + 1 {
+				wg.Go(func() {
+					for i := range perCaller {
+						if _, err := hold.Call(ctx, p, holdIn{X: c*perCaller + i, D: 20 * time.Millisecond}); err != nil {
+							errs <- err
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Fatal(err)
+			}
+			byWorker := map[string][]pool.CallStats{}
+			for _, s := range got() {
+				byWorker[s.Worker] = append(byWorker[s.Worker], s)
+			}
+			total := (workers + 1) * perCaller
+			for w, sts := range byWorker {
+				if peak := maxOverlap(sts); peak > 1 {
+					t.Errorf("worker %s ran %d calls at once (limit %d over %d workers)", w, peak, workers, workers)
+				}
+			}
+			if len(byWorker) < workers {
+				t.Errorf("%d of %d workers ran calls", len(byWorker), workers)
+			}
+			for w, sts := range byWorker {
+				if len(sts) < total/(2*workers) {
+					t.Errorf("worker %s ran %d of %d calls; want at least %d", w, len(sts), total, total/(2*workers))
+				}
+			}
+			if t.Failed() {
+				for w, sts := range byWorker {
+					t.Logf("worker %s: %d calls", w, len(sts))
+				}
+			}
+		})
+	}
+}

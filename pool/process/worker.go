@@ -173,6 +173,19 @@ func serveStream(ctx context.Context, in io.Reader, out io.Writer, max int, grac
 				s.startLocked(wt.seq, wt.req)
 			}
 			s.mu.Unlock()
+		case kindRecall:
+			// The driver wants the call run on a worker that has gone
+			// idle. Started already (as a call here ended), it stays:
+			// the driver has our S for it.
+			s.mu.Lock()
+			i := s.waitingAt(f.seq)
+			if i >= 0 {
+				s.queue = slices.Delete(s.queue, i, i+1)
+			}
+			s.mu.Unlock()
+			if i >= 0 {
+				s.send.send(frame{kind: kindRefused, seq: f.seq})
+			}
 		case kindCancel:
 			s.mu.Lock()
 			if a := s.running[f.seq]; a != nil {
