@@ -125,6 +125,22 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 }
 
 func (o *options) check() error {
+	// 0 is "the experiment's default" only when the flag is not given: an
+	// explicit -rounds 0 or -steps 0 is refused, not silently replaced.
+	for _, v := range []struct {
+		name string
+		n    int
+	}{{"rounds", o.rounds}, {"steps", o.steps}} {
+		if o.set[v.name] && v.n < 1 {
+			return fmt.Errorf("-%s %d: want a count ≥ 1", v.name, v.n)
+		}
+	}
+	if o.set["impl"] && strings.TrimSpace(o.impls) == "" {
+		return errors.New("-impl \"\": want payload, objectstore, shared or workqueue, comma-separated")
+	}
+	if !(o.cpu > 0) {
+		return fmt.Errorf("-cpu %v: want the vCPUs billed, > 0", o.cpu)
+	}
 	switch o.exp {
 	case 1:
 		if o.rounds == 0 {
@@ -179,8 +195,16 @@ func (o *options) check() error {
 		}
 		o.sizeList = []int{o.replicas}
 	}
-	if o.rounds < 1 || o.steps < 1 || o.repeat < 1 || o.workers < 1 || o.perWorker < 1 || o.memoryMB < 128 {
-		return errors.New("-rounds, -steps, -repeat, -workers and -per-worker must be ≥ 1, -memory ≥ 128")
+	for _, v := range []struct {
+		name string
+		n    int
+	}{{"rounds", o.rounds}, {"steps", o.steps}, {"repeat", o.repeat}, {"workers", o.workers}, {"per-worker", o.perWorker}} {
+		if v.n < 1 {
+			return fmt.Errorf("-%s %d: want a count ≥ 1", v.name, v.n)
+		}
+	}
+	if o.memoryMB < 128 {
+		return fmt.Errorf("-memory %d: want MB ≥ 128", o.memoryMB)
 	}
 	for _, s := range strings.Split(o.impls, ",") {
 		s = strings.TrimSpace(s)
@@ -230,6 +254,10 @@ func defaultData() string {
 	return "../shared/data/ww"
 }
 
+// maxSizes bounds the replica counts of -sizes (the study ran 16): a typo
+// like 12:1000000000:1 would otherwise fill memory before anything runs.
+const maxSizes = 1000
+
 // parseSizes reads first:last:step or a comma list.
 func parseSizes(s string) ([]int, error) {
 	bad := fmt.Errorf("-sizes %q: want first:last:step (e.g. %s) or a comma list of replica counts ≥ 2", s, studyExp2Sizes)
@@ -245,6 +273,9 @@ func parseSizes(s string) ([]int, error) {
 		}
 		if v[0] < 2 || v[1] < v[0] || v[2] < 1 {
 			return nil, bad
+		}
+		if (v[1]-v[0])/v[2] >= maxSizes {
+			return nil, fmt.Errorf("-sizes %q: %d replica counts, want at most %d", s, (v[1]-v[0])/v[2]+1, maxSizes)
 		}
 		for n := v[0]; n <= v[1]; n += v[2] {
 			out = append(out, n)

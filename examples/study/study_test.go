@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -192,10 +193,31 @@ func TestFlags(t *testing.T) {
 		{"-exp", "1", "-data", t.TempDir()},
 		{"-exp", "1", "-per-worker", "-1"},
 		{"-exp", "1", "-per-worker", "0"},
+		// An explicit 0 is not the experiment's default.
+		{"-exp", "1", "-rounds", "0"},
+		{"-exp", "2", "-steps", "0"},
+		{"-exp", "1", "-rounds", "-3"},
+		{"-exp", "1", "-impl", ""},
+		{"-exp", "1", "-cpu", "0"},
+		{"-exp", "1", "-cpu", "-1"},
+		{"-exp", "1", "-memory", "-5"},
+		{"-exp", "2", "-sizes", "12:1000000000:1"},
 	} {
 		var b bytes.Buffer
-		if _, err := parse(args, &b); err == nil {
+		refused := "" // the flag the error names: the last one given
+		if len(args) >= 2 {
+			refused = args[len(args)-2]
+		}
+		if !slices.Contains(args, "-data") {
+			args = append(args, "-data", testenv.WWDataDir(t))
+		}
+		_, err := parse(args, &b)
+		if err == nil {
 			t.Errorf("%v: no error", args)
+			continue
+		}
+		if !strings.Contains(err.Error(), refused) {
+			t.Errorf("%v: %q does not name %s", args, err, refused)
 		}
 	}
 	// Two calls per worker in exp 1, where a call's storage round trips
