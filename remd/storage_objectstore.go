@@ -3,10 +3,12 @@ package remd
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 
 	"github.com/burst-dev/burst/cloudfs"
 	"github.com/burst-dev/burst/codec"
@@ -54,13 +56,38 @@ func decodeState(b []byte) (engine.State, error) {
 		return st, fmt.Errorf("not a state: want %q or a JSON object, have %q", stateMagic, b[:min(len(b), len(stateMagic))])
 	}
 	states, err := unpackStates(b[len(stateMagic):])
+	if err == nil && len(states) == 1 {
+		return states[0], nil
+	}
+	// A run checkpointed by a version of 82a1f50..bd0e310 holds states of
+	// the same header with 64-bit counts: read them, so that -resume of
+	// such a run continues it (the packed form does not parse them).
+	if st, ok := decodeState64(b[len(stateMagic):]); ok {
+		return st, nil
+	}
 	if err != nil {
 		return st, err
 	}
-	if len(states) != 1 {
-		return st, fmt.Errorf("%d states in one object: want 1", len(states))
+	return st, fmt.Errorf("%d states in one object: want 1", len(states))
+}
+
+// decodeState64 reads the first binary form of a state after its header:
+// the counts of coordinates and of velocities as uint64, then their IEEE
+// 754 bits, all little-endian; ok only when the lengths add up exactly.
+func decodeState64(b []byte) (st engine.State, ok bool) {
+	if len(b) < 16 {
+		return st, false
 	}
-	return states[0], nil
+	nx, nv := binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[8:])
+	b = b[16:]
+	if nx > uint64(len(b))/8 || nv > uint64(len(b))/8 || 8*(nx+nv) != uint64(len(b)) {
+		return st, false
+	}
+	vals := make([]float64, nx+nv)
+	for i := range vals {
+		vals[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
+	}
+	return engine.State{X: vals[:nx:nx], V: vals[nx:]}, true
 }
 
 func (o objectStore) load(ctx context.Context, key string) (engine.State, error) {

@@ -3,6 +3,7 @@ package remd
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"io/fs"
 	"math"
 	"slices"
@@ -52,6 +53,30 @@ func TestStateFormat(t *testing.T) {
 		append([]byte(stateMagic), bytes.Repeat([]byte{0xff}, 16)...)} {
 		if _, err := decodeState(bad); err == nil {
 			t.Errorf("decodeState(%.40q) = nil error, want one", bad)
+		}
+	}
+}
+
+// States written by 82a1f50..bd0e310 (the same header, 64-bit counts) still
+// read: a run those versions checkpointed stopped at its first segment with
+// "states: truncated" on -resume.
+func TestStateFormat64(t *testing.T) {
+	for _, st := range []engine.State{
+		{X: engine.Floats{1, -2, 3.5}, V: engine.Floats{0.25, math.Inf(1), -0.5}},
+		{X: engine.Floats{1, 2}},
+		{},
+	} {
+		b := []byte(stateMagic) // as 82a1f50's encodeState wrote it
+		b = binary.LittleEndian.AppendUint64(b, uint64(len(st.X)))
+		b = binary.LittleEndian.AppendUint64(b, uint64(len(st.V)))
+		for _, xs := range [][]float64{st.X, st.V} {
+			for _, x := range xs {
+				b = binary.LittleEndian.AppendUint64(b, math.Float64bits(x))
+			}
+		}
+		got, err := decodeState(b)
+		if err != nil || !sameBits(got.X, st.X) || !sameBits(got.V, st.V) {
+			t.Errorf("state of 64-bit counts: got %v, %v; want %v", got, err, st)
 		}
 	}
 }
