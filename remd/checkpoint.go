@@ -42,7 +42,7 @@ type runState struct {
 	PrevT  []float64      `json:"prev_t"`
 	States []engine.State `json:"-"` // Payload storage only
 	// Packed is States as written: see packStates.
-	Packed []byte `json:"states,omitempty"`
+	Packed packedStates `json:"states,omitempty"`
 	// Acceptance counts per neighbour pair (k, k+1).
 	Attempts []int `json:"attempts"`
 	Accepted []int `json:"accepted"`
@@ -75,6 +75,24 @@ type runState struct {
 	Retries       int64   `json:"retries"`
 	OverheadSum   float64 `json:"overhead_sum_us"`
 	OverheadN     int     `json:"overhead_n"`
+}
+
+// packedStates is the checkpoint's "states": base64 of packStates' bytes,
+// or, in checkpoints of versions before 4362cec, a JSON array of states,
+// which it packs as read, so that -resume continues such a run (it was
+// refused as "damaged").
+type packedStates []byte
+
+func (p *packedStates) UnmarshalJSON(data []byte) error {
+	if d := bytes.TrimSpace(data); len(d) > 0 && d[0] == '[' {
+		var states []engine.State
+		if err := json.Unmarshal(d, &states); err != nil {
+			return err
+		}
+		*p = packStates(states)
+		return nil
+	}
+	return json.Unmarshal(data, (*[]byte)(p))
 }
 
 // packStates encodes states as little-endian float64s (per state: two

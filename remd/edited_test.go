@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/burst-dev/burst/remd/engine"
 )
 
 // copyRun copies the files of a finished run into a new folder.
@@ -135,5 +137,43 @@ func TestResumeWithoutSumsAndAfterLeftovers(t *testing.T) {
 	json.Unmarshal(b, &ck)
 	if ck.Checksum == "" || len(ck.Sums) == 0 {
 		t.Error("the resumed run's checkpoint has no checksum or sums")
+	}
+}
+
+// A checkpoint of a version before 4362cec holds its states as a JSON array
+// of states, not packed: it reads to the same states (it was refused as
+// "damaged", so such a run could not be resumed).
+func TestCheckpointWithJSONStates(t *testing.T) {
+	states := []engine.State{
+		{X: engine.Floats{1.5, -2, 0.1}, V: engine.Floats{3, 0, -0.25}},
+		{X: engine.Floats{4, 5e-300, 6}, V: engine.Floats{7, 8, 9}},
+	}
+	s := runState{Version: checkpointVersion, RunID: "0123abcd", Done: 3, Perm: []int{1, 0}, TempOf: []int{1, 0},
+		Packed: packStates(states)}
+	packed, err := json.Marshal(&s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readCheckpoint(packed, "checkpoint.json"); err != nil {
+		t.Fatalf("packed checkpoint: %v", err)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(packed, &m); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := json.Marshal([]map[string][]float64{{"x": states[0].X, "v": states[0].V}, {"x": states[1].X, "v": states[1].V}})
+	m["states"] = old
+	b, _ := json.Marshal(m)
+	got, err := readCheckpoint(b, "checkpoint.json")
+	if err != nil {
+		t.Fatalf("checkpoint with JSON states: %v", err)
+	}
+	if len(got.States) != len(states) {
+		t.Fatalf("read %d states, want %d", len(got.States), len(states))
+	}
+	for i := range states {
+		if !sameBits(got.States[i].X, states[i].X) || !sameBits(got.States[i].V, states[i].V) {
+			t.Errorf("state %d: got %v, want %v", i, got.States[i], states[i])
+		}
 	}
 }
