@@ -92,6 +92,10 @@ func decodeState64(b []byte) (st engine.State, ok bool) {
 
 func (o objectStore) load(ctx context.Context, key string) (engine.State, error) {
 	b, err := o.fs.WithContext(ctx).ReadFile(key)
+	if errors.Is(err, fs.ErrNotExist) {
+		// As shared storage says: the likely causes, not only the key.
+		return engine.State{}, fmt.Errorf("load state %s: not in the store (was the run started with another -storage-url, its states deleted, or the store's server restarted without its data?): %w", key, err)
+	}
 	if err != nil {
 		return engine.State{}, fmt.Errorf("load state: %w", err)
 	}

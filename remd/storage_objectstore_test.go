@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"io/fs"
 	"math"
 	"slices"
@@ -148,5 +149,19 @@ func TestResumeFromJSONStates(t *testing.T) {
 	}
 	if len(left) != len(cfg.Temperatures) {
 		t.Errorf("left %d objects, want %d: %v", len(left), len(cfg.Temperatures), left)
+	}
+}
+
+// A state missing from the store (a restarted in-memory S3, another
+// -storage-url) is reported with its likely causes, as shared storage does;
+// it was "load state: read ...: file does not exist".
+func TestMissingStateSaysWhy(t *testing.T) {
+	fsys, err := cloudfs.Open(context.Background(), "mem://")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = objectStore{fs: fsys}.load(context.Background(), "remd/0123/r000001/replica-0000.json")
+	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "-storage-url") || !strings.Contains(err.Error(), "replica-0000.json: not in the store") {
+		t.Errorf("err = %v, want one naming the key, saying it is not in the store and why that may be", err)
 	}
 }
