@@ -956,6 +956,9 @@ type worker struct {
 	gone   atomic.Bool            // known to be unusable: stop picking it
 	killed atomic.Pointer[string] // why the driver killed it
 	dead   chan struct{}
+	// exitErr is how it ended (exit status 3, signal: killed, EOF), set
+	// before dead is closed: the error of its calls in flight says it.
+	exitErr error
 	// Under b.mu: calls sent and not answered, those waiting, and how many
 	// count as running.
 	pending   map[uint64]*call
@@ -1096,6 +1099,7 @@ func (w *worker) read(r io.ReadCloser, outputs *sync.WaitGroup) {
 			err = waitErr
 		}
 	}
+	w.exitErr = err // read after <-w.dead
 	close(w.dead)
 	w.b.died(w, err)
 }
@@ -1170,6 +1174,11 @@ func (w *worker) await(ctx context.Context, c *call, timeout time.Duration) (*dr
 			why := "died"
 			if r := w.killed.Load(); r != nil {
 				why = "was killed (" + *r + ")"
+			} else if w.exitErr != nil {
+				// A function that called os.Exit or panicked in a
+				// goroutine: the status and the last lines (the panic's
+				// stack) say which, where only the worker's log did.
+				return nil, fmt.Errorf("process: %s died (%v) with the call in flight: %w%s", w.describe(), w.exitErr, driver.ErrWorkerLost, w.tail())
 			}
 			return nil, fmt.Errorf("process: %s %s with the call in flight: %w", w.describe(), why, driver.ErrWorkerLost)
 		case <-started:

@@ -643,6 +643,36 @@ func TestCallsWaitingOnAStuckWorkerGoElsewhere(t *testing.T) {
 	}
 }
 
+var exit = pool.Register("proc.exit", func(ctx context.Context, code int) (int, error) {
+	fmt.Fprintln(os.Stderr, "leaving with", code)
+	os.Exit(code)
+	return 0, nil
+})
+
+// A function that ends its worker (os.Exit, a panic in a goroutine) fails
+// its call with how the worker ended and what it printed last; the error
+// said only "died", the cause being in the log alone.
+func TestWorkerExitSaysHow(t *testing.T) {
+	var out bytes.Buffer
+	var mu sync.Mutex
+	p, _ := openWith(t, process.Options{Workers: 1, Output: lockedWriter{&mu, &out}}, pool.WithRetries(0))
+	_, err := exit.Call(context.Background(), p, 7)
+	if !errors.Is(err, pool.ErrWorkerLost) || !strings.Contains(err.Error(), "exit status 7") || !strings.Contains(err.Error(), "leaving with 7") {
+		t.Fatalf("err = %v, want ErrWorkerLost saying exit status 7 and the worker's last output", err)
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}
+
 func TestGoexitEndsCallAndReplacesWorker(t *testing.T) {
 	p, b := openWith(t, process.Options{Workers: 1}, pool.WithRetries(0))
 	before := b.PIDs()
