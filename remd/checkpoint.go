@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/burst-dev/burst/internal/atomicfile"
 	"github.com/burst-dev/burst/remd/engine"
 )
 
@@ -493,8 +494,8 @@ func sameStart(dir, name string, offsets map[string]int64, sum uint32) error {
 
 // writeJSONAtomic replaces dir/name with v, so that a reader (or a run killed
 // at any moment) sees either the old file or the new one, never a mix. With
-// sync the data is on disk before the rename, so a machine crash cannot
-// leave an empty file either.
+// sync the data and the rename are on disk before it returns, so a machine
+// crash cannot leave an empty file or undo the replace either.
 func writeJSONAtomic(dir, name string, v any, sync bool) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
@@ -503,25 +504,12 @@ func writeJSONAtomic(dir, name string, v any, sync bool) error {
 	return writeFileAtomic(dir, name, append(b, '\n'), sync)
 }
 
+// writeFileAtomic replaces dir/name with b (see writeJSONAtomic); the error
+// says what a full disk leaves (writeError).
 func writeFileAtomic(dir, name string, b []byte, sync bool) error {
-	f, err := os.CreateTemp(dir, name+".tmp*")
-	if err != nil {
-		return writeError(filepath.Join(dir, name), err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(b)
-	if err == nil && sync {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, filepath.Join(dir, name))
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return writeError(filepath.Join(dir, name), err)
+	path := filepath.Join(dir, name)
+	if err := atomicfile.WriteFile(path, b, 0o644, atomicfile.Sync(sync)); err != nil {
+		return writeError(path, err)
 	}
 	return nil
 }

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/burst-dev/burst/internal/atomicfile"
 )
 
 // The output files, in the order they are written each round.
@@ -377,7 +379,8 @@ func writeError(path string, err error) error {
 
 // tempPrefixes name the temporary files of writeFileAtomic (and of
 // remd/report) in an output directory.
-var tempPrefixes = []string{checkpointFile + ".tmp", SummaryFile + ".tmp", "report.svg.tmp", "report.png.tmp"}
+var tempPrefixes = []string{atomicfile.TempPrefix(checkpointFile), atomicfile.TempPrefix(SummaryFile),
+	atomicfile.TempPrefix("report.svg"), atomicfile.TempPrefix("report.png")}
 
 // removeTemps removes the temporary files that a run killed inside
 // writeFileAtomic (between create and rename) left in dir; the caller holds

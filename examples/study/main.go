@@ -39,6 +39,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/burst-dev/burst/internal/atomicfile"
 	"github.com/burst-dev/burst/pool"
 	_ "github.com/burst-dev/burst/pool/process"
 	"github.com/burst-dev/burst/providers"
@@ -356,7 +357,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	md := o.report(rows, proj, env)
-	if err := writeAtomic(filepath.Join(o.out, "report.md"), func(w io.Writer) error {
+	if err := atomicfile.Write(filepath.Join(o.out, "report.md"), 0o644, func(w io.Writer) error {
 		_, err := io.WriteString(w, md)
 		return err
 	}); err != nil {

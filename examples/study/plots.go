@@ -8,6 +8,7 @@ import (
 	"io"
 	"path/filepath"
 
+	"github.com/burst-dev/burst/internal/atomicfile"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
@@ -56,7 +57,7 @@ func save(p *plot.Plot, dir, name string) error {
 }
 
 func writeTo(path string, w io.WriterTo) error {
-	return writeAtomic(path, func(fh io.Writer) error {
+	return atomicfile.Write(path, 0o644, func(fh io.Writer) error {
 		_, err := w.WriteTo(fh)
 		return err
 	})

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/burst-dev/burst/internal/atomicfile"
 	"github.com/burst-dev/burst/providers"
 )
 
@@ -293,7 +294,7 @@ func (o *options) project(rows []row, tls []*timeline) []projection {
 }
 
 func writeProjection(path string, ps []projection) error {
-	return writeAtomic(path, func(fh io.Writer) error {
+	return atomicfile.Write(path, 0o644, func(fh io.Writer) error {
 		w := csv.NewWriter(fh)
 		w.Write([]string{"kind", "platform", "from_storage", "label", "replicas", "rounds", "steps",
 			"wall_seconds", "mean_call_seconds", "cost_usd", "instances", "payload_over_limit"})

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/burst-dev/burst/internal/atomicfile"
 )
 
 // resultsHeader are results.csv's columns.
@@ -23,7 +25,7 @@ var resultsHeader = []string{
 func f(v float64) string { return strconv.FormatFloat(v, 'g', 8, 64) }
 
 func writeResults(path string, rows []row) error {
-	return writeAtomic(path, func(fh io.Writer) error {
+	return atomicfile.Write(path, 0o644, func(fh io.Writer) error {
 		w := csv.NewWriter(fh)
 		w.Write(resultsHeader)
 		for _, r := range rows {

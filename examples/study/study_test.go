@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"errors"
 	"io"
 	"math"
 	"os"
@@ -259,27 +258,5 @@ func TestSecondStudyOnOneFolderIsRefused(t *testing.T) {
 		t.Errorf("lock after the first study ended: %v", err)
 	} else {
 		l.Close()
-	}
-}
-
-// A result file whose writing fails (a full disk, here the writer's own
-// error half-way) leaves the previous file whole and no temporary file.
-func TestFailedWriteKeepsThePreviousFile(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "results.csv")
-	os.WriteFile(path, []byte("previous\n"), 0o644)
-	full := errors.New("no space left on device")
-	err := writeAtomic(path, func(w io.Writer) error {
-		io.WriteString(w, "half a ")
-		return full
-	})
-	if !errors.Is(err, full) || !strings.Contains(err.Error(), path) {
-		t.Errorf("err = %v, want the write's error naming %s", err, path)
-	}
-	if b, _ := os.ReadFile(path); string(b) != "previous\n" {
-		t.Errorf("results.csv after a failed write: %q", b)
-	}
-	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
-		t.Errorf("the folder holds %d files after a failed write, want 1", len(ents))
 	}
 }

@@ -13,13 +13,13 @@ import (
 	"fmt"
 	"image/color"
 	"io"
-	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 
+	"github.com/burst-dev/burst/internal/atomicfile"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
@@ -126,34 +126,18 @@ func Write(dir string) error {
 	return writeFile(filepath.Join(dir, "report.png"), vgimg.PngCanvas{Canvas: png})
 }
 
+// writeFile replaces path whole, through a temporary file of its own: a
+// reader never sees half a figure, and two programs writing the report of
+// one folder at once do not clash on one temporary name.
 func writeFile(path string, w io.WriterTo) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
+	err := atomicfile.Write(path, 0o644, func(f io.Writer) error {
+		_, err := w.WriteTo(f)
+		return err
+	})
 	if err != nil {
-		return writeError(path, err)
-	}
-	_, err = w.WriteTo(f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return writeError(path, err)
+		return fmt.Errorf("report: %w", err)
 	}
 	return nil
-}
-
-// writeError names the file by its own name, not the temporary one the
-// error carries.
-func writeError(path string, err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
-	return fmt.Errorf("report: write %s: %w", path, err)
 }
 
 // readCSV calls row with the numeric fields of each data row.
