@@ -187,10 +187,8 @@ func TestResumeDropsWhatAKilledRunLeft(t *testing.T) {
 					return
 				}
 				// The next run starts with an empty store.
-				for _, k := range storedStates(t, cfg) {
-					if err := store.remove(ctx, k); err != nil {
-						t.Fatal(err)
-					}
+				if err := store.removeMany(ctx, storedStates(t, cfg)); err != nil {
+					t.Fatal(err)
 				}
 			}
 		})

@@ -29,10 +29,9 @@ type SegmentIn struct {
 	// Where the replica's state lives. Payload: in State (nil in round 0,
 	// when the segment starts from the engine's initial state). Otherwise
 	// the state after round r is stored under Key(r) in the store at URL:
-	// the segment reads InKey (empty in round 0), writes OutKey, and drops
-	// DropKey if set, a state no checkpoint can refer to any more (drivers
-	// of this version leave it empty and drop a round's states in one
-	// batch: see the scheduler's dropper).
+	// the segment reads InKey (empty in round 0) and writes OutKey; the
+	// driver drops states no checkpoint can refer to any more, a round's
+	// in one batch (see the scheduler's dropper).
 	// Session is the driver's session: a state this process stored in it
 	// is kept for the replica's next segment (see kept).
 	Session string        `json:"session,omitempty"`
@@ -41,7 +40,6 @@ type SegmentIn struct {
 	State   *engine.State `json:"state,omitempty"`
 	InKey   string        `json:"in_key,omitempty"`
 	OutKey  string        `json:"out_key,omitempty"`
-	DropKey string        `json:"drop_key,omitempty"`
 }
 
 // SegmentOut is what a segment sends back.
@@ -71,20 +69,11 @@ func runSegment(ctx context.Context, in SegmentIn) (SegmentOut, error) {
 	}
 	defer release()
 
-	// A driver of an earlier version names a state three rounds old to
-	// drop; it goes while the MD runs. (This version's driver drops each
-	// round's states in one request once its checkpoint allows.)
 	var store stateStore
-	dropped := make(chan error, 1)
 	if in.Storage != Payload && in.Storage != "" {
 		if store, err = openStore(ctx, in.Storage, in.URL); err != nil {
 			return SegmentOut{}, err
 		}
-	}
-	if store != nil && in.DropKey != "" {
-		go func() { dropped <- store.remove(ctx, in.DropKey) }()
-	} else {
-		dropped <- nil
 	}
 
 	var st engine.State
@@ -137,9 +126,6 @@ func runSegment(ctx context.Context, in SegmentIn) (SegmentOut, error) {
 		return SegmentOut{}, fmt.Errorf("remd: replica %d round %d: %w", in.Replica, in.Round, err)
 	} else {
 		keep(in.Session, in.OutKey, &st)
-	}
-	if err := <-dropped; err != nil {
-		return SegmentOut{}, fmt.Errorf("remd: replica %d round %d: %w", in.Replica, in.Round, err)
 	}
 	out.Start, out.End = start.UnixNano(), time.Now().UnixNano()
 	return out, nil

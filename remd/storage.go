@@ -33,8 +33,6 @@ var Storages = []Storage{Payload, ObjectStore, Shared}
 type stateStore interface {
 	load(ctx context.Context, key string) (engine.State, error)
 	save(ctx context.Context, key string, st engine.State) error
-	// remove deletes key; a missing key is not an error.
-	remove(ctx context.Context, key string) error
 	// removeMany deletes keys, in as few requests as the store takes; a
 	// missing key is not an error.
 	removeMany(ctx context.Context, keys []string) error

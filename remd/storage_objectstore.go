@@ -168,14 +168,10 @@ func (o objectStore) deleteLease(ctx context.Context, key string, old leaseRecor
 	return nil
 }
 
-// remove is RemoveFiles rather than Remove: a dropped state needs no
-// NotExist answer, which on S3 costs a HEAD before the DELETE.
-func (o objectStore) remove(ctx context.Context, key string) error {
-	return o.removeMany(ctx, []string{key})
-}
-
 // removeMany is one DeleteObjects per 1000 keys on S3 (cloudfs/s3upload
-// linked), a Delete per key elsewhere.
+// linked), a Delete per key elsewhere; RemoveFiles rather than Remove also
+// because a dropped state needs no NotExist answer, which on S3 costs a
+// HEAD before the DELETE.
 func (o objectStore) removeMany(ctx context.Context, keys []string) error {
 	if err := o.fs.WithContext(ctx).RemoveFiles(keys...); err != nil {
 		return fmt.Errorf("remove states: %w", err)

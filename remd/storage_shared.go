@@ -56,13 +56,6 @@ func (s sharedStore) save(ctx context.Context, key string, st engine.State) erro
 	return nil
 }
 
-func (s sharedStore) remove(ctx context.Context, key string) error {
-	if err := s.m.Delete(ctx, key); err != nil {
-		return fmt.Errorf("remove state %s: %w", key, err)
-	}
-	return nil
-}
-
 // removeMany is one DeleteMany (one HDEL on Redis).
 func (s sharedStore) removeMany(ctx context.Context, keys []string) error {
 	if err := s.m.DeleteMany(ctx, keys); err != nil {
