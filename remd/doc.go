@@ -16,6 +16,25 @@
 // storage mode (Payload, ObjectStore, Shared) and across a resume from the
 // checkpoint written after every round.
 //
+// # Process-wide state: the kept-state cache
+//
+// With ObjectStore or Shared storage, every process that runs segments (a
+// worker, or the driver itself on local://) also keeps, in one process-wide
+// cache, each state it stored, for the replica's next segment: when that
+// segment runs in the same process it takes the state from memory instead
+// of reading it back from the store, which saves a GET per segment (about
+// half of what an objectstore call costs beyond a payload call on the S3
+// test server). It is global because a worker holds no per-run object
+// between calls (calls of many sessions, even of several drivers, share its
+// process), as are the caches of open stores and built engines. The cache
+// is bounded: it holds at most 64 MiB of states (the oldest go first; a
+// single state over 16 MiB is never kept), and what it holds stays in the
+// process after Run returns until newer states push it out. It never
+// changes a result: the store is written every time; an entry is good only
+// for the session (one Run call) that stored it and is taken once, so a
+// retry or backup attempt after the one that took it, another worker and a
+// resume (-resume, always a new session) read the store.
+//
 // Engines (the code that moves atoms) are looked up by name in package
 // remd/engine; package remd/engine/model registers model systems with exact
 // answers, which package remd/validate provides.

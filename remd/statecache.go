@@ -19,7 +19,8 @@ import (
 // An entry is good only within the driver's session that wrote it (a
 // resume reads the store), is taken by one reader (a retry or backup
 // attempt reads the store, as the one that took it may have moved it), and
-// goes once keptBytes of newer states are kept.
+// goes once keptBytes of newer states are kept. The package doc says the
+// same for users: keep the two in step.
 var kept struct {
 	sync.Mutex
 	m     map[string]*engine.State // by keptKey
