@@ -60,7 +60,14 @@ type Config struct {
 	NoBackups bool
 	// Backend labels the pool in summary.json (for example its URL).
 	Backend string
-	// OnRound, if set, sees every round after it is checkpointed.
+	// OnRound, if set, sees every round, in order, as soon as its
+	// segments and exchanges are in: when the round is handed to the
+	// writer, before its rows and checkpoint are on disk (the writer saves
+	// them on another goroutine, so that disk syncs never stall the pool).
+	// A round it has seen may therefore be missing from Out if the write
+	// fails or the run is killed; a resume runs that round again and
+	// OnRound sees it again. It runs on the goroutine that starts the
+	// segments: a slow OnRound holds up the run.
 	OnRound func(RoundResult)
 	// Progress, if set, is told after every round how many are done.
 	Progress func(done, total int)
