@@ -46,7 +46,7 @@ func storedStates(t *testing.T, cfg Config) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = st.(sharedStore).m.Range(ctx, func(k string, _ engine.State) bool {
+		err = st.(sharedStore).m.Range(ctx, func(k string, _ []byte) bool {
 			keys = append(keys, k)
 			return true
 		})

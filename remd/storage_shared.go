@@ -14,14 +14,43 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		return sharedStore{m: shared.NewMap[string, engine.State](c, "remd-states"), leases: shared.NewMap[string, leaseRecord](c, "remd-leases")}, nil
+		return sharedStore{
+			m:      shared.NewMap[string, []byte](c, "remd-states", shared.WithCodec(rawBytes{})),
+			leases: shared.NewMap[string, leaseRecord](c, "remd-leases"),
+		}, nil
 	}
 }
 
-// sharedStore keeps states in one shared.Map keyed like the object store.
+// sharedStore keeps states in one shared.Map keyed like the object store,
+// each value in encodeState's form, as the object store keeps them: the
+// map's own codec would keep no checksum, and a state damaged in the store
+// would be read as good. Earlier versions stored engine.State in the map's
+// default codec (codec.Binary); decodeState reads those too.
 type sharedStore struct {
-	m      *shared.Map[string, engine.State]
+	m      *shared.Map[string, []byte]
 	leases *shared.Map[string, leaseRecord]
+}
+
+// rawBytes is the states map's codec: a value is stored as the bytes it is.
+type rawBytes struct{}
+
+func (rawBytes) Name() string { return "raw" }
+
+func (rawBytes) Marshal(v any) ([]byte, error) {
+	p, ok := v.(*[]byte)
+	if !ok {
+		return nil, fmt.Errorf("remd: raw codec: encode %T: want *[]byte", v)
+	}
+	return *p, nil
+}
+
+func (rawBytes) Unmarshal(b []byte, v any) error {
+	p, ok := v.(*[]byte)
+	if !ok {
+		return fmt.Errorf("remd: raw codec: decode into %T: want *[]byte", v)
+	}
+	*p = b
+	return nil
 }
 
 func (s sharedStore) createLease(ctx context.Context, key string, rec leaseRecord) (leaseRecord, bool, error) {
@@ -39,18 +68,24 @@ func (s sharedStore) deleteLease(ctx context.Context, key string, old leaseRecor
 }
 
 func (s sharedStore) load(ctx context.Context, key string) (engine.State, error) {
-	st, ok, err := s.m.Load(ctx, key)
-	if err != nil {
-		return st, fmt.Errorf("load state %s: %w", key, err)
-	}
-	if !ok {
-		return st, fmt.Errorf("load state %s: not in the shared map (was the run started with another -shared-url, or the store flushed?)", key)
-	}
-	return st, nil
+	return loadState(key, func() ([]byte, error) {
+		b, ok, err := s.m.Load(ctx, key)
+		if err != nil {
+			return nil, fmt.Errorf("load state %s: %w", key, err)
+		}
+		if !ok {
+			return nil, fmt.Errorf("load state %s: not in the shared map (was the run started with another -shared-url, or the store flushed?)", key)
+		}
+		return b, nil
+	})
 }
 
 func (s sharedStore) save(ctx context.Context, key string, st engine.State) error {
-	if err := s.m.Store(ctx, key, st); err != nil {
+	b, err := encodeState(key, st)
+	if err == nil {
+		err = s.m.Store(ctx, key, b)
+	}
+	if err != nil {
 		return fmt.Errorf("save state %s: %w", key, err)
 	}
 	return nil
