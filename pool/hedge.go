@@ -41,8 +41,9 @@ type backups struct {
 // call not yet started). The first attempt to succeed gives the call's
 // result, and the other is cancelled, which frees its worker. A call gets at
 // most one backup, and at most half the pool's limit (at least one) backups
-// run at once. Stats counts them (Backups, BackupWins) and CallStats
-// says which attempt won.
+// run at once. Stats counts them (Backups, BackupWins; not in Retries,
+// which counts attempts after a failure) and CallStats says which attempt
+// won.
 //
 // Calls that run in process (local:// without encoding) get no backups:
 // their inputs share memory with the caller, which a slower attempt left
@@ -368,6 +369,13 @@ func (f *Func[In, Out]) hedged(ctx context.Context, p *Pool, h *hedger, in In, r
 			*st = r.st
 			st.Attempts = int(num.Load())
 			st.Backup = r.backup
+			if backedUp {
+				// A backup whose goroutine had not yet numbered its
+				// attempt when the first chain's result came is an
+				// attempt all the same (Stats.Backups counted it).
+				st.Backups = 1
+				st.Attempts = max(st.Attempts, 2)
+			}
 			return r.out, r.err
 		}
 	}

@@ -72,3 +72,34 @@ func TestBackupsGoOnAfterNearMisses(t *testing.T) {
 	}
 	t.Logf("%+v", p.Stats())
 }
+
+// A backup attempt follows no failure: it is counted in Backups, and not in
+// Retries, in the pool's Stats and in the call's CallStats. Retries once
+// counted every attempt beyond the first, so each backup showed as a retry.
+func TestBackupIsNotARetry(t *testing.T) {
+	p := open(t, "local://?encode=1", pool.WithLimit(4), pool.WithBackups(2, 100*time.Millisecond))
+	before := p.Stats()
+	g, _ := pool.WithContext(context.Background(), p)
+	run := fmt.Sprintf("%s-%d", t.Name(), time.Now().UnixNano()) // keys of this run alone (-count)
+	// Quick calls give the median; the straggler's first attempt would
+	// take a minute, its backup a millisecond.
+	for i := range 8 {
+		straggly.Go(g, straggleIn{Key: fmt.Sprintf("%s-%d", run, i), X: i, First: time.Millisecond, Later: time.Millisecond})
+	}
+	f := straggly.Go(g, straggleIn{Key: run + "-straggler", X: 8, First: time.Minute, Later: time.Millisecond})
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if st := f.Stats(); !st.Backup || st.Backups != 1 || st.Attempts != 2 {
+		t.Errorf("the straggler's CallStats: Backup %v, Backups %d, Attempts %d; want true, 1, 2", st.Backup, st.Backups, st.Attempts)
+	}
+	st := p.Stats()
+	if st.Backups == before.Backups {
+		t.Errorf("Stats.Backups %d → %d: want the straggler's backup counted", before.Backups, st.Backups)
+	}
+	// No call failed, so there was nothing to retry, however many backups
+	// a busy machine started.
+	if st.Retries != before.Retries {
+		t.Errorf("Stats.Retries %d → %d with %d backups and no failure: want backups not counted as retries", before.Retries, st.Retries, st.Backups-before.Backups)
+	}
+}

@@ -15,7 +15,12 @@ type CallStats struct {
 	Started   time.Time // when the function began (last attempt)
 	Ended     time.Time // when the function returned (last attempt)
 	Returned  time.Time // when the result was back in the driver
-	Attempts  int
+	// Attempts counts every attempt: the first, retries after a failure,
+	// and a backup attempt (see Backups).
+	Attempts int
+	// Backups is the number of backup attempts started for the call
+	// (WithBackups; 0 or 1): Attempts − 1 − Backups were retries.
+	Backups   int
 	Worker    string // which worker ran the last attempt
 	ColdStart bool   // the worker's first call
 	BytesIn   int    // encoded input size (0 when not encoded)
@@ -32,7 +37,7 @@ type CallStats struct {
 type Stats struct {
 	Calls      int64         // calls finished, successful or not
 	Failed     int64         // calls that returned an error
-	Retries    int64         // extra attempts beyond the first
+	Retries    int64         // attempts after a failed one (lost worker, throttling, a transient error); not backups
 	ColdStarts int64         // calls that were a worker's first
 	BytesIn    int64         // encoded input bytes sent
 	BytesOut   int64         // encoded output bytes received
@@ -57,8 +62,10 @@ func (c *counters) record(s *CallStats, failed bool) {
 	if failed {
 		c.failed.Add(1)
 	}
-	if s.Attempts > 1 {
-		c.retries.Add(int64(s.Attempts - 1))
+	// A backup attempt is counted in backups when it starts, not here:
+	// it follows no failure.
+	if n := s.Attempts - 1 - s.Backups; n > 0 {
+		c.retries.Add(int64(n))
 	}
 	if s.ColdStart {
 		c.cold.Add(1)

@@ -341,7 +341,7 @@ func (e *Estimator) AddStats(s pool.Stats) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.calls += s.Calls
-	e.requests += s.Calls + s.Retries
+	e.requests += s.Calls + s.Retries + s.Backups // a backup attempt is a request too
 	e.billed += s.Busy
 }
 

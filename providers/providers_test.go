@@ -248,3 +248,16 @@ func TestCostEstimate(t *testing.T) {
 		t.Fatalf("String = %q", est)
 	}
 }
+
+// Pool totals bill every attempt as a request: retries after failures and
+// backup attempts, which pool.Stats counts apart.
+func TestCostEstimateFromTotalsBillsBackups(t *testing.T) {
+	e, err := providers.NewEstimator("aws", 2048, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.AddStats(pool.Stats{Calls: 100, Retries: 3, Backups: 7, Busy: 10 * time.Second})
+	if est := e.Estimate(); est.Calls != 100 || est.Requests != 110 {
+		t.Fatalf("Estimate = %+v, want 100 calls and 110 requests (100 calls + 3 retries + 7 backups)", est)
+	}
+}

@@ -74,8 +74,11 @@ type runState struct {
 	BusySeconds   float64 `json:"busy_seconds"`
 	Calls         int64   `json:"calls"`
 	Retries       int64   `json:"retries"`
-	OverheadSum   float64 `json:"overhead_sum_us"`
-	OverheadN     int     `json:"overhead_n"`
+	// Backups is omitted when 0, so that a checkpoint of a version
+	// without it keeps its checksum.
+	Backups     int64   `json:"backups,omitempty"`
+	OverheadSum float64 `json:"overhead_sum_us"`
+	OverheadN   int     `json:"overhead_n"`
 }
 
 // packedStates is the checkpoint's "states": base64 of packStates' bytes,
@@ -238,7 +241,7 @@ func (s *runState) summary(c *Config, cores int) Summary {
 		Acceptance: make([]float64, len(s.Attempts)), Attempts: s.Attempts, Accepted: s.Accepted,
 		RoundTripsPerReplica: s.TripsOf,
 		Backend:              c.Backend, Storage: c.Storage, WallSeconds: s.WallSeconds, EngineSeconds: s.EngineSeconds,
-		Cores: cores, Calls: s.Calls, Retries: s.Retries,
+		Cores: cores, Calls: s.Calls, Retries: s.Retries, Backups: s.Backups,
 	}
 	for k := range s.Attempts {
 		if s.Attempts[k] > 0 {
@@ -449,8 +452,8 @@ func (s *runState) check(path string, cfg *Config, n, dim int) error {
 			badf("%s = %v: want a finite number", f.name, f.v)
 		}
 	}
-	if s.Calls < 0 || s.Retries < 0 || s.OverheadN < 0 {
-		badf("calls %d, retries %d, overhead_n %d: want counts ≥ 0", s.Calls, s.Retries, s.OverheadN)
+	if s.Calls < 0 || s.Retries < 0 || s.Backups < 0 || s.OverheadN < 0 {
+		badf("calls %d, retries %d, backups %d, overhead_n %d: want counts ≥ 0", s.Calls, s.Retries, s.Backups, s.OverheadN)
 	}
 	for name, sum := range s.Sums {
 		if err := sameStart(cfg.Out, name, s.Offsets, sum); err != nil {

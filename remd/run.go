@@ -125,14 +125,15 @@ type Summary struct {
 	Occupancy          float64 `json:"occupancy"`
 	DriverOverheadUS   float64 `json:"driver_overhead_us"`
 	Calls              int64   `json:"calls"`
-	Retries            int64   `json:"retries"`
+	Retries            int64   `json:"retries"` // attempts after a failed one
+	Backups            int64   `json:"backups"` // backup attempts of slow segments (pool.WithBackups)
 }
 
 // TimingFields are the summary.json fields that describe timing and
 // environment; everything else is identical for one seed on every backend
 // and storage mode and across resumes.
 var TimingFields = []string{"backend", "storage", "wall_seconds", "engine_seconds", "cores",
-	"parallel_efficiency", "occupancy", "driver_overhead_us", "calls", "retries"}
+	"parallel_efficiency", "occupancy", "driver_overhead_us", "calls", "retries", "backups"}
 
 func (c *Config) normalize() (engine.Engine, error) {
 	if c.Engine.Name == "" {
@@ -241,7 +242,7 @@ func Run(ctx context.Context, p *pool.Pool, cfg Config) (*Result, error) {
 		rp = p.With(pool.WithBackups(0, 0))
 	}
 	sch := &scheduler{cfg: &cfg, st: st, out: out, ses: ses, ex: ex, p: rp, coords: coords, url: cfg.storeURL(),
-		stats0: p.Stats(), sessionStart: time.Now(), wall0: st.WallSeconds, calls0: st.Calls, retries0: st.Retries}
+		stats0: p.Stats(), sessionStart: time.Now(), wall0: st.WallSeconds, calls0: st.Calls, retries0: st.Retries, backups0: st.Backups}
 	if err := sch.run(ctx); err != nil {
 		return nil, err
 	}

@@ -91,6 +91,7 @@ type scheduler struct {
 	wall0        float64
 	calls0       int64
 	retries0     int64
+	backups0     int64
 	sessionStart time.Time
 	lastRoundAt  time.Time
 	lastEnd      int64
@@ -442,6 +443,7 @@ func (s *scheduler) complete(ctx context.Context) error {
 	ps := s.p.Stats()
 	st.Calls = s.calls0 + ps.Calls - s.stats0.Calls
 	st.Retries = s.retries0 + ps.Retries - s.stats0.Retries
+	st.Backups = s.backups0 + ps.Backups - s.stats0.Backups
 	// Round r−1's book is done with: every segment of round r has started.
 	delete(s.books, r-1)
 	if s.out != nil {

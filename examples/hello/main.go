@@ -78,5 +78,5 @@ func main() {
 	}
 	tw.Flush()
 	st := p.Stats()
-	fmt.Printf("%d calls, %d failed, %d retries on %s\n", st.Calls, st.Failed, st.Retries, *backend)
+	fmt.Printf("%d calls, %d failed, %d retries, %d backups on %s\n", st.Calls, st.Failed, st.Retries, st.Backups, *backend)
 }

@@ -421,8 +421,8 @@ func printSummary(w io.Writer, dir string, s remd.Summary) {
 		fmt.Fprintf(w, " %.2f", a)
 	}
 	fmt.Fprintf(w, "\nround trips: %d (mean %.1f rounds)\n", s.RoundTrips, s.MeanRoundTripRounds)
-	fmt.Fprintf(w, "wall %.2f s, engine %.2f s on %d cores: parallel efficiency %.3f, occupancy %.3f; driver overhead %.0f µs per round; %d calls, %d retries\n",
-		s.WallSeconds, s.EngineSeconds, s.Cores, s.ParallelEfficiency, s.Occupancy, s.DriverOverheadUS, s.Calls, s.Retries)
+	fmt.Fprintf(w, "wall %.2f s, engine %.2f s on %d cores: parallel efficiency %.3f, occupancy %.3f; driver overhead %.0f µs per round; %d calls, %d retries, %d backups\n",
+		s.WallSeconds, s.EngineSeconds, s.Cores, s.ParallelEfficiency, s.Occupancy, s.DriverOverheadUS, s.Calls, s.Retries, s.Backups)
 	fmt.Fprintf(w, "wrote %s/{summary.json,energies.csv,exchanges.csv,walks.csv,timing.csv,report.svg,report.png}\n", dir)
 }
 

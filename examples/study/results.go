@@ -18,7 +18,7 @@ import (
 var resultsHeader = []string{
 	"experiment", "implementation", "storage", "replicas", "rounds", "steps", "run",
 	"wall_seconds", "engine_seconds", "cores", "parallel_efficiency", "overhead_per_segment_seconds",
-	"segment_mean_seconds", "segment_sd_seconds", "calls", "retries", "exchanges", "mean_acceptance",
+	"segment_mean_seconds", "segment_sd_seconds", "calls", "retries", "backups", "exchanges", "mean_acceptance",
 	"round_trips", "cost_aws_usd", "cost_gcp_usd", "cost_azure_usd", "cost_ibm_usd", "load_average",
 }
 
@@ -33,7 +33,7 @@ func writeResults(path string, rows []row) error {
 				strconv.Itoa(r.Experiment), r.Implementation, r.Storage, strconv.Itoa(r.Replicas),
 				strconv.Itoa(r.Rounds), strconv.Itoa(r.Steps), strconv.Itoa(r.Run),
 				f(r.Wall), f(r.Engine), strconv.Itoa(r.Cores), f(r.Efficiency), f(r.OverheadPerSeg),
-				f(r.SegMean), f(r.SegSD), strconv.FormatInt(r.Calls, 10), strconv.FormatInt(r.Retries, 10),
+				f(r.SegMean), f(r.SegSD), strconv.FormatInt(r.Calls, 10), strconv.FormatInt(r.Retries, 10), strconv.FormatInt(r.Backups, 10),
 				strconv.Itoa(r.Exchanges), f(r.Acceptance), strconv.Itoa(r.RoundTrips),
 				f(r.Cost["aws"]), f(r.Cost["gcp"]), f(r.Cost["azure"]), f(r.Cost["ibm"]), f(r.Load),
 			})

@@ -99,6 +99,7 @@ type row struct {
 	OverheadPerSeg float64 // (Wall × Cores − Engine) / Calls
 	SegMean, SegSD float64 // function time per call
 	Calls, Retries int64
+	Backups        int64 // apart from Retries: attempts of slow segments, not after failures
 	Exchanges      int
 	Acceptance     float64
 	RoundTrips     int
@@ -211,7 +212,7 @@ func (o *options) runOne(ctx context.Context, env *services, impl string, n, rep
 	}
 	s := res.Summary
 	r := row{Experiment: o.exp, Implementation: "burst", Storage: storage, Replicas: n, Rounds: o.rounds, Steps: o.steps,
-		Run: rep + 1, Wall: s.WallSeconds, Engine: s.EngineSeconds, Cores: cores, Calls: s.Calls, Retries: s.Retries,
+		Run: rep + 1, Wall: s.WallSeconds, Engine: s.EngineSeconds, Cores: cores, Calls: s.Calls, Retries: s.Retries, Backups: s.Backups,
 		RoundTrips: s.RoundTrips, Dir: dir, Cost: map[string]float64{}, Load: loadAvg()}
 	if impl == "workqueue" {
 		r.Implementation = "workqueue"
@@ -258,7 +259,7 @@ func (o *options) runOne(ctx context.Context, env *services, impl string, n, rep
 		if err != nil {
 			return row{}, nil, err
 		}
-		r.Cost[prov] = rules.Bill(ds, r.Retries, o.memoryMB, o.cpu).Dollars
+		r.Cost[prov] = rules.Bill(ds, r.Retries+r.Backups, o.memoryMB, o.cpu).Dollars
 	}
 	return r, tl, nil
 }
