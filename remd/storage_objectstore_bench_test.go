@@ -18,9 +18,6 @@ import (
 	"github.com/burst-dev/burst/remd/engine"
 )
 
-// wwDim is the coordinates of the WW domain's state (544 atoms).
-const wwDim = 3 * 544
-
 // BenchmarkObjectStoreCall is the storage part of one remd segment call
 // on objectstore, with a state of the WW domain's size, against the S3
 // test server: load the input state, save the output state (a new
