@@ -66,6 +66,12 @@
 // helpers os.IsNotExist and os.IsExist work. Other kinds (fs.ErrPermission,
 // fs.ErrInvalid) keep the driver's error beside the kind, so its text,
 // gocloud.dev/gcerrors.Code and FS.ErrorAs still see what was refused.
+// A call on a bucket (Azure: container) that does not exist is
+// fs.ErrNotExist, as a file in a missing directory is for os, but its text
+// names the bucket and, if the name breaks the store's rules, says what
+// names the store takes; a name the store refuses is fs.ErrInvalid. (GCS
+// reads cannot tell a missing bucket from a missing file; its writes and
+// listings can.)
 //
 // Where an object store differs from a disk by design: a name below a file
 // ("f/x" where f is a file) is simply missing for reads and deletes (os:
@@ -123,6 +129,8 @@ type FS struct {
 	// local is set for file:// buckets opened by Open, whose directory
 	// cloudfs tidies after fileblob (see localDir).
 	local *localDir
+	// bucket is Open's bucket, for errors about it (see bucketRef).
+	bucket bucketRef
 }
 
 // Options tune an FS. The zero value is the default.
@@ -247,6 +255,10 @@ func Open(ctx context.Context, urlstr string) (*FS, error) {
 	}
 	f := New(b, &opts)
 	f.root = root
+	switch u.Scheme {
+	case "s3", "gs", "azblob":
+		f.bucket = bucketRef{scheme: u.Scheme, name: u.Host}
+	}
 	if u.Scheme == "file" {
 		if abs, err := filepath.Abs(fileDir(u)); err == nil {
 			f.local = &localDir{dir: abs}
@@ -546,7 +558,7 @@ func (f *FS) Stat(name string) (fs.FileInfo, error) {
 	}
 	info, err := f.stat(f.ctx, name)
 	if err != nil {
-		return nil, pathError("stat", name, err)
+		return nil, f.bucket.pathError("stat", name, err)
 	}
 	return info, nil
 }
@@ -594,7 +606,7 @@ func (f *FS) Open(name string) (fs.File, error) {
 	if name == "." {
 		info, err := f.rootInfo(f.ctx)
 		if err != nil {
-			return nil, pathError("open", name, err)
+			return nil, f.bucket.pathError("open", name, err)
 		}
 		return &dir{f: f, name: name, info: info}, nil
 	}
@@ -607,14 +619,14 @@ func (f *FS) Open(name string) (fs.File, error) {
 		return newFile(f, name, r), nil
 	}
 	if !isNotExist(err) {
-		return nil, pathError("open", name, err)
+		return nil, f.bucket.pathError("open", name, err)
 	}
 	isDir, derr := f.isDir(f.ctx, name)
 	if derr != nil {
-		return nil, pathError("open", name, derr)
+		return nil, f.bucket.pathError("open", name, derr)
 	}
 	if !isDir {
-		return nil, pathError("open", name, err)
+		return nil, f.bucket.pathError("open", name, err)
 	}
 	return &dir{f: f, name: name, info: &fileInfo{name: path.Base(name), mode: fs.ModeDir | 0o755}}, nil
 }
@@ -626,7 +638,7 @@ func (f *FS) ReadFile(name string) ([]byte, error) {
 	}
 	if name == "." {
 		if _, err := f.rootInfo(f.ctx); err != nil {
-			return nil, pathError("read", name, err)
+			return nil, f.bucket.pathError("read", name, err)
 		}
 		return nil, &fs.PathError{Op: "read", Path: name, Err: errIsDir}
 	}
@@ -637,7 +649,7 @@ func (f *FS) ReadFile(name string) ([]byte, error) {
 				return nil, &fs.PathError{Op: "read", Path: name, Err: errIsDir}
 			}
 		}
-		return nil, pathError("read", name, err)
+		return nil, f.bucket.pathError("read", name, err)
 	}
 	defer r.Close()
 	// One allocation of the right size; the last Read confirms EOF.
@@ -650,7 +662,7 @@ func (f *FS) ReadFile(name string) ([]byte, error) {
 			if errors.Is(err, io.EOF) {
 				return buf, nil
 			}
-			return nil, pathError("read", name, err)
+			return nil, f.bucket.pathError("read", name, err)
 		}
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
@@ -667,7 +679,7 @@ func (f *FS) ReadDir(name string) ([]fs.DirEntry, error) {
 	}
 	ents, err := f.readDir(f.ctx, name)
 	if err != nil {
-		return nil, pathError("readdir", name, err)
+		return nil, f.bucket.pathError("readdir", name, err)
 	}
 	return ents, nil
 }

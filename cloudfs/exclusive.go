@@ -31,7 +31,7 @@ func (f *FS) CreateExclusive(name string, data []byte) error {
 			// makes it the bare fs.ErrExist, which os.IsExist sees.
 			err = &kindError{kind: fs.ErrExist, err: err}
 		}
-		return pathError("create", name, err)
+		return f.bucket.pathError("create", name, err)
 	}
 	return nil
 }

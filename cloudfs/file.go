@@ -116,7 +116,7 @@ func (fl *File) rangeReader(off, length int64) (*blob.Reader, error) {
 			// another version: the File's version is gone.
 			return nil, &fs.PathError{Op: "read", Path: fl.name, Err: ErrChanged}
 		}
-		return nil, pathError("read", fl.name, err)
+		return nil, fl.f.bucket.pathError("read", fl.name, err)
 	}
 	if r.Size() != fl.info.size || !r.ModTime().Equal(fl.ver.modTime) {
 		r.Close()
@@ -174,7 +174,7 @@ func (fl *File) Read(p []byte) (int, error) {
 			return n, nil
 		}
 		if err != nil && err != io.EOF {
-			return n, pathError("read", fl.name, err)
+			return n, fl.f.bucket.pathError("read", fl.name, err)
 		}
 		return n, err
 	}
@@ -232,7 +232,7 @@ func (fl *File) WriteTo(w io.Writer) (int64, error) {
 		n += k
 		fl.off += k
 		if err != nil {
-			return n, pathError("read", fl.name, err)
+			return n, fl.f.bucket.pathError("read", fl.name, err)
 		}
 		if fl.off < fl.info.size {
 			if err := fl.rangeEnded(); err != nil {
@@ -355,7 +355,7 @@ func (fl *File) fetch(p []byte, off int64) (int, error) {
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 			return n, &fs.PathError{Op: "read", Path: fl.name, Err: ErrChanged} // it shrank
 		}
-		return n, pathError("read", fl.name, err)
+		return n, fl.f.bucket.pathError("read", fl.name, err)
 	}
 	return n, nil
 }
@@ -412,7 +412,7 @@ func (d *dir) ReadDir(n int) ([]fs.DirEntry, error) {
 	if !d.listed {
 		ents, err := d.f.readDir(d.f.ctx, d.name)
 		if err != nil {
-			return nil, pathError("readdir", d.name, err)
+			return nil, d.f.bucket.pathError("readdir", d.name, err)
 		}
 		d.ents, d.listed = ents, true
 	}

@@ -26,6 +26,7 @@ type Writer struct {
 	name   string
 	ctx    context.Context
 	lc     *listCache
+	bucket bucketRef
 	w      io.WriteCloser // a *blob.Writer, or a registered Uploader's
 	cancel context.CancelFunc
 
@@ -62,11 +63,11 @@ func (f *FS) Create(name string) (*Writer, error) {
 		bw, err := f.b.NewWriter(ctx, f.key(name), f.writerOptions())
 		if err != nil {
 			cancel()
-			return nil, pathError("open", name, err)
+			return nil, f.bucket.pathError("open", name, err)
 		}
 		w = bw
 	}
-	return &Writer{name: name, ctx: ctx, lc: f.lc, w: w, cancel: cancel}, nil
+	return &Writer{name: name, ctx: ctx, lc: f.lc, bucket: f.bucket, w: w, cancel: cancel}, nil
 }
 
 func (f *FS) writerOptions() *blob.WriterOptions {
@@ -114,7 +115,7 @@ func (f *FS) checkWritable(ctx context.Context, op, name string) error {
 	fileAt, err := f.filesOnPath(ctx, name, also)
 	switch {
 	case err != nil:
-		return pathError(op, name, err)
+		return f.bucket.pathError(op, name, err)
 	case fileAt != "":
 		return &fs.PathError{Op: op, Path: name, Err: errNotDir}
 	case isDir:
@@ -176,7 +177,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 	}
 	n, err := w.w.Write(p)
 	if err != nil {
-		return n, pathError("write", w.name, err)
+		return n, w.bucket.pathError("write", w.name, err)
 	}
 	return n, nil
 }
@@ -201,7 +202,7 @@ func (w *Writer) Close() error {
 	w.cancel()
 	w.lc.invalidate()
 	if err != nil {
-		return pathError("close", w.name, err)
+		return w.bucket.pathError("close", w.name, err)
 	}
 	return nil
 }
@@ -247,7 +248,7 @@ func (f *FS) WriteFile(name string, data []byte) error {
 	defer f.wc.creating(f.key(name))()
 	for _, up := range uploaders() {
 		if uw, ok := up(f.ctx, f.b, f.key(name), f.opts); ok {
-			return writeAll(uw, name, data)
+			return writeAll(f.bucket, uw, name, data)
 		}
 	}
 	opts := f.writerOptions()
@@ -258,14 +259,14 @@ func (f *FS) WriteFile(name string, data []byte) error {
 	const chunk = 256 << 10
 	opts.BufferSize = min(opts.BufferSize, max(chunk, (len(data)+chunk-1)/chunk*chunk))
 	if err := f.b.WriteAll(f.ctx, f.key(name), data, opts); err != nil {
-		return pathError("write", name, err)
+		return f.bucket.pathError("write", name, err)
 	}
 	return nil
 }
 
 // writeAll writes data as a whole object through an Uploader's writer:
 // with its WriteAll if it has one (see Uploader), else Write and Close.
-func writeAll(w io.WriteCloser, name string, data []byte) error {
+func writeAll(b bucketRef, w io.WriteCloser, name string, data []byte) error {
 	var err error
 	if wa, ok := w.(interface{ WriteAll(p []byte) error }); ok {
 		err = wa.WriteAll(data)
@@ -275,7 +276,7 @@ func writeAll(w io.WriteCloser, name string, data []byte) error {
 		_ = closeWriter(w) // the Uploader discards a failed upload
 	}
 	if err != nil {
-		return pathError("write", name, err)
+		return b.pathError("write", name, err)
 	}
 	return nil
 }
@@ -304,11 +305,11 @@ func (f *FS) Remove(name string) error {
 		}
 	}
 	if !isNotExist(err) && !isDirErr(err) && !errors.Is(err, fs.ErrNotExist) {
-		return pathError("remove", name, err)
+		return f.bucket.pathError("remove", name, err)
 	}
 	objs, _, lerr := f.b.ListPage(f.ctx, blob.FirstPageToken, 2, &blob.ListOptions{Prefix: f.dirPrefix(name)})
 	if lerr != nil {
-		return pathError("remove", name, lerr)
+		return f.bucket.pathError("remove", name, lerr)
 	}
 	objs = f.local.fixAll(objs)
 	switch {
@@ -317,7 +318,7 @@ func (f *FS) Remove(name string) error {
 		return &fs.PathError{Op: "remove", Path: name, Err: fs.ErrNotExist}
 	case len(objs) == 1 && objs[0].Key == f.dirPrefix(name):
 		if err := f.b.Delete(f.ctx, objs[0].Key); err != nil && !isNotExist(err) {
-			return pathError("remove", name, err)
+			return f.bucket.pathError("remove", name, err)
 		}
 		return nil
 	default:
@@ -350,14 +351,14 @@ func (f *FS) RemoveFiles(names ...string) error {
 	for _, d := range deleters() {
 		if ok, err := d(f.ctx, f.b, keys); ok {
 			if err != nil {
-				return pathError("remove", names[0], err)
+				return f.bucket.pathError("remove", names[0], err)
 			}
 			return nil
 		}
 	}
 	err := f.each(f.ctx, keys, func(ctx context.Context, key string) error {
 		if err := f.b.Delete(ctx, key); err != nil && !isNotExist(err) && !isDirErr(err) {
-			return pathError("remove", strings.TrimPrefix(key, f.root), err)
+			return f.bucket.pathError("remove", strings.TrimPrefix(key, f.root), err)
 		}
 		return nil
 	})
@@ -394,19 +395,19 @@ func (f *FS) RemoveAll(name string) error {
 		}
 		if err != nil {
 			_ = g.Wait()
-			return pathError("RemoveAll", name, err)
+			return f.bucket.pathError("RemoveAll", name, err)
 		}
 		del(obj.Key)
 	}
 	if err := g.Wait(); err != nil {
-		return pathError("RemoveAll", name, err)
+		return f.bucket.pathError("RemoveAll", name, err)
 	}
 	if f.local != nil {
 		// What listings do not show (empty directories, links to
 		// directories) goes too, as with os.RemoveAll.
 		if p := f.local.path(f.key(name)); p != "" && f.local.isDirOnDisk(f.key(name)) {
 			if err := os.RemoveAll(p); err != nil {
-				return pathError("RemoveAll", name, err)
+				return f.bucket.pathError("RemoveAll", name, err)
 			}
 		}
 		f.local.prune(f.key(name))
@@ -431,7 +432,7 @@ func (f *FS) MkdirAll(name string) error {
 		return err
 	})
 	if err != nil {
-		return pathError("mkdir", name, err)
+		return f.bucket.pathError("mkdir", name, err)
 	}
 	if fileAt != "" || isFile {
 		return &fs.PathError{Op: "mkdir", Path: name, Err: errNotDir}
@@ -483,7 +484,7 @@ func (f *FS) Rename(oldname, newname string) error {
 		return g.Wait()
 	})
 	if err != nil {
-		return fail(pathError("rename", oldname, err).(*fs.PathError).Err)
+		return fail(f.bucket.pathError("rename", oldname, err).(*fs.PathError).Err)
 	}
 	// In the order os.Rename checks (on Linux).
 	switch {
@@ -503,10 +504,10 @@ func (f *FS) Rename(oldname, newname string) error {
 		f.local.removeEmptyDir(f.key(newname))
 		defer f.wc.creating(f.key(newname))()
 		if err := f.b.Copy(ctx, f.key(newname), f.key(oldname), nil); err != nil {
-			return fail(pathError("rename", oldname, err).(*fs.PathError).Err)
+			return fail(f.bucket.pathError("rename", oldname, err).(*fs.PathError).Err)
 		}
 		if err := f.b.Delete(ctx, f.key(oldname)); err != nil && !isNotExist(err) {
-			return fail(pathError("rename", oldname, err).(*fs.PathError).Err)
+			return fail(f.bucket.pathError("rename", oldname, err).(*fs.PathError).Err)
 		}
 		f.local.prune(f.key(oldname))
 		return nil
@@ -525,7 +526,7 @@ func (f *FS) Rename(oldname, newname string) error {
 			break
 		}
 		if lerr != nil {
-			return fail(pathError("rename", oldname, lerr).(*fs.PathError).Err)
+			return fail(f.bucket.pathError("rename", oldname, lerr).(*fs.PathError).Err)
 		}
 		if _, ok := f.local.fix(obj); ok {
 			keys = append(keys, obj.Key)
@@ -542,7 +543,7 @@ func (f *FS) Rename(oldname, newname string) error {
 	if err := f.each(ctx, keys, func(ctx context.Context, k string) error {
 		return f.b.Copy(ctx, newPrefix+strings.TrimPrefix(k, oldPrefix), k, nil)
 	}); err != nil {
-		return fail(pathError("rename", oldname, err).(*fs.PathError).Err)
+		return fail(f.bucket.pathError("rename", oldname, err).(*fs.PathError).Err)
 	}
 	if err := f.each(ctx, keys, func(ctx context.Context, k string) error {
 		if err := f.b.Delete(ctx, k); err != nil && !isNotExist(err) {
@@ -550,7 +551,7 @@ func (f *FS) Rename(oldname, newname string) error {
 		}
 		return nil
 	}); err != nil {
-		return fail(pathError("rename", oldname, err).(*fs.PathError).Err)
+		return fail(f.bucket.pathError("rename", oldname, err).(*fs.PathError).Err)
 	}
 	f.local.prune(keys...)
 	return nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/burst-dev/burst/cloudfs"
 	"github.com/burst-dev/burst/codec"
+	"github.com/burst-dev/burst/internal/testenv"
 )
 
 func sameBits(a, b []float64) bool {
@@ -99,5 +100,22 @@ func TestMissingStateSaysWhy(t *testing.T) {
 	_, err = objectStore{fs: fsys}.load(context.Background(), "remd/0123/r000001/replica-0000.json")
 	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "-storage-url") || !strings.Contains(err.Error(), "replica-0000.json: not in the store") {
 		t.Errorf("err = %v, want one naming the key, saying it is not in the store and why that may be", err)
+	}
+}
+
+// A -storage-url whose bucket does not exist, here with a name S3 does not
+// take, stops the run at its first request naming the bucket and the names
+// S3 takes. It stopped with "lease run …: create remd/…/lease.json: file
+// does not exist", which sent the user looking for a file.
+func TestMissingBucketIsNamed(t *testing.T) {
+	s3 := testenv.StartS3With(t, testenv.S3Options{NoAutobucket: true})
+	cfg := smallRun()
+	cfg.Out = t.TempDir()
+	cfg.Storage = ObjectStore
+	cfg.StorageURL = strings.Replace(s3.BucketURL(t, "remdexists"), "remdexists", "Bad_Name", 1)
+	err := runErrOn(t, "local://", cfg)
+	if err == nil || !strings.Contains(err.Error(), `bucket "Bad_Name" does not exist`) ||
+		!strings.Contains(err.Error(), "S3 bucket names are") || strings.Contains(err.Error(), "file does not exist") {
+		t.Fatalf("Run on a missing bucket: %v\nwant it to name bucket \"Bad_Name\" and the names S3 takes", err)
 	}
 }

@@ -16,6 +16,14 @@ type S3 struct {
 	Endpoint string
 }
 
+// S3Options change the S3 test server from StartS3's.
+type S3Options struct {
+	// NoAutobucket makes a request to a bucket that was never created fail
+	// with NoSuchBucket, as S3 does; StartS3's server creates any bucket on
+	// first use, whatever its name.
+	NoAutobucket bool
+}
+
 // StartS3 starts gofakes3 with an in-memory backend on a free port of
 // 127.0.0.1, skipping the test when it is not installed (failing under CI).
 // It also points the AWS SDK away from every non-loopback source of
@@ -25,14 +33,23 @@ type S3 struct {
 // does not survive Kill.
 func StartS3(tb testing.TB) *S3 {
 	tb.Helper()
+	return StartS3With(tb, S3Options{})
+}
+
+// StartS3With is StartS3 with options.
+func StartS3With(tb testing.TB, o S3Options) *S3 {
+	tb.Helper()
 	bin := NeedTool(tb, "gofakes3")
 	port := FreePort(tb)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	for k, v := range S3Env() {
 		tb.Setenv(k, v)
 	}
-	p := Start(tb, "gofakes3", addr, nil, bin,
-		"-backend", "memory", "-host", addr, "-autobucket", "-quiet")
+	args := []string{"-backend", "memory", "-host", addr, "-quiet"}
+	if !o.NoAutobucket {
+		args = append(args, "-autobucket")
+	}
+	p := Start(tb, "gofakes3", addr, nil, bin, args...)
 	return &S3{Process: p, Endpoint: "http://" + addr}
 }
 
