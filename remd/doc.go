@@ -35,6 +35,17 @@
 // retry or backup attempt after the one that took it, another worker and a
 // resume (-resume, always a new session) read the store.
 //
+// # Stored states check themselves
+//
+// With ObjectStore or Shared storage each state is stored with the key it
+// is stored under and a CRC-32C of it all. A state whose checksum, length
+// or key does not match (changed in the store, cut short, another
+// replica's copied over it) is read once more, then refused with a
+// *DamagedStateError (errors.Is(err, ErrDamagedState)) that names the key
+// and what was wrong; the run stops and says whether -resume recomputes
+// the state or it must be put back. States stored by earlier versions,
+// without a checksum, still read.
+//
 // Engines (the code that moves atoms) are looked up by name in package
 // remd/engine; package remd/engine/model registers model systems with exact
 // answers, which package remd/validate provides.

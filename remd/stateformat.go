@@ -61,8 +61,9 @@ const maxStateKey = math.MaxUint16
 // The checksum catches a state changed in the store; the key, which it
 // covers, catches a valid state under another key (another replica's or
 // round's copied over it), which would pass any checksum of its own. The
-// key costs some 50 bytes of a state's thousands, and the checksum a
-// fraction of encoding it (BenchmarkStateChecksum). Binary rather than
+// key costs some 50 bytes of a state's thousands, and the checksum about
+// 1 µs for the WW domain's 26 KiB, a third of what encoding it takes and
+// nothing beside a call (BenchmarkStateChecksum). Binary rather than
 // JSON of base64: a quarter fewer bytes to hash, sign, send and store, and
 // no text to scan on either side.
 func encodeState(key string, st engine.State) ([]byte, error) {
