@@ -83,27 +83,35 @@ var errLostRace = errors.New("pool: another attempt of this call finished first"
 
 // hedger watches the calls of one Map, Stream or Group and tells those that
 // run too long to start a backup.
+//
+// Each running call has a timer set to when it would become due; nothing
+// else wakes. A watcher goroutine that slept until the next call was due
+// woke about once per call, for calls that had ended meanwhile, and each
+// wake-up of a driver thread takes a core from the functions' own work when
+// the driver shares the cores with its workers (process://, slurm://): it
+// cost remd about 1.5 % of its parallel efficiency on two cores.
 type hedger struct {
 	k         float64
 	floor     time.Duration // 0: derived from the run times (WithBackups)
 	maxActive int
 	stats     *counters // the pool's: how its backups fared
 
-	mu      sync.Mutex
-	recent  [64]time.Duration // run times of the last successful calls
-	n       int               // how many were recorded in all
-	live    map[*hedgeCall]struct{}
-	ticking bool
-	active  int           // backups waiting for a slot or running
-	median  time.Duration // of recent, when the threshold was last found
-	wake    chan struct{} // the watcher looks again (a backup ended)
+	mu     sync.Mutex
+	recent [64]time.Duration // run times of the last successful calls
+	n      int               // how many were recorded in all
+	live   map[*hedgeCall]struct{}
+	due    []*hedgeCall  // found slow while maxActive backups ran, oldest first
+	active int           // backups waiting for a slot or running
+	median time.Duration // of recent, when the threshold was last found
+	limit  time.Duration // the threshold the timers were set by; 0 until known
 }
 
-// hedgeCall is one call under watch.
+// hedgeCall is one call under watch; its fields are under hedger.mu.
 type hedgeCall struct {
-	start atomic.Int64  // when its latest attempt started (unix ns); 0 before
-	slow  chan struct{} // closed when the call should get a backup
-	fired bool          // under hedger.mu
+	start int64       // when its latest attempt started (unix ns); 0 before
+	timer *time.Timer // fires when the call would be due
+	fired bool        // it was told to start a backup
+	slow  func()      // tells it, without hedger.mu held
 }
 
 // newHedger returns the hedger for a scope of calls of f on p, or nil when
@@ -114,47 +122,131 @@ func newHedger(p *Pool, idempotent bool) *hedger {
 		return nil
 	}
 	return &hedger{k: b.k, floor: b.floor, maxActive: max(1, p.Limit()/2), live: map[*hedgeCall]struct{}{},
-		stats: &p.core.stats, wake: make(chan struct{}, 1)}
+		stats: &p.core.stats}
 }
 
-// add puts a call under watch.
-func (h *hedger) add() *hedgeCall {
-	c := &hedgeCall{slow: make(chan struct{})}
+// add puts a call under watch; slow is called, once at most, when the call
+// should get a backup.
+func (h *hedger) add(slow func()) *hedgeCall {
+	c := &hedgeCall{slow: slow}
 	h.mu.Lock()
 	h.live[c] = struct{}{}
-	if !h.ticking {
-		h.ticking = true
-		go h.watch()
-	}
 	h.mu.Unlock()
 	return c
 }
 
-// kick makes the watcher look at the calls again.
-func (h *hedger) kick() {
-	select {
-	case h.wake <- struct{}{}:
-	default:
+// started tells that an attempt of c began running: its clock starts over.
+func (h *hedger) started(c *hedgeCall) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.live[c]; !ok || c.fired {
+		return
+	}
+	c.start = time.Now().UnixNano()
+	if h.limit > 0 {
+		h.armLocked(c, h.limit)
 	}
 }
 
-// done takes c off watch; ran is its run time when it succeeded, else 0.
-func (h *hedger) done(c *hedgeCall, ran time.Duration) {
+// armLocked sets c's timer to fire after d; h.mu is held.
+func (h *hedger) armLocked(c *hedgeCall, d time.Duration) {
+	if c.timer == nil {
+		c.timer = time.AfterFunc(d, func() { h.check(c) })
+		return
+	}
+	c.timer.Reset(d)
+}
+
+// check runs when c's timer fires: c gets a backup if it is due by the
+// threshold now and a backup may start; if it must wait for one, it waits
+// in h.due; if the threshold grew since the timer was set, the timer is set
+// again.
+func (h *hedger) check(c *hedgeCall) {
 	h.mu.Lock()
+	if _, ok := h.live[c]; !ok || c.fired || c.start == 0 || h.limit == 0 {
+		h.mu.Unlock()
+		return
+	}
+	if ran := time.Duration(time.Now().UnixNano() - c.start); ran < h.limit {
+		h.armLocked(c, h.limit-ran)
+		h.mu.Unlock()
+		return
+	}
+	if h.active >= h.maxActive {
+		if !slices.Contains(h.due, c) {
+			h.due = append(h.due, c)
+		}
+		h.mu.Unlock()
+		return
+	}
+	c.fired = true
+	h.active++
+	h.mu.Unlock()
+	c.slow()
+}
+
+// done takes c off watch; ok says its first attempt's chain succeeded, so
+// that its run time counts towards the threshold. The threshold follows the
+// calls that ended: where it fell, the timers of the calls running are set
+// by it.
+func (h *hedger) done(c *hedgeCall, ok bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var ran time.Duration
+	if ok && c.start != 0 {
+		ran = time.Duration(time.Now().UnixNano() - c.start)
+	}
 	delete(h.live, c)
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+	if i := slices.Index(h.due, c); i >= 0 {
+		h.due = slices.Delete(h.due, i, i+1)
+	}
 	if ran > 0 {
 		h.recent[h.n%len(h.recent)] = ran
 		h.n++
 	}
-	h.mu.Unlock()
+	limit, ok := h.thresholdLocked()
+	if !ok {
+		return
+	}
+	old := h.limit
+	h.limit = limit
+	// A fall of less than a tenth leaves the timers be (they fire a
+	// little late): the median moves with every call, and setting every
+	// running call's timer on each would cost a large pool dear.
+	if old != 0 && limit >= old-old/10 {
+		return
+	}
+	now := time.Now().UnixNano()
+	for lc := range h.live {
+		if lc.start != 0 && !lc.fired {
+			h.armLocked(lc, max(0, limit-time.Duration(now-lc.start)))
+		}
+	}
 }
 
-// backupEnded frees a backup's place among those that may run at once.
+// backupEnded frees a backup's place among those that may run at once; the
+// call that has waited longest for one gets it.
 func (h *hedger) backupEnded() {
 	h.mu.Lock()
 	h.active--
+	var next *hedgeCall
+	for len(h.due) > 0 && h.active < h.maxActive {
+		c := h.due[0]
+		h.due = h.due[1:]
+		if _, ok := h.live[c]; ok && !c.fired {
+			c.fired = true
+			h.active++
+			next = c
+			break
+		}
+	}
 	h.mu.Unlock()
-	h.kick()
+	if next != nil {
+		next.slow()
+	}
 }
 
 // thresholdLocked is how long a call may run before it gets a backup, or
@@ -192,48 +284,6 @@ func (h *hedger) costly(ran time.Duration) bool {
 	return ran >= h.median
 }
 
-// watch starts the backups of live calls as they become due, until none is
-// left. It sleeps until the next call is due: the one that started first,
-// or one starting later, due no sooner than a threshold from now.
-func (h *hedger) watch() {
-	t := time.NewTimer(time.Hour)
-	defer t.Stop()
-	for {
-		h.mu.Lock()
-		if len(h.live) == 0 {
-			h.ticking = false
-			h.mu.Unlock()
-			return
-		}
-		// Until three calls have ended, and while as many backups run as
-		// may, only an ending call changes anything: look again soon.
-		next := 5 * time.Millisecond
-		if limit, ok := h.thresholdLocked(); ok && h.active < h.maxActive {
-			next = limit
-			now := time.Now().UnixNano()
-			for c := range h.live {
-				s := c.start.Load()
-				if c.fired || s == 0 {
-					continue
-				}
-				if ran := time.Duration(now - s); ran <= limit {
-					next = min(next, limit-ran)
-				} else if h.active < h.maxActive {
-					c.fired = true
-					h.active++
-					close(c.slow)
-				}
-			}
-		}
-		h.mu.Unlock()
-		t.Reset(max(next, 200*time.Microsecond))
-		select {
-		case <-t.C:
-		case <-h.wake:
-		}
-	}
-}
-
 // attempt is the outcome of one chain of attempts of a call.
 type attempt[Out any] struct {
 	out    Out
@@ -242,14 +292,17 @@ type attempt[Out any] struct {
 	backup bool
 }
 
-// hedged runs a call of an idempotent function under h: its attempts run in
-// a goroutine of their own, and a second goroutine runs a backup when h says
-// so; the first success wins and the other is cancelled. release frees the
-// slot the call holds, once both attempts have ended.
+// hedged runs a call of an idempotent function under h: its first chain of
+// attempts runs on the caller's goroutine, and a goroutine of its own runs a
+// backup when h says so; the first success wins and the other is cancelled.
+// A backup that wins cancels the first chain, which the Backend contract
+// makes return promptly (Invoke returns when its ctx ends). A goroutine for
+// the first chain as well cost a hand-over between goroutines on every
+// call, which on a driver sharing its cores with its workers is a thread
+// woken at the expense of a function's work. release frees the slot the
+// call holds, once both attempts have ended.
 func (f *Func[In, Out]) hedged(ctx context.Context, p *Pool, h *hedger, in In, req *driver.Request, st *CallStats, release func()) (Out, error) {
-	hc := h.add()
 	var num atomic.Int32 // attempts of both chains, for their numbers
-	results := make(chan attempt[Out], 2)
 	pctx, pcancel := context.WithCancelCause(ctx)
 	defer pcancel(errLostRace)
 	base := *st
@@ -275,108 +328,101 @@ func (f *Func[In, Out]) hedged(ctx context.Context, p *Pool, h *hedger, in In, r
 			release()
 		}
 	}
-	share := func() bool {
-		for {
-			n := holders.Load()
-			if n == 0 {
-				return false
-			}
-			if holders.CompareAndSwap(n, n+1) {
-				return true
-			}
+	var (
+		mu          sync.Mutex
+		firstDone   bool              // the first chain returned
+		backup      chan attempt[Out] // the backup's outcome, once one started
+		bcancel     context.CancelCauseFunc
+		backupFirst bool         // the backup ended before the first chain
+		bstart      atomic.Int64 // when the backup started running (unix ns)
+	)
+	hc := h.add(func() {
+		mu.Lock()
+		if firstDone {
+			// The first attempt ended as it was found slow: its
+			// result is in, and the place taken for a backup is free
+			// again (kept, it stopped every later backup of the hedger
+			// once maxActive were lost so).
+			mu.Unlock()
+			h.backupEnded()
+			return
 		}
-	}
-	go func() {
-		defer let()
-		ast := base
-		out, err := f.attempts(pctx, p, in, req, &ast, &num, func() { hc.start.Store(time.Now().UnixNano()) })
-		results <- attempt[Out]{out: out, err: err, st: ast}
-	}()
-	var bstart atomic.Int64 // when the backup started running (unix ns)
-	running, slow := 1, hc.slow
-	backedUp := false
-	var first *attempt[Out]
-	for {
-		select {
-		case <-slow:
-			slow = nil
-			if !share() {
-				// The first attempt ended as it was found slow: its
-				// result is on its way, and the slot was freed.
-				h.backupEnded()
-				continue
+		// The first chain lets go of the slot only after it says it is
+		// done, under mu: it holds it still.
+		holders.Add(1)
+		var bctx context.Context
+		bctx, bcancel = context.WithCancelCause(ctx)
+		ch := make(chan attempt[Out], 1)
+		backup = ch
+		mu.Unlock()
+		p.core.stats.backups.Add(1)
+		go func() {
+			defer h.backupEnded()
+			defer let()
+			bst := base
+			out, err := f.attempts(bctx, p, in, breq, &bst, &num, func() { bstart.Store(time.Now().UnixNano()) })
+			mu.Lock()
+			backupFirst = !firstDone
+			mu.Unlock()
+			if err == nil {
+				pcancel(errLostRace)
 			}
-			running++
-			backedUp = true
-			bctx, bcancel := context.WithCancelCause(ctx)
-			defer bcancel(errLostRace)
-			p.core.stats.backups.Add(1)
+			ch <- attempt[Out]{out: out, err: err, st: bst, backup: true}
+		}()
+	})
+	ast := base
+	out, err := f.attempts(pctx, p, in, req, &ast, &num, func() { h.started(hc) })
+	mu.Lock()
+	firstDone = true
+	ch, cancelBackup := backup, bcancel
+	mu.Unlock()
+	let()
+	r := attempt[Out]{out: out, err: err, st: ast}
+	h.done(hc, err == nil)
+	if ch != nil {
+		defer cancelBackup(errLostRace)
+		if err != nil && (ctx.Err() == nil || errors.Is(context.Cause(pctx), errLostRace)) {
+			// The backup may still succeed, or has: it cancelled this
+			// chain when it did.
+			b := <-ch
+			if r.st.Abandoned {
+				p.core.stats.abandoned.Add(1)
+			}
+			mu.Lock()
+			bFirst := backupFirst
+			mu.Unlock()
+			if b.err == nil || bFirst {
+				r = b // the winner, or the first failure
+			}
+		} else {
+			// This chain's result stands; the backup is being cancelled.
+			// Where the platform cannot stop it, it runs on (and is
+			// billed) unseen unless counted here.
 			go func() {
-				defer h.backupEnded()
-				defer let()
-				bst := base
-				out, err := f.attempts(bctx, p, in, breq, &bst, &num, func() { bstart.Store(time.Now().UnixNano()) })
-				results <- attempt[Out]{out: out, err: err, st: bst, backup: true}
+				if a := <-ch; a.st.Abandoned {
+					p.core.stats.abandoned.Add(1)
+				}
 			}()
-			continue
-		case r := <-results:
-			running--
-			if r.err != nil && running > 0 && ctx.Err() == nil {
-				// The other attempt may still succeed.
-				first = &r
-				continue
+		}
+		switch {
+		case r.backup && r.err == nil:
+			p.core.stats.backupWins.Add(1)
+			p.core.stats.backupOutcome(true)
+		case r.err == nil:
+			if s := bstart.Load(); s != 0 && h.costly(time.Since(time.Unix(0, s))) {
+				p.core.stats.backupOutcome(false)
 			}
-			if r.err != nil && first != nil {
-				r = *first // report the first failure
-			}
-			var ran time.Duration
-			if s := hc.start.Load(); r.err == nil && !r.backup && s != 0 {
-				ran = time.Since(time.Unix(0, s))
-			}
-			h.done(hc, ran)
-			if slow != nil {
-				select {
-				case <-slow:
-					// Found slow as it ended, and no backup started: the
-					// place taken for one is free again (kept, it stopped
-					// every later backup of the hedger once maxActive were
-					// lost so).
-					h.backupEnded()
-				default:
-				}
-			}
-			switch {
-			case r.backup && r.err == nil:
-				p.core.stats.backupWins.Add(1)
-				p.core.stats.backupOutcome(true)
-			case backedUp && r.err == nil:
-				if s := bstart.Load(); s != 0 && h.costly(time.Since(time.Unix(0, s))) {
-					p.core.stats.backupOutcome(false)
-				}
-			}
-			if running > 0 {
-				// The other attempt is being cancelled; where the platform
-				// cannot stop it, it runs on (and is billed) unseen unless
-				// counted here.
-				go func() {
-					for range running {
-						if a := <-results; a.st.Abandoned {
-							p.core.stats.abandoned.Add(1)
-						}
-					}
-				}()
-			}
-			*st = r.st
-			st.Attempts = int(num.Load())
-			st.Backup = r.backup
-			if backedUp {
-				// A backup whose goroutine had not yet numbered its
-				// attempt when the first chain's result came is an
-				// attempt all the same (Stats.Backups counted it).
-				st.Backups = 1
-				st.Attempts = max(st.Attempts, 2)
-			}
-			return r.out, r.err
 		}
 	}
+	*st = r.st
+	st.Attempts = int(num.Load())
+	st.Backup = r.backup
+	if ch != nil {
+		// A backup whose goroutine had not yet numbered its attempt when
+		// the first chain's result came is an attempt all the same
+		// (Stats.Backups counted it).
+		st.Backups = 1
+		st.Attempts = max(st.Attempts, 2)
+	}
+	return r.out, r.err
 }

@@ -103,3 +103,61 @@ func TestBackupIsNotARetry(t *testing.T) {
 		t.Errorf("Stats.Retries %d → %d with %d backups and no failure: want backups not counted as retries", before.Retries, st.Retries, st.Backups-before.Backups)
 	}
 }
+
+// A call that started before enough calls had ended to know the threshold
+// gets its backup once they have: its timer is set when the threshold
+// becomes known, not only when a call starts.
+func TestBackupOfACallStartedBeforeTheThreshold(t *testing.T) {
+	p := open(t, "local://?encode=1", pool.WithLimit(4), pool.WithBackups(2, time.Millisecond))
+	g, _ := pool.WithContext(context.Background(), p)
+	run := fmt.Sprintf("%s-%d", t.Name(), time.Now().UnixNano())
+	f := straggly.Go(g, straggleIn{Key: run + "-straggler", X: -1, First: time.Minute, Later: time.Millisecond})
+	for i := range 3 {
+		straggly.Go(g, straggleIn{Key: fmt.Sprintf("%s-%d", run, i), X: i, First: time.Millisecond, Later: time.Millisecond})
+	}
+	done := make(chan error, 1)
+	go func() { done <- g.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the straggler, started before three calls had ended, got no backup once they had (Stats %+v)", p.Stats())
+	}
+	if st := f.Stats(); !st.Backup {
+		t.Fatalf("the straggler's stats %+v: want its result from a backup", st)
+	}
+}
+
+// With as many backups running as may, a call found slow waits for a place
+// and gets the first one freed.
+func TestBackupWaitsForAPlace(t *testing.T) {
+	// Limit 2: one backup at a time.
+	p := open(t, "local://?encode=1", pool.WithLimit(2), pool.WithBackups(2, time.Millisecond))
+	g, _ := pool.WithContext(context.Background(), p)
+	run := fmt.Sprintf("%s-%d", t.Name(), time.Now().UnixNano())
+	// Three calls end first, so that the Group's threshold is known.
+	for i := range 3 {
+		if _, err := straggly.Go(g, straggleIn{Key: fmt.Sprintf("%s-%d", run, i), X: i, First: time.Millisecond, Later: time.Millisecond}).Get(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Two stragglers at once: the second's backup waits for the first's
+	// to end (its backup takes 300 ms), then starts.
+	a := straggly.Go(g, straggleIn{Key: run + "-a", X: 10, First: time.Minute, Later: 300 * time.Millisecond})
+	b := straggly.Go(g, straggleIn{Key: run + "-b", X: 11, First: time.Minute, Later: time.Millisecond})
+	done := make(chan error, 1)
+	go func() { done <- g.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("a straggler found slow while the one backup place was taken never got one (Stats %+v)", p.Stats())
+	}
+	if !a.Stats().Backup || !b.Stats().Backup {
+		t.Fatalf("stats %+v and %+v: want both results from backups", a.Stats(), b.Stats())
+	}
+}
