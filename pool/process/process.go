@@ -100,14 +100,59 @@ type Options struct {
 	// cancellation before its worker is killed and replaced, and how long a
 	// stopping worker gives its calls to clean up (default 1 s).
 	Grace time.Duration
+	// Liveness is how long a worker with calls in flight may send nothing
+	// before the driver pings it (default 5 s; negative: never). A worker
+	// that sends no frame at all for LivenessMisses intervals — stopped
+	// (SIGSTOP), swapped out, its host unreachable — is declared lost: a
+	// child process is killed, an attached stream closed, and its calls
+	// fail with driver.ErrWorkerLost, which the pool retries elsewhere.
+	// A worker answers pings while its calls run, so a long call is never
+	// taken for a lost worker. URL: liveness=5s, liveness=off (or 0).
+	Liveness time.Duration
 }
 
 const defaultGrace = time.Second
 
+// DefaultLiveness is the interval of Options.Liveness when it is not set.
+const DefaultLiveness = 5 * time.Second
+
+// LivenessMisses is how many intervals of silence make a worker with calls
+// in flight lost: it was pinged after the first and did not answer in the
+// others.
+const LivenessMisses = 3
+
+// ParseLiveness reads the liveness parameter of a URL or configuration
+// file: a Go duration > 0, or "off" or "0" to watch no worker (returned as
+// -1, Options.Liveness's "never").
+func ParseLiveness(v string) (time.Duration, error) {
+	switch v {
+	case "off", "0":
+		return -1, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("liveness=%q: want a Go duration > 0 such as 5s (how long a busy worker may be silent before it is pinged), or off", v)
+	}
+	return d, nil
+}
+
+// LivenessParam sets *dst from the URL parameter liveness, if present.
+func LivenessParam(scheme string, q url.Values, dst *time.Duration) error {
+	if !q.Has("liveness") {
+		return nil
+	}
+	d, err := ParseLiveness(q.Get("liveness"))
+	if err != nil {
+		return fmt.Errorf("%s: parameter %w", scheme, err)
+	}
+	*dst = d
+	return nil
+}
+
 func init() {
 	driver.RegisterCapabilities(Scheme, driver.Capabilities{MaxMessage: defaultMaxMessage})
 	driver.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (driver.Backend, error) {
-		if err := driver.UnknownParams(u, "workers", "per_worker", "max_message", "grace", "stdout", "transport"); err != nil {
+		if err := driver.UnknownParams(u, "workers", "per_worker", "max_message", "grace", "stdout", "transport", "liveness"); err != nil {
 			return nil, err
 		}
 		var o Options
@@ -120,6 +165,9 @@ func init() {
 		}
 		o.Transport = u.Query().Get("transport")
 		if err := driver.DurationParams("process", u.Query(), map[string]*time.Duration{"grace": &o.Grace}); err != nil {
+			return nil, err
+		}
+		if err := LivenessParam("process", u.Query(), &o.Liveness); err != nil {
 			return nil, err
 		}
 		if err := driver.IntParams("process", u.Query(), map[string]*int{"workers": &o.Workers, "per_worker": &o.PerWorker, "max_message": &o.MaxMessage}); err != nil {
@@ -159,6 +207,8 @@ type Backend struct {
 	// processes; a lost one is removed, not respawned.
 	attached bool
 	nextID   int
+	// unwatch ends the liveness watch (watch) when the backend closes.
+	unwatch chan struct{}
 }
 
 // New starts the workers and waits until they are ready.
@@ -196,6 +246,9 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 	if o.Grace <= 0 {
 		o.Grace = defaultGrace
 	}
+	if o.Liveness == 0 {
+		o.Liveness = DefaultLiveness
+	}
 	if len(o.Command) == 0 {
 		cmd, err := driver.SelfCommand()
 		if err != nil {
@@ -204,7 +257,8 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 		o.Command = cmd
 	}
 
-	b := &Backend{opts: o, workers: make([]*worker, o.Workers), changed: make(chan struct{}), spawn: newSpawner()}
+	b := &Backend{opts: o, workers: make([]*worker, o.Workers), changed: make(chan struct{}), spawn: newSpawner(), unwatch: make(chan struct{})}
+	b.startWatch()
 	b.mu.Lock()
 	for i := range b.workers {
 		b.spawnLocked(i)
@@ -256,7 +310,12 @@ func NewAttached(o Options) *Backend {
 	if o.Grace <= 0 {
 		o.Grace = defaultGrace
 	}
-	return &Backend{opts: o, changed: make(chan struct{}), attached: true}
+	if o.Liveness == 0 {
+		o.Liveness = DefaultLiveness
+	}
+	b := &Backend{opts: o, changed: make(chan struct{}), attached: true, unwatch: make(chan struct{})}
+	b.startWatch()
+	return b
 }
 
 // Attach adds a worker that speaks the protocol (Serve's side of it) over
@@ -279,7 +338,7 @@ func (b *Backend) Attach(rw io.ReadWriteCloser, name string) (gone <-chan struct
 	w.send = newSender(rw)
 	b.workers = append(b.workers, w)
 	b.mu.Unlock()
-	go w.read(rw, nil)
+	go w.read(heardReader{rw, w}, nil)
 	return w.dead, nil
 }
 
@@ -389,6 +448,7 @@ func (b *Backend) Close() error {
 		return nil
 	}
 	b.closed = true
+	close(b.unwatch)
 	b.releaseHeldLocked()
 	ws := append([]*worker(nil), b.workers...)
 	b.mu.Unlock()
@@ -967,6 +1027,90 @@ type worker struct {
 	abandoned int // running calls whose callers stopped waiting, or whose slot a backup took
 	recalls   int // waiting calls asked back for a worker gone idle (recalled)
 	lastOut   tailBuffer
+	// Liveness (Backend.watch). pings: the worker said in its hello that
+	// it answers K frames; written before ready is set. heard: bytes came
+	// from it since the watch last looked, set by its reader on every read
+	// (not per frame, so a result taking long to arrive is heard too).
+	// silent: how many of the watch's intervals in a row it had calls in
+	// flight and sent nothing; the watch's own.
+	pings  bool
+	heard  atomic.Bool
+	silent int
+}
+
+// heardReader marks its worker heard on every read that brings bytes.
+type heardReader struct {
+	r io.ReadCloser
+	w *worker
+}
+
+func (h heardReader) Read(p []byte) (int, error) {
+	n, err := h.r.Read(p)
+	if n > 0 {
+		h.w.heard.Store(true)
+	}
+	return n, err
+}
+
+func (h heardReader) Close() error { return h.r.Close() }
+
+// startWatch starts the liveness watch, unless it is off.
+func (b *Backend) startWatch() {
+	if b.opts.Liveness > 0 {
+		go b.watch(b.opts.Liveness)
+	}
+}
+
+// watch looks at the workers once per interval — one wake-up per interval
+// for the whole backend, nothing per call — and pings each worker that had
+// calls in flight and sent nothing during the whole interval. A worker
+// silent so for LivenessMisses intervals in a row (it had at least two to
+// answer the ping) is declared lost: killed if it is our child (a stopped
+// process never exits by itself), its stream closed if attached (a host
+// gone without a reset never closes it). Either way its reader sees it go,
+// and its calls fail with driver.ErrWorkerLost, to be retried elsewhere.
+// Counting intervals rather than measuring time keeps a driver that was
+// itself stopped or starved from blaming its workers: it has to look
+// LivenessMisses times.
+func (b *Backend) watch(interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.unwatch:
+			return
+		case <-t.C:
+		}
+		var ping, lost []*worker
+		b.mu.Lock()
+		for _, w := range b.workers {
+			if !w.isReady() || !w.pings {
+				continue
+			}
+			if w.heard.Swap(false) || len(w.pending) == 0 {
+				w.silent = 0
+				continue
+			}
+			w.silent++
+			if w.silent >= LivenessMisses {
+				lost = append(lost, w)
+			} else {
+				ping = append(ping, w)
+			}
+		}
+		b.mu.Unlock()
+		for _, w := range ping {
+			w.send.enqueue(frame{kind: kindPing})
+			// Never blocking the watch: a write to a worker that stopped
+			// reading may hang until the worker is declared lost.
+			go w.send.flush()
+		}
+		for _, w := range lost {
+			// Closing an attached TLS stream may wait to send its alert.
+			go w.kill(fmt.Sprintf("it stopped answering: nothing from it for %v with calls in flight, pings unanswered (stopped with SIGSTOP, swapped out, or its host unreachable?; liveness=%v)",
+				LivenessMisses*interval, interval))
+		}
+	}
 }
 
 func startWorker(b *Backend, i int) (*worker, error) {
@@ -1017,7 +1161,7 @@ func startWorker(b *Backend, i int) (*worker, error) {
 	}
 	outputs.Go(func() { w.forward(stderr, b.opts.Output, prefix) })
 	w.send = newSender(callW)
-	go w.read(resR, &outputs)
+	go w.read(heardReader{resR, w}, &outputs)
 	return w, nil
 }
 
@@ -1063,8 +1207,11 @@ func (w *worker) read(r io.ReadCloser, outputs *sync.WaitGroup) {
 		case kindHello:
 			var h hello
 			_ = json.Unmarshal(f.payload, &h)
+			w.pings = h.Ping
 			w.ready.Store(true)
 			w.b.readied()
+		case kindAlive:
+			// Answer to a ping: heardReader marked the worker heard.
 		case kindStarted:
 			w.b.settle(w, f.seq, false, false, 0)
 		case kindBye:

@@ -27,6 +27,11 @@ const (
 type hello struct {
 	PID   int    `json:"pid"`
 	Build string `json:"build"`
+	// Ping: the worker answers K frames with A. A driver pings only
+	// workers that say so, so a worker without it (an older one, or one in
+	// another language) is never declared lost for not answering; it is
+	// simply not watched.
+	Ping bool `json:"ping,omitempty"`
 }
 
 func init() {
@@ -84,7 +89,7 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, maxMessage int) err
 // tripwire on its old protocol descriptors.
 func serveStream(ctx context.Context, in io.Reader, out io.Writer, max int, grace time.Duration, trip *os.File) error {
 	s := &server{in: in, send: newSender(out), max: max, grace: grace, running: map[uint64]*active{}}
-	h, _ := json.Marshal(hello{PID: os.Getpid(), Build: driver.BuildID()})
+	h, _ := json.Marshal(hello{PID: os.Getpid(), Build: driver.BuildID(), Ping: true})
 	s.send.send(frame{kind: kindHello, payload: h})
 
 	callCtx, cancelAll := context.WithCancel(context.WithoutCancel(ctx))
@@ -186,6 +191,12 @@ func serveStream(ctx context.Context, in io.Reader, out io.Writer, max int, grac
 			if i >= 0 {
 				s.send.send(frame{kind: kindRefused, seq: f.seq})
 			}
+		case kindPing:
+			// Answered here, by the reader, which runs while calls do: the
+			// answer wakes no other goroutine (a write in progress takes it
+			// along), and a worker that answers is alive however long its
+			// calls run.
+			s.send.send(frame{kind: kindAlive, seq: f.seq})
 		case kindCancel:
 			s.mu.Lock()
 			if a := s.running[f.seq]; a != nil {
