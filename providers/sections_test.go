@@ -20,6 +20,16 @@ func TestPoolURLFromEachSection(t *testing.T) {
 			"process:?workers=3", ""},
 		{"compute: {backend: process, workers: 3, concurrency: 6}\n",
 			"process:?limit=6&workers=3", ""},
+		{"compute: {backend: process, workers: 3}\nprocess: {liveness: 10s}\n",
+			"process:?liveness=10s&workers=3", ""},
+		{"compute: {backend: process}\nprocess: {liveness: off}\n",
+			"process:?liveness=off", ""},
+		{"compute: {backend: process}\nprocess: {liveness: 0}\n",
+			"process:?liveness=0", ""},
+		{"compute: {backend: tcp, workers: 2}\ntcp: {liveness: 30s}\n",
+			"tcp:?liveness=30s&workers=2", ""},
+		{"compute: {backend: slurm}\nslurm: {liveness: 1m}\nstorage: s3://b\n",
+			"slurm://?liveness=1m", ""},
 		{"compute: {backend: aws, function: fn, concurrency: 7}\naws: {region: eu-west-1, endpoint: 'http://127.0.0.1:9000', qualifier: live, build_id: abc, credentials: profile, profile: p}\nstorage: s3://b\n",
 			"aws://fn?build=abc&concurrency=7&endpoint=http%3A%2F%2F127.0.0.1%3A9000&limit=7&profile=p&qualifier=live&region=eu-west-1", ""},
 		{"compute: {backend: gcp, function: fn}\ngcp: {project: p, region: europe-west1, credentials: file, credentials_file: /k.json}\nstorage: s3://b\n",
@@ -65,6 +75,12 @@ func TestPoolURLFromEachSection(t *testing.T) {
 		if err != nil || u != tc.url {
 			t.Errorf("%s: PoolURL = %q, %v; want %q", tc.yaml, u, err, tc.url)
 		}
+	}
+	// A bad liveness is refused where the file is read, at its key.
+	const bad = "compute: {backend: process}\nprocess: {liveness: soon}\n"
+	want := `sections.yaml:2:11: process.liveness: want a Go duration > 0 such as 5s, or off, got "soon"`
+	if _, err := parse("sections.yaml", []byte(bad), noEnv); err == nil || err.Error() != want {
+		t.Errorf("%s: err = %v, want %s", bad, err, want)
 	}
 }
 

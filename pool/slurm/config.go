@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/burst-dev/burst/pool/driver"
+	"github.com/burst-dev/burst/pool/process"
 )
 
 // Section is the slurm section of burst.yaml (see docs/providers/slurm.md):
@@ -42,6 +43,8 @@ type Section struct {
 	Advertise string `yaml:"advertise"`
 	// LogDir receives the jobs' output; it must be on a shared file system.
 	LogDir string `yaml:"log_dir"`
+	// Liveness is Options.Liveness: a Go duration such as 5s, or off.
+	Liveness string `yaml:"liveness"`
 }
 
 func init() {
@@ -65,6 +68,9 @@ func (s *Section) Validate(driver.Compute) error {
 	if err := driver.Accept("slurm.submit", s.Submit, SubmitAuto, SubmitSbatch); err != nil {
 		return err
 	}
+	if err := process.ValidateLiveness("slurm.liveness", s.Liveness); err != nil {
+		return err
+	}
 	return driver.Accept("slurm.policy", s.Policy, Keep, Adaptive)
 }
 
@@ -79,7 +85,7 @@ func (s *Section) PoolURL(c driver.Compute) (string, error) {
 	driver.SetInt(q, "max", s.Max)
 	driver.SetStrings(q, map[string]string{"mem": s.Mem, "mem_per_cpu": s.MemPerCPU, "partition": s.Partition,
 		"account": s.Account, "qos": s.QOS, "time": s.Time, "policy": s.Policy, "listen": s.Listen,
-		"advertise": s.Advertise, "log_dir": s.LogDir, "sbatch": s.Sbatch, "submit": s.Submit})
+		"advertise": s.Advertise, "log_dir": s.LogDir, "sbatch": s.Sbatch, "submit": s.Submit, "liveness": s.Liveness})
 	if s.Idle > 0 {
 		q.Set("idle", s.Idle.String())
 	}

@@ -56,6 +56,7 @@ import (
 	"time"
 
 	"github.com/burst-dev/burst/pool/driver"
+	"github.com/burst-dev/burst/pool/process"
 	"github.com/burst-dev/burst/pool/tcp"
 )
 
@@ -127,6 +128,12 @@ type Options struct {
 	Env []string
 	// MaxMessage bounds an encoded call or result (default 64 MiB).
 	MaxMessage int
+	// Liveness is tcp.Options.Liveness: how long a worker with calls in
+	// flight may be silent before it is pinged; after
+	// process.LivenessMisses such intervals (a node gone without a reset,
+	// a stopped step) its connection is closed and its calls retried
+	// elsewhere (default 5 s; negative: never). URL: liveness=5s or off.
+	Liveness time.Duration
 }
 
 func init() {
@@ -149,7 +156,7 @@ func ParseURL(u *url.URL) (Options, error) {
 		"account": &o.Account, "qos": &o.QOS, "time": &o.Time, "listen": &o.Listen, "advertise": &o.Advertise,
 		"policy": &o.Policy, "log_dir": &o.LogDir, "submit": &o.Submit}
 	durs := map[string]*time.Duration{"idle": &o.Idle, "poll": &o.Poll}
-	accepted := []string{"sbatch"}
+	accepted := []string{"sbatch", "liveness"}
 	for k := range ints {
 		accepted = append(accepted, k)
 	}
@@ -171,6 +178,9 @@ func ParseURL(u *url.URL) (Options, error) {
 		*dst = q.Get(k)
 	}
 	if err := driver.DurationParams("slurm", q, durs); err != nil {
+		return o, err
+	}
+	if err := process.LivenessParam("slurm", q, &o.Liveness); err != nil {
 		return o, err
 	}
 	for _, v := range q["sbatch"] {
@@ -296,7 +306,7 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 		limitWorkers = o.Max
 	}
 	tb, err := tcp.New(ctx, tcp.Options{Addr: listen, Workers: limitWorkers, PerWorker: o.PerWorker,
-		MaxMessage: o.MaxMessage, OnWorker: b.onWorker})
+		MaxMessage: o.MaxMessage, Liveness: o.Liveness, OnWorker: b.onWorker})
 	if err != nil {
 		return nil, fmt.Errorf("slurm: %w", err)
 	}

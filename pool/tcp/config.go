@@ -4,6 +4,7 @@ import (
 	"net/url"
 
 	"github.com/burst-dev/burst/pool/driver"
+	"github.com/burst-dev/burst/pool/process"
 )
 
 // Section is the tcp section of burst.yaml: the driver listens on Listen
@@ -13,6 +14,8 @@ type Section struct {
 	Listen string `yaml:"listen"`
 	// PerWorker is how many calls a worker runs at once (default 1).
 	PerWorker int `yaml:"per_worker"`
+	// Liveness is Options.Liveness: a Go duration such as 5s, or off.
+	Liveness string `yaml:"liveness"`
 }
 
 func init() {
@@ -22,7 +25,10 @@ func init() {
 
 // Validate checks per_worker.
 func (s *Section) Validate(driver.Compute) error {
-	return driver.AtLeast("tcp.per_worker", s.PerWorker, 0)
+	if err := driver.AtLeast("tcp.per_worker", s.PerWorker, 0); err != nil {
+		return err
+	}
+	return process.ValidateLiveness("tcp.liveness", s.Liveness)
 }
 
 // PoolURL is tcp://LISTEN?workers=N.
@@ -30,6 +36,7 @@ func (s *Section) PoolURL(c driver.Compute) (string, error) {
 	q := c.Query()
 	driver.SetInt(q, "workers", c.Workers)
 	driver.SetInt(q, "per_worker", s.PerWorker)
+	driver.SetStrings(q, map[string]string{"liveness": s.Liveness})
 	u := url.URL{Scheme: Scheme, Host: s.Listen, RawQuery: q.Encode()}
 	return u.String(), nil
 }

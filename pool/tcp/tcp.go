@@ -26,7 +26,11 @@
 // A worker serves until its connection ends: when the pool closes, or when
 // the driver dies (TCP keepalive notices a vanished host within about half a
 // minute). A worker lost mid-call fails that call with driver.ErrWorkerLost,
-// which the pool retries on another worker.
+// which the pool retries on another worker. Keepalive cannot tell the
+// driver of a worker stopped or swapped out on a live host, or of a host gone
+// while data waits to go to it: a worker with calls in flight that sends
+// nothing for process.LivenessMisses intervals (Options.Liveness, default 5
+// s) despite the driver's pings has its connection closed instead.
 package tcp
 
 import (
@@ -93,6 +97,13 @@ type Options struct {
 	// Secret is the pool's secret (at least 16 bytes). Default: the
 	// driver's BURST_TCP_SECRET if set, else 32 random bytes.
 	Secret []byte
+	// Liveness is how long a worker with calls in flight may send nothing
+	// before the driver pings it; after process.LivenessMisses intervals
+	// of silence its connection is closed and its calls retried elsewhere
+	// (default 5 s; negative: never). It catches what TCP keepalive cannot:
+	// a worker process stopped or swapped out on a live host, and a host
+	// gone while the driver has data waiting to go to it. URL: liveness=.
+	Liveness time.Duration
 	// OnWorker, if set, is called for each worker accepted, with a channel
 	// closed when it is gone (pool/slurm tracks its jobs with it).
 	OnWorker func(w WorkerInfo, gone <-chan struct{})
@@ -112,10 +123,13 @@ type WorkerInfo struct {
 func init() {
 	driver.RegisterCapabilities(Scheme, driver.Capabilities{Remote: true})
 	driver.RegisterBackend(Scheme, func(ctx context.Context, u *url.URL) (driver.Backend, error) {
-		if err := driver.UnknownParams(u, "workers", "per_worker", "max_message"); err != nil {
+		if err := driver.UnknownParams(u, "workers", "per_worker", "max_message", "liveness"); err != nil {
 			return nil, err
 		}
 		o := Options{Addr: u.Host}
+		if err := process.LivenessParam("tcp", u.Query(), &o.Liveness); err != nil {
+			return nil, err
+		}
 		if err := driver.IntParams("tcp", u.Query(), map[string]*int{"workers": &o.Workers, "per_worker": &o.PerWorker, "max_message": &o.MaxMessage}); err != nil {
 			return nil, err
 		}
@@ -179,7 +193,7 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 		}
 	}
 	b := &Backend{
-		Backend: process.NewAttached(process.Options{Workers: o.Workers, PerWorker: o.PerWorker, MaxMessage: o.MaxMessage}),
+		Backend: process.NewAttached(process.Options{Workers: o.Workers, PerWorker: o.PerWorker, MaxMessage: o.MaxMessage, Liveness: o.Liveness}),
 		opts:    o, ln: ln, secret: secret, build: driver.BuildID(),
 		tls:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13},
 		firstWorker: make(chan struct{}), refusedCh: make(chan struct{}), closed: make(chan struct{}), changed: make(chan struct{}),
