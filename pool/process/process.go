@@ -28,7 +28,12 @@
 // path: when it closes the backend, when it exits or crashes (their call
 // pipe closes), and on Linux even when it is killed with SIGKILL (the kernel
 // sends them SIGKILL too). A worker told to stop with SIGTERM or SIGINT
-// cancels its calls and exits within the grace period.
+// cancels its calls and exits within the grace period. A worker that stops
+// without exiting (SIGSTOP, swapped out) is noticed too: one with calls in
+// flight that sends nothing for an interval (Options.Liveness, ?liveness=,
+// default 5 s) is pinged, and answers from its reader while its calls run;
+// one silent for LivenessMisses intervals is killed and replaced, its calls
+// retried elsewhere.
 //
 // The backend is a driver.Queuer: it keeps the count of running calls against
 // the pool's limit itself and holds calls waiting beside a busy worker, which
