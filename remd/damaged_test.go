@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -168,7 +169,12 @@ func TestDamagedStateStopsTheRun(t *testing.T) {
 				if !errors.Is(err, ErrDamagedState) {
 					t.Fatalf("%s: resume: err = %v, want ErrDamagedState", what, err)
 				}
-				for _, w := range []string{fmt.Sprintf("replica %d round %d", rep, ck.Done), "load state " + key,
+				// The round and call of the segment that failed, not of one
+				// its failure cancelled.
+				if ok, _ := regexp.MatchString(fmt.Sprintf(`^remd: round %d: pool: call remd\.segment#\d+( \(\d+ attempts\))?: remd: replica %d round %d: `, ck.Done, rep, ck.Done), msg); !ok {
+					t.Errorf("%s: err = %v\nwant it to start with the round and call of replica %d's segment", what, err, rep)
+				}
+				for _, w := range []string{"load state " + key,
 					fmt.Sprintf("checkpoint in %s (after round %d) continues from this state", dir, ck.Done-1), "put back a good copy of " + key} {
 					if !strings.Contains(msg, w) {
 						t.Errorf("%s: err = %v\nwant it to say %q", what, err, w)
@@ -212,6 +218,23 @@ func TestDamagedFinalState(t *testing.T) {
 	if !errors.Is(err, ErrDamagedState) || !strings.Contains(err.Error(), "final state of replica 0") ||
 		!strings.Contains(err.Error(), "put back a good copy of "+key) {
 		t.Errorf("err = %v, want ErrDamagedState naming replica 0's final state and what to do", err)
+	}
+}
+
+// A segment cancelled by another's failure carries it as its cause: the
+// run reports the one that failed, with its round.
+func TestRunReportsTheCauseNotACancelledSegment(t *testing.T) {
+	root := &pool.CallError{Func: "remd.segment", ID: 4, Err: errors.New("replica 2 round 12: damaged")}
+	cancelled := &pool.CallError{Func: "remd.segment", ID: 6, Err: root}
+	other := &pool.CallError{Func: "remd.segment", ID: 7, Err: errors.New("unrelated")}
+	all := []segmentDone{{round: 13, rep: 4, err: cancelled}, {round: 12, rep: 2, err: root}, {round: 13, rep: 1, err: other}}
+	for _, c := range []struct {
+		d    segmentDone
+		want error
+	}{{all[0], root}, {all[1], root}, {all[2], other}} {
+		if got := causeOf(c.d, all); got.err != c.want {
+			t.Errorf("causeOf(%v) = %v, want %v", c.d.err, got.err, c.want)
+		}
 	}
 }
 

@@ -218,16 +218,31 @@ func (s *scheduler) run(ctx context.Context) error {
 	// with its round.
 	for _, d := range segFailures {
 		if d.err == failed || d.err == gerr {
+			d = causeOf(d, segFailures)
 			var damaged *DamagedStateError
 			if errors.As(d.err, &damaged) {
-				// Advice on the state in the error: d may be a segment
-				// the damage cancelled, which carries it as its cause.
 				return fmt.Errorf("remd: round %d: %w; %s", d.round, d.err, s.afterDamage(damaged.Key))
 			}
 			return fmt.Errorf("remd: round %d: %w", d.round, d.err)
 		}
 	}
 	return failed
+}
+
+// causeOf is the failure among all that d's error carries as its cause, or
+// d. A segment cancelled by another's failure fails with that failure
+// wrapped in its own call's error, and may reach the scheduler, or the
+// group, first: the run's error then named the cancelled segment's round
+// and call ("remd: round 13: pool: call remd.segment#6: pool: call
+// remd.segment#4: remd: replica 2 round 12: …", one run in seven under
+// -race), not the one that failed.
+func causeOf(d segmentDone, all []segmentDone) segmentDone {
+	for _, e := range all {
+		if e.err != d.err && errors.Is(d.err, e.err) {
+			return causeOf(e, all)
+		}
+	}
+	return d
 }
 
 // afterDamage says what a run stopped by the damaged state under key can
