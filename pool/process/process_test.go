@@ -1004,3 +1004,28 @@ func TestIdleWorkerGetsTheNextCall(t *testing.T) {
 		})
 	}
 }
+
+var procs = pool.Register("proc.gomaxprocs", func(ctx context.Context, _ struct{}) (int, error) { return runtime.GOMAXPROCS(0), nil })
+
+// Workers share the machine: each runs with GOMAXPROCS = NumCPU / Workers
+// (at least 1), unless the environment sets GOMAXPROCS, which wins.
+func TestWorkersShareTheCPUs(t *testing.T) {
+	ctx := context.Background()
+	for _, workers := range []int{1, 2, 3} {
+		if os.Getenv("GOMAXPROCS") != "" {
+			break // the driver's own setting is the workers'
+		}
+		p, _ := openProc(t, workers)
+		got, err := procs.Call(ctx, p, struct{}{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := max(1, runtime.NumCPU()/workers); got != want {
+			t.Errorf("workers=%d on %d CPUs: a worker's GOMAXPROCS is %d, want %d", workers, runtime.NumCPU(), got, want)
+		}
+	}
+	p, _ := openWith(t, process.Options{Workers: 1, Env: []string{"GOMAXPROCS=3"}})
+	if got, err := procs.Call(ctx, p, struct{}{}); err != nil || got != 3 {
+		t.Errorf("Env GOMAXPROCS=3: a worker's GOMAXPROCS is %d (%v), want 3", got, err)
+	}
+}
