@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/burst-dev/burst/pool/driver"
+	"github.com/burst-dev/burst/pool/internal/rawio"
 )
 
 // Environment variables the driver sets for its workers.
@@ -88,7 +89,9 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, maxMessage int) err
 // serveStream is Serve with the grace period and, for a child process, the
 // tripwire on its old protocol descriptors.
 func serveStream(ctx context.Context, in io.Reader, out io.Writer, max int, grace time.Duration, trip *os.File) error {
-	s := &server{in: in, send: newSender(out), max: max, grace: grace, running: map[uint64]*active{}}
+	rin, _ := rawio.Stream(in)
+	_, rout := rawio.Stream(out)
+	s := &server{in: in, send: newSender(rout), max: max, grace: grace, running: map[uint64]*active{}}
 	h, _ := json.Marshal(hello{PID: os.Getpid(), Build: driver.BuildID(), Ping: true})
 	s.send.send(frame{kind: kindHello, payload: h})
 
@@ -124,7 +127,7 @@ func serveStream(ctx context.Context, in io.Reader, out io.Writer, max int, grac
 	if trip != nil {
 		go s.watchTripwire(trip)
 	}
-	r := bufio.NewReaderSize(in, 64<<10)
+	r := bufio.NewReaderSize(rin, 64<<10)
 	for {
 		f, err := readFrame(r, max)
 		var big *errOversize

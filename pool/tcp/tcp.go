@@ -60,6 +60,7 @@ import (
 
 	"github.com/burst-dev/burst/pool"
 	"github.com/burst-dev/burst/pool/driver"
+	"github.com/burst-dev/burst/pool/internal/rawio"
 	"github.com/burst-dev/burst/pool/process"
 )
 
@@ -313,7 +314,7 @@ const handshakeTimeout = 15 * time.Second
 func (b *Backend) admit(c net.Conn) {
 	setKeepAlive(c)
 	c.SetDeadline(time.Now().Add(handshakeTimeout))
-	tc := tls.Server(c, b.tls)
+	tc := tls.Server(rawio.Conn(c), b.tls)
 	info, err := b.introduce(tc)
 	if err != nil {
 		var ref *refusal

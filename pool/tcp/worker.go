@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/burst-dev/burst/pool/driver"
+	"github.com/burst-dev/burst/pool/internal/rawio"
 	"github.com/burst-dev/burst/pool/process"
 )
 
@@ -116,7 +117,7 @@ func introduceWorker(c net.Conn, secret []byte, info WorkerInfo) (*tls.Conn, dri
 	c.SetDeadline(time.Now().Add(handshakeTimeout))
 	// The certificate is not checked: the driver proves itself by the
 	// secret, bound to this very session (see the package comment).
-	tc := tls.Client(c, &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS13})
+	tc := tls.Client(rawio.Conn(c), &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS13})
 	if err := tc.Handshake(); err != nil {
 		return nil, driverHello{}, fmt.Errorf("tcp worker: TLS handshake with %s: %w", c.RemoteAddr(), err)
 	}
