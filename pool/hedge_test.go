@@ -56,17 +56,9 @@ func TestBackupsGoOnAfterNearMisses(t *testing.T) {
 	for i := range 10 {
 		straggly.Go(g, straggleIn{Key: fmt.Sprintf("%s-after-%d", run, i), X: i, First: time.Millisecond, Later: time.Millisecond})
 	}
-	done := make(chan error, 1)
-	go func() { done <- g.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(30 * time.Second):
-		st := p.Stats()
-		t.Fatalf("the straggler got no backup after %d calls (Stats %+v): places taken for backups of calls that had ended were kept", n, st)
-	}
+	waitOrFail(t, g, func() {
+		t.Fatalf("the straggler got no backup after %d calls (Stats %+v): places taken for backups of calls that had ended were kept", n, p.Stats())
+	})
 	if st := f.Stats(); !st.Backup {
 		t.Fatalf("the straggler's stats %+v: want its result from a backup", st)
 	}
@@ -115,16 +107,9 @@ func TestBackupOfACallStartedBeforeTheThreshold(t *testing.T) {
 	for i := range 3 {
 		straggly.Go(g, straggleIn{Key: fmt.Sprintf("%s-%d", run, i), X: i, First: time.Millisecond, Later: time.Millisecond})
 	}
-	done := make(chan error, 1)
-	go func() { done <- g.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(30 * time.Second):
+	waitOrFail(t, g, func() {
 		t.Fatalf("the straggler, started before three calls had ended, got no backup once they had (Stats %+v)", p.Stats())
-	}
+	})
 	if st := f.Stats(); !st.Backup {
 		t.Fatalf("the straggler's stats %+v: want its result from a backup", st)
 	}
@@ -147,6 +132,18 @@ func TestBackupWaitsForAPlace(t *testing.T) {
 	// to end (its backup takes 300 ms), then starts.
 	a := straggly.Go(g, straggleIn{Key: run + "-a", X: 10, First: time.Minute, Later: 300 * time.Millisecond})
 	b := straggly.Go(g, straggleIn{Key: run + "-b", X: 11, First: time.Minute, Later: time.Millisecond})
+	waitOrFail(t, g, func() {
+		t.Fatalf("a straggler found slow while the one backup place was taken never got one (Stats %+v)", p.Stats())
+	})
+	if !a.Stats().Backup || !b.Stats().Backup {
+		t.Fatalf("stats %+v and %+v: want both results from backups", a.Stats(), b.Stats())
+	}
+}
+
+// waitOrFail waits for g, failing t on its error, and calls stuck if it has
+// not ended within 30 s (a straggler that never got its backup).
+func waitOrFail(t *testing.T, g *pool.Group, stuck func()) {
+	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- g.Wait() }()
 	select {
@@ -155,9 +152,6 @@ func TestBackupWaitsForAPlace(t *testing.T) {
 			t.Fatal(err)
 		}
 	case <-time.After(30 * time.Second):
-		t.Fatalf("a straggler found slow while the one backup place was taken never got one (Stats %+v)", p.Stats())
-	}
-	if !a.Stats().Backup || !b.Stats().Backup {
-		t.Fatalf("stats %+v and %+v: want both results from backups", a.Stats(), b.Stats())
+		stuck()
 	}
 }
