@@ -3,6 +3,7 @@ package driver
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -19,4 +20,16 @@ func SelfCommand() ([]string, error) {
 		return []string{exe, "-test.run=^$", "-test.bench=^$", "-test.fuzz=^$"}, nil
 	}
 	return []string{exe}, nil
+}
+
+// WithGOMAXPROCS returns env, a worker's environment, with GOMAXPROCS=n
+// added unless env sets GOMAXPROCS already (the user's choice wins), for
+// backends that launch workers sharing a machine's CPUs (process, slurm).
+func WithGOMAXPROCS(env []string, n int) []string {
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "GOMAXPROCS=") {
+			return env
+		}
+	}
+	return append(env, "GOMAXPROCS="+strconv.Itoa(n))
 }

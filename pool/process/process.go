@@ -266,9 +266,6 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 	if o.Grace <= 0 {
 		o.Grace = defaultGrace
 	}
-	if o.Liveness == 0 {
-		o.Liveness = DefaultLiveness
-	}
 	if len(o.Command) == 0 {
 		cmd, err := driver.SelfCommand()
 		if err != nil {
@@ -329,9 +326,6 @@ func NewAttached(o Options) *Backend {
 	}
 	if o.Grace <= 0 {
 		o.Grace = defaultGrace
-	}
-	if o.Liveness == 0 {
-		o.Liveness = DefaultLiveness
 	}
 	b := &Backend{opts: o, changed: make(chan struct{}), attached: true, unwatch: make(chan struct{})}
 	b.startWatch()
@@ -1078,6 +1072,9 @@ func (h heardReader) Close() error { return h.c.Close() }
 
 // startWatch starts the liveness watch, unless it is off.
 func (b *Backend) startWatch() {
+	if b.opts.Liveness == 0 {
+		b.opts.Liveness = DefaultLiveness
+	}
 	if b.opts.Liveness > 0 {
 		go b.watch(b.opts.Liveness)
 	}
@@ -1148,9 +1145,7 @@ func startWorker(b *Backend, i int) (*worker, error) {
 	}
 	cmd := exec.Command(b.opts.Command[0], b.opts.Command[1:]...)
 	cmd.Env = append(os.Environ(), b.opts.Env...)
-	if n := workerProcs(cmd.Env, b.opts.Workers); n > 0 {
-		cmd.Env = append(cmd.Env, "GOMAXPROCS="+strconv.Itoa(n))
-	}
+	cmd.Env = driver.WithGOMAXPROCS(cmd.Env, max(1, runtime.NumCPU()/b.opts.Workers))
 	cmd.Env = append(cmd.Env, envWorker+"="+strconv.Itoa(i), envMaxMessage+"="+strconv.Itoa(b.opts.MaxMessage))
 	cmd.Env = append(cmd.Env, envGrace+"="+b.opts.Grace.String())
 	var stdout io.Reader
@@ -1190,18 +1185,6 @@ func startWorker(b *Backend, i int) (*worker, error) {
 	w.send = newSender(cw)
 	go w.read(heardReader{rr, resR, w}, &outputs)
 	return w, nil
-}
-
-// workerProcs is the GOMAXPROCS a worker gets when workers of them share
-// this machine, or 0 when env (a worker's environment) sets GOMAXPROCS
-// already: NumCPU / workers, at least 1.
-func workerProcs(env []string, workers int) int {
-	for _, kv := range env {
-		if strings.HasPrefix(kv, "GOMAXPROCS=") {
-			return 0
-		}
-	}
-	return max(1, runtime.NumCPU()/max(1, workers))
 }
 
 func (w *worker) isReady() bool { return w != nil && w.ready.Load() && !w.gone.Load() }

@@ -320,14 +320,12 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 	}
 	b.env = append(append(append(os.Environ(), o.Env...), tb.WorkerEnv()...),
 		tcp.EnvAddr+"="+advertise, "BURST_SLURM_POOL="+b.id)
-	if !slices.ContainsFunc(b.env, func(kv string) bool { return strings.HasPrefix(kv, "GOMAXPROCS=") }) {
-		// A task runs on the CPUs Slurm gave it (one unless
-		// cpus_per_task says more); where the cluster does not bind
-		// tasks to them (task/none), a worker would otherwise size its
-		// scheduler to the whole node, whose idle Ps' threads wake on
-		// every goroutine hand-over and take CPUs from other tasks.
-		b.env = append(b.env, "GOMAXPROCS="+strconv.Itoa(max(1, o.CPUsPerTask)))
-	}
+	// A task runs on the CPUs Slurm gave it (one unless cpus_per_task
+	// says more); where the cluster does not bind tasks to them
+	// (task/none), a worker would otherwise size its scheduler to the
+	// whole node, whose idle Ps' threads wake on every goroutine
+	// hand-over and take CPUs from other tasks.
+	b.env = driver.WithGOMAXPROCS(b.env, max(1, o.CPUsPerTask))
 	first := o.Workers
 	if o.Policy == Adaptive {
 		first = o.Min
