@@ -14,7 +14,9 @@ import (
 // A call on a bucket that does not exist, or whose name the store refuses,
 // says so, naming the bucket and the names the store takes. It said "file
 // does not exist" about the file asked for (remd: "lease.json: file does
-// not exist"), as if the bucket were there without it.
+// not exist"), as if the bucket were there without it; RemoveFiles, which
+// takes a missing name for one already removed, said nil, as if the files
+// were gone.
 func TestBucketErrorsNameTheBucket(t *testing.T) {
 	type store struct {
 		name string
@@ -57,6 +59,10 @@ func TestBucketErrorsNameTheBucket(t *testing.T) {
 					"CreateExclusive": fsys.CreateExclusive("run/lease.json", []byte("{}")),
 					"WriteFile":       fsys.WriteFile("run/state.bin", []byte("x")),
 					"ReadDir":         rerr,
+					// Deletes of names that may be gone already: a missing
+					// name is no error, a missing bucket is.
+					"RemoveFiles":          fsys.RemoveFiles("run/old.bin"),
+					"RemoveFiles(3 names)": fsys.RemoveFiles("run/a.bin", "run/b.bin", "c.bin"),
 				}
 				valid := bucket == "missing"
 				for call, err := range calls {

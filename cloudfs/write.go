@@ -332,8 +332,11 @@ func (f *FS) Remove(name string) error {
 // per name. Where a registered Deleter handles the bucket (S3, with
 // cloudfs/s3upload linked) the names go in as few requests as the store
 // takes (one DeleteObjects per 1000 names), with no HEAD before each; other
-// stores get a Delete per name, concurrently. On an error some files may be
-// left, and RemoveFiles can simply be called again.
+// stores get a Delete per name, concurrently, and a listing more if a name
+// was missing, since their Delete says the same of a missing bucket. A
+// bucket that does not exist is an error (fs.ErrNotExist, naming the
+// bucket), never a silent success. On an error some files may be left, and
+// RemoveFiles can simply be called again.
 func (f *FS) RemoveFiles(names ...string) error {
 	keys := make([]string, 0, len(names))
 	for _, name := range names {
@@ -356,12 +359,37 @@ func (f *FS) RemoveFiles(names ...string) error {
 			return nil
 		}
 	}
+	// A Delete on a bucket that does not exist is NotFound, as for a
+	// missing key (S3's and GCS's say nothing else; Azure's text says
+	// ContainerNotFound), and skipping it as a name already removed told
+	// the caller its files were gone. So a missing name is looked at once
+	// more, by a listing, which fails on a missing bucket: one request per
+	// call, and only when something was missing.
+	var missingMu sync.Mutex
+	missing := ""
 	err := f.each(f.ctx, keys, func(ctx context.Context, key string) error {
-		if err := f.b.Delete(ctx, key); err != nil && !isNotExist(err) && !isDirErr(err) {
-			return f.bucket.pathError("remove", strings.TrimPrefix(key, f.root), err)
+		err := f.b.Delete(ctx, key)
+		if err == nil {
+			return nil
 		}
-		return nil
+		if kind, _ := bucketProblem(err); kind == nil {
+			switch {
+			case isDirErr(err):
+				return nil
+			case isNotExist(err):
+				missingMu.Lock()
+				missing = key
+				missingMu.Unlock()
+				return nil
+			}
+		}
+		return f.bucket.pathError("remove", strings.TrimPrefix(key, f.root), err)
 	})
+	if err == nil && missing != "" {
+		if _, _, lerr := f.b.ListPage(f.ctx, blob.FirstPageToken, 1, &blob.ListOptions{Prefix: missing}); lerr != nil {
+			err = f.bucket.pathError("remove", strings.TrimPrefix(missing, f.root), lerr)
+		}
+	}
 	f.local.prune(keys...)
 	return err
 }

@@ -149,3 +149,23 @@ func TestRemoveFilesRequests(t *testing.T) {
 		t.Errorf("left after RemoveFiles: %v", ents)
 	}
 }
+
+// TestRemoveFilesOnMissingBucket: S3's deletes of one name and of many, on
+// a bucket that does not exist, fail naming it; S3 deletes a missing key
+// without an error, so a nil would tell the caller its files were gone.
+func TestRemoveFilesOnMissingBucket(t *testing.T) {
+	srv := testenv.StartS3With(t, testenv.S3Options{NoAutobucket: true})
+	u := strings.Replace(srv.BucketURL(t, "exists"), "exists", "missing", 1)
+	fsys, err := cloudfs.Open(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	for _, names := range [][]string{{"r/a"}, {"r/a", "r/b", "c"}} {
+		err := fsys.RemoveFiles(names...)
+		var pe *fs.PathError
+		if !errors.Is(err, fs.ErrNotExist) || !errors.As(err, &pe) || !strings.Contains(err.Error(), `bucket "missing" does not exist`) {
+			t.Errorf("RemoveFiles(%q) on a missing bucket: %v, want an *fs.PathError that is fs.ErrNotExist and says bucket \"missing\" does not exist", names, err)
+		}
+	}
+}
