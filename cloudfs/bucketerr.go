@@ -76,6 +76,9 @@ func (e *bucketError) Unwrap() []error { return []error{e.kind, e.err} }
 // IBM COS and MinIO alike, through the SDK's ErrorCode method; Azure's in
 // its text) and GCS's messages, so no cloud SDK is linked for it.
 func bucketProblem(err error) (kind error, code string) {
+	if err == nil {
+		return nil, ""
+	}
 	var coded interface{ ErrorCode() string }
 	if errors.As(err, &coded) {
 		switch c := coded.ErrorCode(); c {

@@ -55,10 +55,17 @@ func TestBucketErrorsNameTheBucket(t *testing.T) {
 				}
 				defer fsys.Close()
 				_, rerr := fsys.ReadDir(".")
+				// Reads: GCS answers a missing bucket as a missing object.
+				_, ferr := fsys.ReadFile("run/state.bin")
+				_, serr := fsys.Stat("run/state.bin")
+				_, oerr := fsys.Open("run/state.bin")
 				calls := map[string]error{
 					"CreateExclusive": fsys.CreateExclusive("run/lease.json", []byte("{}")),
 					"WriteFile":       fsys.WriteFile("run/state.bin", []byte("x")),
 					"ReadDir":         rerr,
+					"ReadFile":        ferr,
+					"Stat":            serr,
+					"Open":            oerr,
 					// Deletes of names that may be gone already: a missing
 					// name is no error, a missing bucket is.
 					"RemoveFiles":          fsys.RemoveFiles("run/old.bin"),

@@ -70,8 +70,8 @@
 // fs.ErrNotExist, as a file in a missing directory is for os, but its text
 // names the bucket and, if the name breaks the store's rules, says what
 // names the store takes; a name the store refuses is fs.ErrInvalid. (GCS
-// reads cannot tell a missing bucket from a missing file; its writes and
-// listings can.)
+// answers a read in a missing bucket as a missing object; Open, ReadFile
+// and Stat then ask a listing, which tells.)
 //
 // Where an object store differs from a disk by design: a name below a file
 // ("f/x" where f is a file) is simply missing for reads and deletes (os:
@@ -645,8 +645,16 @@ func (f *FS) ReadFile(name string) ([]byte, error) {
 	r, err := f.reader(f.ctx, name, 0, -1)
 	if err != nil {
 		if isNotExist(err) {
-			if dir, derr := f.isDir(f.ctx, name); derr == nil && dir {
+			// Is it a directory, or is the bucket missing? GCS answers a
+			// GET in a missing bucket as a missing object, but its listing
+			// says which; so, as for Open and Stat, the question costs a
+			// request only when the file is not there.
+			dir, derr := f.isDir(f.ctx, name)
+			if derr == nil && dir {
 				return nil, &fs.PathError{Op: "read", Path: name, Err: errIsDir}
+			}
+			if kind, _ := bucketProblem(derr); kind != nil {
+				err = derr
 			}
 		}
 		return nil, f.bucket.pathError("read", name, err)
