@@ -127,7 +127,10 @@ type Options struct {
 	// child process is killed, an attached stream closed, and its calls
 	// fail with driver.ErrWorkerLost, which the pool retries elsewhere.
 	// A worker answers pings while its calls run, so a long call is never
-	// taken for a lost worker. URL: liveness=5s, liveness=off (or 0).
+	// taken for a lost worker. Attached workers (NewAttached) are pinged
+	// every interval, idle too, so that they can tell a vanished driver
+	// (see Liveness), and one silent for LivenessMisses intervals is
+	// dropped even while idle. URL: liveness=5s, liveness=off (or 0).
 	Liveness time.Duration
 }
 
@@ -1070,6 +1073,13 @@ func (h heardReader) Read(p []byte) (int, error) {
 
 func (h heardReader) Close() error { return h.c.Close() }
 
+// Liveness is the interval of the backend's liveness watch (Options.Liveness
+// with its default applied), or a negative duration if the watch is off.
+// Attached workers are pinged every interval while it is on: pool/tcp tells
+// its workers so, and they take a driver silent for LivenessMisses
+// intervals for gone.
+func (b *Backend) Liveness() time.Duration { return b.opts.Liveness }
+
 // startWatch starts the liveness watch, unless it is off.
 func (b *Backend) startWatch() {
 	if b.opts.Liveness == 0 {
@@ -1091,7 +1101,20 @@ func (b *Backend) startWatch() {
 // Counting intervals rather than measuring time keeps a driver that was
 // itself stopped or starved from blaming its workers: it has to look
 // LivenessMisses times.
+//
+// An attached worker is pinged every interval, idle or busy: across a
+// network its host may outlive the driver's unseen (a power cut, a
+// partition), and the pings are how it tells (pool/tcp's workers leave
+// after LivenessMisses intervals without a byte from the driver). As it
+// then answers every interval, one silent for LivenessMisses intervals is
+// lost even while idle, and is dropped before a call is sent to it. A
+// child process needs neither: a driver that vanishes takes its children
+// along, and a busy pool of them exchanges no pings.
 func (b *Backend) watch(interval time.Duration) {
+	type lostWorker struct {
+		w    *worker
+		busy bool
+	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -1100,19 +1123,24 @@ func (b *Backend) watch(interval time.Duration) {
 			return
 		case <-t.C:
 		}
-		var ping, lost []*worker
+		var ping []*worker
+		var lost []lostWorker
 		b.mu.Lock()
 		for _, w := range b.workers {
 			if !w.isReady() || !w.pings {
 				continue
 			}
-			if w.heard.Swap(false) || len(w.pending) == 0 {
+			heard := w.heard.Swap(false)
+			if heard || (len(w.pending) == 0 && !b.attached) {
 				w.silent = 0
+				if b.attached {
+					ping = append(ping, w)
+				}
 				continue
 			}
 			w.silent++
 			if w.silent >= LivenessMisses {
-				lost = append(lost, w)
+				lost = append(lost, lostWorker{w, len(w.pending) > 0})
 			} else {
 				ping = append(ping, w)
 			}
@@ -1124,10 +1152,14 @@ func (b *Backend) watch(interval time.Duration) {
 			// reading may hang until the worker is declared lost.
 			go w.send.flush()
 		}
-		for _, w := range lost {
+		for _, l := range lost {
+			busy := ""
+			if l.busy {
+				busy = " with calls in flight"
+			}
 			// Closing an attached TLS stream may wait to send its alert.
-			go w.kill(fmt.Sprintf("it stopped answering: nothing from it for %v with calls in flight, pings unanswered (stopped with SIGSTOP, swapped out, or its host unreachable?; liveness=%v)",
-				LivenessMisses*interval, interval))
+			go l.w.kill(fmt.Sprintf("it stopped answering: nothing from it for %v%s, pings unanswered (stopped with SIGSTOP, swapped out, or its host unreachable?; liveness=%v)",
+				LivenessMisses*interval, busy, interval))
 		}
 	}
 }
