@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/burst-dev/burst/pool"
+	"github.com/burst-dev/burst/pool/pooltest"
+	"github.com/burst-dev/burst/pool/process"
 	"github.com/burst-dev/burst/pool/tcp"
 )
 
@@ -208,5 +210,110 @@ func TestBlackHoledWorkerIsDropped(t *testing.T) {
 	}
 	if c := b.Connected(); c != 1 {
 		t.Fatalf("Connected = %d, want 1", c)
+	}
+	// The worker, which hears nothing from the driver any more, leaves by
+	// itself: the calls it was running when the link went are cancelled
+	// and their results dropped.
+	leftForSilence(t, behind)
+}
+
+// leftForSilence waits for w to exit, and checks that it left because its
+// driver fell silent, and cleanly. The bound is a guard against a hang, far
+// below what TCP alone would take (a proxy answers keepalive for ever).
+func leftForSilence(t *testing.T, w *worker) {
+	t.Helper()
+	select {
+	case <-w.done:
+	case <-time.After(time.Minute):
+		t.Fatal("the worker still runs a minute after its driver fell silent")
+	}
+	// Its output is all copied once Wait returned.
+	out := w.out.String()
+	if w.err == nil || !strings.Contains(out, "nothing from the driver") || !strings.Contains(out, "taking it for gone") {
+		t.Fatalf("worker exited with %v, output:\n%s\nwant exit status 1 and a log line saying the driver fell silent", w.err, out)
+	}
+	if strings.Contains(out, "panic") || strings.Contains(out, "DATA RACE") {
+		t.Fatalf("worker output:\n%s", out)
+	}
+}
+
+// openIdle opens a tcp:// pool with the given liveness and one worker
+// connected through a black hole, not yet open, that has run a call (so
+// the driver has its hello and watches it) and is now idle.
+func openIdle(t *testing.T, liveness string) (*tcp.Backend, *blackHole, *worker) {
+	t.Helper()
+	p, err := pool.Open(context.Background(), "tcp://127.0.0.1:0?workers=1&liveness="+liveness)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	b := backendOf(t, p)
+	h := newBlackHole(t, b.Addr())
+	w := startWorkers(t, b, 1, tcp.EnvAddr+"="+h.ln.Addr().String())[0]
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if out, err := pooltest.Square.Call(ctx, p, 3); err != nil || out != 9 {
+		t.Fatalf("Square(3) = %d, %v; want 9, nil", out, err)
+	}
+	return b, h, w
+}
+
+// An idle worker whose driver vanishes without a FIN or a reset (here a
+// link that drops everything; in life a power cut or a partition) leaves
+// within a few liveness intervals, rather than serving nobody for ever; and
+// the driver, whose pings it no longer answers, drops it.
+func TestIdleWorkerLeavesASilentDriver(t *testing.T) {
+	logs := captureLog(t)
+	b, h, w := openIdle(t, "200ms")
+	h.hole.Store(true)
+	leftForSilence(t, w)
+	for deadline := time.Now().Add(time.Minute); b.Connected() != 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("Connected = %d a minute after the worker's link went, want 0; log:\n%s", b.Connected(), logs)
+		}
+	}
+	if l := logs.String(); !strings.Contains(l, "stopped answering") {
+		t.Fatalf("the driver's log does not say the worker stopped answering:\n%s", l)
+	}
+}
+
+// A healthy idle worker hears the driver's pings and stays, however long
+// the pool has nothing for it.
+func TestIdleWorkerStaysWithAHealthyDriver(t *testing.T) {
+	p, b := openLive(t)
+	w := startWorkers(t, b, 1)[0]
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := b.WaitWorkers(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	// 15 intervals of 200 ms with nothing to do: five times what would
+	// make it leave a silent driver.
+	select {
+	case <-w.done:
+		t.Fatalf("the idle worker exited (%v) beside a healthy driver; output:\n%s", w.err, w.out)
+	case <-time.After(15 * 200 * time.Millisecond):
+	}
+	if c := b.Connected(); c != 1 {
+		t.Fatalf("Connected = %d after the idle period, want 1", c)
+	}
+	out, err := slow.Call(ctx, p, 7)
+	if err != nil || out != 7 {
+		t.Fatalf("Call after the idle period = %d, %v; want 7, nil", out, err)
+	}
+}
+
+// With liveness=off the driver promises no pings (as an older driver does
+// not), and a worker never takes its silence for death: behind a black
+// hole it waits, as before, for its connection to end. It is watched for
+// longer than the default interval's bound, in case it fell back on it.
+func TestLivenessOffWorkerWaitsForItsConnection(t *testing.T) {
+	t.Parallel()
+	_, h, w := openIdle(t, "off")
+	h.hole.Store(true)
+	select {
+	case <-w.done:
+		t.Fatalf("the worker exited (%v) with liveness=off; output:\n%s", w.err, w.out)
+	case <-time.After((process.LivenessMisses+1)*process.DefaultLiveness + time.Second):
 	}
 }

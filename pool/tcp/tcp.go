@@ -388,6 +388,13 @@ type driverHello struct {
 	Proof      string `json:"proof,omitempty"`
 	MaxMessage int    `json:"max_message,omitempty"`
 	Error      string `json:"error,omitempty"` // set when the worker is refused
+	// PingMS: the driver pings the worker every PingMS milliseconds, idle
+	// or busy (once the worker's process hello says it answers pings), so
+	// the worker may take process.LivenessMisses such intervals without a
+	// byte from the driver as the driver gone. Absent (an older driver,
+	// or liveness=off): no promise, and the worker waits for its
+	// connection to end, as before.
+	PingMS int64 `json:"ping_ms,omitempty"`
 }
 
 const protoVersion = 1
@@ -416,7 +423,13 @@ func (b *Backend) introduce(tc *tls.Conn) (WorkerInfo, error) {
 		return WorkerInfo{}, &refusal{msg: fmt.Sprintf("worker %s/%d runs build %s, this driver build %s: redeploy the worker binary",
 			wh.Info.Host, wh.Info.PID, wh.Info.Build, b.build), err: driver.ErrBuildMismatch}
 	}
-	err = writeMsg(tc, driverHello{Proof: proof(b.secret, "driver", binding), MaxMessage: b.opts.MaxMessage})
+	dh := driverHello{Proof: proof(b.secret, "driver", binding), MaxMessage: b.opts.MaxMessage}
+	if l := b.Backend.Liveness(); l > 0 {
+		// Rounded up: a worker that waits a little longer is safe, one
+		// that waits less could leave a healthy driver.
+		dh.PingMS = int64((l + time.Millisecond - 1) / time.Millisecond)
+	}
+	err = writeMsg(tc, dh)
 	return wh.Info, err
 }
 

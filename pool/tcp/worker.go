@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/burst-dev/burst/pool/driver"
@@ -23,7 +25,7 @@ var launcherVars = []string{"SLURM_JOB_ID", "SLURM_STEP_ID", "SLURM_PROCID", "SL
 
 // serveWorker is the worker side: dial the driver, prove the secret, check
 // the driver's proof, then serve calls until the connection ends.
-func serveWorker(ctx context.Context) error {
+func serveWorker(ctx context.Context) (err error) {
 	addr := os.Getenv(EnvAddr)
 	secret, err := workerSecret()
 	if err != nil {
@@ -55,17 +57,113 @@ func serveWorker(ctx context.Context) error {
 		return err
 	}
 	driver.SetWorkerID(fmt.Sprintf("%s/%d", host, os.Getpid()))
+	in := &heardConn{Conn: tc}
+	if dh.PingMS > 0 {
+		// The driver pings us every interval, idle or busy: a driver
+		// silent for LivenessMisses of them is gone (its host lost power,
+		// the network between us was cut), though nothing may ever close
+		// the connection; keepalive cannot tell when a proxy or NAT
+		// answers it, nor while unacknowledged data waits to go.
+		interval := time.Duration(dh.PingMS) * time.Millisecond
+		// And a write to it fails once unacknowledged for as long, not
+		// after TCP's retransmissions (about 15 minutes).
+		if err := setUserTimeout(c, process.LivenessMisses*interval); err != nil {
+			slog.Warn("burst: tcp worker: could not bound how long a write to the driver may wait (TCP_USER_TIMEOUT); a vanished driver is still noticed by its silence", "err", err)
+		}
+		w := watchDriver(in, c, addr, interval)
+		defer w.stop()
+		defer func() {
+			if why := w.verdict(); why != nil && ctx.Err() == nil && (err == nil || connectionEnded(err)) {
+				err = why
+			}
+		}()
+	}
 	// A signal ends the serving the way the driver's Close does.
 	stop := context.AfterFunc(ctx, func() { tc.Close() })
 	defer stop()
-	err = process.Serve(ctx, tc, tc, dh.MaxMessage)
+	err = process.Serve(ctx, in, tc, dh.MaxMessage)
 	tc.Close()
-	if err != nil && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || ctx.Err() != nil) {
+	if err != nil && (connectionEnded(err) || ctx.Err() != nil) {
 		// The driver went away without goodbye (it was killed, or we were
 		// told to stop): nothing is left to serve.
 		return nil
 	}
 	return err
+}
+
+// connectionEnded reports whether err is the connection to the driver
+// ending rather than a failure of the worker.
+func connectionEnded(err error) bool {
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed)
+}
+
+// heardConn marks every read that brings bytes from the driver, for the
+// worker's watch of it (watchDriver): a flag, not a timer, so a call costs
+// nothing more.
+type heardConn struct {
+	*tls.Conn
+	heard atomic.Bool
+}
+
+func (h *heardConn) Read(p []byte) (int, error) {
+	n, err := h.Conn.Read(p)
+	if n > 0 && !h.heard.Load() {
+		h.heard.Store(true)
+	}
+	return n, err
+}
+
+// driverWatch is a worker's watch of a driver that promised to ping it.
+type driverWatch struct {
+	done chan struct{}
+	why  atomic.Pointer[error]
+}
+
+// watchDriver looks once per interval whether anything came from the
+// driver since it last looked; after process.LivenessMisses intervals in a
+// row with nothing (3 × the interval of silence at least, 4 at most) it
+// closes raw, the connection under the TLS stream: the serving then ends,
+// the calls running here are cancelled, and their results, which nobody
+// could receive, are dropped. Counting intervals rather than measuring
+// time keeps a worker that was itself stopped or starved from blaming the
+// driver: it has to look LivenessMisses times.
+func watchDriver(in *heardConn, raw net.Conn, addr string, interval time.Duration) *driverWatch {
+	w := &driverWatch{done: make(chan struct{})}
+	go func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		misses := 0
+		for {
+			select {
+			case <-w.done:
+				return
+			case <-t.C:
+			}
+			if in.heard.Swap(false) {
+				misses = 0
+				continue
+			}
+			if misses++; misses < process.LivenessMisses {
+				continue
+			}
+			err := fmt.Errorf("tcp worker: nothing from the driver at %s for %v, though it pings every %v (liveness): taking it for gone (its host down or the network to it cut) and leaving; calls running here are cancelled, their results dropped",
+				addr, time.Duration(misses)*interval, interval)
+			w.why.Store(&err)
+			raw.Close()
+			return
+		}
+	}()
+	return w
+}
+
+func (w *driverWatch) stop() { close(w.done) }
+
+// verdict is why the watch closed the connection, or nil if it did not.
+func (w *driverWatch) verdict() error {
+	if p := w.why.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 func defaultName(host string, env map[string]string) string {

@@ -1,0 +1,13 @@
+//go:build !linux
+
+package tcp
+
+import (
+	"net"
+	"time"
+)
+
+// setUserTimeout does nothing where TCP_USER_TIMEOUT is not set this way;
+// the worker's watch of the driver (watchDriver) still notices a vanished
+// one by its silence.
+func setUserTimeout(net.Conn, time.Duration) error { return nil }
