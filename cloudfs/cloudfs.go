@@ -297,6 +297,10 @@ func parseSize(s string) (int, error) {
 
 // New returns a file system over an open bucket, for buckets built with a
 // driver's own constructor. Closing the FS closes b. opts may be nil.
+// Such an FS does not know its bucket's name or store: an error about a
+// missing bucket names none, and on Azure Blob Storage a failed upload
+// loses its cause to a driver bug (see azupload.go), so a CreateExclusive
+// of an existing name fails without fs.ErrExist; Open azblob:// URLs.
 func New(b *blob.Bucket, opts *Options) *FS {
 	f := &FS{b: b, ctx: context.Background(), lc: newListCache(), wc: newWriteChecks()}
 	if opts != nil {

@@ -24,7 +24,7 @@ func (f *FS) CreateExclusive(name string, data []byte) error {
 	opts := f.writerOptions()
 	opts.BufferSize = 256 << 10
 	opts.IfNotExist = true
-	if err := f.b.WriteAll(f.ctx, f.key(name), data, opts); err != nil {
+	if err := f.putAll(f.ctx, name, data, opts); err != nil {
 		if gcerrors.Code(err) == gcerrors.FailedPrecondition {
 			// Only here does a failed precondition mean the name exists
 			// (a pinned read's means the object changed); pathError

@@ -27,7 +27,7 @@ type Writer struct {
 	ctx    context.Context
 	lc     *listCache
 	bucket bucketRef
-	w      io.WriteCloser // a *blob.Writer, or a registered Uploader's
+	w      io.WriteCloser // a *blob.Writer, a registered Uploader's, or a *pipedUpload (Azure)
 	cancel context.CancelFunc
 
 	mu     sync.Mutex
@@ -58,6 +58,9 @@ func (f *FS) Create(name string) (*Writer, error) {
 			w = uw
 			break
 		}
+	}
+	if w == nil && f.onAzure() {
+		w = &pipedUpload{ctx: ctx, b: f.b, key: f.key(name), opts: *f.writerOptions()}
 	}
 	if w == nil {
 		bw, err := f.b.NewWriter(ctx, f.key(name), f.writerOptions())
@@ -195,10 +198,10 @@ func (w *Writer) Close() error {
 		// Some drivers would still complete the object; an ended context
 		// means the write did not happen.
 		w.cancel()
-		_ = closeWriter(w.w)
+		_ = closeWriter(w.bucket, w.name, w.w)
 		return &fs.PathError{Op: "close", Path: w.name, Err: err}
 	}
-	err := closeWriter(w.w)
+	err := closeWriter(w.bucket, w.name, w.w)
 	w.cancel()
 	w.lc.invalidate()
 	if err != nil {
@@ -217,16 +220,16 @@ func (w *Writer) Abort() {
 	}
 	w.closed = true
 	w.cancel()
-	_ = closeWriter(w.w) // reports the cancellation, which is the point
+	_ = closeWriter(w.bucket, w.name, w.w) // reports the cancellation, which is the point
 }
 
-// closeWriter closes w, turning a driver panic into an error: azureblob
-// (gocloud v0.47) clears its pipe after a failed upload and then closes
-// it, so Close after any failed or cancelled upload panics.
-func closeWriter(w io.Closer) (err error) {
+// closeWriter closes the writer of the file name, turning a driver panic
+// into an error: azureblob's Close panics when an upload fails after Close
+// began, and an FS made by New cannot avoid that writer (see azupload.go).
+func closeWriter(b bucketRef, name string, w io.Closer) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("upload failed (the driver panicked on Close: %v)", r)
+			err = b.driverPanicked(name, r)
 		}
 	}()
 	return w.Close()
@@ -258,7 +261,7 @@ func (f *FS) WriteFile(name string, data []byte) error {
 	// and data under its 16 MiB multipart threshold is one PutObject.
 	const chunk = 256 << 10
 	opts.BufferSize = min(opts.BufferSize, max(chunk, (len(data)+chunk-1)/chunk*chunk))
-	if err := f.b.WriteAll(f.ctx, f.key(name), data, opts); err != nil {
+	if err := f.putAll(f.ctx, name, data, opts); err != nil {
 		return f.bucket.pathError("write", name, err)
 	}
 	return nil
@@ -271,9 +274,9 @@ func writeAll(b bucketRef, w io.WriteCloser, name string, data []byte) error {
 	if wa, ok := w.(interface{ WriteAll(p []byte) error }); ok {
 		err = wa.WriteAll(data)
 	} else if _, err = w.Write(data); err == nil {
-		err = closeWriter(w)
+		err = closeWriter(b, name, w)
 	} else {
-		_ = closeWriter(w) // the Uploader discards a failed upload
+		_ = closeWriter(b, name, w) // the Uploader discards a failed upload
 	}
 	if err != nil {
 		return b.pathError("write", name, err)

@@ -91,6 +91,7 @@ func Run(t *testing.T, h Harness) {
 		{"Remove", testRemove},
 		{"RemoveAll", testRemoveAll},
 		{"RemoveFiles", testRemoveFiles},
+		{"CreateExclusive", testCreateExclusive},
 		{"RenameFile", testRenameFile},
 		{"RenameDir", testRenameDir},
 		{"RenameEdgeCases", testRenameEdgeCases},
@@ -639,6 +640,19 @@ func testRemoveFiles(t *testing.T, fsys *cloudfs.FS) {
 	wantNotExist(t, fsys, "d")
 	wantNotExist(t, fsys, "keep")
 	readDirMissingOrEmpty(t, fsys, ".")
+}
+
+func testCreateExclusive(t *testing.T, fsys *cloudfs.FS) {
+	if err := fsys.CreateExclusive("run/lease", []byte("one")); err != nil {
+		t.Fatalf("first CreateExclusive: %v", err)
+	}
+	// The store refuses the second upload; that failure is the answer,
+	// fs.ErrExist, whatever the driver does with a failed upload.
+	err := fsys.CreateExclusive("run/lease", []byte("two"))
+	if !errors.Is(err, fs.ErrExist) || !os.IsExist(err) {
+		t.Errorf("second CreateExclusive: %v (os.IsExist %v), want fs.ErrExist for both errors.Is and os.IsExist", err, os.IsExist(err))
+	}
+	wantContent(t, fsys, "run/lease", "one")
 }
 
 func testRenameFile(t *testing.T, fsys *cloudfs.FS) {
