@@ -33,7 +33,9 @@
 // flight that sends nothing for an interval (Options.Liveness, ?liveness=,
 // default 5 s) is pinged, and answers from its reader while its calls run;
 // one silent for LivenessMisses intervals is killed and replaced, its calls
-// retried elsewhere.
+// retried elsewhere. Attached workers (NewAttached: pool/tcp's, across a
+// network) are pinged every interval, idle too, so that they can tell a
+// driver whose host vanished, and are dropped when silent even while idle.
 //
 // Workers divide the machine between them: unless GOMAXPROCS is set (in the
 // driver's environment or Options.Env), each runs with GOMAXPROCS = NumCPU /

@@ -20,7 +20,9 @@
 // max= workers and cancel jobs whose workers have been idle for idle=, as
 // dask-jobqueue's adaptive mode does. Close cancels every job it submitted;
 // a driver that is killed leaves no job behind either, since each worker
-// exits when its connection to the driver ends.
+// exits when its connection to the driver ends, and a driver whose host
+// vanishes (no connection ever ends) neither, since each worker exits when
+// it has heard none of the driver's pings for a few liveness intervals.
 //
 // A job is first asked for as an allocation that must start now (salloc
 // --immediate, which the controller schedules as it arrives), and only if
@@ -130,11 +132,12 @@ type Options struct {
 	Env []string
 	// MaxMessage bounds an encoded call or result (default 64 MiB).
 	MaxMessage int
-	// Liveness is tcp.Options.Liveness: how long a worker with calls in
-	// flight may be silent before it is pinged; after
-	// process.LivenessMisses such intervals (a node gone without a reset,
-	// a stopped step) its connection is closed and its calls retried
-	// elsewhere (default 5 s; negative: never). URL: liveness=5s or off.
+	// Liveness is tcp.Options.Liveness: the interval at which the driver
+	// pings each worker. After process.LivenessMisses silent intervals (a
+	// node gone without a reset, a stopped step) a worker's connection is
+	// closed and its calls retried elsewhere; and a worker that hears
+	// nothing from the driver for as many (its host vanished) exits, so
+	// its job ends (default 5 s; negative: never). URL: liveness=5s or off.
 	Liveness time.Duration
 }
 

@@ -24,13 +24,21 @@
 // message saying why, and exits.
 //
 // A worker serves until its connection ends: when the pool closes, or when
-// the driver dies (TCP keepalive notices a vanished host within about half a
-// minute). A worker lost mid-call fails that call with driver.ErrWorkerLost,
-// which the pool retries on another worker. Keepalive cannot tell the
-// driver of a worker stopped or swapped out on a live host, or of a host gone
-// while data waits to go to it: a worker with calls in flight that sends
-// nothing for process.LivenessMisses intervals (Options.Liveness, default 5
-// s) despite the driver's pings has its connection closed instead.
+// the driver dies. A worker lost mid-call fails that call with
+// driver.ErrWorkerLost, which the pool retries on another worker. TCP
+// keepalive notices a vanished host on an idle connection within about
+// half a minute, but not a worker stopped or swapped out on a live host,
+// nor a host gone while data waits to go to it, nor anything behind a
+// proxy or NAT that answers the probes. So the driver pings every worker
+// once per interval (Options.Liveness, default 5 s): a worker that sends
+// nothing for process.LivenessMisses intervals has its connection closed;
+// and a worker, told of the pings in the driver's hello, that hears nothing
+// from the driver for as many intervals takes it for gone (its host lost
+// power, the network was cut), closes the connection and exits with status
+// 1, saying why, its running calls cancelled and their results dropped. It
+// also bounds a write to the driver with TCP_USER_TIMEOUT (Linux) to as
+// long. With liveness off, or an older driver that never pings, a worker
+// waits for its connection to end, as before.
 package tcp
 
 import (
@@ -98,12 +106,14 @@ type Options struct {
 	// Secret is the pool's secret (at least 16 bytes). Default: the
 	// driver's BURST_TCP_SECRET if set, else 32 random bytes.
 	Secret []byte
-	// Liveness is how long a worker with calls in flight may send nothing
-	// before the driver pings it; after process.LivenessMisses intervals
-	// of silence its connection is closed and its calls retried elsewhere
-	// (default 5 s; negative: never). It catches what TCP keepalive cannot:
-	// a worker process stopped or swapped out on a live host, and a host
-	// gone while the driver has data waiting to go to it. URL: liveness=.
+	// Liveness is the interval at which the driver pings each worker, idle
+	// or busy (default 5 s; negative: never). A worker silent for
+	// process.LivenessMisses intervals has its connection closed and its
+	// calls retried elsewhere, and a worker that hears nothing from the
+	// driver for as many leaves. It catches what TCP keepalive cannot: a
+	// worker process stopped or swapped out on a live host, a host gone
+	// while data waits to go to it, and either end vanishing behind a
+	// proxy or NAT. URL: liveness=.
 	Liveness time.Duration
 	// OnWorker, if set, is called for each worker accepted, with a channel
 	// closed when it is gone (pool/slurm tracks its jobs with it).
