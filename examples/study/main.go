@@ -329,7 +329,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			for _, impl := range o.implList {
 				r, tl, err := o.runOne(ctx, env, impl, n, rep, log)
 				if err != nil {
-					return fmt.Errorf("%s, %d replicas, run %d: %w", impl, n, rep+1, err)
+					return o.noResume(fmt.Errorf("%s, %d replicas, run %d: %w", impl, n, rep+1, err), args, len(rows))
 				}
 				rows = append(rows, r)
 				timelines = append(timelines, tl)
@@ -367,6 +367,40 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprint(stdout, md)
 	fmt.Fprintf(stdout, "\nwrote %s/{results.csv,projection.csv,report.md,fig*.svg,fig*.png} and one remd folder per run\n", o.out)
 	return nil
+}
+
+// noResume adds to err, if it advises -resume, what the study can do
+// instead. remd's errors name examples/remd's -resume (continue a run from
+// its checkpoint, or do not), which the study has not: a continued run's
+// wall time and call timeline would not be one run's, and the study
+// measures each run whole. So the way on is to run the study again with
+// the same flags (given here, quoted for a shell); it starts every run
+// afresh and rewrites results.csv, which holds the rows of the finished
+// runs until then.
+func (o *options) noResume(err error, args []string, finished int) error {
+	if !strings.Contains(err.Error(), "-resume") {
+		return err
+	}
+	keep := ""
+	if finished > 0 {
+		keep = fmt.Sprintf("; it rewrites %s, so copy that first to keep the rows of the %d runs that finished",
+			filepath.Join(o.out, "results.csv"), finished)
+	}
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = shellQuote(a)
+	}
+	return fmt.Errorf("%w\n(that -resume is examples/remd's; the study has no -resume, as it measures each run whole: "+
+		"once what stopped the run is dealt with, run the study again, which starts its runs afresh%s:\n\tstudy %s)",
+		err, keep, strings.Join(quoted, " "))
+}
+
+// shellQuote quotes s for a POSIX shell if it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:,=@%+") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // scaling says plainly how this run relates to the study's size.
