@@ -2,9 +2,12 @@ package tcp_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -240,7 +243,7 @@ func leftForSilence(t *testing.T, w *worker) {
 // openIdle opens a tcp:// pool with the given liveness and one worker
 // connected through a black hole, not yet open, that has run a call (so
 // the driver has its hello and watches it) and is now idle.
-func openIdle(t *testing.T, liveness string) (*tcp.Backend, *blackHole, *worker) {
+func openIdle(t *testing.T, liveness string) (*pool.Pool, *tcp.Backend, *blackHole, *worker) {
 	t.Helper()
 	p, err := pool.Open(context.Background(), "tcp://127.0.0.1:0?workers=1&liveness="+liveness)
 	if err != nil {
@@ -255,7 +258,7 @@ func openIdle(t *testing.T, liveness string) (*tcp.Backend, *blackHole, *worker)
 	if out, err := pooltest.Square.Call(ctx, p, 3); err != nil || out != 9 {
 		t.Fatalf("Square(3) = %d, %v; want 9, nil", out, err)
 	}
-	return b, h, w
+	return p, b, h, w
 }
 
 // An idle worker whose driver vanishes without a FIN or a reset (here a
@@ -264,7 +267,7 @@ func openIdle(t *testing.T, liveness string) (*tcp.Backend, *blackHole, *worker)
 // the driver, whose pings it no longer answers, drops it.
 func TestIdleWorkerLeavesASilentDriver(t *testing.T) {
 	logs := captureLog(t)
-	b, h, w := openIdle(t, "200ms")
+	_, b, h, w := openIdle(t, "200ms")
 	h.hole.Store(true)
 	leftForSilence(t, w)
 	for deadline := time.Now().Add(time.Minute); b.Connected() != 0; time.Sleep(20 * time.Millisecond) {
@@ -275,6 +278,47 @@ func TestIdleWorkerLeavesASilentDriver(t *testing.T) {
 	if l := logs.String(); !strings.Contains(l, "stopped answering") {
 		t.Fatalf("the driver's log does not say the worker stopped answering:\n%s", l)
 	}
+}
+
+// hang marks its call started with a file in dir, then runs until its
+// context ends.
+var hang = pool.Register("tcp.hang", func(ctx context.Context, dir string) (int, error) {
+	if err := os.WriteFile(filepath.Join(dir, "started"), nil, 0o666); err != nil {
+		return 0, err
+	}
+	select {
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	case <-time.After(2 * time.Minute):
+		return 0, errors.New("tcp.hang: not cancelled within 2 minutes")
+	}
+})
+
+// A worker whose driver vanishes while it runs a call leaves as an idle
+// one does: the call is cancelled and its result, which nobody could
+// receive, dropped.
+func TestBusyWorkerLeavesASilentDriver(t *testing.T) {
+	p, _, h, w := openIdle(t, "200ms")
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	called := make(chan struct{})
+	go func() {
+		defer close(called)
+		hang.Call(ctx, p, dir) // retried, with no other worker, until cancel
+	}()
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(filepath.Join(dir, "started")); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the call did not start on the worker within a minute")
+		}
+	}
+	h.hole.Store(true)
+	leftForSilence(t, w)
+	cancel()
+	<-called
 }
 
 // A healthy idle worker hears the driver's pings and stays, however long
@@ -309,7 +353,7 @@ func TestIdleWorkerStaysWithAHealthyDriver(t *testing.T) {
 // longer than the default interval's bound, in case it fell back on it.
 func TestLivenessOffWorkerWaitsForItsConnection(t *testing.T) {
 	t.Parallel()
-	_, h, w := openIdle(t, "off")
+	_, _, h, w := openIdle(t, "off")
 	h.hole.Store(true)
 	select {
 	case <-w.done:
