@@ -292,6 +292,55 @@ func TestDriverKilledLeavesNoJob(t *testing.T) {
 	}
 }
 
+// A driver that stops without its connections ending — as one whose host
+// lost power or was cut off looks to its workers: no FIN, no reset, and
+// here even keepalive answered by its kernel — leaves no job either: the
+// workers hear none of its pings and exit, and the jobs end. Before, they
+// served the stopped driver for as long as anyone waited.
+func TestDriverStoppedLeavesNoJob(t *testing.T) {
+	s := cluster(t)
+	for _, submit := range []string{slurm.SubmitAuto, slurm.SubmitSbatch} {
+		t.Run(submit, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			logs := t.TempDir()
+			u := fmt.Sprintf("slurm://?workers=2&listen=127.0.0.1:0&poll=500ms&log_dir=%s&liveness=300ms&submit=%s", url.QueryEscape(logs), submit)
+			cmd.Env = append(os.Environ(), envTestDriver+"="+u)
+			cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+			stdout, _ := cmd.StdoutPipe()
+			cmd.Stderr = os.Stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				cmd.Process.Kill()
+				cmd.Wait()
+			}()
+			line, err := bufio.NewReader(stdout).ReadString('\n')
+			if err != nil || !strings.HasPrefix(line, "ready ") {
+				t.Fatalf("driver said %q, %v; want ready", line, err)
+			}
+			if jobs := s.Jobs(); len(jobs) == 0 {
+				t.Fatal("no job in squeue while the driver runs")
+			}
+			if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+				t.Fatal(err)
+			}
+			waitNoJobs(t, s, 60*time.Second)
+			// Each worker's step log says why it left.
+			steps, _ := filepath.Glob(filepath.Join(logs, "burst-*.*.out"))
+			said := 0
+			for _, f := range steps {
+				if b, err := os.ReadFile(f); err == nil && strings.Contains(string(b), "nothing from the driver") {
+					said++
+				}
+			}
+			if said != 2 {
+				t.Fatalf("%d of the step logs %v say the worker heard nothing from the driver, want 2", said, steps)
+			}
+		})
+	}
+}
+
 // A cluster with no free CPU now: the allocation is refused and the
 // workers come as a queued batch job once the CPUs are free.
 func TestBusyClusterQueuesABatchJob(t *testing.T) {
