@@ -61,3 +61,28 @@ func ExampleFunc_Stream() {
 	// NEVER <nil>
 	// MATERIALISED <nil>
 }
+
+// A scheduler that reacts to each call as it finishes, rather than to a
+// whole batch, hears of them through OnDone: no goroutine per call blocked
+// in Get.
+func ExampleFuture_OnDone() {
+	ctx := context.Background()
+	p, _ := pool.Open(ctx, "local://")
+	defer p.Close()
+	g, _ := pool.WithContext(ctx, p)
+	words := []string{"replica", "exchange"}
+	done := make(chan string, len(words)) // room for every call: the callbacks never block
+	for _, w := range words {
+		Upper.Go(g, w).OnDone(func(out string, err error) { done <- out })
+	}
+	if err := g.Wait(); err != nil {
+		panic(err)
+	}
+	close(done)
+	n := 0
+	for range done {
+		n++
+	}
+	fmt.Println(n, "calls finished")
+	// Output: 2 calls finished
+}

@@ -209,7 +209,7 @@ func (f *Func[In, Out]) start(ctx context.Context, p *Pool, in In, h *hedger, se
 			if settle != nil {
 				settle(fut.err)
 			}
-			close(fut.done)
+			fut.finish()
 			if after != nil {
 				after()
 			}

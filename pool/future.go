@@ -3,6 +3,7 @@ package pool
 import (
 	"context"
 	"reflect"
+	"sync"
 )
 
 // Future is the result of a call started with Func.Go or Func.TryGo.
@@ -11,6 +12,10 @@ type Future[Out any] struct {
 	out   Out
 	err   error
 	stats CallStats
+
+	mu       sync.Mutex
+	finished bool               // under mu: the callbacks have been taken
+	onDone   []func(Out, error) // under mu
 }
 
 // Get waits for the call to finish, or for ctx to end, and returns its result.
@@ -31,6 +36,37 @@ func (f *Future[Out]) Get(ctx context.Context) (Out, error) {
 
 // Done is closed when the call has finished.
 func (f *Future[Out]) Done() <-chan struct{} { return f.done }
+
+// OnDone arranges for fn to be called with the call's result once the call
+// has finished: on the goroutine that finished it, after Done is closed and
+// before the call leaves its group (a Group's Wait returns only after fn
+// has), or at once on the caller's goroutine if the call has already
+// finished. fn should be quick, like sending to a buffered channel: it is
+// what lets a scheduler hear of each call without a goroutine per call
+// blocked in Get, whose hand-over costs a thread wake-up per call.
+func (f *Future[Out]) OnDone(fn func(out Out, err error)) {
+	f.mu.Lock()
+	if !f.finished {
+		f.onDone = append(f.onDone, fn)
+		f.mu.Unlock()
+		return
+	}
+	f.mu.Unlock()
+	fn(f.out, f.err)
+}
+
+// finish resolves the future: Done is closed, then the OnDone callbacks run.
+func (f *Future[Out]) finish() {
+	close(f.done)
+	f.mu.Lock()
+	f.finished = true
+	fns := f.onDone
+	f.onDone = nil
+	f.mu.Unlock()
+	for _, fn := range fns {
+		fn(f.out, f.err)
+	}
+}
 
 // Stats describes the call; it is complete once Done is closed.
 func (f *Future[Out]) Stats() CallStats {

@@ -330,6 +330,55 @@ func TestStreamStopsOnError(t *testing.T) {
 	}
 }
 
+// onDoneGate holds up gated's calls until it is closed.
+var (
+	onDoneGate chan struct{}
+	gated      = pool.Register("test.gated", func(ctx context.Context, x int) (int, error) {
+		<-onDoneGate
+		return x * 2, nil
+	})
+)
+
+func TestFutureOnDone(t *testing.T) {
+	p := open(t, "local://?encode=1", pool.WithLimit(4))
+	g, _ := pool.WithContext(context.Background(), p)
+	release := make(chan struct{})
+	onDoneGate = release
+	// Registered while the call runs: called once the call is done, on the
+	// goroutine that finished it, before Wait returns (the race detector
+	// checks that Wait orders got after the callbacks' writes).
+	var got []int
+	fut := gated.Go(g, 21)
+	fut.OnDone(func(out int, err error) { got = append(got, out) })
+	fut.OnDone(func(out int, err error) { got = append(got, -out) })
+	if len(got) != 0 {
+		t.Fatalf("callbacks ran before the call finished: %v", got)
+	}
+	close(release)
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, []int{42, -42}) {
+		t.Fatalf("callbacks saw %v, want [42 -42] in the order registered", got)
+	}
+	// Registered after the call finished: called at once, on this goroutine.
+	ran := false
+	fut.OnDone(func(out int, err error) { ran = out == 42 && err == nil })
+	if !ran {
+		t.Fatal("a callback registered after the call finished did not run at once with its result")
+	}
+
+	// A failed call hands its error to the callback, as Get gives it.
+	g2, _ := pool.WithContext(context.Background(), p)
+	bad := failIf.Go(g2, -1)
+	var cbErr error
+	bad.OnDone(func(_ int, err error) { cbErr = err })
+	g2.Wait()
+	if _, err := bad.Get(context.Background()); cbErr == nil || cbErr != err {
+		t.Fatalf("callback got %v, Get %v: want the same error", cbErr, err)
+	}
+}
+
 func TestWaitAnyAndAll(t *testing.T) {
 	p := open(t, "local://", pool.WithLimit(4))
 	g, _ := pool.WithContext(context.Background(), p)

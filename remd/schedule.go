@@ -333,11 +333,12 @@ func (s *scheduler) launch(ctx context.Context, r, rep int) {
 		in.Session = s.session
 	}
 	s.inFlight++
-	fut := segment.Go(s.g, in)
-	go func() {
-		out, err := fut.Get(context.WithoutCancel(ctx))
+	// s.results holds a segment of every replica, and a replica has at
+	// most one in flight, so this send never blocks the call's goroutine
+	// (nor the scheduler's, when the call has already finished).
+	segment.Go(s.g, in).OnDone(func(out SegmentOut, err error) {
 		s.results <- segmentDone{round: r, rep: rep, out: out, err: err}
-	}()
+	})
 }
 
 // finished books a segment that ended well: it decides the exchanges it
