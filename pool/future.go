@@ -41,9 +41,11 @@ func (f *Future[Out]) Done() <-chan struct{} { return f.done }
 // has finished: on the goroutine that finished it, after Done is closed and
 // before the call leaves its group (a Group's Wait returns only after fn
 // has), or at once on the caller's goroutine if the call has already
-// finished. fn should be quick, like sending to a buffered channel: it is
-// what lets a scheduler hear of each call without a goroutine per call
-// blocked in Get, whose hand-over costs a thread wake-up per call.
+// finished. Callbacks run in the order they were registered. fn should be
+// quick, like a send to a buffered channel with room: a blocked fn holds up
+// Wait, and a panic in fn is not recovered (as with time.AfterFunc). It lets
+// a scheduler hear of each call as it ends without a goroutine per call
+// blocked in Get.
 func (f *Future[Out]) OnDone(fn func(out Out, err error)) {
 	f.mu.Lock()
 	if !f.finished {
