@@ -97,19 +97,22 @@ func connectionEnded(err error) bool {
 	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed)
 }
 
-// heardConn marks every read that brings bytes from the driver, for the
-// worker's watch of it (watchDriver): a flag, not a timer, so a call costs
-// nothing more.
+// heardConn marks every read that brings bytes from the driver, and
+// whether a read is waiting for some, for the worker's watch of it
+// (watchDriver): flags, not a timer, so a call costs nothing more.
 type heardConn struct {
 	*tls.Conn
-	heard atomic.Bool
+	heard   atomic.Bool
+	reading atomic.Bool // a read is under way: the worker is listening
 }
 
 func (h *heardConn) Read(p []byte) (int, error) {
+	h.reading.Store(true)
 	n, err := h.Conn.Read(p)
 	if n > 0 && !h.heard.Load() {
 		h.heard.Store(true)
 	}
+	h.reading.Store(false)
 	return n, err
 }
 
@@ -127,6 +130,15 @@ type driverWatch struct {
 // could receive, are dropped. Counting intervals rather than measuring
 // time keeps a worker that was itself stopped or starved from blaming the
 // driver: it has to look LivenessMisses times.
+//
+// An interval at whose end no read is under way does not count: the
+// worker's reader is busy elsewhere, most likely writing to the driver
+// (it writes whatever is queued when it answers a ping, a long result
+// too), and the driver's pings wait unread in the kernel, so nothing was
+// heard because nobody listened. On a slow link that write outlasts 3
+// intervals, and the watch closed the connection under a healthy driver,
+// the result half sent. A write to a driver that vanished fails instead
+// by TCP_USER_TIMEOUT (Linux), which ends the serving too.
 func watchDriver(in *heardConn, raw net.Conn, addr string, interval time.Duration) *driverWatch {
 	w := &driverWatch{done: make(chan struct{})}
 	go func() {
@@ -141,6 +153,9 @@ func watchDriver(in *heardConn, raw net.Conn, addr string, interval time.Duratio
 			}
 			if in.heard.Swap(false) {
 				misses = 0
+				continue
+			}
+			if !in.reading.Load() {
 				continue
 			}
 			if misses++; misses < process.LivenessMisses {
