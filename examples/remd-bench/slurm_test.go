@@ -250,7 +250,7 @@ func slurmFigure3(b *testing.B, row func(...string)) {
 				System: "lj38", Engine: engine.Spec{Name: "lj", Options: json.RawMessage(`{"n":38}`)},
 				Temperatures: ts, Rounds: 20, Steps: 1000, Seed: 1, Out: out, Backend: urls[name], Storage: remd.Payload,
 			}
-			load0 := loadavg()
+			load0, cpu0 := loadavg(), selfCPU()
 			res, err := remd.Run(ctx, pools[name], cfg)
 			if err != nil {
 				b.Fatal(err)
@@ -259,8 +259,15 @@ func slurmFigure3(b *testing.B, row func(...string)) {
 			sm := res.Summary
 			eff[name] = append(eff[name], sm.ParallelEfficiency)
 			occ[name] = append(occ[name], sm.Occupancy)
-			b.Logf("run %d %-8s wall %.2f s, engine %.2f s, cores %d: efficiency %.3f, occupancy %.3f, driver overhead %.0f µs/round (load %s/%s)",
-				run, name, sm.WallSeconds, sm.EngineSeconds, sm.Cores, sm.ParallelEfficiency, sm.Occupancy, sm.DriverOverheadUS, load0, loadavg())
+			// The driver's CPU per segment is what the workers lose to it
+			// on this machine's two cores; local:// runs the segments in
+			// the driver, so it has no such figure.
+			perCall := "–"
+			if name != "local" {
+				perCall = fmt.Sprintf("%.0f µs", (selfCPU()-cpu0)/float64(len(ts)*cfg.Rounds)*1e6)
+			}
+			b.Logf("run %d %-8s wall %.2f s, engine %.2f s, cores %d: efficiency %.3f, occupancy %.3f, driver overhead %.0f µs/round, driver CPU %s/segment (load %s/%s)",
+				run, name, sm.WallSeconds, sm.EngineSeconds, sm.Cores, sm.ParallelEfficiency, sm.Occupancy, sm.DriverOverheadUS, perCall, load0, loadavg())
 		}
 		want := remdtest.Outputs(b, outs["local"])
 		got := remdtest.Outputs(b, outs["slurm"])
