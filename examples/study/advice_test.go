@@ -87,7 +87,7 @@ func TestNoResume(t *testing.T) {
 	advised := errors.New("remd: write x: no space left on device (the last checkpoint is intact: make room, then continue the run with -resume)")
 	got := o.noResume(advised, []string{"-exp", "1", "-storage-url", "s3://b?x=1&y=2", "-out", "it's here"}, 2)
 	for _, want := range []string{"the study has no -resume", "copy that first to keep the rows of the 2 runs that finished",
-		`study -exp 1 -storage-url 's3://b?x=1&y=2' -out 'it'\''s here'`} {
+		`go run ./examples/study -exp 1 -storage-url 's3://b?x=1&y=2' -out 'it'\''s here'`} {
 		if !strings.Contains(got.Error(), want) {
 			t.Errorf("noResume = %v\nwant it to say %q", got, want)
 		}

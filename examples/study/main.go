@@ -391,7 +391,7 @@ func (o *options) noResume(err error, args []string, finished int) error {
 		quoted[i] = shellQuote(a)
 	}
 	return fmt.Errorf("%w\n(that -resume is examples/remd's; the study has no -resume, as it measures each run whole: "+
-		"once what stopped the run is dealt with, run the study again, which starts its runs afresh%s:\n\tstudy %s)",
+		"once what stopped the run is dealt with, run the study again from the repository's root, which starts its runs afresh%s:\n\tgo run ./examples/study %s)",
 		err, keep, strings.Join(quoted, " "))
 }
 
