@@ -1109,7 +1109,8 @@ func (b *Backend) startWatch() {
 // partition), and the pings are how it tells (pool/tcp's workers leave
 // after LivenessMisses intervals without a byte from the driver). As it
 // then answers every interval, one silent for LivenessMisses intervals is
-// lost even while idle, and is dropped before a call is sent to it. A
+// lost even while idle, and is dropped rather than waiting for a call to
+// find it gone (one sent in the meantime is retried as ErrWorkerLost). A
 // child process needs neither: a driver that vanishes takes its children
 // along, and a busy pool of them exchanges no pings.
 func (b *Backend) watch(interval time.Duration) {
