@@ -139,6 +139,49 @@ func TestOldStatesDroppedInOneRequestPerRound(t *testing.T) {
 	onlyFinalStates(t, cfg, cfg.Out)
 }
 
+// A losing attempt (a straggler whose backup won) can store its state after
+// the driver dropped its round, when its worker had not read the cancel
+// before the function ended. The run's last drop sweeps the recent rounds
+// again, so such a state is not left behind, on S3 and on Redis alike.
+func TestLateStateOfALosingAttemptIsSwept(t *testing.T) {
+	storages := map[string]func(*Config){
+		"s3": func(c *Config) { s3Storage(t, c) },
+		"redis": func(c *Config) {
+			redis := testenv.StartRedis(t, testenv.RedisOptions{})
+			c.Storage, c.SharedURL = Shared, redis.URL(url.Values{"namespace": {"remd-late"}})
+		},
+	}
+	for name, set := range storages {
+		t.Run(name, func(t *testing.T) {
+			cfg := smallRun()
+			set(&cfg)
+			cfg.Out = t.TempDir()
+			ctx := context.Background()
+			store, err := openStore(ctx, cfg.Storage, cfg.storeURL())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var late error
+			cfg.OnRound = func(rr RoundResult) {
+				if rr.Round != 12 {
+					return
+				}
+				// Round 2's states were dropped rounds ago.
+				ck, err := loadCheckpoint(cfg.Out)
+				if err == nil {
+					err = store.save(ctx, stateKey(ck.RunID, 2, 4), engine.State{X: engine.Floats{1}, V: engine.Floats{1}})
+				}
+				late = err
+			}
+			runTo(t, "local://", cfg)
+			if late != nil {
+				t.Fatal(late)
+			}
+			onlyFinalStates(t, cfg, cfg.Out)
+		})
+	}
+}
+
 // A run stopped at any round, whose drop after its last checkpoint never
 // happened, resumes to the bytes of an unbroken run; the resumed session
 // drops what the stopped one left, on S3 and on Redis alike.

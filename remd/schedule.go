@@ -521,6 +521,11 @@ type drops struct {
 // dropper retries that far back and leaves older states in the store.
 const maxDropRounds = 16
 
+// sweepRounds is how many rounds before the last checkpoint a run's last
+// drop deletes again: a losing attempt that stores late lags its round by
+// a few rounds at most, and a long run's sweep stays one request or two.
+const sweepRounds = 64
+
 // dropTimeout bounds one drop request. Drops outlive the run's context, so
 // that a run stopped by an error or a ^C still drops what its checkpoints
 // allow, but not a store that does not answer.
@@ -551,6 +556,7 @@ func (s *scheduler) drop(c int) {
 func (s *scheduler) dropper(ctx context.Context, d *drops, lo int) {
 	defer close(d.done)
 	runID, n := s.st.RunID, len(s.cfg.Temperatures)
+	first := lo
 	failing := false
 	for stop := false; !stop; {
 		select {
@@ -562,6 +568,14 @@ func (s *scheduler) dropper(ctx context.Context, d *drops, lo int) {
 		hi := d.upTo
 		d.mu.Unlock()
 		lo = max(lo, hi-maxDropRounds)
+		if stop {
+			// A losing attempt (a straggler whose backup won, or one
+			// cancelled when its worker was lost) may have stored its state
+			// after its round was dropped: its worker had not yet read the
+			// cancel when the function ended. The run's last drop sweeps the
+			// recent rounds again, so such a late state is not left behind.
+			lo = max(first, hi-sweepRounds)
+		}
 		if hi <= lo {
 			continue
 		}

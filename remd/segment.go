@@ -122,6 +122,11 @@ func runSegment(ctx context.Context, in SegmentIn) (SegmentOut, error) {
 	}
 	if store == nil {
 		out.State = &st
+	} else if err := context.Cause(ctx); err != nil {
+		// Cancelled: a backup won, or the run stopped. The driver may have
+		// dropped this round's states already; storing now would leave one
+		// behind.
+		return SegmentOut{}, err
 	} else if err := store.save(ctx, in.OutKey, st); err != nil {
 		return SegmentOut{}, fmt.Errorf("remd: replica %d round %d: %w", in.Replica, in.Round, err)
 	} else {
