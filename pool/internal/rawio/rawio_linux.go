@@ -11,13 +11,11 @@ import (
 // Conn returns c with its Read and Write made as Stream makes them, for a
 // stream layered over c (TLS); c itself where that cannot be done.
 func Conn(c net.Conn) net.Conn {
-	r, w := Stream(c)
-	rr, ok1 := r.(rawReader)
-	rw, ok2 := w.(rawWriter)
-	if !ok1 || !ok2 {
+	r, w, ok := raw(c)
+	if !ok {
 		return c
 	}
-	return &conn{Conn: c, r: rr, w: rw}
+	return &conn{Conn: c, r: r, w: w}
 }
 
 type conn struct {
@@ -40,20 +38,29 @@ func (c *conn) Write(p []byte) (int, error) { return c.w.Write(p) }
 // nearly every frame it read or wrote, and each wake-up took a CPU from a
 // worker's function. Anything else is returned as it is.
 func Stream(s any) (io.Reader, io.Writer) {
+	if r, w, ok := raw(s); ok {
+		return r, w
+	}
 	r, _ := s.(io.Reader)
 	w, _ := s.(io.Writer)
+	return r, w
+}
+
+// raw returns the raw reader and writer of s, or false where s is not a
+// non-blocking descriptor the runtime polls.
+func raw(s any) (rawReader, rawWriter, bool) {
 	sc, ok := s.(interface {
 		SyscallConn() (syscall.RawConn, error)
 	})
 	if !ok {
-		return r, w
+		return rawReader{}, rawWriter{}, false
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil || !nonblocking(rc) {
-		return r, w
+		return rawReader{}, rawWriter{}, false
 	}
 	f, _ := s.(*os.File)
-	return rawReader{rc, f}, rawWriter{rc, f}
+	return rawReader{rc, f}, rawWriter{rc, f}, true
 }
 
 // fileErr gives an error of f's the form os.File's methods give it: a
