@@ -98,6 +98,7 @@ type hedger struct {
 
 	mu     sync.Mutex
 	recent [64]time.Duration // run times of the last successful calls
+	sorted [64]time.Duration // thresholdLocked's scratch: recent, sorted
 	n      int               // how many were recorded in all
 	live   map[*hedgeCall]struct{}
 	due    []*hedgeCall  // found slow while maxActive backups ran, oldest first
@@ -256,7 +257,10 @@ func (h *hedger) thresholdLocked() (time.Duration, bool) {
 		return 0, false
 	}
 	k := min(h.n, len(h.recent))
-	runs := slices.Clone(h.recent[:k])
+	// Sorted in place in a scratch array: this runs as every call ends, and
+	// a copy allocated each time is garbage the driver collects per call.
+	runs := h.sorted[:k]
+	copy(runs, h.recent[:k])
 	slices.Sort(runs)
 	floor := h.floor
 	if floor == 0 {
