@@ -23,9 +23,10 @@ const (
 	kindResult  byte = 'R' // worker → driver: payload is an envelope
 	kindBye     byte = 'B' // worker → driver: leaving; send nothing more, close the call pipe
 	kindRefused byte = 'N' // worker → driver: call seq did not start here and will not; send it elsewhere
-	// Liveness: sent only to a worker that said "ping" in its hello, and
-	// only when it has been silent with calls in flight for a whole
-	// interval, never per call.
+	// Liveness: sent only to a worker that said "ping" in its hello, once
+	// per interval at most, never per call: to a child process when it has
+	// been silent with calls in flight for a whole interval; to an
+	// attached worker every interval, idle too (see Backend.watch).
 	kindPing  byte = 'K' // driver → worker: are you there? no payload
 	kindAlive byte = 'A' // worker → driver: answer to K, written by the worker's reader at once; no payload
 )
