@@ -45,6 +45,20 @@ type Queuer interface {
 	Queue(limit int) (extra int)
 }
 
+// A Starter is a Backend that can run a call without a goroutine waiting for
+// it. Start sends req as Invoke does and calls done exactly once with what
+// Invoke would have returned: on a goroutine of the backend (the one that
+// read the result), or on the caller's before Start returns when the call
+// fails at once. done must not block. The pool uses it to start calls of a
+// Group with no goroutine per call, so that a result's way to the caller's
+// callbacks (Future.OnDone) readies no goroutine: a goroutine readied while
+// the driver has an idle P wakes a thread, which on a host the driver shares
+// with its workers takes a core from their functions.
+type Starter interface {
+	Backend
+	Start(ctx context.Context, req *Request, done func(*Response, error))
+}
+
 // InProcess is implemented by a Backend that runs calls as goroutines of the
 // calling process. When InProcess reports true the pool calls the Go function
 // directly, without encoding it into a Request, and never calls Invoke.

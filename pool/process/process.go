@@ -60,12 +60,14 @@ package process
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/url"
 	"os"
 	"os/exec"
@@ -489,58 +491,107 @@ func (b *Backend) Close() error {
 // the call runs at once on the worker running fewest calls; at the limit it
 // waits on a busy worker, which starts it when one of its calls ends.
 func (b *Backend) Invoke(ctx context.Context, req *driver.Request) (*driver.Response, error) {
+	type result struct {
+		resp *driver.Response
+		err  error
+	}
+	ch := make(chan result, 1)
+	b.Start(ctx, req, func(resp *driver.Response, err error) { ch <- result{resp, err} })
+	r := <-ch
+	return r.resp, r.err
+}
+
+// Start sends req as Invoke does and, instead of waiting, calls done once
+// with what Invoke would return (driver.Starter). done runs on the reader
+// goroutine of the worker that answered, or on whichever goroutine ended
+// the call (its context's, its timeout's, a failed worker's), and on the
+// caller's when the call fails before it is sent; it must not block, or it
+// holds up that worker's results. No goroutine waits for the call: a
+// result handed from the reader to a waiting goroutine readies it, and
+// while the driver's other P is idle the runtime wakes a thread for it, an
+// IPI that takes a core from a worker's function on a host the driver
+// shares with its workers.
+func (b *Backend) Start(ctx context.Context, req *driver.Request, done func(*driver.Response, error)) {
 	hdr := *req
 	hdr.Input = nil
 	payload, err := appendEnvelope(nil, &hdr, req.Input)
 	if err != nil {
-		return nil, fmt.Errorf("process: encode call: %w", err)
+		done(nil, fmt.Errorf("process: encode call: %w", err))
+		return
 	}
 	if len(payload) > b.opts.MaxMessage {
-		return nil, fmt.Errorf("process: call of %d bytes exceeds the message limit of %d bytes (raise process://?max_message=): %w",
-			len(payload), b.opts.MaxMessage, driver.ErrTooLarge)
+		done(nil, fmt.Errorf("process: call of %d bytes exceeds the message limit of %d bytes (raise process://?max_message=): %w",
+			len(payload), b.opts.MaxMessage, driver.ErrTooLarge))
+		return
 	}
-	var prev *call // the attempt that came back unstarted
-	for {
-		c := &call{seq: b.seq.Add(1), req: req, ch: make(chan *driver.Response, 1), started: make(chan struct{})}
-		w, err := b.dispatch(ctx, c, payload, prev)
-		if err != nil {
-			return nil, err
-		}
-		resp, err := w.await(ctx, c, time.Duration(req.Timeout))
-		if err != errNotStarted {
-			return resp, err
-		}
-		prev = c
-	}
+	b.send(&call{seq: b.seq.Add(1), req: req, payload: payload, ctx: ctx, done: done}, nil)
 }
 
-// errNotStarted: the worker a call waited on died before the call started,
-// left, or handed it back to go to a worker gone idle (recall), so it is
-// sent again, ahead of the calls held in the driver, as if it had not been
-// sent.
-var errNotStarted = errors.New("process: call had not started")
-
-// call is the driver's record of one call sent to a worker; it lives in the
-// worker's pending map until the worker answers, even after the caller gave
-// up, because until then the call may be running.
+// call is the driver's record of one attempt to run a call on a worker; it
+// lives in the worker's pending map until the worker answers, even after
+// the caller gave up, because until then the call may be running. A call
+// that comes back unstarted is sent again as a new call (again).
 type call struct {
 	seq     uint64
 	req     *driver.Request
-	ch      chan *driver.Response // buffered: the reader never waits for the caller
-	started chan struct{}         // closed once the call counts as running
-	payload []byte                // its frame's payload
-	placed  chan *worker          // while held in the driver: where it was sent
+	payload []byte // its frame's payload
+	ctx     context.Context
+	// done is the caller's, called once by whoever ends the call (end):
+	// its result, its context, its timeout, its worker's death, or the
+	// backend closing while it was held.
+	done    func(*driver.Response, error)
+	ended   atomic.Bool
+	unwatch func() bool                // stops the watch of ctx; set before the call can end
+	timer   atomic.Pointer[time.Timer] // its timeout, from its start; it may fire before it is stored
+	w       *worker                    // under b.mu: where it was sent; nil while held in the driver
 	running bool
 	// recalled: waiting on a busy worker, it was asked back (kindRecall)
 	// for a worker gone idle; it counts in its worker's recalls until it
-	// starts there anyway or comes back. returning: it came back, and its
-	// caller is about to send it again (Backend.returning) or give up.
-	// Both reserve the free slot for it (reservedLocked).
+	// starts there anyway or comes back. returning: it came back, and is
+	// about to be sent again (Backend.send) or given up (abandon). Both
+	// reserve the free slot for it (reservedLocked).
 	recalled, returning bool
 	// abandoned: its caller stopped waiting. It no longer counts against
 	// the limit (released), so a function ignoring its context holds no
 	// slot; it only holds its worker until the grace period ends.
 	abandoned, released bool
+}
+
+// claim makes the caller of claim the one that ends c, reporting false if
+// another did already.
+func (c *call) claim() bool {
+	if !c.ended.CompareAndSwap(false, true) {
+		return false
+	}
+	if c.unwatch != nil {
+		c.unwatch()
+	}
+	if t := c.timer.Load(); t != nil {
+		t.Stop()
+	}
+	return true
+}
+
+// end ends c with its result, unless another did already.
+func (c *call) end(resp *driver.Response, err error) {
+	if c.claim() {
+		c.done(resp, err)
+	}
+}
+
+// again is the next attempt at c, which came back unstarted: the worker it
+// waited on died, left, or handed it back to go to a worker gone idle
+// (recall). It is sent ahead of the calls held in the driver, as if it had
+// not been sent.
+func (c *call) again(b *Backend) *call {
+	return &call{seq: b.seq.Add(1), req: c.req, payload: c.payload, ctx: c.ctx, done: c.done}
+}
+
+// resend sends c again if no one ended it meanwhile.
+func (b *Backend) resend(c *call) {
+	if c.claim() {
+		b.send(c.again(b), c)
+	}
 }
 
 // holds reports whether w has an attempt of the same pool call as c.
@@ -553,78 +604,85 @@ func (w *worker) holds(c *call) bool {
 	return false
 }
 
-// dispatch picks a worker for c, records it there and sends it. When the
-// workers have no room for it (depthLocked), c waits in the driver behind
-// the calls that were there first, and whoever makes room sends it; a call
-// sent again (prev, its last attempt, came back unstarted) was there first,
-// and goes ahead of them, into the slot reserved for it if it was recalled.
-func (b *Backend) dispatch(ctx context.Context, c *call, payload []byte, prev *call) (*worker, error) {
-	c.payload = payload
+// send picks a worker for c, records it there and sends it, or, when the
+// workers have no room for it (depthLocked) or none is ready yet, holds it
+// in the driver behind the calls that were there first, to be sent by
+// whoever makes room; it never blocks. A call sent again (prev, its last
+// attempt, came back unstarted) was there first, and goes ahead of them,
+// into the slot reserved for it if it was recalled.
+func (b *Backend) send(c *call, prev *call) {
 	again := prev != nil
-	for {
-		b.mu.Lock()
-		if again && prev.returning {
-			// Its reservation ends as it is placed or held, first, below,
-			// in this same hold of b.mu.
-			prev.returning = false
-			b.returning--
-		}
-		if b.closed {
-			b.mu.Unlock()
-			return nil, pool.ErrClosed
-		}
-		if b.fails >= maxStartFailures {
-			err := b.lastErr
-			b.mu.Unlock()
-			return nil, err
-		}
-		if !slices.ContainsFunc(b.workers, (*worker).isReady) {
-			ch := b.changed
-			b.mu.Unlock()
-			select {
-			case <-ch:
-				continue
-			case <-ctx.Done():
-				return nil, context.Cause(ctx)
-			}
-		}
-		// A backup is late already: it goes ahead of the held calls.
-		if len(b.held) == 0 || c.req.Backup || again {
-			if w := b.placeLocked(c); w != nil {
-				b.mu.Unlock()
-				// A failed write means the worker is dying; await sees it go.
-				_ = w.send.flush()
-				return w, nil
-			}
-		}
-		c.placed = make(chan *worker, 1)
-		if again {
-			b.held = slices.Insert(b.held, 0, c)
-		} else {
-			b.held = append(b.held, c)
-		}
-		b.mu.Unlock()
-		var w *worker
-		select {
-		case w = <-c.placed:
-		case <-ctx.Done():
-			b.mu.Lock()
-			i := slices.Index(b.held, c)
-			if i >= 0 {
-				b.held = slices.Delete(b.held, i, i+1)
-			}
-			b.mu.Unlock()
-			if i >= 0 {
-				return nil, context.Cause(ctx)
-			}
-			w = <-c.placed // placed meanwhile: await abandons it
-		}
-		if w != nil {
-			return w, nil
-		}
-		// Released without a worker (closed, or no worker starts): the
-		// loop says why.
+	b.mu.Lock()
+	if again && prev.returning {
+		// Its reservation ends as it is placed or held, below, in this
+		// same hold of b.mu.
+		prev.returning = false
+		b.returning--
 	}
+	var err error
+	switch {
+	case b.closed:
+		err = pool.ErrClosed
+	case b.fails >= maxStartFailures:
+		err = b.lastErr
+	}
+	if err != nil {
+		b.mu.Unlock()
+		c.end(nil, err)
+		return
+	}
+	// Set under b.mu: whatever ends the call (its result is settled under
+	// b.mu first) finds the watch to stop.
+	c.unwatch = context.AfterFunc(c.ctx, func() { b.cancelled(c) })
+	// A backup is late already: it goes ahead of the held calls.
+	if len(b.held) == 0 || c.req.Backup || again {
+		if w := b.placeLocked(c); w != nil {
+			b.mu.Unlock()
+			// A failed write means the worker is dying; its reader
+			// sees it go and ends its calls.
+			_ = w.send.flush()
+			return
+		}
+	}
+	if again {
+		b.held = slices.Insert(b.held, 0, c)
+	} else {
+		b.held = append(b.held, c)
+	}
+	b.mu.Unlock()
+}
+
+// cancelled ends c, whose context ended: a held call leaves the queue, and
+// one sent to a worker is abandoned there (the worker cancels it).
+func (b *Backend) cancelled(c *call) {
+	b.mu.Lock()
+	w := c.w
+	if w == nil {
+		if i := slices.Index(b.held, c); i >= 0 {
+			b.held = slices.Delete(b.held, i, i+1)
+		}
+	}
+	b.mu.Unlock()
+	if !c.claim() {
+		return
+	}
+	if w != nil {
+		why := "its cancellation"
+		if errors.Is(c.ctx.Err(), context.DeadlineExceeded) {
+			why = "its deadline"
+		}
+		w.abandon(c, why)
+	}
+	c.done(nil, context.Cause(c.ctx))
+}
+
+// expired ends c, which ran past its timeout.
+func (b *Backend) expired(c *call, timeout time.Duration) {
+	if !c.claim() {
+		return
+	}
+	c.w.abandon(c, "its timeout")
+	c.done(nil, fmt.Errorf("process: call ran past its timeout of %v: %w", timeout, context.DeadlineExceeded))
 }
 
 // placeLocked records c on the best worker that has room for it and
@@ -683,6 +741,7 @@ func (b *Backend) placeLocked(c *call) *worker {
 	}
 	kind := kindQueue
 	best.pending[c.seq] = c
+	c.w = best
 	if run {
 		kind = kindCall
 		b.startLocked(best, c)
@@ -724,13 +783,21 @@ func (b *Backend) stragglerLocked(c *call) *straggler {
 	return nil
 }
 
-// releaseHeldLocked hands the held calls back to their dispatch loops
-// without a worker, to see the backend closed or broken; b.mu is held.
+// releaseHeldLocked ends the held calls of a backend closed or broken, with
+// the error that says which; b.mu is held.
 func (b *Backend) releaseHeldLocked() {
-	for _, c := range b.held {
-		c.placed <- nil
-	}
+	held := b.held
 	b.held = nil
+	err := pool.ErrClosed
+	if !b.closed {
+		err = b.lastErr
+	}
+	// Not under b.mu: a caller may try again at once, which takes it.
+	go func() {
+		for _, c := range held {
+			c.end(nil, err)
+		}
+	}()
 }
 
 // reservedLocked is how many slots are kept for recalled calls: asked back
@@ -804,7 +871,6 @@ func (b *Backend) releaseLocked(w *worker, c *call) {
 func (b *Backend) startLocked(w *worker, c *call) {
 	c.req.Started()
 	c.running = true
-	close(c.started)
 	if c.abandoned {
 		c.released = true
 		w.abandoned++
@@ -812,6 +878,11 @@ func (b *Backend) startLocked(w *worker, c *call) {
 	}
 	w.running++
 	b.running++
+	// The timeout runs from the call's start, not from its sending: a
+	// waiting call has not started.
+	if t := time.Duration(c.req.Timeout); t > 0 {
+		c.timer.Store(time.AfterFunc(t, func() { b.expired(c, t) }))
+	}
 }
 
 // promoteLocked fills the slots free under the limit, then sends held calls
@@ -901,7 +972,6 @@ func (b *Backend) placeHeldLocked() *worker {
 	}
 	b.held[0] = nil
 	b.held = b.held[1:]
-	c.placed <- w
 	return w
 }
 
@@ -1005,12 +1075,29 @@ func (b *Backend) died(w *worker, err error) {
 	// Its calls fail with ErrWorkerLost and are retried elsewhere, or sent
 	// elsewhere if they had not started.
 	b.running -= w.running
+	calls := slices.SortedFunc(maps.Values(w.pending), func(a, c *call) int { return cmp.Compare(a.seq, c.seq) })
+	ran := make([]bool, len(calls))
+	for i, c := range calls {
+		ran[i] = c.running
+	}
 	w.running, w.abandoned, w.recalls, w.queue, w.pending = 0, 0, 0, nil, map[uint64]*call{}
 	touched := b.promoteLocked()
 	b.notifyLocked()
 	b.mu.Unlock()
 	for _, t := range touched {
 		_ = t.send.flush()
+	}
+	var lost error
+	for i, c := range calls {
+		switch {
+		case !ran[i]:
+			b.resend(c)
+		case !c.ended.Load():
+			if lost == nil {
+				lost = w.lost()
+			}
+			c.end(nil, lost)
+		}
 	}
 }
 
@@ -1340,68 +1427,28 @@ func (w *worker) deliver(seq uint64, resp *driver.Response) {
 	if resp.Start != 0 && resp.End != 0 {
 		took = time.Duration(resp.End - resp.Start)
 	}
-	if c := w.b.settle(w, seq, true, resp == refused, took); c != nil {
-		c.ch <- resp
+	c := w.b.settle(w, seq, true, resp == refused, took)
+	switch {
+	case c == nil:
+	case resp == refused:
+		w.b.resend(c)
+	default:
+		c.end(resp, nil)
 	}
 }
 
-// await waits for c's result. The timeout, if any, runs from the call's
-// start, not from its sending, since a waiting call has not started.
-func (w *worker) await(ctx context.Context, c *call, timeout time.Duration) (*driver.Response, error) {
-	var started <-chan struct{}
-	if timeout > 0 {
-		started = c.started // otherwise the start needs no wake-up
+// lost is the error of the calls w was running when it died.
+func (w *worker) lost() error {
+	why := "died"
+	if r := w.killed.Load(); r != nil {
+		why = "was killed (" + *r + ")"
+	} else if w.exitErr != nil {
+		// A function that called os.Exit or panicked in a goroutine: the
+		// status and the last lines (the panic's stack) say which, where
+		// only the worker's log did.
+		return fmt.Errorf("process: %s died (%v) with the call in flight: %w%s", w.describe(), w.exitErr, driver.ErrWorkerLost, w.tail())
 	}
-	var expired <-chan time.Time
-	for {
-		select {
-		case resp := <-c.ch:
-			if resp == refused {
-				return nil, errNotStarted
-			}
-			return resp, nil
-		case <-w.dead:
-			select {
-			case resp := <-c.ch:
-				if resp == refused {
-					return nil, errNotStarted
-				}
-				return resp, nil
-			default:
-			}
-			w.b.mu.Lock()
-			ran := c.running
-			w.b.mu.Unlock()
-			if !ran {
-				return nil, errNotStarted
-			}
-			why := "died"
-			if r := w.killed.Load(); r != nil {
-				why = "was killed (" + *r + ")"
-			} else if w.exitErr != nil {
-				// A function that called os.Exit or panicked in a
-				// goroutine: the status and the last lines (the panic's
-				// stack) say which, where only the worker's log did.
-				return nil, fmt.Errorf("process: %s died (%v) with the call in flight: %w%s", w.describe(), w.exitErr, driver.ErrWorkerLost, w.tail())
-			}
-			return nil, fmt.Errorf("process: %s %s with the call in flight: %w", w.describe(), why, driver.ErrWorkerLost)
-		case <-started:
-			started = nil
-			t := time.NewTimer(timeout)
-			defer t.Stop()
-			expired = t.C
-		case <-expired:
-			w.abandon(c, "its timeout")
-			return nil, fmt.Errorf("process: call ran past its timeout of %v: %w", timeout, context.DeadlineExceeded)
-		case <-ctx.Done():
-			why := "its cancellation"
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				why = "its deadline"
-			}
-			w.abandon(c, why)
-			return nil, context.Cause(ctx)
-		}
-	}
+	return fmt.Errorf("process: %s %s with the call in flight: %w", w.describe(), why, driver.ErrWorkerLost)
 }
 
 // abandon asks the worker to cancel c, whose caller has stopped waiting, and

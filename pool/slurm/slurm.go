@@ -382,14 +382,31 @@ func (b *Backend) JobIDs() []string {
 // Invoke runs a call; an adaptive pool counts the calls in flight to size
 // itself.
 func (b *Backend) Invoke(ctx context.Context, req *driver.Request) (*driver.Response, error) {
-	if b.opts.Policy == Adaptive {
-		n := b.inflight.Add(1)
-		defer b.inflight.Add(-1)
-		if want := (n + int64(b.opts.PerWorker) - 1) / int64(b.opts.PerWorker); want > b.target.Load() {
-			b.poke()
-		}
-	}
+	defer b.count()()
 	return b.Backend.Invoke(ctx, req)
+}
+
+// Start starts a call (driver.Starter); an adaptive pool counts it as
+// Invoke does.
+func (b *Backend) Start(ctx context.Context, req *driver.Request, done func(*driver.Response, error)) {
+	uncount := b.count()
+	b.Backend.Start(ctx, req, func(resp *driver.Response, err error) {
+		uncount()
+		done(resp, err)
+	})
+}
+
+// count counts a call in flight for an adaptive pool, which sizes itself
+// by them, until the function it returns is called.
+func (b *Backend) count() func() {
+	if b.opts.Policy != Adaptive {
+		return func() {}
+	}
+	n := b.inflight.Add(1)
+	if want := (n + int64(b.opts.PerWorker) - 1) / int64(b.opts.PerWorker); want > b.target.Load() {
+		b.poke()
+	}
+	return func() { b.inflight.Add(-1) }
 }
 
 func (b *Backend) poke() {

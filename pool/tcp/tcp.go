@@ -282,6 +282,16 @@ func (b *Backend) Invoke(ctx context.Context, req *driver.Request) (*driver.Resp
 	return b.Backend.Invoke(ctx, req)
 }
 
+// Start starts a call (driver.Starter); until the first worker is accepted,
+// a goroutine waits for it as Invoke does.
+func (b *Backend) Start(ctx context.Context, req *driver.Request, done func(*driver.Response, error)) {
+	if b.attached.Load() {
+		b.Backend.Start(ctx, req, done)
+		return
+	}
+	go func() { done(b.Invoke(ctx, req)) }()
+}
+
 // Close stops listening and ends every worker's connection, which ends the
 // workers.
 func (b *Backend) Close() error {
