@@ -195,30 +195,79 @@ func (f *Func[In, Out]) goGroup(g *Group, in In) *Future[Out] {
 	return f.start(g.ctx, g.pool, in, g.hedger(f.name, f.idempotent), g.leave, g.wg.Done)
 }
 
-// start runs a call in its own goroutine and returns its future; settle, if
-// set, runs with the call's error just before the future is resolved, and
-// after just after.
+// start starts a call and returns its future; settle, if set, runs with
+// the call's error just before the future is resolved, and after just
+// after. A call the backend can run with no goroutine waiting for it
+// (startAsync) is started so; any other runs in a goroutine of its own.
 func (f *Func[In, Out]) start(ctx context.Context, p *Pool, in In, h *hedger, settle func(error), after func()) *Future[Out] {
 	fut := &Future[Out]{done: make(chan struct{})}
+	resolve := func(out Out, st CallStats, err error) {
+		fut.out, fut.stats, fut.err = out, st, err
+		if settle != nil {
+			settle(err)
+		}
+		fut.finish()
+		if after != nil {
+			after()
+		}
+	}
+	if f.startAsync(ctx, p, in, h, resolve) {
+		return fut
+	}
 	go func() {
 		returned := false
 		defer func() {
 			if !returned {
-				fut.err = f.goexitError(-1)
-			}
-			if settle != nil {
-				settle(fut.err)
-			}
-			fut.finish()
-			if after != nil {
-				after()
+				var zero Out
+				resolve(zero, CallStats{}, f.goexitError(-1))
 			}
 		}()
-		fut.out, fut.stats, fut.err = f.call(ctx, p, in, h)
+		out, st, err := f.call(ctx, p, in, h)
 		returned = true
+		resolve(out, st, err)
 	}()
 	return fut
 }
+
+// startAsync starts the call as call would run it, with no goroutine
+// waiting for its result, if the backend can (driver.Starter) and the call
+// needs nothing that blocks on the way: a free slot, no payload store. done
+// then runs once, on the goroutine that ends the call (the backend's that
+// read the result, usually), and it reports true. Each call whose result
+// was handed to a goroutine waiting for it readied that goroutine, and
+// while the driver had an idle P the runtime woke a thread for it: on a
+// host the driver shares with its workers (process://, slurm://) that
+// wake-up, an IPI, takes the core from a worker's function, a cost per call
+// that remd's segments of a few milliseconds pay in parallel efficiency.
+// What rarely happens stays on goroutines: a retry waits its backoff on
+// one, and a backup attempt runs on one.
+func (f *Func[In, Out]) startAsync(ctx context.Context, p *Pool, in In, h *hedger, done func(Out, CallStats, error)) bool {
+	if p.core.starter == nil || p.core.direct || p.set.spill != nil {
+		return false
+	}
+	release, ok := p.tryAcquire()
+	if !ok {
+		return false
+	}
+	r, err := f.begin(ctx, p, in, h, release)
+	end := func(out Out, err error) {
+		out, err = f.end(r, out, err)
+		done(out, r.st, err)
+	}
+	switch {
+	case err != nil:
+		end(out0[Out](), err)
+	case h != nil:
+		f.hedgedAsync(ctx, p, h, in, r, end)
+	default:
+		var n atomic.Int32
+		f.attemptsAsync(ctx, p, in, r.req, &r.st, &n, nil, end)
+	}
+	return true
+}
+
+// out0 is the zero Out.
+func out0[Out any]() (zero Out) { return zero }
 
 // goexitError is the error of a call whose function, run in process, ended
 // the goroutine with runtime.Goexit; i is the input's index, or -1.
@@ -231,104 +280,206 @@ func (f *Func[In, Out]) goexitError(i int) error {
 }
 
 // call is the one path every call takes: limits, encoding, attempts with
-// backoff, decoding, statistics; with h, backups.
-func (f *Func[In, Out]) call(ctx context.Context, p *Pool, in In, h *hedger) (out Out, st CallStats, err error) {
-	c := p.core
-	st = CallStats{Func: f.name, ID: c.nextID.Add(1), Submitted: time.Now()}
-	defer func() {
-		st.Returned = time.Now()
-		c.stats.record(&st, err != nil)
-		if p.set.onCall != nil {
-			p.set.onCall(st)
-		}
-		if err != nil {
-			err = &CallError{Func: f.name, ID: st.ID, Attempts: st.Attempts, Err: err}
-		}
-	}()
-	if c.closed.Load() {
-		return out, st, ErrClosed
+// backoff, decoding, statistics; with h, backups. startAsync takes the same
+// path with no goroutine waiting.
+func (f *Func[In, Out]) call(ctx context.Context, p *Pool, in In, h *hedger) (Out, CallStats, error) {
+	r, err := f.begin(ctx, p, in, h, nil)
+	var out Out
+	switch {
+	case err != nil:
+	case h != nil:
+		out, err = f.hedged(ctx, p, h, in, r.req, &r.st, r.release)
+	default:
+		var n atomic.Int32
+		out, err = f.attempts(ctx, p, in, r.req, &r.st, &n, nil)
 	}
-	release, err := p.acquire(ctx)
-	if err != nil {
-		return out, st, err
-	}
-	if h == nil {
-		defer release()
-	}
+	out, err = f.end(r, out, err)
+	return out, r.st, err
+}
 
-	var req *driver.Request
-	if !c.direct {
-		b, err := p.set.codec.Marshal(&in) // a pointer, so an interface In keeps its static type
-		if err != nil {
-			if h != nil {
-				release()
-			}
-			return out, st, fmt.Errorf("encode input: %w", err)
+// callRun is a call between begin and end.
+type callRun struct {
+	p       *Pool
+	h       *hedger
+	st      CallStats
+	req     *driver.Request // nil for a call run in process
+	release func()          // frees its slot; with h, hedged frees it
+	unspill func()          // deletes its spilled input
+}
+
+// begin does what a call does before its attempts: its number, its slot
+// (release, if set, is one taken already), its request. The error ends the
+// call (end).
+func (f *Func[In, Out]) begin(ctx context.Context, p *Pool, in In, h *hedger, release func()) (*callRun, error) {
+	c := p.core
+	r := &callRun{p: p, h: h, st: CallStats{Func: f.name, ID: c.nextID.Add(1), Submitted: time.Now()}}
+	if c.closed.Load() {
+		if release != nil {
+			release()
 		}
-		st.BytesIn = len(b)
-		req = &driver.Request{Version: driver.ProtocolVersion, Func: f.name, Job: c.job, ID: st.ID,
-			Codec: p.set.codec.Name(), Values: p.set.values, Input: driver.EncodePayload(p.set.codec, b)}
-		if s := p.set.spill; s != nil && len(req.Input) > p.set.spillAt {
-			key := driver.SpillKey(c.job, st.ID, 0, "in")
-			if err := s.Put(ctx, key, req.Input); err != nil {
-				if h != nil {
-					release()
-				}
-				return out, st, fmt.Errorf("spill input to %s: %w", key, err)
-			}
-			defer s.Delete(context.WithoutCancel(ctx), key)
-			req.Input, req.InputRef = nil, key
-		}
-		if p.set.buildChk {
-			req.Build = driver.BuildID()
+		return r, ErrClosed
+	}
+	if release == nil {
+		var err error
+		if release, err = p.acquire(ctx); err != nil {
+			return r, err
 		}
 	}
-	if h != nil {
-		out, err = f.hedged(ctx, p, h, in, req, &st, release)
-		return out, st, err
+	r.release = release
+	if c.direct {
+		return r, nil
 	}
-	var n atomic.Int32
-	out, err = f.attempts(ctx, p, in, req, &st, &n, nil)
-	return out, st, err
+	fail := func(err error) (*callRun, error) {
+		if h != nil {
+			// Without h, end frees it.
+			r.release()
+		}
+		return r, err
+	}
+	b, err := p.set.codec.Marshal(&in) // a pointer, so an interface In keeps its static type
+	if err != nil {
+		return fail(fmt.Errorf("encode input: %w", err))
+	}
+	r.st.BytesIn = len(b)
+	req := &driver.Request{Version: driver.ProtocolVersion, Func: f.name, Job: c.job, ID: r.st.ID,
+		Codec: p.set.codec.Name(), Values: p.set.values, Input: driver.EncodePayload(p.set.codec, b)}
+	if s := p.set.spill; s != nil && len(req.Input) > p.set.spillAt {
+		key := driver.SpillKey(c.job, r.st.ID, 0, "in")
+		if err := s.Put(ctx, key, req.Input); err != nil {
+			return fail(fmt.Errorf("spill input to %s: %w", key, err))
+		}
+		r.unspill = func() { s.Delete(context.WithoutCancel(ctx), key) }
+		req.Input, req.InputRef = nil, key
+	}
+	if p.set.buildChk {
+		req.Build = driver.BuildID()
+	}
+	r.req = req
+	return r, nil
+}
+
+// end does what a call does after its attempts: it frees what begin took,
+// records the statistics and names the call in its error.
+func (f *Func[In, Out]) end(r *callRun, out Out, err error) (Out, error) {
+	if r.unspill != nil {
+		r.unspill()
+	}
+	if r.h == nil && r.release != nil {
+		r.release()
+	}
+	st := &r.st
+	st.Returned = time.Now()
+	r.p.core.stats.record(st, err != nil)
+	if r.p.set.onCall != nil {
+		r.p.set.onCall(*st)
+	}
+	if err != nil {
+		err = &CallError{Func: f.name, ID: st.ID, Attempts: st.Attempts, Err: err}
+	}
+	return out, err
 }
 
 // attempts runs a call until it succeeds, fails for good or runs out of
 // retries. n numbers the attempts of the call (a backup's chain shares it);
 // started, if set, is told when each attempt starts running.
-func (f *Func[In, Out]) attempts(ctx context.Context, p *Pool, in In, req *driver.Request, st *CallStats, n *atomic.Int32, started func()) (out Out, err error) {
-	c := p.core
-	if req != nil && c.queuer {
-		req.OnStart(started) // the backend knows when a waiting call starts
-		started = nil
-	}
-	bo := &backoff.ExponentialBackOff{InitialInterval: p.set.backoff[0], RandomizationFactor: 0.5,
-		Multiplier: 2, MaxInterval: p.set.backoff[1]}
-	bo.Reset()
-	for tries := 1; ; tries++ {
-		st.Attempts = int(n.Add(1))
-		if started != nil {
-			started()
+func (f *Func[In, Out]) attempts(ctx context.Context, p *Pool, in In, req *driver.Request, st *CallStats, n *atomic.Int32, started func()) (Out, error) {
+	started = f.onStart(p, req, started)
+	return f.retrying(ctx, p, in, req, st, n, started, 1, nil)
+}
+
+// attemptsAsync is attempts with no goroutine waiting: the first attempt is
+// started, and done is called with the outcome; should it need a retry, the
+// retries run on a goroutine of their own.
+func (f *Func[In, Out]) attemptsAsync(ctx context.Context, p *Pool, in In, req *driver.Request, st *CallStats, n *atomic.Int32, started func(), done func(Out, error)) {
+	started = f.onStart(p, req, started)
+	f.number(req, st, n, started)
+	f.remoteStart(ctx, p, req, st, func(out Out, err error) {
+		var bo *backoff.ExponentialBackOff
+		wait, again := f.retry(ctx, p, err, 1, &bo, st)
+		if !again {
+			done(out, err)
+			return
 		}
-		if c.direct {
+		go func() {
+			if werr := sleep(ctx, wait); werr != nil {
+				done(out, errors.Join(err, werr))
+				return
+			}
+			done(f.retrying(ctx, p, in, req, st, n, started, 2, bo))
+		}()
+	})
+}
+
+// onStart hands started to a Queuer backend, which knows when a waiting
+// call starts, and returns what is left for the pool to call.
+func (f *Func[In, Out]) onStart(p *Pool, req *driver.Request, started func()) func() {
+	if req != nil && p.core.queuer {
+		req.OnStart(started)
+		return nil
+	}
+	return started
+}
+
+// number numbers the attempt about to start.
+func (f *Func[In, Out]) number(req *driver.Request, st *CallStats, n *atomic.Int32, started func()) {
+	st.Attempts = int(n.Add(1))
+	if started != nil {
+		started()
+	}
+	if req != nil {
+		req.Attempt = st.Attempts
+	}
+}
+
+// retrying runs attempts from the tries-th on, with backoff state bo (nil:
+// fresh), until one succeeds, fails for good or the retries run out.
+func (f *Func[In, Out]) retrying(ctx context.Context, p *Pool, in In, req *driver.Request, st *CallStats, n *atomic.Int32, started func(), tries int, bo *backoff.ExponentialBackOff) (out Out, err error) {
+	for ; ; tries++ {
+		f.number(req, st, n, started)
+		if p.core.direct {
 			out, err = f.direct(ctx, p, in, st)
 		} else {
-			req.Attempt = st.Attempts
 			out, err = f.remote(ctx, p, req, st)
 		}
-		if err == nil || !IsRetryable(err) || tries > p.set.retries || ctx.Err() != nil {
+		wait, again := f.retry(ctx, p, err, tries, &bo, st)
+		if !again {
 			return out, err
 		}
-		wait := bo.NextBackOff()
-		var ra *driver.RetryAfter
-		if errors.As(err, &ra) && ra.After > wait {
-			wait = ra.After
+		if werr := sleep(ctx, wait); werr != nil {
+			return out, errors.Join(err, werr)
 		}
-		c.log.Debug("pool: retrying call", "func", f.name, "id", st.ID, "attempt", st.Attempts, "wait", wait, "err", err)
-		select {
-		case <-time.After(wait):
-		case <-ctx.Done():
-			return out, errors.Join(err, context.Cause(ctx))
-		}
+	}
+}
+
+// retry says whether the tries-th attempt's error err calls for another
+// attempt, and after how long.
+func (f *Func[In, Out]) retry(ctx context.Context, p *Pool, err error, tries int, bo **backoff.ExponentialBackOff, st *CallStats) (time.Duration, bool) {
+	if err == nil || !IsRetryable(err) || tries > p.set.retries || ctx.Err() != nil {
+		return 0, false
+	}
+	if *bo == nil {
+		*bo = &backoff.ExponentialBackOff{InitialInterval: p.set.backoff[0], RandomizationFactor: 0.5,
+			Multiplier: 2, MaxInterval: p.set.backoff[1]}
+		(*bo).Reset()
+	}
+	wait := (*bo).NextBackOff()
+	var ra *driver.RetryAfter
+	if errors.As(err, &ra) && ra.After > wait {
+		wait = ra.After
+	}
+	p.core.log.Debug("pool: retrying call", "func", f.name, "id", st.ID, "attempt", st.Attempts, "wait", wait, "err", err)
+	return wait, true
+}
+
+// sleep waits d, or until ctx ends, which it reports with ctx's cause.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
 	}
 }
 
@@ -393,13 +544,42 @@ func (f *Func[In, Out]) direct(ctx context.Context, p *Pool, in In, st *CallStat
 // the call's deadline before leaving it behind.
 const localGrace = 20 * time.Millisecond
 
-func (f *Func[In, Out]) remote(ctx context.Context, p *Pool, req *driver.Request, st *CallStats) (out Out, err error) {
+func (f *Func[In, Out]) remote(ctx context.Context, p *Pool, req *driver.Request, st *CallStats) (Out, error) {
+	ctx, cancel := f.remoteContext(ctx, p, req)
+	defer cancel()
+	resp, err := p.core.backend.Invoke(ctx, req)
+	return f.result(ctx, p, resp, err, st)
+}
+
+// remoteStart is remote with no goroutine waiting: done is called with its
+// outcome, on the goroutine that ends the call.
+func (f *Func[In, Out]) remoteStart(ctx context.Context, p *Pool, req *driver.Request, st *CallStats, done func(Out, error)) {
+	ctx, cancel := f.remoteContext(ctx, p, req)
+	p.core.starter.Start(ctx, req, func(resp *driver.Response, err error) {
+		finish := func() {
+			out, err := f.result(ctx, p, resp, err, st)
+			cancel()
+			done(out, err)
+		}
+		if resp != nil && resp.OutputRef != "" {
+			// Fetching a spilled result blocks: not on the backend's
+			// goroutine, which reads other calls' results.
+			go finish()
+			return
+		}
+		finish()
+	})
+}
+
+// remoteContext prepares an attempt of req: its timeout, which a Queuer
+// starts with the call and any other backend with the attempt, and its
+// deadline.
+func (f *Func[In, Out]) remoteContext(ctx context.Context, p *Pool, req *driver.Request) (context.Context, context.CancelFunc) {
+	cancel := context.CancelFunc(func() {})
 	if p.core.queuer {
 		req.Timeout = int64(p.set.timeout) // the backend starts the clock when the call starts
 	} else if p.set.timeout > 0 {
-		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, p.set.timeout)
-		defer cancel()
 	}
 	if !p.core.queuer {
 		req.Started() // a backend that is no Queuer starts the call at once
@@ -407,7 +587,11 @@ func (f *Func[In, Out]) remote(ctx context.Context, p *Pool, req *driver.Request
 	if d, ok := ctx.Deadline(); ok {
 		req.Deadline = d.UnixNano()
 	}
-	resp, err := p.core.backend.Invoke(ctx, req)
+	return ctx, cancel
+}
+
+// result is the outcome of an attempt that Invoke ended with resp and err.
+func (f *Func[In, Out]) result(ctx context.Context, p *Pool, resp *driver.Response, err error, st *CallStats) (out Out, _ error) {
 	if err != nil {
 		if ctx.Err() != nil {
 			cc, ok := p.core.backend.(driver.Canceller)

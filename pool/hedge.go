@@ -306,10 +306,63 @@ type attempt[Out any] struct {
 // woken at the expense of a function's work. release frees the slot the
 // call holds, once both attempts have ended.
 func (f *Func[In, Out]) hedged(ctx context.Context, p *Pool, h *hedger, in In, req *driver.Request, st *CallStats, release func()) (Out, error) {
-	var num atomic.Int32 // attempts of both chains, for their numbers
-	pctx, pcancel := context.WithCancelCause(ctx)
-	defer pcancel(errLostRace)
-	base := *st
+	hr := newHedgeRun(ctx, f, p, h, in, req, st, release)
+	ast := hr.base
+	out, err := f.attempts(hr.pctx, p, in, req, &ast, &hr.num, func() { h.started(hr.hc) })
+	wait := hr.firstEnded(err)
+	return hr.outcome(out, err, &ast, wait)
+}
+
+// hedgedAsync is hedged with no goroutine waiting for the first chain
+// (startAsync); the outcome goes to done. Only when the first chain failed
+// with a backup still running does a goroutine wait for the backup.
+func (f *Func[In, Out]) hedgedAsync(ctx context.Context, p *Pool, h *hedger, in In, r *callRun, done func(Out, error)) {
+	hr := newHedgeRun(ctx, f, p, h, in, r.req, &r.st, r.release)
+	ast := new(CallStats)
+	*ast = hr.base
+	f.attemptsAsync(hr.pctx, p, in, r.req, ast, &hr.num, func() { h.started(hr.hc) }, func(out Out, err error) {
+		if hr.firstEnded(err) {
+			go func() { done(hr.outcome(out, err, ast, true)) }()
+			return
+		}
+		done(hr.outcome(out, err, ast, false))
+	})
+}
+
+// hedgeRun is one call under a hedger: its first chain of attempts, and the
+// backup it may get.
+type hedgeRun[In, Out any] struct {
+	f       *Func[In, Out]
+	p       *Pool
+	h       *hedger
+	ctx     context.Context
+	pctx    context.Context // the first chain's
+	pcancel context.CancelCauseFunc
+	st      *CallStats // the call's
+	base    CallStats  // what each chain's statistics start from
+	num     atomic.Int32
+	hc      *hedgeCall
+	// holders: the call's slot is the backup's too (a backup that waited
+	// for a slot of its own would wait behind every call not yet started,
+	// on a pool whose slots the straggler's own worker keeps taking): it is
+	// freed once both attempts have ended. The pool runs at most one call
+	// over its limit per backup in flight (maxActive), and only while a
+	// straggler, which may be stuck on a slow host, runs on.
+	holders atomic.Int32
+	release func()
+
+	mu          sync.Mutex
+	firstDone   bool              // the first chain returned
+	backup      chan attempt[Out] // the backup's outcome, once one started
+	bcancel     context.CancelCauseFunc
+	backupFirst bool         // the backup ended before the first chain
+	bstart      atomic.Int64 // when the backup started running (unix ns)
+}
+
+func newHedgeRun[In, Out any](ctx context.Context, f *Func[In, Out], p *Pool, h *hedger, in In, req *driver.Request, st *CallStats, release func()) *hedgeRun[In, Out] {
+	hr := &hedgeRun[In, Out]{f: f, p: p, h: h, ctx: ctx, st: st, base: *st, release: release}
+	hr.pctx, hr.pcancel = context.WithCancelCause(ctx)
+	hr.holders.Store(1)
 	// The backup's request is copied now: the first chain writes
 	// req.Attempt on every retry.
 	var breq *driver.Request
@@ -319,82 +372,86 @@ func (f *Func[In, Out]) hedged(ctx context.Context, p *Pool, h *hedger, in In, r
 		r.OnStart(nil)
 		breq = &r
 	}
-	// The call's slot is the backup's too (a backup that waited for a
-	// slot of its own would wait behind every call not yet started, on a
-	// pool whose slots the straggler's own worker keeps taking): it is
-	// freed once both attempts have ended. The pool runs at most one call
-	// over its limit per backup in flight (maxActive), and only while a
-	// straggler, which may be stuck on a slow host, runs on.
-	var holders atomic.Int32
-	holders.Store(1)
-	let := func() {
-		if holders.Add(-1) == 0 {
-			release()
-		}
+	hr.hc = h.add(func() { hr.startBackup(in, breq) })
+	return hr
+}
+
+// let gives up one hold on the call's slot.
+func (hr *hedgeRun[In, Out]) let() {
+	if hr.holders.Add(-1) == 0 {
+		hr.release()
 	}
-	var (
-		mu          sync.Mutex
-		firstDone   bool              // the first chain returned
-		backup      chan attempt[Out] // the backup's outcome, once one started
-		bcancel     context.CancelCauseFunc
-		backupFirst bool         // the backup ended before the first chain
-		bstart      atomic.Int64 // when the backup started running (unix ns)
-	)
-	hc := h.add(func() {
-		mu.Lock()
-		if firstDone {
-			// The first attempt ended as it was found slow: its
-			// result is in, and the place taken for a backup is free
-			// again (kept, it stopped every later backup of the hedger
-			// once maxActive were lost so).
-			mu.Unlock()
-			h.backupEnded()
-			return
+}
+
+// startBackup runs when h finds the first chain slow.
+func (hr *hedgeRun[In, Out]) startBackup(in In, breq *driver.Request) {
+	hr.mu.Lock()
+	if hr.firstDone {
+		// The first attempt ended as it was found slow: its result is
+		// in, and the place taken for a backup is free again (kept, it
+		// stopped every later backup of the hedger once maxActive were
+		// lost so).
+		hr.mu.Unlock()
+		hr.h.backupEnded()
+		return
+	}
+	// The first chain lets go of the slot only after it says it is done,
+	// under mu: it holds it still.
+	hr.holders.Add(1)
+	var bctx context.Context
+	bctx, hr.bcancel = context.WithCancelCause(hr.ctx)
+	ch := make(chan attempt[Out], 1)
+	hr.backup = ch
+	hr.mu.Unlock()
+	hr.p.core.stats.backups.Add(1)
+	go func() {
+		defer hr.h.backupEnded()
+		defer hr.let()
+		bst := hr.base
+		out, err := hr.f.attempts(bctx, hr.p, in, breq, &bst, &hr.num, func() { hr.bstart.Store(time.Now().UnixNano()) })
+		hr.mu.Lock()
+		hr.backupFirst = !hr.firstDone
+		hr.mu.Unlock()
+		if err == nil {
+			hr.pcancel(errLostRace)
 		}
-		// The first chain lets go of the slot only after it says it is
-		// done, under mu: it holds it still.
-		holders.Add(1)
-		var bctx context.Context
-		bctx, bcancel = context.WithCancelCause(ctx)
-		ch := make(chan attempt[Out], 1)
-		backup = ch
-		mu.Unlock()
-		p.core.stats.backups.Add(1)
-		go func() {
-			defer h.backupEnded()
-			defer let()
-			bst := base
-			out, err := f.attempts(bctx, p, in, breq, &bst, &num, func() { bstart.Store(time.Now().UnixNano()) })
-			mu.Lock()
-			backupFirst = !firstDone
-			mu.Unlock()
-			if err == nil {
-				pcancel(errLostRace)
-			}
-			ch <- attempt[Out]{out: out, err: err, st: bst, backup: true}
-		}()
-	})
-	ast := base
-	out, err := f.attempts(pctx, p, in, req, &ast, &num, func() { h.started(hc) })
-	mu.Lock()
-	firstDone = true
-	ch, cancelBackup := backup, bcancel
-	mu.Unlock()
-	let()
-	r := attempt[Out]{out: out, err: err, st: ast}
-	h.done(hc, err == nil)
+		ch <- attempt[Out]{out: out, err: err, st: bst, backup: true}
+	}()
+}
+
+// firstEnded records that the first chain ended with err, and reports
+// whether the call's outcome must wait for its backup: the first chain
+// failed, and the backup may still succeed, or has (it cancelled this
+// chain when it did).
+func (hr *hedgeRun[In, Out]) firstEnded(err error) (wait bool) {
+	hr.mu.Lock()
+	hr.firstDone = true
+	ch := hr.backup
+	hr.mu.Unlock()
+	hr.let()
+	hr.h.done(hr.hc, err == nil)
+	return ch != nil && err != nil && (hr.ctx.Err() == nil || errors.Is(context.Cause(hr.pctx), errLostRace))
+}
+
+// outcome is the call's result, given the first chain's (ast its
+// statistics); with wait, it waits for the backup's.
+func (hr *hedgeRun[In, Out]) outcome(out Out, err error, ast *CallStats, wait bool) (Out, error) {
+	defer hr.pcancel(errLostRace)
+	p := hr.p
+	r := attempt[Out]{out: out, err: err, st: *ast}
+	hr.mu.Lock()
+	ch, cancelBackup := hr.backup, hr.bcancel
+	hr.mu.Unlock()
 	if ch != nil {
 		defer cancelBackup(errLostRace)
-		if err != nil && (ctx.Err() == nil || errors.Is(context.Cause(pctx), errLostRace)) {
-			// The backup may still succeed, or has: it cancelled this
-			// chain when it did.
+		if wait {
 			b := <-ch
 			if r.st.Abandoned {
 				p.core.stats.abandoned.Add(1)
 			}
-			mu.Lock()
-			bFirst := backupFirst
-			mu.Unlock()
+			hr.mu.Lock()
+			bFirst := hr.backupFirst
+			hr.mu.Unlock()
 			if b.err == nil || bFirst {
 				r = b // the winner, or the first failure
 			}
@@ -413,13 +470,14 @@ func (f *Func[In, Out]) hedged(ctx context.Context, p *Pool, h *hedger, in In, r
 			p.core.stats.backupWins.Add(1)
 			p.core.stats.backupOutcome(true)
 		case r.err == nil:
-			if s := bstart.Load(); s != 0 && h.costly(time.Since(time.Unix(0, s))) {
+			if s := hr.bstart.Load(); s != 0 && hr.h.costly(time.Since(time.Unix(0, s))) {
 				p.core.stats.backupOutcome(false)
 			}
 		}
 	}
+	st := hr.st
 	*st = r.st
-	st.Attempts = int(num.Load())
+	st.Attempts = int(hr.num.Load())
 	st.Backup = r.backup
 	if ch != nil {
 		// A backup whose goroutine had not yet numbered its attempt when

@@ -54,6 +54,13 @@ func (b *local) Invoke(ctx context.Context, req *driver.Request) (*driver.Respon
 		localGrace, context.Cause(ctx))
 }
 
+// Start is Invoke on a goroutine (driver.Starter): encoded calls take the
+// pool's path for backends that end calls on a goroutine of their own, as
+// process:// and slurm:// do, so that a program tried here runs there alike.
+func (b *local) Start(ctx context.Context, req *driver.Request, done func(*driver.Response, error)) {
+	go func() { done(b.Invoke(ctx, req)) }()
+}
+
 func (b *local) InProcess() bool { return !b.encode }
 func (b *local) Limit() int      { return runtime.GOMAXPROCS(0) }
 func (b *local) Close() error    { return nil }

@@ -35,9 +35,10 @@ type core struct {
 	direct   bool // call Go functions directly, without encoding
 	job      string
 	nextID   atomic.Uint64
-	sem      chan struct{} // pool-wide window: the limit, plus the calls a Queuer holds waiting
-	limit    int           // pool-wide limit on calls running at once
-	queuer   bool          // the backend enforces limit and timeouts itself
+	sem      chan struct{}  // pool-wide window: the limit, plus the calls a Queuer holds waiting
+	limit    int            // pool-wide limit on calls running at once
+	queuer   bool           // the backend enforces limit and timeouts itself
+	starter  driver.Starter // the backend, when it can run a call with no goroutine waiting
 	stats    counters
 	log      *slog.Logger
 	closed   atomic.Bool
@@ -108,8 +109,9 @@ func WithCodec(c codec.Codec) Option { return Option{func(s *settings) { s.codec
 func WithLogger(l *slog.Logger) Option { return Option{func(s *settings) { s.logger = l }} }
 
 // WithCallHook calls fn with the statistics of every call as it finishes,
-// successful or not, from the goroutine that made the call; fn must be quick
-// and safe for concurrent use. pool/timeline records calls this way.
+// successful or not, on the goroutine that ended the call (the caller's, or
+// the backend's that read its result); fn must be quick and safe for
+// concurrent use. pool/timeline records calls this way.
 func WithCallHook(fn func(CallStats)) Option { return Option{func(s *settings) { s.onCall = fn }} }
 
 func defaults() settings {
@@ -143,6 +145,7 @@ func New(b driver.Backend, opts ...Option) *Pool {
 	if ip, ok := b.(driver.InProcess); ok && ip.InProcess() {
 		c.direct = true
 	}
+	c.starter, _ = b.(driver.Starter)
 	set.limit = 0 // the pool-wide limit lives in core.sem
 	return &Pool{core: c, set: set}
 }
@@ -302,6 +305,37 @@ func (p *Pool) Close() error {
 	return c.closeErr
 }
 
+// tryAcquire takes a slot in the view's and the pool's limits if both have
+// one free.
+func (p *Pool) tryAcquire() (release func(), ok bool) {
+	if p.sem != nil {
+		select {
+		case p.sem <- struct{}{}:
+		default:
+			return nil, false
+		}
+	}
+	select {
+	case p.core.sem <- struct{}{}:
+	default:
+		if p.sem != nil {
+			<-p.sem
+		}
+		return nil, false
+	}
+	return p.releaser(), true
+}
+
+// releaser frees a slot taken by acquire or tryAcquire.
+func (p *Pool) releaser() func() {
+	return func() {
+		<-p.core.sem
+		if p.sem != nil {
+			<-p.sem
+		}
+	}
+}
+
 // acquire takes a slot in the view's and the pool's limits.
 func (p *Pool) acquire(ctx context.Context) (release func(), err error) {
 	if p.sem != nil {
@@ -319,10 +353,5 @@ func (p *Pool) acquire(ctx context.Context) (release func(), err error) {
 		}
 		return nil, context.Cause(ctx)
 	}
-	return func() {
-		<-p.core.sem
-		if p.sem != nil {
-			<-p.sem
-		}
-	}, nil
+	return p.releaser(), nil
 }
