@@ -42,10 +42,14 @@ func (f *Future[Out]) Done() <-chan struct{} { return f.done }
 // before the call leaves its group (a Group's Wait returns only after fn
 // has), or at once on the caller's goroutine if the call has already
 // finished. Callbacks run in the order they were registered. fn should be
-// quick, like a send to a buffered channel with room: a blocked fn holds up
-// Wait, and a panic in fn is not recovered (as with time.AfterFunc). It lets
-// a scheduler hear of each call as it ends without a goroutine per call
-// blocked in Get.
+// quick, like a send to a buffered channel with room, and must never wait
+// for another call: on a backend that ends calls on its own goroutines
+// (process://, tcp://, slurm://; driver.Starter) fn runs on the goroutine
+// that reads a worker's results, whose other results wait for fn. A blocked
+// fn also holds up Wait, and a panic in fn is not recovered (as with
+// time.AfterFunc). fn may start calls (Func.Go). It lets a scheduler hear of
+// each call as it ends, and start the next, without a goroutine per call
+// blocked in Get, and, on such a backend, with no goroutine readied at all.
 func (f *Future[Out]) OnDone(fn func(out Out, err error)) {
 	f.mu.Lock()
 	if !f.finished {
