@@ -47,9 +47,11 @@ func (f *Future[Out]) Done() <-chan struct{} { return f.done }
 // (process://, tcp://, slurm://; driver.Starter) fn runs on the goroutine
 // that reads a worker's results, whose other results wait for fn. A blocked
 // fn also holds up Wait, and a panic in fn is not recovered (as with
-// time.AfterFunc). fn may start calls (Func.Go). It lets a scheduler hear of
-// each call as it ends, and start the next, without a goroutine per call
-// blocked in Get, and, on such a backend, with no goroutine readied at all.
+// time.AfterFunc). fn may start calls with TryGo, or with Go in a Group
+// that has no limit (Go at a Group's limit would wait for calls whose
+// results fn holds up). It lets a scheduler hear of each call as it ends,
+// and start the next, without a goroutine per call blocked in Get, and, on
+// such a backend, with no goroutine readied at all.
 func (f *Future[Out]) OnDone(fn func(out Out, err error)) {
 	f.mu.Lock()
 	if !f.finished {
