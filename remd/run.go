@@ -66,8 +66,10 @@ type Config struct {
 	// them on another goroutine, so that disk syncs never stall the pool).
 	// A round it has seen may therefore be missing from Out if the write
 	// fails or the run is killed; a resume runs that round again and
-	// OnRound sees it again. It runs on the goroutine that starts the
-	// segments: a slow OnRound holds up the run.
+	// OnRound sees it again. It runs on the goroutine that books the
+	// round's last segment and starts the next ones, which may be the
+	// pool's own (the one that finished that segment): a slow OnRound
+	// holds up the run.
 	OnRound func(RoundResult)
 	// Progress, if set, is told after every round how many are done.
 	Progress func(done, total int)
@@ -76,6 +78,10 @@ type Config struct {
 
 	// delta is the Metropolis exponent; tests replace it with wrong ones.
 	delta deltaFunc
+	// goSegment, if set, starts a segment in place of segment.Go; tests
+	// replace it with one that returns only once the call has finished,
+	// as a pool may.
+	goSegment func(*pool.Group, SegmentIn) *pool.Future[SegmentOut]
 }
 
 // RoundResult is one round as the outputs record it.

@@ -46,6 +46,22 @@ type roundBook struct {
 	draws   []float64     // neighbours: the round's uniform numbers, by pair
 }
 
+// event is what the scheduler handles (see trampoline): the run's start,
+// a finished segment, or the writer's report on a round.
+type event struct {
+	kind eventKind
+	seg  segmentDone // segmentFinished
+	err  error       // roundWritten: the writer's error
+}
+
+type eventKind int
+
+const (
+	runStarts eventKind = iota
+	segmentFinished
+	roundWritten
+)
+
 // segmentDone is one finished segment.
 type segmentDone struct {
 	round, rep int
@@ -77,13 +93,15 @@ type scheduler struct {
 	// the states they store for the session's next segments (see kept).
 	session string
 
+	// events runs the scheduler on the goroutines that post to it: what
+	// the scheduler books (the fields below, st) is its handler's alone,
+	// one event at a time, and run's once the handler is done.
+	events   trampoline[event]
 	books    map[int]*roundBook
-	results  chan segmentDone
 	written  int // the last round whose files and checkpoint are on disk
 	inFlight int
 
 	jobs    chan roundJob
-	wrote   chan error
 	writing int    // jobs handed to the writer and not yet reported
 	drops   *drops // nil for Payload
 
@@ -125,7 +143,6 @@ func (s *scheduler) run(ctx context.Context) error {
 	s.g = g
 	n := len(s.cfg.Temperatures)
 	s.books = map[int]*roundBook{}
-	s.results = make(chan segmentDone, n)
 	s.written = s.st.Done - 1
 	s.lastRoundAt = s.sessionStart
 	var id [8]byte
@@ -133,7 +150,6 @@ func (s *scheduler) run(ctx context.Context) error {
 	s.session = hex.EncodeToString(id[:])
 	if s.out != nil {
 		s.jobs = make(chan roundJob, 4)
-		s.wrote = make(chan error, 4)
 		go s.writer()
 		defer close(s.jobs)
 	}
@@ -151,12 +167,9 @@ func (s *scheduler) run(ctx context.Context) error {
 	if err := s.ses.lease.lost(); err != nil {
 		return err
 	}
-	for rep := range n {
-		s.ready(gctx, s.st.Done, rep)
-	}
 	// failed is the run's error: a segment's (wrapped with its round once
 	// the group says which failure came first), the writer's, or a lost
-	// lease. The loop then only waits for what is in flight.
+	// lease. The handler then only waits for what is in flight.
 	var failed error
 	var segFailures []segmentDone
 	segmentFirst := false // failed is a segment's error, not the writer's or a lost lease
@@ -166,12 +179,24 @@ func (s *scheduler) run(ctx context.Context) error {
 			cancel(err)
 		}
 	}
-	for s.st.Done < s.cfg.Rounds || s.writing > 0 {
-		if failed != nil && s.inFlight == 0 && s.writing == 0 {
-			break
+	// The handler runs on whichever goroutine posts while no other is
+	// handling: a segment's (as its call ends), the writer's, or this one,
+	// which starts the first segments and then only waits for the end.
+	// Its locals are read here only once ended is closed, after which no
+	// event comes (nothing is in flight) and none would be handled.
+	ended := make(chan struct{})
+	over := false
+	s.events.handle = func(ev event) {
+		if over {
+			return
 		}
-		select {
-		case d := <-s.results:
+		switch ev.kind {
+		case runStarts:
+			for rep := range n {
+				s.ready(gctx, s.st.Done, rep)
+			}
+		case segmentFinished:
+			d := ev.seg
 			s.inFlight--
 			switch {
 			case d.err != nil:
@@ -183,11 +208,11 @@ func (s *scheduler) run(ctx context.Context) error {
 					fail(err)
 				}
 			}
-		case err := <-s.wrote:
+		case roundWritten:
 			s.writing--
 			switch {
-			case err != nil:
-				fail(err)
+			case ev.err != nil:
+				fail(ev.err)
 			case failed == nil:
 				s.written++
 				s.release(gctx, s.written+2)
@@ -198,7 +223,15 @@ func (s *scheduler) run(ctx context.Context) error {
 				s.written++
 			}
 		}
+		done := s.st.Done >= s.cfg.Rounds && s.writing == 0
+		stopped := failed != nil && s.inFlight == 0 && s.writing == 0
+		if done || stopped {
+			over = true
+			close(ended)
+		}
 	}
+	s.events.post(event{kind: runStarts})
+	<-ended
 	gerr := g.Wait()
 	if failed == nil {
 		if gerr == nil {
@@ -333,11 +366,17 @@ func (s *scheduler) launch(ctx context.Context, r, rep int) {
 		in.Session = s.session
 	}
 	s.inFlight++
-	// s.results holds a segment of every replica, and a replica has at
-	// most one in flight, so this send never blocks the call's goroutine
-	// (nor the scheduler's, when the call has already finished).
-	segment.Go(s.g, in).OnDone(func(out SegmentOut, err error) {
-		s.results <- segmentDone{round: r, rep: rep, out: out, err: err}
+	var fut *pool.Future[SegmentOut]
+	if s.cfg.goSegment != nil {
+		fut = s.cfg.goSegment(s.g, in)
+	} else {
+		fut = segment.Go(s.g, in)
+	}
+	// Booked on the goroutine that finished the call (see trampoline), or
+	// after the event being handled now when the call finished before
+	// OnDone, or inside Go.
+	fut.OnDone(func(out SegmentOut, err error) {
+		s.events.post(event{kind: segmentFinished, seg: segmentDone{round: r, rep: rep, out: out, err: err}})
 	})
 }
 
@@ -463,6 +502,13 @@ func (s *scheduler) complete(ctx context.Context) error {
 	// Round r−1's book is done with: every segment of round r has started.
 	delete(s.books, r-1)
 	if s.out != nil {
+		// This send runs on whatever goroutine handles the scheduler's
+		// events, maybe a pool's that reads its workers' results, or the
+		// writer's own; it never waits. A segment of round r starts only
+		// once round r−2 is reported written, so at most two rounds, this
+		// one included, are handed to the writer and not yet reported, and
+		// s.jobs holds four. (Were it full, the writer would still empty it
+		// without waiting for the scheduler: it posts its reports.)
 		s.writing++
 		s.jobs <- roundJob{rr: rr, snap: st.snapshot(), wall: wall, cpu: cpu, overhead: overhead}
 	} else {
@@ -487,7 +533,7 @@ func (s *scheduler) writer() {
 	for j := range s.jobs {
 		if failed != nil {
 			// Files a round could not be added to take no later round.
-			s.wrote <- failed
+			s.events.post(event{kind: roundWritten, err: failed})
 			continue
 		}
 		err := s.out.round(s.cfg, &j.rr, j.wall, j.cpu, j.overhead)
@@ -500,7 +546,7 @@ func (s *scheduler) writer() {
 			err = s.out.commit(s.cfg.Durable)
 		}
 		failed = err
-		s.wrote <- err
+		s.events.post(event{kind: roundWritten, err: err})
 	}
 }
 
