@@ -3,9 +3,11 @@ package remd
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -45,6 +47,7 @@ func (d delayed) Segment(ctx context.Context, st *engine.State, t float64, steps
 var (
 	delayedOnce sync.Once
 	delayedLogs sync.Map // engine option "log" → *segmentLog
+	delayedRuns atomic.Int64
 )
 
 // delayedEngine registers "test.delayed" once and returns the spec of an
@@ -62,8 +65,12 @@ func delayedEngine(t *testing.T, l *segmentLog) engine.Spec {
 		})
 	})
 	l.start, l.end = map[float64][]time.Time{}, map[float64][]time.Time{}
-	delayedLogs.Store(t.Name(), l)
-	opt, _ := json.Marshal(map[string]string{"Log": t.Name()})
+	// A name of its own in every call: workers keep engines by their spec
+	// (see borrowEngine), and one built for an earlier run of this test
+	// (-count) would log into that run's log.
+	name := fmt.Sprintf("%s#%d", t.Name(), delayedRuns.Add(1))
+	delayedLogs.Store(name, l)
+	opt, _ := json.Marshal(map[string]string{"Log": name})
 	return engine.Spec{Name: "test.delayed", Options: opt}
 }
 
