@@ -2,7 +2,9 @@ package process_test
 
 import (
 	"context"
+	"github.com/burst-dev/burst/pool/process"
 	"runtime"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -73,5 +75,38 @@ func TestGroupCallsSurviveSIGKILL(t *testing.T) {
 	}
 	if st := p.Stats(); st.Calls != n || st.Retries == 0 {
 		t.Fatalf("Stats = %+v, want %d calls with some retried", st, n)
+	}
+}
+
+// A callback that takes long (an OnDone doing real work, a slow OnRound in
+// remd) runs on the goroutine that reads its worker's results, which reads
+// nothing meanwhile: the worker's answers to the liveness pings wait
+// unread. The watch must not take that for a silent worker, kill it and
+// retry its calls: only intervals in which a read waited in vain count.
+func TestSlowCallbackLosesNoWorker(t *testing.T) {
+	logs := captureLog(t)
+	const liveness = 100 * time.Millisecond
+	p, b := openWith(t, process.Options{Workers: 1, Liveness: liveness}, pool.WithRetries(0))
+	pid := b.PIDs()[0]
+	ctx := context.Background()
+	g, _ := pool.WithContext(ctx, p)
+	first := hold.Go(g, holdIn{X: 1, D: time.Millisecond})
+	// In flight while the callback holds the reader: the worker has a call
+	// to answer, so the watch pings it.
+	second := hold.Go(g, holdIn{X: 2, D: 50 * time.Millisecond})
+	first.OnDone(func(int, error) { time.Sleep(10 * liveness) })
+	if err := g.Wait(); err != nil {
+		t.Fatalf("Group: %v (log: %s)", err, logs)
+	}
+	if y, err := second.Get(ctx); y != 2 || err != nil {
+		t.Fatalf("second call = %d, %v", y, err)
+	}
+	// A worker killed while the callback held its reader is found dead
+	// only once the reader reads again: give it a call to answer.
+	if y, err := hold.Call(ctx, p, holdIn{X: 3}); y != 3 || err != nil {
+		t.Fatalf("call after the callback = %d, %v", y, err)
+	}
+	if got := b.PIDs(); len(got) != 1 || got[0] != pid || strings.Contains(logs.String(), "killing") {
+		t.Fatalf("PIDs = %v, want [%d]: the worker was killed while a callback held its reader (log: %s)", got, pid, logs)
 	}
 }

@@ -81,6 +81,7 @@ import (
 
 	"github.com/burst-dev/burst/pool"
 	"github.com/burst-dev/burst/pool/driver"
+	"github.com/burst-dev/burst/pool/internal/heard"
 	"github.com/burst-dev/burst/pool/internal/rawio"
 )
 
@@ -360,7 +361,8 @@ func (b *Backend) Attach(rw io.ReadWriteCloser, name string) (gone <-chan struct
 	w.send = newSender(rw2)
 	b.workers = append(b.workers, w)
 	b.mu.Unlock()
-	go w.read(heardReader{rr, rw, w}, nil)
+	w.in = &heard.Reader{R: rr}
+	go w.read(w.in, rw, nil)
 	return w.dead, nil
 }
 
@@ -1135,32 +1137,16 @@ type worker struct {
 	recalls   int // waiting calls asked back for a worker gone idle (recalled)
 	lastOut   tailBuffer
 	// Liveness (Backend.watch). pings: the worker said in its hello that
-	// it answers K frames; written before ready is set. heard: bytes came
-	// from it since the watch last looked, set by its reader on every read
-	// (not per frame, so a result taking long to arrive is heard too).
-	// silent: how many of the watch's intervals in a row it had calls in
-	// flight and sent nothing; the watch's own.
+	// it answers K frames; written before ready is set. in: what its
+	// reader reads, which tells whether bytes came since the watch last
+	// looked (on every read, not per frame, so a result taking long to
+	// arrive is heard too) and whether a read is under way. silent: how
+	// many of the watch's intervals in a row it had calls in flight and
+	// sent nothing while its reader listened; the watch's own.
 	pings  bool
-	heard  atomic.Bool
+	in     *heard.Reader
 	silent int
 }
-
-// heardReader marks its worker heard on every read that brings bytes.
-type heardReader struct {
-	r io.Reader
-	c io.Closer
-	w *worker
-}
-
-func (h heardReader) Read(p []byte) (int, error) {
-	n, err := h.r.Read(p)
-	if n > 0 {
-		h.w.heard.Store(true)
-	}
-	return n, err
-}
-
-func (h heardReader) Close() error { return h.c.Close() }
 
 // Liveness is the interval of the backend's liveness watch (Options.Liveness
 // with its default applied), or a negative duration if the watch is off.
@@ -1189,7 +1175,10 @@ func (b *Backend) startWatch() {
 // and its calls fail with driver.ErrWorkerLost, to be retried elsewhere.
 // Counting intervals rather than measuring time keeps a driver that was
 // itself stopped or starved from blaming its workers: it has to look
-// LivenessMisses times.
+// LivenessMisses times. An interval at whose end the worker's reader was
+// not reading does not count either: a call's end runs on the reader's
+// goroutine, callbacks included, and while one runs the worker's answers
+// wait unread.
 //
 // An attached worker is pinged every interval, idle or busy: across a
 // network its host may outlive the driver's unseen (a power cut, a
@@ -1220,12 +1209,21 @@ func (b *Backend) watch(interval time.Duration) {
 			if !w.isReady() || !w.pings {
 				continue
 			}
-			heard := w.heard.Swap(false)
+			heard := w.in.Heard()
 			if heard || (len(w.pending) == 0 && !b.attached) {
 				w.silent = 0
 				if b.attached {
 					ping = append(ping, w)
 				}
+				continue
+			}
+			if !w.in.Listening() {
+				// Nothing heard, but nobody read: the reader is busy on
+				// its goroutine (a caller's callback, which runs there, or
+				// a write to another worker), and the worker's answers
+				// wait unread. Counting this interval killed a healthy
+				// worker under a callback that took 3 intervals.
+				ping = append(ping, w)
 				continue
 			}
 			w.silent++
@@ -1305,7 +1303,8 @@ func startWorker(b *Backend, i int) (*worker, error) {
 	_, cw := rawio.Stream(callW)
 	rr, _ := rawio.Stream(resR)
 	w.send = newSender(cw)
-	go w.read(heardReader{rr, resR, w}, &outputs)
+	w.in = &heard.Reader{R: rr}
+	go w.read(w.in, resR, &outputs)
 	return w, nil
 }
 
@@ -1331,7 +1330,7 @@ func (w *worker) forward(r io.Reader, out io.Writer, prefix string) {
 
 // read delivers results until the worker's result pipe closes, then declares
 // the worker dead and fails what it had in flight.
-func (w *worker) read(r io.ReadCloser, outputs *sync.WaitGroup) {
+func (w *worker) read(r io.Reader, c io.Closer, outputs *sync.WaitGroup) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var err error
 	for {
@@ -1355,7 +1354,7 @@ func (w *worker) read(r io.ReadCloser, outputs *sync.WaitGroup) {
 			w.ready.Store(true)
 			w.b.readied()
 		case kindAlive:
-			// Answer to a ping: heardReader marked the worker heard.
+			// Answer to a ping: w.in marked the worker heard.
 		case kindStarted:
 			w.b.settle(w, f.seq, false, false, 0)
 		case kindBye:
@@ -1373,7 +1372,7 @@ func (w *worker) read(r io.ReadCloser, outputs *sync.WaitGroup) {
 			w.deliver(f.seq, resp)
 		}
 	}
-	r.Close()
+	c.Close()
 	w.calls.Close()
 	if w.cmd != nil {
 		// Wait closes the output pipes: read them to their end first (the

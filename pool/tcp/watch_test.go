@@ -5,6 +5,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/burst-dev/burst/pool/internal/heard"
 )
 
 // tlsPair connects a TLS client (the worker's end, returned with the raw
@@ -54,7 +56,7 @@ func tlsPair(t *testing.T) (worker *tls.Conn, raw net.Conn, drv *tls.Conn) {
 // dropping the result being written.
 func TestWatchIgnoresAWorkerNotReading(t *testing.T) {
 	wc, raw, drv := tlsPair(t)
-	in := &heardConn{Conn: wc}
+	in := &heard.Reader{R: wc}
 	const interval = 20 * time.Millisecond
 	w := watchDriver(in, raw, "driver", interval)
 	defer w.stop()
@@ -93,7 +95,7 @@ func TestWatchIgnoresAWorkerNotReading(t *testing.T) {
 // A worker waiting to read from a silent driver leaves it, its read ended.
 func TestWatchLeavesASilentDriver(t *testing.T) {
 	wc, raw, _ := tlsPair(t)
-	in := &heardConn{Conn: wc}
+	in := &heard.Reader{R: wc}
 	w := watchDriver(in, raw, "driver", 20*time.Millisecond)
 	defer w.stop()
 	raw.SetReadDeadline(time.Now().Add(time.Minute)) // a guard against a hang, not a bound on the watch

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/burst-dev/burst/pool/driver"
+	"github.com/burst-dev/burst/pool/internal/heard"
 	"github.com/burst-dev/burst/pool/internal/rawio"
 	"github.com/burst-dev/burst/pool/process"
 )
@@ -57,7 +58,7 @@ func serveWorker(ctx context.Context) (err error) {
 		return err
 	}
 	driver.SetWorkerID(fmt.Sprintf("%s/%d", host, os.Getpid()))
-	in := &heardConn{Conn: tc}
+	in := &heard.Reader{R: tc}
 	if dh.PingMS > 0 {
 		// The driver pings us every interval, idle or busy: a driver
 		// silent for LivenessMisses of them is gone (its host lost power,
@@ -97,25 +98,6 @@ func connectionEnded(err error) bool {
 	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed)
 }
 
-// heardConn marks every read that brings bytes from the driver, and
-// whether a read is waiting for some, for the worker's watch of it
-// (watchDriver): flags, not a timer, so a call costs nothing more.
-type heardConn struct {
-	*tls.Conn
-	heard   atomic.Bool
-	reading atomic.Bool // a read is under way: the worker is listening
-}
-
-func (h *heardConn) Read(p []byte) (int, error) {
-	h.reading.Store(true)
-	n, err := h.Conn.Read(p)
-	if n > 0 && !h.heard.Load() {
-		h.heard.Store(true)
-	}
-	h.reading.Store(false)
-	return n, err
-}
-
 // driverWatch is a worker's watch of a driver that promised to ping it.
 type driverWatch struct {
 	done chan struct{}
@@ -139,7 +121,7 @@ type driverWatch struct {
 // intervals, and the watch closed the connection under a healthy driver,
 // the result half sent. A write to a driver that vanished fails instead
 // by TCP_USER_TIMEOUT (Linux), which ends the serving too.
-func watchDriver(in *heardConn, raw net.Conn, addr string, interval time.Duration) *driverWatch {
+func watchDriver(in *heard.Reader, raw net.Conn, addr string, interval time.Duration) *driverWatch {
 	w := &driverWatch{done: make(chan struct{})}
 	go func() {
 		t := time.NewTicker(interval)
@@ -151,11 +133,11 @@ func watchDriver(in *heardConn, raw net.Conn, addr string, interval time.Duratio
 				return
 			case <-t.C:
 			}
-			if in.heard.Swap(false) {
+			if in.Heard() {
 				misses = 0
 				continue
 			}
-			if !in.reading.Load() {
+			if !in.Listening() {
 				continue
 			}
 			if misses++; misses < process.LivenessMisses {
