@@ -45,8 +45,9 @@ func (f *Future[Out]) Done() <-chan struct{} { return f.done }
 // quick, like a send to a buffered channel with room, and must never wait
 // for another call: on a backend that ends calls on its own goroutines
 // (process://, tcp://, slurm://; driver.Starter) fn runs on the goroutine
-// that reads a worker's results, whose other results wait for fn. A blocked
-// fn also holds up Wait, and a panic in fn is not recovered (as with
+// that reads a worker's results, whose other results wait for fn (after a
+// liveness interval of that, 5 s by default, the backend reads them on a new
+// goroutine and logs a warning). A blocked fn also holds up Wait, and a panic in fn is not recovered (as with
 // time.AfterFunc). fn may start calls with TryGo, or with Go in a Group
 // that has no limit (Go at a Group's limit would wait for calls whose
 // results fn holds up). It lets a scheduler hear of each call as it ends,

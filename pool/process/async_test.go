@@ -110,3 +110,37 @@ func TestSlowCallbackLosesNoWorker(t *testing.T) {
 		t.Fatalf("PIDs = %v, want [%d]: the worker was killed while a callback held its reader (log: %s)", got, pid, logs)
 	}
 }
+
+// A callback that waits for another call of the same worker waited for
+// ever: the other call's result is read by the goroutine the callback
+// holds. The liveness watch hands the reading to a new goroutine, says
+// why in the log, and both calls end.
+func TestCallbackWaitingForACallOfItsWorkerEnds(t *testing.T) {
+	logs := captureLog(t)
+	p, _ := openWith(t, process.Options{Workers: 1, Liveness: 50 * time.Millisecond})
+	ctx := context.Background()
+	g, _ := pool.WithContext(ctx, p)
+	first := hold.Go(g, holdIn{X: 1, D: time.Millisecond})
+	second := hold.Go(g, holdIn{X: 2, D: 20 * time.Millisecond})
+	got := make(chan int, 1)
+	first.OnDone(func(int, error) {
+		y, _ := second.Get(ctx)
+		got <- y
+	})
+	done := make(chan error, 1)
+	go func() { done <- g.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatalf("the Group never ended: the callback waits for a result nobody reads (log: %s)", logs)
+	}
+	if y := <-got; y != 2 {
+		t.Fatalf("the callback got %d, want 2", y)
+	}
+	if !strings.Contains(logs.String(), "must not wait for another call") {
+		t.Fatalf("the log does not say what held the results up: %s", logs)
+	}
+}

@@ -359,10 +359,11 @@ func (b *Backend) Attach(rw io.ReadWriteCloser, name string) (gone <-chan struct
 	b.nextID++
 	rr, rw2 := rawio.Stream(rw)
 	w.send = newSender(rw2)
+	w.in = &heard.Reader{R: rr}
+	w.rd = newFrameReader(w.in, rw, nil)
 	b.workers = append(b.workers, w)
 	b.mu.Unlock()
-	w.in = &heard.Reader{R: rr}
-	go w.read(w.in, rw, nil)
+	go w.readFrames(0)
 	return w.dead, nil
 }
 
@@ -1146,6 +1147,7 @@ type worker struct {
 	pings  bool
 	in     *heard.Reader
 	silent int
+	rd     *frameReader
 }
 
 // Liveness is the interval of the backend's liveness watch (Options.Liveness
@@ -1202,11 +1204,18 @@ func (b *Backend) watch(interval time.Duration) {
 			return
 		case <-t.C:
 		}
-		var ping []*worker
+		var ping, relieved []*worker
+		var gens []uint64
 		var lost []lostWorker
 		b.mu.Lock()
 		for _, w := range b.workers {
-			if !w.isReady() || !w.pings {
+			if !w.isReady() {
+				continue
+			}
+			if gen, ok := w.rd.stuck(); ok {
+				relieved, gens = append(relieved, w), append(gens, gen)
+			}
+			if !w.pings {
 				continue
 			}
 			heard := w.in.Heard()
@@ -1234,6 +1243,12 @@ func (b *Backend) watch(interval time.Duration) {
 			}
 		}
 		b.mu.Unlock()
+		for i, w := range relieved {
+			slog.Warn("burst: a callback of a call that ended (Future.OnDone, a call hook) has held up the results of "+w.describe()+
+				" for more than the liveness interval; reading them on a new goroutine. A callback must not wait for another call: give such work a goroutine of its own",
+				"liveness", interval)
+			go w.readFrames(gens[i])
+		}
 		for _, w := range ping {
 			w.send.enqueue(frame{kind: kindPing})
 			// Never blocking the watch: a write to a worker that stopped
@@ -1304,7 +1319,8 @@ func startWorker(b *Backend, i int) (*worker, error) {
 	rr, _ := rawio.Stream(resR)
 	w.send = newSender(cw)
 	w.in = &heard.Reader{R: rr}
-	go w.read(w.in, resR, &outputs)
+	w.rd = newFrameReader(w.in, resR, &outputs)
+	go w.readFrames(0)
 	return w, nil
 }
 
@@ -1328,23 +1344,91 @@ func (w *worker) forward(r io.Reader, out io.Writer, prefix string) {
 	}
 }
 
-// read delivers results until the worker's result pipe closes, then declares
-// the worker dead and fails what it had in flight.
-func (w *worker) read(r io.Reader, c io.Closer, outputs *sync.WaitGroup) {
-	br := bufio.NewReaderSize(r, 64<<10)
+// frameReader is a worker's stream of frames and who reads it. Calls end on
+// the reading goroutine, their callbacks included (Backend.Start): a
+// callback that waits for another call of the same worker would wait for
+// ever, as nobody reads that call's result. The liveness watch therefore
+// hands the reading to a new goroutine (a new generation) when a call's end
+// has held the reader for a whole interval; the old one leaves once its
+// callback returns.
+type frameReader struct {
+	br      *bufio.Reader
+	c       io.Closer
+	outputs *sync.WaitGroup
+
+	mu     sync.Mutex
+	gen    uint64 // the generation that reads
+	ending bool   // it is ending a call (ticks: seen so by the watch)
+	ticks  int
+}
+
+// newFrameReader reads frames from r; c closes it, and outputs, if set,
+// are the worker's output pipes, read to their end when it dies.
+func newFrameReader(r io.Reader, c io.Closer, outputs *sync.WaitGroup) *frameReader {
+	return &frameReader{br: bufio.NewReaderSize(r, 64<<10), c: c, outputs: outputs}
+}
+
+// current reports whether generation gen still reads.
+func (rd *frameReader) current(gen uint64) bool {
+	rd.mu.Lock()
+	defer rd.mu.Unlock()
+	return rd.gen == gen
+}
+
+// enter and leave bracket generation gen's ending of a call.
+func (rd *frameReader) enter(gen uint64) {
+	rd.mu.Lock()
+	if rd.gen == gen {
+		rd.ending, rd.ticks = true, 0
+	}
+	rd.mu.Unlock()
+}
+
+func (rd *frameReader) leave(gen uint64) {
+	rd.mu.Lock()
+	if rd.gen == gen {
+		rd.ending = false
+	}
+	rd.mu.Unlock()
+}
+
+// stuck is the watch's look, once per interval: it reports true, with the
+// reading handed to a new generation, when the reader has been ending one
+// call since the watch last looked.
+func (rd *frameReader) stuck() (gen uint64, ok bool) {
+	rd.mu.Lock()
+	defer rd.mu.Unlock()
+	if !rd.ending {
+		return 0, false
+	}
+	if rd.ticks++; rd.ticks < 2 {
+		return 0, false
+	}
+	rd.gen++
+	rd.ending = false
+	return rd.gen, true
+}
+
+// readFrames reads w's frames as generation gen, until the stream ends or
+// another generation reads (frameReader).
+func (w *worker) readFrames(gen uint64) {
+	rd := w.rd
 	var err error
-	for {
+	for rd.current(gen) {
 		var f frame
-		f, err = readFrame(br, w.b.opts.MaxMessage)
+		f, err = readFrame(rd.br, w.b.opts.MaxMessage)
 		var big *errOversize
 		if errors.As(err, &big) {
+			rd.enter(gen)
 			w.deliver(big.seq, &driver.Response{Version: driver.ProtocolVersion, Error: &driver.WireError{Code: driver.CodeTooLarge,
 				Message: fmt.Sprintf("process: result of %d bytes exceeds the message limit of %d bytes", big.size, w.b.opts.MaxMessage)}})
+			rd.leave(gen)
 			continue
 		}
 		if err != nil {
 			w.gone.Store(true)
-			break
+			w.readEnded(err)
+			return
 		}
 		switch f.kind {
 		case kindHello:
@@ -1369,17 +1453,25 @@ func (w *worker) read(r io.Reader, c io.Closer, outputs *sync.WaitGroup) {
 					Message: "process: undecodable result envelope: " + err.Error()}}
 			}
 			resp.Output = out
+			rd.enter(gen)
 			w.deliver(f.seq, resp)
+			rd.leave(gen)
 		}
 	}
-	c.Close()
+}
+
+// readEnded declares w dead once its stream ended with err, and fails what
+// it had in flight.
+func (w *worker) readEnded(err error) {
+	rd := w.rd
+	rd.c.Close()
 	w.calls.Close()
 	if w.cmd != nil {
 		// Wait closes the output pipes: read them to their end first (the
 		// last lines explain a worker that died), unless a child of the
 		// worker keeps them open.
 		read := make(chan struct{})
-		go func() { outputs.Wait(); close(read) }()
+		go func() { rd.outputs.Wait(); close(read) }()
 		select {
 		case <-read:
 		case <-time.After(time.Second):
