@@ -144,3 +144,53 @@ func TestCallbackWaitingForACallOfItsWorkerEnds(t *testing.T) {
 		t.Fatalf("the log does not say what held the results up: %s", logs)
 	}
 }
+
+// A callback that waits for another call of its worker is relieved by the
+// liveness watch even when that worker is being killed meanwhile (a call
+// ignoring its cancellation past the grace period): the reader must go on
+// to see the worker die, so that the awaited call is retried elsewhere.
+// The watch skipped workers no longer ready, and a killed worker is not:
+// the callback, the call and the Group waited for ever.
+func TestCallbackWaitingOnAKilledWorkerEnds(t *testing.T) {
+	logs := captureLog(t)
+	p, _ := openWith(t, process.Options{Workers: 1, PerWorker: 3, Grace: 20 * time.Millisecond, Liveness: 300 * time.Millisecond},
+		pool.WithRetries(3), pool.WithBackoff(time.Millisecond, 10*time.Millisecond))
+	ctx := context.Background()
+	g, _ := pool.WithContext(ctx, p)
+	// Long enough that OnDone is registered before it ends, so that the
+	// callback runs on the worker's reader.
+	first := hold.Go(g, holdIn{X: 1, D: 300 * time.Millisecond})
+	second := hold.Go(g, holdIn{X: 2, D: 2 * time.Second})
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stub := make(chan error, 1)
+	go func() {
+		_, err := stubborn.Call(sctx, p, time.Hour)
+		stub <- err
+	}()
+	entered := make(chan struct{})
+	got := make(chan int, 1)
+	first.OnDone(func(int, error) {
+		close(entered)
+		y, _ := second.Get(ctx)
+		got <- y
+	})
+	<-entered
+	// The stubborn call ignores this: its worker is killed after the grace
+	// period, while the callback holds the reader.
+	cancel()
+	<-stub
+	done := make(chan error, 1)
+	go func() { done <- g.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatalf("the Group never ended: the callback waits for a call of a killed worker whose reader it holds (log: %s)", logs)
+	}
+	if y := <-got; y != 2 {
+		t.Fatalf("the callback got %d, want 2", y)
+	}
+}

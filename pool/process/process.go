@@ -1209,13 +1209,16 @@ func (b *Backend) watch(interval time.Duration) {
 		var lost []lostWorker
 		b.mu.Lock()
 		for _, w := range b.workers {
-			if !w.isReady() {
+			if w == nil {
 				continue
 			}
+			// A worker no longer ready (killed, leaving) too: its reader
+			// must go on to see it go and end its calls, one of which a
+			// callback holding the reader may be waiting for.
 			if gen, ok := w.rd.stuck(); ok {
 				relieved, gens = append(relieved, w), append(gens, gen)
 			}
-			if !w.pings {
+			if !w.isReady() || !w.pings {
 				continue
 			}
 			heard := w.in.Heard()
