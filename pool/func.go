@@ -284,6 +284,15 @@ func (f *Func[In, Out]) goexitError(i int) error {
 // path with no goroutine waiting.
 func (f *Func[In, Out]) call(ctx context.Context, p *Pool, in In, h *hedger) (Out, CallStats, error) {
 	r, err := f.begin(ctx, p, in, h, nil)
+	// An in-process function may end this goroutine with runtime.Goexit:
+	// the call still frees its slot and is recorded (the caller reports
+	// the Goexit). Without it, the next call at the limit waited for ever.
+	returned := false
+	defer func() {
+		if !returned {
+			f.end(r, out0[Out](), errors.New("the function called runtime.Goexit instead of returning"))
+		}
+	}()
 	var out Out
 	switch {
 	case err != nil:
@@ -293,6 +302,7 @@ func (f *Func[In, Out]) call(ctx context.Context, p *Pool, in In, h *hedger) (Ou
 		var n atomic.Int32
 		out, err = f.attempts(ctx, p, in, r.req, &r.st, &n, nil)
 	}
+	returned = true
 	out, err = f.end(r, out, err)
 	return out, r.st, err
 }
