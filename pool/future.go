@@ -47,7 +47,9 @@ func (f *Future[Out]) Done() <-chan struct{} { return f.done }
 // (process://, tcp://, slurm://; driver.Starter) fn runs on the goroutine
 // that reads a worker's results, whose other results wait for fn (after a
 // liveness interval of that, 5 s by default, the backend reads them on a new
-// goroutine and logs a warning). A blocked fn also holds up Wait, and a panic in fn is not recovered (as with
+// goroutine and logs a warning; with liveness=off nothing does, and an fn
+// waiting for a call of the same worker waits for ever). A blocked fn also
+// holds up Wait, and a panic in fn is not recovered (as with
 // time.AfterFunc). fn may start calls with TryGo, or with Go in a Group
 // that has no limit (Go at a Group's limit would wait for calls whose
 // results fn holds up). It lets a scheduler hear of each call as it ends,

@@ -883,7 +883,7 @@ func (b *Backend) startLocked(w *worker, c *call) {
 	b.running++
 	// The timeout runs from the call's start, not from its sending: a
 	// waiting call has not started.
-	if t := time.Duration(c.req.Timeout); t > 0 {
+	if t := time.Duration(c.req.Timeout); t > 0 && !c.ended.Load() {
 		c.timer.Store(time.AfterFunc(t, func() { b.expired(c, t) }))
 	}
 }
