@@ -527,7 +527,7 @@ func (b *Backend) Start(ctx context.Context, req *driver.Request, done func(*dri
 			len(payload), b.opts.MaxMessage, driver.ErrTooLarge))
 		return
 	}
-	b.send(&call{seq: b.seq.Add(1), req: req, payload: payload, ctx: ctx, done: done}, nil)
+	b.send(b.newCall(req, payload, ctx, done), nil)
 }
 
 // call is the driver's record of one attempt to run a call on a worker; it
@@ -586,8 +586,11 @@ func (c *call) end(resp *driver.Response, err error) {
 // waited on died, left, or handed it back to go to a worker gone idle
 // (recall). It is sent ahead of the calls held in the driver, as if it had
 // not been sent.
-func (c *call) again(b *Backend) *call {
-	return &call{seq: b.seq.Add(1), req: c.req, payload: c.payload, ctx: c.ctx, done: c.done}
+func (c *call) again(b *Backend) *call { return b.newCall(c.req, c.payload, c.ctx, c.done) }
+
+// newCall is an attempt at req, numbered anew.
+func (b *Backend) newCall(req *driver.Request, payload []byte, ctx context.Context, done func(*driver.Response, error)) *call {
+	return &call{seq: b.seq.Add(1), req: req, payload: payload, ctx: ctx, done: done}
 }
 
 // resend sends c again if no one ended it meanwhile.
@@ -1078,11 +1081,9 @@ func (b *Backend) died(w *worker, err error) {
 	// Its calls fail with ErrWorkerLost and are retried elsewhere, or sent
 	// elsewhere if they had not started.
 	b.running -= w.running
+	// A call's running flag no longer changes once its worker is off the
+	// books: it is read below without b.mu.
 	calls := slices.SortedFunc(maps.Values(w.pending), func(a, c *call) int { return cmp.Compare(a.seq, c.seq) })
-	ran := make([]bool, len(calls))
-	for i, c := range calls {
-		ran[i] = c.running
-	}
 	w.running, w.abandoned, w.recalls, w.queue, w.pending = 0, 0, 0, nil, map[uint64]*call{}
 	touched := b.promoteLocked()
 	b.notifyLocked()
@@ -1091,9 +1092,9 @@ func (b *Backend) died(w *worker, err error) {
 		_ = t.send.flush()
 	}
 	var lost error
-	for i, c := range calls {
+	for _, c := range calls {
 		switch {
-		case !ran[i]:
+		case !c.running:
 			b.resend(c)
 		case !c.ended.Load():
 			if lost == nil {
@@ -1422,10 +1423,8 @@ func (w *worker) readFrames(gen uint64) {
 		f, err = readFrame(rd.br, w.b.opts.MaxMessage)
 		var big *errOversize
 		if errors.As(err, &big) {
-			rd.enter(gen)
-			w.deliver(big.seq, &driver.Response{Version: driver.ProtocolVersion, Error: &driver.WireError{Code: driver.CodeTooLarge,
+			w.endCall(gen, big.seq, &driver.Response{Version: driver.ProtocolVersion, Error: &driver.WireError{Code: driver.CodeTooLarge,
 				Message: fmt.Sprintf("process: result of %d bytes exceeds the message limit of %d bytes", big.size, w.b.opts.MaxMessage)}})
-			rd.leave(gen)
 			continue
 		}
 		if err != nil {
@@ -1456,11 +1455,17 @@ func (w *worker) readFrames(gen uint64) {
 					Message: "process: undecodable result envelope: " + err.Error()}}
 			}
 			resp.Output = out
-			rd.enter(gen)
-			w.deliver(f.seq, resp)
-			rd.leave(gen)
+			w.endCall(gen, f.seq, resp)
 		}
 	}
+}
+
+// endCall delivers the result of call seq as reader generation gen, which
+// the watch sees ending a call meanwhile (frameReader).
+func (w *worker) endCall(gen, seq uint64, resp *driver.Response) {
+	w.rd.enter(gen)
+	w.deliver(seq, resp)
+	w.rd.leave(gen)
 }
 
 // readEnded declares w dead once its stream ended with err, and fails what
