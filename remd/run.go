@@ -58,6 +58,15 @@ type Config struct {
 	// NoBackups turns off the backup attempts a round starts for a segment
 	// that runs far longer than the round's others (pool.WithBackups).
 	NoBackups bool
+	// SegmentsPerCall is how many replicas' segments one pool call runs,
+	// one after another. Zero (the default) packs segments that are short
+	// next to what a call costs: on a pool whose calls leave the process
+	// (process://, slurm://, a cloud's functions) and that has fewer slots
+	// than a quarter of the replicas, once the segments are seen to be
+	// short, calls run about 20 ms of segments each (see packSize). One
+	// runs every segment as a call of its own. The results are the same
+	// either way.
+	SegmentsPerCall int
 	// Backend labels the pool in summary.json (for example its URL).
 	Backend string
 	// OnRound, if set, sees every round, in order, as soon as its
@@ -173,6 +182,9 @@ func (c *Config) normalize() (engine.Engine, error) {
 	if c.SwapAttempts < 0 {
 		return nil, fmt.Errorf("remd: swap attempts = %d: need ≥ 0", c.SwapAttempts)
 	}
+	if c.SegmentsPerCall < 0 {
+		return nil, fmt.Errorf("remd: segments per call = %d: need ≥ 1, or 0 to pack short segments automatically", c.SegmentsPerCall)
+	}
 	if c.Storage == "" {
 		c.Storage = Payload
 	}
@@ -212,9 +224,10 @@ func (c *Config) storeURL() string {
 }
 
 // Run runs replica exchange on p: every round, each replica runs one segment
-// at its current temperature as one call, all calls of a round as one Map;
-// then neighbouring (or random) temperatures attempt exchanges. With Out set
-// it writes the output files and checkpoints after every round.
+// at its current temperature as a pool call (short segments several to a
+// call, see SegmentsPerCall), and neighbouring (or random) temperatures
+// attempt exchanges as soon as their segments are in. With Out set it
+// writes the output files and checkpoints after every round.
 func Run(ctx context.Context, p *pool.Pool, cfg Config) (*Result, error) {
 	e, err := cfg.normalize()
 	if err != nil {

@@ -50,15 +50,18 @@ type roundBook struct {
 // a finished segment, or the writer's report on a round.
 type event struct {
 	kind eventKind
-	seg  segmentDone // segmentFinished
-	err  error       // roundWritten: the writer's error
+	segs []segmentDone // segmentsFinished: the segments of one call
+	// encoded (segmentsFinished): the call crossed a process boundary, so
+	// it cost the pool a round trip (see packSize).
+	encoded bool
+	err     error // roundWritten: the writer's error
 }
 
 type eventKind int
 
 const (
 	runStarts eventKind = iota
-	segmentFinished
+	segmentsFinished
 	roundWritten
 )
 
@@ -67,6 +70,19 @@ type segmentDone struct {
 	round, rep int
 	out        SegmentOut
 	err        error
+	// first and last are the rounds of the call's segments, which fail
+	// together when the call fails (see start).
+	first, last int
+}
+
+// where names the segment's round, or for a failed call of several
+// segments, the rounds its segments were from: which of them failed, the
+// error itself says.
+func (d segmentDone) where() string {
+	if d.first == d.last {
+		return fmt.Sprintf("round %d", d.first)
+	}
+	return fmt.Sprintf("rounds %d–%d (one call)", d.first, d.last)
 }
 
 // roundJob is a completed round for the writer.
@@ -87,6 +103,7 @@ type scheduler struct {
 	ex     *exchanger
 	p      *pool.Pool
 	g      *pool.Group
+	packs  *pool.Group // the calls of several segments (see packFloor)
 	coords int
 	url    string
 	// session names this session in its segments, whose workers keep
@@ -99,7 +116,18 @@ type scheduler struct {
 	events   trampoline[event]
 	books    map[int]*roundBook
 	written  int // the last round whose files and checkpoint are on disk
-	inFlight int
+	inFlight int // segments started and not finished, pending ones included
+
+	// pending are the segments ready to run and not yet in a call, calls
+	// the calls in flight, segTime and segN the segments' run times so
+	// far, and remote whether calls cross a process boundary: see
+	// dispatch and packSize.
+	pending []SegmentIn
+	calls   int
+	segTime time.Duration
+	segN    int
+	remote  bool
+	packed  int // the largest pack so far, to log when packing starts
 
 	jobs    chan roundJob
 	writing int    // jobs handed to the writer and not yet reported
@@ -141,6 +169,11 @@ func (s *scheduler) run(ctx context.Context) error {
 	defer cancel(nil)
 	g, gctx := pool.WithContext(ctx, s.p)
 	s.g = g
+	pp := s.p
+	if !s.cfg.NoBackups {
+		pp = s.p.With(pool.WithBackups(0, packFloor))
+	}
+	s.packs, _ = pool.WithContext(gctx, pp)
 	n := len(s.cfg.Temperatures)
 	s.books = map[int]*roundBook{}
 	s.written = s.st.Done - 1
@@ -195,17 +228,22 @@ func (s *scheduler) run(ctx context.Context) error {
 			for rep := range n {
 				s.ready(gctx, s.st.Done, rep)
 			}
-		case segmentFinished:
-			d := ev.seg
-			s.inFlight--
-			switch {
-			case d.err != nil:
-				segFailures = append(segFailures, d)
-				segmentFirst = segmentFirst || failed == nil
-				fail(d.err)
-			case failed == nil:
-				if err := s.finished(gctx, d); err != nil {
-					fail(err)
+		case segmentsFinished:
+			s.calls--
+			s.remote = s.remote || ev.encoded
+			for _, d := range ev.segs {
+				s.inFlight--
+				switch {
+				case d.err != nil:
+					segFailures = append(segFailures, d)
+					segmentFirst = segmentFirst || failed == nil
+					fail(d.err)
+				case failed == nil:
+					s.segTime += time.Duration(d.out.End - d.out.Start)
+					s.segN++
+					if err := s.finished(gctx, d); err != nil {
+						fail(err)
+					}
 				}
 			}
 		case roundWritten:
@@ -223,6 +261,13 @@ func (s *scheduler) run(ctx context.Context) error {
 				s.written++
 			}
 		}
+		if failed != nil {
+			// Segments not yet in a call never start.
+			s.inFlight -= len(s.pending)
+			s.pending = nil
+		} else {
+			s.dispatch()
+		}
 		done := s.st.Done >= s.cfg.Rounds && s.writing == 0
 		stopped := failed != nil && s.inFlight == 0 && s.writing == 0
 		if done || stopped {
@@ -233,6 +278,9 @@ func (s *scheduler) run(ctx context.Context) error {
 	s.events.post(event{kind: runStarts})
 	<-ended
 	gerr := g.Wait()
+	if err := s.packs.Wait(); gerr == nil {
+		gerr = err
+	}
 	if failed == nil {
 		if gerr == nil {
 			// A session that ran no round (resumed at its end) drops
@@ -254,9 +302,9 @@ func (s *scheduler) run(ctx context.Context) error {
 			d = causeOf(d, segFailures)
 			var damaged *DamagedStateError
 			if errors.As(d.err, &damaged) {
-				return fmt.Errorf("remd: round %d: %w; %s", d.round, d.err, s.afterDamage(damaged.Key))
+				return fmt.Errorf("remd: %s: %w; %s", d.where(), d.err, s.afterDamage(damaged.Key))
 			}
-			return fmt.Errorf("remd: round %d: %w", d.round, d.err)
+			return fmt.Errorf("remd: %s: %w", d.where(), d.err)
 		}
 	}
 	return failed
@@ -366,18 +414,105 @@ func (s *scheduler) launch(ctx context.Context, r, rep int) {
 		in.Session = s.session
 	}
 	s.inFlight++
+	s.pending = append(s.pending, in)
+}
+
+// Every call costs a pool whose calls leave the process a round trip: the
+// driver wakes for the result and writes the next call, on the cores the
+// workers share with it in a cluster job (process://, slurm://), about
+// 0.2 ms of CPU on each side; a cloud function's invocation costs
+// milliseconds. Segments of a few milliseconds (lj38's 1 000 steps take
+// 5 ms) then lose a tenth of the pool to it. A segment depends only on its
+// replica's last one and an exchange, so segments ready at the same time
+// can run one after another in one call: the scheduler packs them into calls
+// of about packTarget, as long as every slot still has a call running and
+// one waiting, and the run's results do not change.
+//
+// A pack gets a backup attempt only once it has run packFloor (or the
+// pool's k times the packs' median, if longer): twice its intended length,
+// as a single segment's backup waits about twice the time nine in ten
+// segments take (pool.WithBackups derives that floor, but caps it at 20 ms,
+// which for packs would back up every one that a host's hiccup holds up
+// by half its length: on a machine whose cores the workers fill, each such
+// backup takes a pack's worth of time from the others).
+const (
+	packTarget = 20 * time.Millisecond
+	packFloor  = 2 * packTarget
+	maxPack    = 8
+)
+
+// packSize is how many segments the next call runs (SegmentsPerCall, or
+// automatically): one until the calls are seen to leave the process and
+// the segments to be short, and only while the pool has slots for at most
+// a quarter of the replicas' calls (a cloud function pool's thousand slots
+// runs every segment at once, packed or not).
+func (s *scheduler) packSize() int {
+	if s.cfg.SegmentsPerCall > 0 {
+		return s.cfg.SegmentsPerCall
+	}
+	limit := s.p.Limit()
+	if !s.remote || limit <= 0 || s.segN == 0 {
+		return 1
+	}
+	mean := s.segTime / time.Duration(s.segN)
+	k := min(int(packTarget/max(mean, 1)), len(s.cfg.Temperatures)/(4*limit), maxPack)
+	return max(k, 1)
+}
+
+// dispatch starts the pending segments: one call each, or, packing, calls
+// of packSize while fewer than two per slot are in flight (one running,
+// one waiting beside it), so that the segments that become ready meanwhile
+// join the next pack rather than waiting in the pool one by one.
+func (s *scheduler) dispatch() {
+	k := s.packSize()
+	limit := s.p.Limit()
+	for len(s.pending) > 0 && (k == 1 || limit <= 0 || s.calls < 2*limit) {
+		m := min(k, len(s.pending))
+		if m > s.packed && m > 1 {
+			s.packed = m
+			s.cfg.Logger.Info("remd: packing short segments into calls", "segments_per_call", m, "segment_ms", float64(s.segTime/time.Duration(max(s.segN, 1)))/1e6)
+		}
+		s.start(slices.Clone(s.pending[:m]))
+		// Shifted rather than resliced: the slots left behind would keep
+		// the states of started segments alive.
+		s.pending = slices.Delete(s.pending, 0, m)
+	}
+}
+
+// start runs ins as one call. Its segments are booked on the goroutine
+// that finished the call (see trampoline), or after the event being handled
+// now when the call finished before OnDone, or inside Go.
+func (s *scheduler) start(ins []SegmentIn) {
+	s.calls++
+	done := func(outs []SegmentOut, err error, st pool.CallStats) {
+		ds := make([]segmentDone, len(ins))
+		if err == nil && len(outs) != len(ins) {
+			err = fmt.Errorf("remd: a call of %d segments returned %d results", len(ins), len(outs))
+		}
+		first, last := ins[0].Round, ins[0].Round
+		for _, in := range ins {
+			first, last = min(first, in.Round), max(last, in.Round)
+		}
+		for i, in := range ins {
+			ds[i] = segmentDone{round: in.Round, rep: in.Replica, err: err, first: first, last: last}
+			if err == nil {
+				ds[i].out = outs[i]
+			}
+		}
+		s.events.post(event{kind: segmentsFinished, segs: ds, encoded: st.BytesIn > 0})
+	}
+	if len(ins) > 1 {
+		fut := segments.Go(s.packs, ins)
+		fut.OnDone(func(outs []SegmentOut, err error) { done(outs, err, fut.Stats()) })
+		return
+	}
 	var fut *pool.Future[SegmentOut]
 	if s.cfg.goSegment != nil {
-		fut = s.cfg.goSegment(s.g, in)
+		fut = s.cfg.goSegment(s.g, ins[0])
 	} else {
-		fut = segment.Go(s.g, in)
+		fut = segment.Go(s.g, ins[0])
 	}
-	// Booked on the goroutine that finished the call (see trampoline), or
-	// after the event being handled now when the call finished before
-	// OnDone, or inside Go.
-	fut.OnDone(func(out SegmentOut, err error) {
-		s.events.post(event{kind: segmentFinished, seg: segmentDone{round: r, rep: rep, out: out, err: err}})
-	})
+	fut.OnDone(func(out SegmentOut, err error) { done([]SegmentOut{out}, err, fut.Stats()) })
 }
 
 // finished books a segment that ended well: it decides the exchanges it

@@ -11,7 +11,9 @@ import (
 	"github.com/burst-dev/burst/remd/engine"
 )
 
-// SegmentIn is one pool call: advance one replica by one segment.
+// SegmentIn is one segment: advance one replica by Steps MD steps. A pool
+// call runs one (remd.segment) or several, one after another
+// (remd.segments).
 type SegmentIn struct {
 	Engine  engine.Spec `json:"engine"`
 	Seed    uint64      `json:"seed"`
@@ -60,6 +62,24 @@ type SegmentOut struct {
 // Segments are deterministic and store the same state under the same key
 // however often they run, so a slow one may get a backup attempt.
 var segment = pool.Register("remd.segment", runSegment, pool.Idempotent())
+
+// segments runs several replicas' segments in one call, one after another,
+// when segments are short next to what a call costs (see packSize). A pack
+// fails as a whole, and is retried or backed up as a whole: each of its
+// segments may run again, which they allow.
+var segments = pool.Register("remd.segments", runSegments, pool.Idempotent())
+
+func runSegments(ctx context.Context, ins []SegmentIn) ([]SegmentOut, error) {
+	outs := make([]SegmentOut, len(ins))
+	for i, in := range ins {
+		out, err := runSegment(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		outs[i] = out
+	}
+	return outs, nil
+}
 
 func runSegment(ctx context.Context, in SegmentIn) (SegmentOut, error) {
 	start := time.Now()

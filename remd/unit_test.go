@@ -140,6 +140,7 @@ func TestConfigErrors(t *testing.T) {
 		{func(c *Config) { c.Storage = "disk" }, "want one of [payload objectstore shared]"},
 		{func(c *Config) { c.Storage = ObjectStore }, "needs a cloudfs URL"},
 		{func(c *Config) { c.Storage = Shared }, "needs a shared URL"},
+		{func(c *Config) { c.SegmentsPerCall = -2 }, "segments per call = -2: need ≥ 1, or 0"},
 	}
 	for _, c := range cases {
 		cfg := good

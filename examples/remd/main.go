@@ -60,6 +60,7 @@ func main() {
 type options struct {
 	system, ladder, temps, exchange         string
 	replicas, rounds, steps, dim, swaps     int
+	segmentsPerCall                         int
 	tmin, tmax, dt, gamma, container        float64
 	seed                                    uint64
 	backend, storage, storageURL, sharedURL string
@@ -98,6 +99,7 @@ func parse(args []string, stderr io.Writer) (*options, map[string]bool, error) {
 	fs.StringVar(&o.storage, "storage", "payload", "where replica states live: payload, objectstore, or shared")
 	fs.StringVar(&o.storageURL, "storage-url", "", "cloudfs URL for -storage objectstore (file:///dir, s3://bucket, mem://)")
 	fs.StringVar(&o.sharedURL, "shared-url", "", "shared URL for -storage shared (redis://host:port/0, mem://)")
+	fs.IntVar(&o.segmentsPerCall, "segments-per-call", 0, "segments one pool call runs, one after another: 0 packs short segments when calls leave the process and the pool has few slots; 1 gives every segment a call of its own (the output is the same)")
 	fs.StringVar(&o.out, "out", "remd-out", "output directory")
 	fs.BoolVar(&o.resume, "resume", false, "continue the run checkpointed in -out (its settings must match)")
 	fs.BoolVar(&o.durable, "durable", false, "sync files and checkpoint to disk every round (survives a machine crash, not only a killed run)")
@@ -177,6 +179,10 @@ func (o *options) remdConfig(set map[string]bool) (remd.Config, error) {
 		Rounds: o.rounds, Steps: o.steps, Seed: o.seed, Out: o.out, Resume: o.resume, Durable: o.durable,
 		Exchange: remd.Scheme(o.exchange), SwapAttempts: o.swaps, Backend: o.backend,
 		Storage: remd.Storage(o.storage), StorageURL: o.storageURL, SharedURL: o.sharedURL,
+		SegmentsPerCall: o.segmentsPerCall,
+	}
+	if o.segmentsPerCall < 0 {
+		return cfg, fmt.Errorf("-segments-per-call %d: want 1 or more, or 0 to pack short segments automatically", o.segmentsPerCall)
 	}
 	kind := o.system
 	opts := []string{}

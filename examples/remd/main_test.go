@@ -52,6 +52,7 @@ func TestBadFlagsAreNamed(t *testing.T) {
 		{[]string{"-dim", "3"}, "-dim applies only to -system harmonic"},
 		{[]string{"-system", "harmonic", "-container", "3"}, "-container applies only to Lennard-Jones"},
 		{[]string{"-swaps", "5"}, "-swaps applies only to -exchange swap-all"},
+		{[]string{"-segments-per-call", "-1"}, "-segments-per-call -1: want 1 or more, or 0 to pack short segments automatically"},
 		{[]string{"-replicas", "0"}, "need at least 1"},
 		{[]string{"-tmin", "2", "-tmax", "1"}, "tmin ≤ tmax"},
 		{[]string{"-rounds", "0"}, "rounds = 0"},
