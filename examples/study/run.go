@@ -158,6 +158,10 @@ func (o *options) runOne(ctx context.Context, env *services, impl string, n, rep
 		System: "ww", Engine: engine.Spec{Name: "ww", Options: opts}, Temperatures: temps,
 		Rounds: o.rounds, Steps: o.steps, Seed: o.seed, Storage: remd.Storage(storage),
 		Out: dir, Logger: log,
+		// The study reproduces the thesis's runs, which made one
+		// function call per replica and round (and its cost model
+		// prices calls): short segments stay unpacked.
+		SegmentsPerCall: 1,
 	}
 	switch cfg.Storage {
 	case remd.ObjectStore:
