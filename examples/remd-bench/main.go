@@ -51,6 +51,7 @@ func main() {
 	sharedURL := flag.String("shared-url", "mem://", "shared URL for -storage shared")
 	backends := flag.String("backends", "local://,process://?workers=2", "comma-separated pool URLs")
 	cpuprofile := flag.String("cpuprofile", "", "write the driver's CPU profile to this file")
+	perCall := flag.Int("segments-per-call", 0, "segments per pool call (remd.Config.SegmentsPerCall): 0 packs short ones automatically, 1 is a call per segment")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -74,7 +75,7 @@ func main() {
 	for _, b := range strings.Split(*backends, ",") {
 		load0 := loadavg()
 		cpu0, child0 := selfCPU(), childCPU()
-		s, gaps, err := bench(b, *system, ts, *rounds, *steps, remd.Storage(*storage), *sharedURL)
+		s, gaps, err := bench(b, *system, ts, *rounds, *steps, remd.Storage(*storage), *sharedURL, *perCall)
 		if err != nil {
 			fail(err)
 		}
@@ -98,7 +99,7 @@ func main() {
 	}
 }
 
-func bench(backend string, atoms int, ts []float64, rounds, steps int, storage remd.Storage, sharedURL string) (remd.Summary, []float64, error) {
+func bench(backend string, atoms int, ts []float64, rounds, steps int, storage remd.Storage, sharedURL string, perCall int) (remd.Summary, []float64, error) {
 	ctx := context.Background()
 	p, err := pool.Open(ctx, backend)
 	if err != nil {
@@ -114,6 +115,7 @@ func bench(backend string, atoms int, ts []float64, rounds, steps int, storage r
 		System:       fmt.Sprintf("lj%d", atoms),
 		Engine:       engine.Spec{Name: "lj", Options: json.RawMessage(fmt.Sprintf(`{"n":%d}`, atoms))},
 		Temperatures: ts, Rounds: rounds, Steps: steps, Seed: 1, Out: out, Backend: backend, Storage: storage,
+		SegmentsPerCall: perCall,
 	}
 	switch storage {
 	case remd.ObjectStore:

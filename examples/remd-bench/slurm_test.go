@@ -44,9 +44,9 @@ func TestMain(m *testing.M) {
 // interleaved rounds. fig2: pool.Open to the first result, median of 5, with
 // its parts, with the default submission and with submit=sbatch beside it.
 // fig3: remd lj38, 32 replicas, 20 rounds × 1000 steps over slurm:// with 2
-// workers, beside local:// and process://?workers=2: parallel efficiency,
-// median of 3 interleaved runs, and slurm's output byte-identical to
-// local's in each.
+// workers, beside local://, process://?workers=2 and slurm:// with a call
+// per segment: parallel efficiency, median of 5 interleaved runs, and
+// slurm's output byte-identical to local's in each.
 func BenchmarkSlurm(b *testing.B) {
 	s := testenv.StartSlurm(b, testenv.SlurmOptions{})
 	b.Setenv("SLURM_CONF", s.Conf)
@@ -222,11 +222,13 @@ func slurmFigure3(b *testing.B, row func(...string)) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	names := []string{"local", "process", "slurm"}
+	// slurm-1 is the same pool with a call per segment (SegmentsPerCall 1),
+	// as remd ran before it packed short segments: what packing gives.
+	names := []string{"local", "process", "slurm", "slurm-1"}
 	urls := map[string]string{"local": "local://", "process": "process://?workers=2",
 		"slurm": fmt.Sprintf("slurm://?workers=2&listen=127.0.0.1:0&log_dir=%s", url.QueryEscape(b.TempDir()))}
 	pools := map[string]*pool.Pool{}
-	for _, name := range names {
+	for _, name := range names[:3] {
 		p, err := pool.Open(ctx, urls[name])
 		if err != nil {
 			b.Fatal(err)
@@ -240,6 +242,7 @@ func slurmFigure3(b *testing.B, row func(...string)) {
 		}
 		pools[name] = p
 	}
+	pools["slurm-1"], urls["slurm-1"] = pools["slurm"], urls["slurm"]
 	eff, occ := map[string][]float64{}, map[string][]float64{}
 	identical, files := "yes", 0
 	for run := range figure3Runs {
@@ -249,6 +252,9 @@ func slurmFigure3(b *testing.B, row func(...string)) {
 			cfg := remd.Config{
 				System: "lj38", Engine: engine.Spec{Name: "lj", Options: json.RawMessage(`{"n":38}`)},
 				Temperatures: ts, Rounds: 20, Steps: 1000, Seed: 1, Out: out, Backend: urls[name], Storage: remd.Payload,
+			}
+			if name == "slurm-1" {
+				cfg.SegmentsPerCall = 1
 			}
 			load0, cpu0 := loadavg(), selfCPU()
 			res, err := remd.Run(ctx, pools[name], cfg)
@@ -270,18 +276,21 @@ func slurmFigure3(b *testing.B, row func(...string)) {
 				run, name, sm.WallSeconds, sm.EngineSeconds, sm.Cores, sm.ParallelEfficiency, sm.Occupancy, sm.DriverOverheadUS, perCall, load0, loadavg())
 		}
 		want := remdtest.Outputs(b, outs["local"])
-		got := remdtest.Outputs(b, outs["slurm"])
 		files = len(want)
-		for name, w := range want {
-			if !bytes.Equal(got[name], w) {
-				b.Errorf("run %d: %s differs between slurm:// and local://", run, name)
-				identical = "**no**: " + name
+		for _, backend := range []string{"slurm", "slurm-1"} {
+			got := remdtest.Outputs(b, outs[backend])
+			for name, w := range want {
+				if !bytes.Equal(got[name], w) {
+					b.Errorf("run %d: %s differs between %s and local://", run, name, backend)
+					identical = "**no**: " + name
+				}
 			}
 		}
 	}
 	b.ReportMetric(median(eff["slurm"]), "slurm-efficiency")
 	row("3", fmt.Sprintf("remd lj38, 32 replicas, 20 rounds × 1000 steps, `slurm://?workers=2`: parallel efficiency, median of %d interleaved runs; output vs `local://`", figure3Runs),
-		fmt.Sprintf("local:// %.3f (%s), process:// %.3f (%s)", median(eff["local"]), fmtList3(eff["local"]), median(eff["process"]), fmtList3(eff["process"])),
+		fmt.Sprintf("local:// %.3f (%s), process:// %.3f (%s); slurm:// with a call per segment (`SegmentsPerCall` 1) %.3f (%s)",
+			median(eff["local"]), fmtList3(eff["local"]), median(eff["process"]), fmtList3(eff["process"]), median(eff["slurm-1"]), fmtList3(eff["slurm-1"])),
 		fmt.Sprintf("**%.3f** (%s; occupancy %.3f); %d files byte-identical in every run: %s", median(eff["slurm"]), fmtList3(eff["slurm"]), median(occ["slurm"]), files, identical),
 		"≥ 0.90, identical")
 }
