@@ -65,7 +65,10 @@ type Config struct {
 	// than a quarter of the replicas, once the segments are seen to be
 	// short, calls run about 20 ms of segments each (see packSize). One
 	// runs every segment as a call of its own. The results are the same
-	// either way.
+	// either way. A number set here packs regardless of the segments'
+	// length: keep SegmentsPerCall × a segment's time well under the
+	// platform's timeout for one call (a cloud function's), which a pack
+	// that runs past it meets on every retry.
 	SegmentsPerCall int
 	// Backend labels the pool in summary.json (for example its URL).
 	Backend string
