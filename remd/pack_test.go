@@ -132,29 +132,32 @@ func (e *dyingEngine) Segment(ctx context.Context, st *engine.State, t float64, 
 // Registered in every process of the test binary: the workers of
 // process:// pools build them too.
 func init() {
-	engine.Register("test.failing", func(opt json.RawMessage) (engine.Engine, error) {
-		e := &failingEngine{}
-		if err := json.Unmarshal(opt, &struct {
+	registerDoublewell("test.failing", func(dw engine.Engine) (engine.Engine, any) {
+		e := &failingEngine{Engine: dw}
+		return e, &struct {
 			T    *float64 `json:"t"`
 			From *int     `json:"from"`
-		}{&e.failT, &e.failFrom}); err != nil {
-			return nil, err
-		}
-		var err error
-		e.Engine, err = engine.New(engine.Spec{Name: "doublewell"})
-		return e, err
+		}{&e.failT, &e.failFrom}
 	})
-	engine.Register("test.dying", func(opt json.RawMessage) (engine.Engine, error) {
-		e := &dyingEngine{}
-		if err := json.Unmarshal(opt, &struct {
+	registerDoublewell("test.dying", func(dw engine.Engine) (engine.Engine, any) {
+		e := &dyingEngine{Engine: dw}
+		return e, &struct {
 			Marker *string `json:"marker"`
 			After  *int    `json:"after"`
-		}{&e.marker, &e.after}); err != nil {
+		}{&e.marker, &e.after}
+	})
+}
+
+// registerDoublewell registers name as the double well wrapped by wrap,
+// which returns the engine and where its options decode to.
+func registerDoublewell(name string, wrap func(engine.Engine) (engine.Engine, any)) {
+	engine.Register(name, func(opt json.RawMessage) (engine.Engine, error) {
+		dw, err := engine.New(engine.Spec{Name: "doublewell"})
+		if err != nil {
 			return nil, err
 		}
-		var err error
-		e.Engine, err = engine.New(engine.Spec{Name: "doublewell"})
-		return e, err
+		e, opts := wrap(dw)
+		return e, json.Unmarshal(opt, opts)
 	})
 }
 
@@ -169,12 +172,7 @@ func TestFailedSegmentInAPackNamesItself(t *testing.T) {
 		cfg.SegmentsPerCall = per
 		cfg.Out = t.TempDir()
 		// One slot: the segments at T=1.2 run in round order.
-		p, err := pool.Open(context.Background(), "local://?limit=1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = Run(context.Background(), p, cfg)
-		p.Close()
+		err := runErrOn(t, "local://?limit=1", cfg)
 		if !errors.Is(err, errBlownUp) {
 			t.Fatalf("SegmentsPerCall %d: Run = %v, want the engine's error", per, err)
 		}
