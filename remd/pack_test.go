@@ -12,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/burst-dev/burst/pool"
 	"github.com/burst-dev/burst/remd/engine"
@@ -234,4 +235,22 @@ func TestPackedRunStoppedAndResumed(t *testing.T) {
 	resumed := cfg
 	resumed.Out, resumed.Resume, resumed.SegmentsPerCall = dir, true, 2
 	sameFiles(t, "resumed with 2 per call after 3 per call vs uninterrupted", runTo(t, "process://?workers=2", resumed), want)
+}
+
+// A packed call cancelled while one of its segments runs starts no
+// further segment, even when the engine does not look at its context
+// during a segment this short.
+func TestCancelledPackStartsNoFurtherSegment(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	l := &segmentLog{delay: func(float64, int) time.Duration { cancel(); return 0 }}
+	spec := delayedEngine(t, l)
+	ins := []SegmentIn{{Engine: spec, Replica: 0, Steps: 10, T: 0.3}, {Engine: spec, Replica: 1, Steps: 10, T: 0.6}}
+	_, err := runSegments(ctx, ins)
+	l.mu.Lock()
+	started := len(l.start[0.3]) + len(l.start[0.6])
+	l.mu.Unlock()
+	if !errors.Is(err, context.Canceled) || started != 1 {
+		t.Errorf("runSegments cancelled during its first segment: err = %v after %d segments started, want context.Canceled after 1", err, started)
+	}
 }

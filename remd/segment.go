@@ -72,6 +72,12 @@ var segments = pool.Register("remd.segments", runSegments, pool.Idempotent())
 func runSegments(ctx context.Context, ins []SegmentIn) ([]SegmentOut, error) {
 	outs := make([]SegmentOut, len(ins))
 	for i, in := range ins {
+		// A pack cancelled (its run stopped, or its backup won) runs no
+		// further segment, though an engine checks its context only now
+		// and then.
+		if err := context.Cause(ctx); err != nil {
+			return nil, err
+		}
 		out, err := runSegment(ctx, in)
 		if err != nil {
 			return nil, err
