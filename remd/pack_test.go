@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,12 +15,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/burst-dev/burst/internal/testenv"
 	"github.com/burst-dev/burst/pool"
 	"github.com/burst-dev/burst/remd/engine"
 )
 
 // Segments packed several to a call give the bytes of a run with a call per
-// segment, on every backend and storage, for both schemes (a pack may hold
+// segment, on every backend and in every storage, for both schemes (a pack may hold
 // segments of two rounds, and SwapAll starts a whole round at once).
 func TestPackedCallsGiveTheSameRun(t *testing.T) {
 	for _, scheme := range []Scheme{Neighbors, SwapAll} {
@@ -35,6 +37,9 @@ func TestPackedCallsGiveTheSameRun(t *testing.T) {
 			}
 			cfg.Storage, cfg.StorageURL = ObjectStore, "file://"+t.TempDir()
 			sameFiles(t, "3 segments per call on process:// with object storage vs payload, one per call", runTo(t, "process://?workers=2", cfg), want)
+			redis := testenv.StartRedis(t, testenv.RedisOptions{})
+			cfg.Storage, cfg.StorageURL, cfg.SharedURL = Shared, "", redis.URL(url.Values{"namespace": {"remd-packed-" + string(scheme)}})
+			sameFiles(t, "3 segments per call on process:// with Redis vs payload, one per call", runTo(t, "process://?workers=2", cfg), want)
 		})
 	}
 }
