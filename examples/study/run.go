@@ -160,7 +160,8 @@ func (o *options) runOne(ctx context.Context, env *services, impl string, n, rep
 		Out: dir, Logger: log,
 		// The study reproduces the thesis's runs, which made one
 		// function call per replica and round (and its cost model
-		// prices calls): short segments stay unpacked.
+		// prices calls): short segments stay unpacked. Its Work Queue
+		// tasks stage the engine's files for such calls (wqTask).
 		SegmentsPerCall: 1,
 	}
 	switch cfg.Storage {

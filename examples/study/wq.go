@@ -24,7 +24,6 @@ import (
 	"github.com/burst-dev/burst/internal/testenv"
 	"github.com/burst-dev/burst/pool/driver"
 	"github.com/burst-dev/burst/remd"
-	"github.com/burst-dev/burst/remd/engine"
 )
 
 // The study's baseline: Work Queue (CCTools) running each segment as a task,
@@ -277,11 +276,10 @@ func wqTask(args []string) int {
 }
 
 // useStagedFiles rewrites the engine's file options (pdb, psf, par) to the
-// copies staged into the task's sandbox, when they are there, in a call of
-// one segment or of several (remd packs short ones). The input is decoded
-// and re-encoded with the call's own codec.
+// copies staged into the task's sandbox, when they are there. The input is
+// decoded and re-encoded with the call's own codec.
 func useStagedFiles(req *driver.Request) error {
-	if req.Func != "remd.segment" && req.Func != "remd.segments" {
+	if req.Func != "remd.segment" {
 		return nil
 	}
 	c, err := codec.Lookup(req.Codec)
@@ -292,39 +290,12 @@ func useStagedFiles(req *driver.Request) error {
 	if err != nil {
 		return err
 	}
-	var ins []remd.SegmentIn
-	var one remd.SegmentIn
-	var in any = &ins
-	if req.Func == "remd.segment" {
-		in = &one
-	}
-	if err := c.Unmarshal(raw, in); err != nil {
+	var in remd.SegmentIn
+	if err := c.Unmarshal(raw, &in); err != nil {
 		return fmt.Errorf("call input: %w", err)
 	}
-	if req.Func == "remd.segment" {
-		ins = []remd.SegmentIn{one}
-	}
-	for i := range ins {
-		if err := stagedOptions(&ins[i].Engine); err != nil {
-			return err
-		}
-	}
-	if req.Func == "remd.segment" {
-		raw, err = c.Marshal(ins[0])
-	} else {
-		raw, err = c.Marshal(ins)
-	}
-	if err != nil {
-		return err
-	}
-	req.Input = driver.EncodePayload(c, raw)
-	return nil
-}
-
-// stagedOptions points e's file options at the staged copies beside the task.
-func stagedOptions(e *engine.Spec) error {
 	var opts map[string]json.RawMessage
-	if err := json.Unmarshal(e.Options, &opts); err != nil || opts == nil {
+	if err := json.Unmarshal(in.Engine.Options, &opts); err != nil || opts == nil {
 		return nil
 	}
 	for _, k := range []string{"pdb", "psf", "par"} {
@@ -336,7 +307,12 @@ func stagedOptions(e *engine.Spec) error {
 			opts[k], _ = json.Marshal(filepath.Base(p))
 		}
 	}
-	var err error
-	e.Options, err = json.Marshal(opts)
-	return err
+	if in.Engine.Options, err = json.Marshal(opts); err != nil {
+		return err
+	}
+	if raw, err = c.Marshal(in); err != nil {
+		return err
+	}
+	req.Input = driver.EncodePayload(c, raw)
+	return nil
 }
