@@ -143,55 +143,67 @@ func TestConfigFileNamesTheBackend(t *testing.T) {
 }
 
 // A run killed with SIGKILL at an arbitrary moment resumes with -resume to
-// the same bytes as a run that was never interrupted.
+// the same bytes as a run that was never interrupted: in process, and on
+// worker processes with its short segments packed several to a call (some
+// waiting in the driver, some in calls, when the kill lands).
 func TestKilledRunResumesToIdenticalOutput(t *testing.T) {
-	// LJ13 rounds take a few milliseconds, so the kill lands mid-run.
-	args := []string{"-system", "lj13", "-replicas", "6", "-rounds", "200", "-steps", "400", "-seed", "7", "-quiet"}
-	want := t.TempDir()
-	if err := run(context.Background(), append(args, "-out", want), io.Discard, io.Discard); err != nil {
-		t.Fatal(err)
-	}
+	for _, c := range []struct{ name, backend, replicas string }{
+		{"local", "local://", "6"},
+		{"packed", "process://?workers=1", "8"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			// LJ13 rounds take a few milliseconds, so the kill lands mid-run.
+			args := []string{"-system", "lj13", "-replicas", c.replicas, "-rounds", "200", "-steps", "400", "-seed", "7", "-quiet", "-backend", c.backend}
+			want := t.TempDir()
+			if err := run(context.Background(), append(args, "-out", want), io.Discard, io.Discard); err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			exe, err := os.Executable()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(exe, append(args, "-out", dir)...)
+			cmd.Env = append(os.Environ(), "REMD_TEST_MAIN=1")
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			// Kill it once a few rounds are checkpointed, in the middle of a round.
+			deadline := time.Now().Add(2 * time.Minute)
+			for {
+				var cp struct {
+					Done  int   `json:"rounds_done"`
+					Calls int64 `json:"calls"`
+				}
+				b, err := os.ReadFile(filepath.Join(dir, "checkpoint.json"))
+				if err == nil && json.Unmarshal(b, &cp) == nil && cp.Done >= 20 {
+					if c.name == "packed" && cp.Calls >= int64(cp.Done*8) {
+						t.Errorf("%d calls for %d rounds of 8 segments: not packed", cp.Calls, cp.Done)
+					}
+					break
+				}
+				if time.Now().After(deadline) {
+					cmd.Process.Kill()
+					t.Fatal("the run never checkpointed 20 rounds")
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			cmd.Process.Signal(syscall.SIGKILL)
+			cmd.Wait()
+			if _, err := os.Stat(filepath.Join(dir, "summary.json")); err == nil {
+				t.Skip("the run finished before it could be killed")
+			}
 
-	dir := t.TempDir()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(exe, append(args, "-out", dir)...)
-	cmd.Env = append(os.Environ(), "REMD_TEST_MAIN=1")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// Kill it once a few rounds are checkpointed, in the middle of a round.
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		var cp struct {
-			Done int `json:"rounds_done"`
-		}
-		b, err := os.ReadFile(filepath.Join(dir, "checkpoint.json"))
-		if err == nil && json.Unmarshal(b, &cp) == nil && cp.Done >= 20 {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatal("the run never checkpointed 20 rounds")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
-	if _, err := os.Stat(filepath.Join(dir, "summary.json")); err == nil {
-		t.Skip("the run finished before it could be killed")
-	}
-
-	if err := run(context.Background(), append(args, "-out", dir, "-resume"), io.Discard, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	got, exp := remdtest.Outputs(t, dir), remdtest.Outputs(t, want)
-	for f := range exp {
-		if !bytes.Equal(got[f], exp[f]) {
-			t.Errorf("%s differs between the killed-and-resumed run and the uninterrupted one", f)
-		}
+			if err := run(context.Background(), append(args, "-out", dir, "-resume"), io.Discard, io.Discard); err != nil {
+				t.Fatal(err)
+			}
+			got, exp := remdtest.Outputs(t, dir), remdtest.Outputs(t, want)
+			for f := range exp {
+				if !bytes.Equal(got[f], exp[f]) {
+					t.Errorf("%s differs between the killed-and-resumed run and the uninterrupted one", f)
+				}
+			}
+		})
 	}
 }
 
