@@ -216,6 +216,10 @@ func waitGone(b *testing.B, s *testenv.Slurm, bound time.Duration) {
 // is still in the table.
 const figure3Runs = 5
 
+// localFloor is the efficiency local:// keeps on this machine when it has
+// its two cores (0.94–0.98 in every such run so far).
+const localFloor = 0.94
+
 func slurmFigure3(b *testing.B, row func(...string)) {
 	ts, err := remd.Temperatures(remd.Geometric, 0.1, 0.45, 32)
 	if err != nil {
@@ -288,10 +292,17 @@ func slurmFigure3(b *testing.B, row func(...string)) {
 		}
 	}
 	b.ReportMetric(median(eff["slurm"]), "slurm-efficiency")
+	// local:// has no pool between the driver and the segments: when even
+	// it falls this low, the machine withheld its cores (another VM on the
+	// host), and the run measures the machine, not the pool.
+	machine := ""
+	if median(eff["local"]) < localFloor {
+		machine = fmt.Sprintf("; **local:// below %.2f: the machine withheld its cores, not a measurement of the pool**", localFloor)
+	}
 	row("3", fmt.Sprintf("remd lj38, 32 replicas, 20 rounds × 1000 steps, `slurm://?workers=2`: parallel efficiency, median of %d interleaved runs; output vs `local://`", figure3Runs),
 		fmt.Sprintf("local:// %.3f (%s), process:// %.3f (%s); slurm:// with a call per segment (`SegmentsPerCall` 1) %.3f (%s)",
 			median(eff["local"]), fmtList3(eff["local"]), median(eff["process"]), fmtList3(eff["process"]), median(eff["slurm-1"]), fmtList3(eff["slurm-1"])),
-		fmt.Sprintf("**%.3f** (%s; occupancy %.3f); %d files byte-identical in every run: %s", median(eff["slurm"]), fmtList3(eff["slurm"]), median(occ["slurm"]), files, identical),
+		fmt.Sprintf("**%.3f** (%s; occupancy %.3f); %d files byte-identical in every run: %s%s", median(eff["slurm"]), fmtList3(eff["slurm"]), median(occ["slurm"]), files, identical, machine),
 		"≥ 0.90, identical")
 }
 
