@@ -420,9 +420,9 @@ func (s *scheduler) launch(ctx context.Context, r, rep int) {
 // Every call costs a pool whose calls leave the process a round trip: the
 // driver wakes for the result and writes the next call, on the cores the
 // workers share with it in a cluster job (process://, slurm://), about
-// 0.2 ms of CPU on each side; a cloud function's invocation costs
-// milliseconds. Segments of a few milliseconds (lj38's 1 000 steps take
-// 5 ms) then lose a tenth of the pool to it. A segment depends only on its
+// 0.2 ms of its CPU and a context switch or two on a worker's core; a cloud
+// function's invocation costs milliseconds. Segments of a few milliseconds
+// (lj38's 1 000 steps take 5 ms) then lose 3–5 % of two cores to it. A segment depends only on its
 // replica's last one and an exchange, so segments ready at the same time
 // can run one after another in one call: the scheduler packs them into calls
 // of about packTarget, as long as every slot still has a call running and
