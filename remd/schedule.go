@@ -226,7 +226,7 @@ func (s *scheduler) run(ctx context.Context) error {
 		switch ev.kind {
 		case runStarts:
 			for rep := range n {
-				s.ready(gctx, s.st.Done, rep)
+				s.ready(s.st.Done, rep)
 			}
 		case segmentsFinished:
 			s.calls--
@@ -241,7 +241,7 @@ func (s *scheduler) run(ctx context.Context) error {
 				case failed == nil:
 					s.segTime += time.Duration(d.out.End - d.out.Start)
 					s.segN++
-					if err := s.finished(gctx, d); err != nil {
+					if err := s.finished(d); err != nil {
 						fail(err)
 					}
 				}
@@ -253,7 +253,7 @@ func (s *scheduler) run(ctx context.Context) error {
 				fail(ev.err)
 			case failed == nil:
 				s.written++
-				s.release(gctx, s.written+2)
+				s.release(s.written + 2)
 				s.drop(s.written)
 			default:
 				// On disk though the run stops: what -resume starts
@@ -359,7 +359,7 @@ func damageAdvice(dir string, checkpointed int, key string, r int) string {
 
 // ready starts replica rep's segment of round r, or has it wait for the
 // checkpoint of round r−2.
-func (s *scheduler) ready(ctx context.Context, r, rep int) {
+func (s *scheduler) ready(r, rep int) {
 	if r >= s.cfg.Rounds {
 		return
 	}
@@ -368,11 +368,11 @@ func (s *scheduler) ready(ctx context.Context, r, rep int) {
 		b.waiting = append(b.waiting, rep)
 		return
 	}
-	s.launch(ctx, r, rep)
+	s.launch(r, rep)
 }
 
 // release starts the segments of round r that waited for a checkpoint.
-func (s *scheduler) release(ctx context.Context, r int) {
+func (s *scheduler) release(r int) {
 	b := s.books[r]
 	if b == nil {
 		return
@@ -380,11 +380,11 @@ func (s *scheduler) release(ctx context.Context, r int) {
 	w := b.waiting
 	b.waiting = nil
 	for _, rep := range w {
-		s.launch(ctx, r, rep)
+		s.launch(r, rep)
 	}
 }
 
-func (s *scheduler) launch(ctx context.Context, r, rep int) {
+func (s *scheduler) launch(r, rep int) {
 	cfg, st := s.cfg, s.st
 	b := s.books[r]
 	in := SegmentIn{
@@ -446,11 +446,10 @@ const (
 // the segments to be short, and only while the pool has slots for at most
 // a quarter of the replicas' calls (a cloud function pool's thousand slots
 // runs every segment at once, packed or not).
-func (s *scheduler) packSize() int {
+func (s *scheduler) packSize(limit int) int {
 	if s.cfg.SegmentsPerCall > 0 {
 		return s.cfg.SegmentsPerCall
 	}
-	limit := s.p.Limit()
 	if !s.remote || limit <= 0 || s.segN == 0 {
 		return 1
 	}
@@ -464,8 +463,8 @@ func (s *scheduler) packSize() int {
 // one waiting beside it), so that the segments that become ready meanwhile
 // join the next pack rather than waiting in the pool one by one.
 func (s *scheduler) dispatch() {
-	k := s.packSize()
 	limit := s.p.Limit()
+	k := s.packSize(limit)
 	for len(s.pending) > 0 && (k == 1 || limit <= 0 || s.calls < 2*limit) {
 		m := min(k, len(s.pending))
 		if m > s.packed && m > 1 {
@@ -517,7 +516,7 @@ func (s *scheduler) start(ins []SegmentIn) {
 
 // finished books a segment that ended well: it decides the exchanges it
 // completes, starts the segments they free, and completes rounds in order.
-func (s *scheduler) finished(ctx context.Context, d segmentDone) error {
+func (s *scheduler) finished(d segmentDone) error {
 	cfg := s.cfg
 	n := len(cfg.Temperatures)
 	b := s.books[d.round]
@@ -536,7 +535,7 @@ func (s *scheduler) finished(ctx context.Context, d segmentDone) error {
 				next.place(k, rep)
 			}
 			for rep := range n {
-				s.ready(ctx, d.round+1, rep)
+				s.ready(d.round+1, rep)
 			}
 		}
 	} else {
@@ -545,7 +544,7 @@ func (s *scheduler) finished(ctx context.Context, d segmentDone) error {
 		switch {
 		case !ok:
 			next.place(k, d.rep)
-			s.ready(ctx, d.round+1, d.rep)
+			s.ready(d.round+1, d.rep)
 		case b.perm[i] >= 0 && b.perm[j] >= 0 && b.outs[b.perm[i]] != nil && b.outs[b.perm[j]] != nil:
 			// (A partner not placed yet is still in its previous round.)
 			ri, rj := b.perm[i], b.perm[j]
@@ -556,12 +555,12 @@ func (s *scheduler) finished(ctx context.Context, d segmentDone) error {
 			}
 			next.place(i, ri)
 			next.place(j, rj)
-			s.ready(ctx, d.round+1, ri)
-			s.ready(ctx, d.round+1, rj)
+			s.ready(d.round+1, ri)
+			s.ready(d.round+1, rj)
 		}
 	}
 	for s.st.Done < cfg.Rounds && s.books[s.st.Done].left == 0 {
-		if err := s.complete(ctx); err != nil {
+		if err := s.complete(); err != nil {
 			return err
 		}
 	}
@@ -571,7 +570,7 @@ func (s *scheduler) finished(ctx context.Context, d segmentDone) error {
 // complete books round st.Done, whose segments and exchanges are all in: it
 // updates the run state, hands the round to the writer and tells the
 // caller.
-func (s *scheduler) complete(ctx context.Context) error {
+func (s *scheduler) complete() error {
 	cfg, st := s.cfg, s.st
 	r := st.Done
 	b := s.books[r]
@@ -648,7 +647,7 @@ func (s *scheduler) complete(ctx context.Context) error {
 		s.jobs <- roundJob{rr: rr, snap: st.snapshot(), wall: wall, cpu: cpu, overhead: overhead}
 	} else {
 		s.written = r
-		s.release(ctx, r+2)
+		s.release(r + 2)
 		s.drop(r)
 	}
 	if cfg.OnRound != nil {
