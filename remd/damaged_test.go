@@ -94,13 +94,19 @@ func realStores(t *testing.T) map[string]func(*Config) {
 
 func runErrOn(t *testing.T, poolURL string, cfg Config) error {
 	t.Helper()
+	_, err := runOn(t, poolURL, cfg)
+	return err
+}
+
+// runOn runs cfg on a pool opened from poolURL for the run.
+func runOn(t *testing.T, poolURL string, cfg Config) (*Result, error) {
+	t.Helper()
 	p, err := pool.Open(context.Background(), poolURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	_, err = Run(context.Background(), p, cfg)
-	return err
+	return Run(context.Background(), p, cfg)
 }
 
 // checkpointed is what a stopped run in dir has written and a failed

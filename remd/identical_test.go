@@ -71,16 +71,10 @@ func sameFiles(t *testing.T, what string, a, b map[string][]byte) {
 
 func runTo(t *testing.T, poolURL string, cfg Config) map[string][]byte {
 	t.Helper()
-	ctx := context.Background()
-	p, err := pool.Open(ctx, poolURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
 	if cfg.Out == "" {
 		cfg.Out = t.TempDir()
 	}
-	if _, err := Run(ctx, p, cfg); err != nil {
+	if _, err := runOn(t, poolURL, cfg); err != nil {
 		t.Fatalf("Run on %s with %s storage: %v", poolURL, cfg.Storage, err)
 	}
 	return deterministicFiles(t, cfg.Out)

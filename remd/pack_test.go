@@ -47,13 +47,8 @@ func TestPackedCallsGiveTheSameRun(t *testing.T) {
 // runCalls runs cfg on a pool at u and returns its summary.
 func runCalls(t *testing.T, u string, cfg Config) Summary {
 	t.Helper()
-	p, err := pool.Open(context.Background(), u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
 	cfg.Out = t.TempDir()
-	res, err := Run(context.Background(), p, cfg)
+	res, err := runOn(t, u, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
